@@ -82,10 +82,6 @@ std::string DartsGenomeToText(const DartsGenome& genome);
 // Multi-line text for people, e.g. "  node 2 = sep_conv_3x3(c_{k-2}) + ...".
 std::string DartsGenomeToReadableText(const DartsGenome& genome);
 
-// 16 lowercase hex digits: FNV-1a 64 of the canonical text. Stable across
-// runs, machines and releases.
-std::string StableTextHash(absl::string_view canonical_text);
-
 }  // namespace nas
 
 #endif  // NAS_COMMON_GENOME_DARTS_GENOME_H_

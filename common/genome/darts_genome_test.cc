@@ -1,5 +1,6 @@
 #include "common/genome/darts_genome.h"
 
+#include "common/genome/stable_hash.h"
 #include "common/random/seeded_random.h"
 #include "common/search_space/darts_space.h"
 #include "gmock/gmock.h"

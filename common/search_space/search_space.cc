@@ -1,0 +1,64 @@
+#include "common/search_space/search_space.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/search_space/darts_space.h"
+#include "common/status/status_macros.h"
+
+namespace nas {
+namespace {
+
+class DartsCellSearchSpace : public SearchSpace {
+ public:
+  explicit DartsCellSearchSpace(int nodes) : nodes_(nodes) {}
+
+  absl::StatusOr<std::string> Canonicalize(absl::string_view text) const override {
+    ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(text));
+    if (static_cast<int>(genome.normal.nodes.size()) != nodes_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "genome: has ", genome.normal.nodes.size(),
+          " nodes per cell; this search space has ", nodes_));
+    }
+    return DartsGenomeToText(genome);
+  }
+
+  std::string RandomGenome(SeededRandom& rng) const override {
+    return DartsGenomeToText(RandomDartsGenome(nodes_, rng));
+  }
+
+  absl::StatusOr<GenomeMutation> Mutate(absl::string_view text,
+                                        SeededRandom& rng) const override {
+    ASSIGN_OR_RETURN(DartsGenome parent, ParseDartsGenome(text));
+    DartsMutation m = MutateDartsGenome(parent, rng);
+    return GenomeMutation{DartsGenomeToText(m.child), std::move(m.description)};
+  }
+
+  std::string Readable(absl::string_view text) const override {
+    auto genome = ParseDartsGenome(text);
+    return genome.ok() ? DartsGenomeToReadableText(*genome) : std::string(text);
+  }
+
+ private:
+  const int nodes_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SearchSpace>> MakeSearchSpace(
+    const v1::SearchSpace& space) {
+  switch (space.kind_case()) {
+    case v1::SearchSpace::kDartsCell: {
+      const int nodes = space.darts_cell().nodes() == 0 ? 4 : space.darts_cell().nodes();
+      if (nodes < 1 || nodes > kMaxDartsNodes) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "space.darts_cell.nodes: ", nodes, " is out of range 1..",
+            kMaxDartsNodes));
+      }
+      return std::make_unique<DartsCellSearchSpace>(nodes);
+    }
+    default:
+      return absl::InvalidArgumentError(
+          "space: must be set (darts_cell or nasbench201)");
+  }
+}
+
+}  // namespace nas

@@ -1,0 +1,285 @@
+// nasctl: the researcher's command line for nas.v1.SearchService.
+//
+//   nasctl [--controller=HOST:PORT] submit SPEC.textproto [--watch]
+//   nasctl watch SEARCH_ID        live progress line until the search ends
+//   nasctl get SEARCH_ID
+//   nasctl list
+//   nasctl best SEARCH_ID
+//   nasctl individuals SEARCH_ID
+//   nasctl lineage INDIVIDUAL_ID
+//   nasctl cancel SEARCH_ID
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/search_space/search_space.h"
+#include "common/status/grpc_status.h"
+#include "google/protobuf/text_format.h"
+#include "grpcpp/create_channel.h"
+#include "proto/search_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port");
+ABSL_FLAG(bool, watch, false, "with submit: watch the search until it ends");
+ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call");
+ABSL_FLAG(int, poll_ms, 1000, "with watch: how often to refresh");
+
+namespace nas {
+namespace {
+
+using Stub = v1::SearchService::Stub;
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto c = std::make_unique<grpc::ClientContext>();
+  c->set_deadline(absl::ToChronoTime(
+      absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds))));
+  return c;
+}
+
+absl::StatusOr<int64_t> ParseId(const std::string& text, const char* what) {
+  int64_t id = 0;
+  if (!absl::SimpleAtoi(text, &id) || id <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": '", text, "' is not a positive integer"));
+  }
+  return id;
+}
+
+std::string StateName(v1::SearchState s) {
+  switch (s) {
+    case v1::SEARCH_RUNNING: return "running";
+    case v1::SEARCH_SUCCEEDED: return "succeeded";
+    case v1::SEARCH_CANCELLED: return "cancelled";
+    default: return "unknown";
+  }
+}
+
+std::string IndividualStateName(v1::IndividualState s) {
+  switch (s) {
+    case v1::INDIVIDUAL_PENDING: return "pending";
+    case v1::INDIVIDUAL_EVALUATED: return "evaluated";
+    case v1::INDIVIDUAL_FAILED: return "failed";
+    case v1::INDIVIDUAL_CANCELLED: return "cancelled";
+    default: return "unknown";
+  }
+}
+
+void PrintIndividual(const v1::SearchSpec& spec, const v1::Individual& ind) {
+  std::cout << "individual " << ind.id() << " (birth " << ind.birth_order()
+            << ", " << IndividualStateName(ind.state()) << ")\n";
+  if (ind.state() == v1::INDIVIDUAL_EVALUATED) {
+    std::cout << absl::StrFormat("  validation accuracy: %.4f\n", ind.fitness());
+    std::cout << "  parameters: " << ind.parameter_count() << "\n";
+  }
+  if (!ind.failure_reason().empty()) {
+    std::cout << "  failure: " << ind.failure_reason() << "\n";
+  }
+  std::cout << "  parent: " << (ind.parent_id() ? absl::StrCat(ind.parent_id()) : "none")
+            << ", mutation: " << ind.mutation() << "\n";
+  std::cout << "  genome: " << ind.architecture().text() << "\n";
+  std::cout << "  hash: " << ind.architecture().hash() << "\n";
+  if (auto space = MakeSearchSpace(spec.space()); space.ok()) {
+    std::cout << (*space)->Readable(ind.architecture().text());
+  }
+}
+
+std::string ProgressLine(const v1::Search& s) {
+  const int budget = s.spec().budget();
+  const int ended = s.evaluations_done() + s.evaluations_failed();
+  const int width = 24;
+  const int filled = budget > 0 ? width * ended / budget : 0;
+  std::string bar(filled, '#');
+  bar.resize(width, '.');
+  std::string best = "-";
+  if (s.has_best()) best = absl::StrFormat("%.4f", s.best().fitness());
+  return absl::StrFormat("search %d [%s] %d/%d evaluated, %d failed, %d in flight, best %s, %s",
+                         s.id(), bar, s.evaluations_done(), budget,
+                         s.evaluations_failed(), s.jobs_in_flight(), best,
+                         StateName(s.state()));
+}
+
+absl::Status Best(Stub& stub, int64_t id) {
+  v1::GetSearchRequest req;
+  req.set_search_id(id);
+  v1::Search search;
+  auto c = Context();
+  if (auto s = FromGrpcStatus(stub.GetSearch(c.get(), req, &search)); !s.ok()) return s;
+  if (!search.has_best()) return absl::NotFoundError("no evaluated individual yet");
+  std::cout << "best architecture of search " << id << ":\n";
+  PrintIndividual(search.spec(), search.best());
+  return absl::OkStatus();
+}
+
+absl::Status Watch(Stub& stub, int64_t id) {
+  const bool tty = isatty(fileno(stdout));
+  std::string last;
+  absl::Time last_print = absl::InfinitePast();
+  while (true) {
+    v1::GetSearchRequest req;
+    req.set_search_id(id);
+    v1::Search search;
+    auto c = Context();
+    if (auto s = FromGrpcStatus(stub.GetSearch(c.get(), req, &search)); !s.ok()) return s;
+    const std::string line = ProgressLine(search);
+    if (tty) {
+      std::cout << "\r\033[K" << line << std::flush;
+    } else if (line != last || absl::Now() - last_print > absl::Seconds(30)) {
+      std::cout << line << std::endl;
+      last_print = absl::Now();
+    }
+    last = line;
+    if (search.state() != v1::SEARCH_RUNNING) {
+      if (tty) std::cout << "\n";
+      return search.state() == v1::SEARCH_SUCCEEDED ? Best(stub, id) : absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(absl::GetFlag(FLAGS_poll_ms)));
+  }
+}
+
+absl::Status Submit(Stub& stub, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read spec file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::CreateSearchRequest req;
+  google::protobuf::TextFormat::Parser parser;
+  if (!parser.ParseFromString(text.str(), req.mutable_spec())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a valid text-format nas.v1.SearchSpec"));
+  }
+  v1::Search search;
+  auto c = Context();
+  if (auto s = FromGrpcStatus(stub.CreateSearch(c.get(), req, &search)); !s.ok()) return s;
+  std::cout << "created search " << search.id() << std::endl;
+  if (absl::GetFlag(FLAGS_watch)) return Watch(stub, search.id());
+  return absl::OkStatus();
+}
+
+absl::Status Get(Stub& stub, int64_t id) {
+  v1::GetSearchRequest req;
+  req.set_search_id(id);
+  v1::Search search;
+  auto c = Context();
+  if (auto s = FromGrpcStatus(stub.GetSearch(c.get(), req, &search)); !s.ok()) return s;
+  std::cout << ProgressLine(search) << "\n";
+  std::string spec;
+  google::protobuf::TextFormat::PrintToString(search.spec(), &spec);
+  std::cout << "spec:\n" << spec;
+  return absl::OkStatus();
+}
+
+absl::Status List(Stub& stub) {
+  std::string token;
+  do {
+    v1::ListSearchesRequest req;
+    req.set_page_token(token);
+    v1::ListSearchesResponse resp;
+    auto c = Context();
+    if (auto s = FromGrpcStatus(stub.ListSearches(c.get(), req, &resp)); !s.ok()) return s;
+    for (const auto& s : resp.searches()) {
+      std::cout << ProgressLine(s) << "  " << s.spec().name() << "\n";
+    }
+    token = resp.next_page_token();
+  } while (!token.empty());
+  return absl::OkStatus();
+}
+
+absl::Status Individuals(Stub& stub, int64_t id) {
+  std::cout << absl::StrFormat("%-8s %-6s %-10s %-9s %-10s %-8s %s\n", "id", "birth",
+                               "state", "fitness", "params", "parent", "mutation");
+  std::string token;
+  do {
+    v1::ListIndividualsRequest req;
+    req.set_search_id(id);
+    req.set_page_token(token);
+    v1::ListIndividualsResponse resp;
+    auto c = Context();
+    if (auto s = FromGrpcStatus(stub.ListIndividuals(c.get(), req, &resp)); !s.ok()) return s;
+    for (const auto& i : resp.individuals()) {
+      std::cout << absl::StrFormat(
+          "%-8d %-6d %-10s %-9s %-10d %-8s %s\n", i.id(), i.birth_order(),
+          IndividualStateName(i.state()),
+          i.state() == v1::INDIVIDUAL_EVALUATED ? absl::StrFormat("%.4f", i.fitness()) : "-",
+          i.parameter_count(), i.parent_id() ? absl::StrCat(i.parent_id()) : "-",
+          i.mutation());
+    }
+    token = resp.next_page_token();
+  } while (!token.empty());
+  return absl::OkStatus();
+}
+
+absl::Status Lineage(Stub& stub, int64_t individual_id) {
+  v1::GetLineageRequest req;
+  req.set_individual_id(individual_id);
+  v1::GetLineageResponse resp;
+  auto c = Context();
+  if (auto s = FromGrpcStatus(stub.GetLineage(c.get(), req, &resp)); !s.ok()) return s;
+  for (int i = 0; i < resp.individuals_size(); ++i) {
+    const auto& ind = resp.individuals(i);
+    std::cout << std::string(2 * i, ' ') << (i ? "<- " : "")
+              << absl::StrFormat("individual %d (birth %d) fitness %.4f via %s\n", ind.id(),
+                                 ind.birth_order(), ind.fitness(), ind.mutation());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cancel(Stub& stub, int64_t id) {
+  v1::CancelSearchRequest req;
+  req.set_search_id(id);
+  v1::Search search;
+  auto c = Context();
+  if (auto s = FromGrpcStatus(stub.CancelSearch(c.get(), req, &search)); !s.ok()) return s;
+  std::cout << ProgressLine(search) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Dispatch(Stub& stub, const std::vector<char*>& args) {
+  if (args.size() < 3) {
+    return absl::InvalidArgumentError(
+        "usage: nasctl submit|watch|get|list|best|individuals|lineage|cancel ARG");
+  }
+  const std::string cmd = args[1];
+  const std::string arg = args[2];
+  if (cmd == "list") return List(stub);
+  if (cmd == "submit") return Submit(stub, arg);
+  const char* what = cmd == "lineage" ? "INDIVIDUAL_ID" : "SEARCH_ID";
+  auto id = ParseId(arg, what);
+  if (!id.ok()) return id.status();
+  if (cmd == "watch") return Watch(stub, *id);
+  if (cmd == "get") return Get(stub, *id);
+  if (cmd == "best") return Best(stub, *id);
+  if (cmd == "individuals") return Individuals(stub, *id);
+  if (cmd == "lineage") return Lineage(stub, *id);
+  if (cmd == "cancel") return Cancel(stub, *id);
+  return absl::InvalidArgumentError(absl::StrCat("unknown command '", cmd, "'"));
+}
+
+}  // namespace
+}  // namespace nas
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "nasctl submit SPEC [--watch] | watch|get|best|individuals|cancel SEARCH_ID | "
+      "lineage INDIVIDUAL_ID | list all");
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() == 2 && std::string(args[1]) == "list") args.push_back(args[1]);  // "list" takes no argument.
+  auto stub = nas::v1::SearchService::NewStub(grpc::CreateChannel(
+      absl::GetFlag(FLAGS_controller), grpc::InsecureChannelCredentials()));
+  const absl::Status status = nas::Dispatch(*stub, args);
+  if (!status.ok()) {
+    std::cerr << "nasctl: " << absl::StatusCodeToString(status.code()) << ": "
+              << status.message() << std::endl;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,61 @@
+// nas_controller: serves nas.v1.SearchService and nas.v1.WorkerService over
+// the PostgreSQL database named by --database.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "controller/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to serve gRPC on; port 0 picks a free port");
+ABSL_FLAG(std::string, database, "",
+          "libpq connection string, e.g. 'host=127.0.0.1 port=5432 dbname=nas'");
+ABSL_FLAG(int, database_pool_size, 8, "PostgreSQL connections to keep");
+ABSL_FLAG(int, reclaim_interval_ms, 2000, "how often to look for expired leases");
+ABSL_FLAG(std::string, port_file, "",
+          "if set, the bound port is written here once serving (for launchers)");
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_database).empty()) {
+    std::cerr << "--database: required (a libpq connection string)" << std::endl;
+    return 2;
+  }
+  nas::ControllerServer::Options options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.database_dsn = absl::GetFlag(FLAGS_database);
+  options.database_pool_size = absl::GetFlag(FLAGS_database_pool_size);
+  options.reclaim_interval_ms = absl::GetFlag(FLAGS_reclaim_interval_ms);
+
+  // Block SIGINT/SIGTERM here so a dedicated thread can wait for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto server = nas::ControllerServer::BuildAndStart(options);
+  if (!server.ok()) {
+    std::cerr << "controller failed to start: " << server.status() << std::endl;
+    return 1;
+  }
+  std::cerr << "controller serving on port " << (*server)->port() << std::endl;
+  if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
+    FILE* f = std::fopen(port_file.c_str(), "w");
+    if (f != nullptr) {
+      std::fprintf(f, "%d\n", (*server)->port());
+      std::fclose(f);
+    }
+  }
+  std::thread signal_waiter([&stop_signals, s = server->get()] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::cerr << "controller stopping (signal " << sig << ")" << std::endl;
+    s->Shutdown();
+  });
+  signal_waiter.detach();
+  (*server)->Wait();
+  return 0;
+}

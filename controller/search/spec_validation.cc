@@ -1,0 +1,118 @@
+#include "controller/search/spec_validation.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/search_space/search_space.h"
+#include "common/status/status_macros.h"
+#include "controller/search/strategy_registry.h"
+
+namespace nas {
+namespace {
+
+constexpr int kMaxBudget = 100000;
+
+absl::Status OutOfRange(absl::string_view field, double value,
+                        absl::string_view rule) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", value, " ", rule));
+}
+
+absl::Status CheckIntRange(absl::string_view field, int64_t value, int64_t lo,
+                           int64_t hi) {
+  if (value < lo || value > hi) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", value, " is out of range ", lo, "..", hi));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTraining(const v1::Training& t) {
+  RETURN_IF_ERROR(CheckIntRange("training.epochs", t.epochs(), 1, 1000));
+  RETURN_IF_ERROR(CheckIntRange("training.batch_size", t.batch_size(), 1, 65536));
+  if (!std::isfinite(t.learning_rate()) || t.learning_rate() <= 0) {
+    return OutOfRange("training.learning_rate", t.learning_rate(), "must be > 0");
+  }
+  if (!std::isfinite(t.momentum()) || t.momentum() < 0 || t.momentum() >= 1) {
+    return OutOfRange("training.momentum", t.momentum(), "must be in [0, 1)");
+  }
+  if (!std::isfinite(t.weight_decay()) || t.weight_decay() < 0) {
+    return OutOfRange("training.weight_decay", t.weight_decay(), "must be >= 0");
+  }
+  RETURN_IF_ERROR(CheckIntRange("training.init_channels", t.init_channels(), 4, 512));
+  RETURN_IF_ERROR(CheckIntRange("training.cells", t.cells(), 1, 30));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateDataset(const v1::Dataset& d) {
+  if (d.format() == v1::Dataset::FORMAT_UNSPECIFIED ||
+      !v1::Dataset::Format_IsValid(d.format())) {
+    return absl::InvalidArgumentError(
+        "dataset.format: must be IDX, DIGITS_CSV or CIFAR10_BINARY");
+  }
+  if (d.path().empty()) {
+    return absl::InvalidArgumentError("dataset.path: must not be empty");
+  }
+  if (d.validation_examples() <= 0) {
+    return OutOfRange("dataset.validation_examples", d.validation_examples(),
+                      "must be > 0 (fitness is measured on held-out data)");
+  }
+  if (d.train_examples() < 0) {
+    return OutOfRange("dataset.train_examples", d.train_examples(),
+                      "must be >= 0 (0 = all remaining examples)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
+  v1::SearchSpec s = *spec;
+  if (s.name().size() > 200) {
+    return absl::InvalidArgumentError("name: must be at most 200 characters");
+  }
+  RETURN_IF_ERROR(CheckIntRange("budget", s.budget(), 1, kMaxBudget));
+  if (s.space().kind_case() == v1::SearchSpace::kDartsCell &&
+      s.space().darts_cell().nodes() == 0) {
+    s.mutable_space()->mutable_darts_cell()->set_nodes(4);
+  }
+  RETURN_IF_ERROR(MakeSearchSpace(s.space()).status());
+  RETURN_IF_ERROR(MakeStrategy(s).status());
+
+  if (s.has_table_lookup()) {
+    if (s.has_training() || s.has_dataset()) {
+      return absl::InvalidArgumentError(
+          "table_lookup: must not be combined with training or dataset");
+    }
+    const v1::TableLookup& t = s.table_lookup();
+    if (t.table_path().empty()) {
+      return absl::InvalidArgumentError("table_lookup.table_path: must not be empty");
+    }
+    if (t.cell_column().empty()) {
+      return absl::InvalidArgumentError("table_lookup.cell_column: must not be empty");
+    }
+    if (t.fitness_column().empty()) {
+      return absl::InvalidArgumentError(
+          "table_lookup.fitness_column: must not be empty");
+    }
+  } else {
+    if (!s.has_training()) {
+      return absl::InvalidArgumentError(
+          "training: must be set (or table_lookup for table evaluation)");
+    }
+    if (!s.has_dataset()) {
+      return absl::InvalidArgumentError("dataset: must be set with training");
+    }
+    RETURN_IF_ERROR(ValidateTraining(s.training()));
+    RETURN_IF_ERROR(ValidateDataset(s.dataset()));
+  }
+
+  if (s.max_attempts() == 0) s.set_max_attempts(3);
+  RETURN_IF_ERROR(CheckIntRange("max_attempts", s.max_attempts(), 1, 20));
+  if (s.lease_seconds() == 0) s.set_lease_seconds(60);
+  RETURN_IF_ERROR(CheckIntRange("lease_seconds", s.lease_seconds(), 5, 3600));
+
+  *spec = std::move(s);
+  return absl::OkStatus();
+}
+
+}  // namespace nas

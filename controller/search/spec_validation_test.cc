@@ -1,0 +1,89 @@
+#include "controller/search/spec_validation.h"
+
+#include <functional>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+
+namespace nas {
+namespace {
+
+using ::testing::StartsWith;
+
+v1::SearchSpec ValidSpec() {
+  v1::SearchSpec spec;
+  const bool ok = google::protobuf::TextFormat::ParseFromString(R"pb(
+    name: "digits"
+    space { darts_cell {} }
+    strategy { aging_evolution { population_size: 4 sample_size: 2 } }
+    budget: 10
+    seed: 7
+    training {
+      epochs: 1 batch_size: 32 learning_rate: 0.05 momentum: 0.9
+      weight_decay: 3e-4 init_channels: 8 cells: 3
+    }
+    dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
+  )pb", &spec);
+  EXPECT_TRUE(ok);
+  return spec;
+}
+
+TEST(SpecValidationTest, AcceptsValidSpecAndFillsDefaults) {
+  v1::SearchSpec spec = ValidSpec();
+  ASSERT_TRUE(ValidateAndNormalizeSpec(&spec).ok());
+  EXPECT_EQ(spec.max_attempts(), 3);
+  EXPECT_EQ(spec.lease_seconds(), 60);
+  EXPECT_EQ(spec.space().darts_cell().nodes(), 4);
+}
+
+struct BadCase {
+  std::string expected_prefix;
+  std::function<void(v1::SearchSpec*)> mutate;
+};
+
+TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
+  const std::vector<BadCase> cases = {
+      {"budget:", [](v1::SearchSpec* s) { s->set_budget(0); }},
+      {"training.learning_rate: -0.1 must be > 0",
+       [](v1::SearchSpec* s) { s->mutable_training()->set_learning_rate(-0.1); }},
+      {"training.momentum:",
+       [](v1::SearchSpec* s) { s->mutable_training()->set_momentum(1.0); }},
+      {"training.epochs:", [](v1::SearchSpec* s) { s->mutable_training()->set_epochs(0); }},
+      {"strategy.aging_evolution.population_size: 11 must not exceed budget",
+       [](v1::SearchSpec* s) {
+         s->mutable_strategy()->mutable_aging_evolution()->set_population_size(11);
+       }},
+      {"strategy.aging_evolution.sample_size:",
+       [](v1::SearchSpec* s) {
+         s->mutable_strategy()->mutable_aging_evolution()->set_sample_size(5);
+       }},
+      {"strategy: must be set", [](v1::SearchSpec* s) { s->clear_strategy(); }},
+      {"space: must be set", [](v1::SearchSpec* s) { s->clear_space(); }},
+      {"space.darts_cell.nodes: 9 is out of range",
+       [](v1::SearchSpec* s) { s->mutable_space()->mutable_darts_cell()->set_nodes(9); }},
+      {"dataset.validation_examples:",
+       [](v1::SearchSpec* s) { s->mutable_dataset()->set_validation_examples(0); }},
+      {"dataset.path:", [](v1::SearchSpec* s) { s->mutable_dataset()->clear_path(); }},
+      {"dataset.format:",
+       [](v1::SearchSpec* s) { s->mutable_dataset()->clear_format(); }},
+      {"training: must be set", [](v1::SearchSpec* s) { s->clear_training(); }},
+      {"lease_seconds:", [](v1::SearchSpec* s) { s->set_lease_seconds(2); }},
+      {"max_attempts:", [](v1::SearchSpec* s) { s->set_max_attempts(50); }},
+      {"name:", [](v1::SearchSpec* s) { s->set_name(std::string(201, 'x')); }},
+  };
+  for (const BadCase& c : cases) {
+    v1::SearchSpec spec = ValidSpec();
+    c.mutate(&spec);
+    const v1::SearchSpec before = spec;
+    const absl::Status status = ValidateAndNormalizeSpec(&spec);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.expected_prefix;
+    EXPECT_THAT(std::string(status.message()), StartsWith(c.expected_prefix));
+    EXPECT_EQ(spec.SerializeAsString(), before.SerializeAsString())
+        << "spec changed on error: " << c.expected_prefix;
+  }
+}
+
+}  // namespace
+}  // namespace nas

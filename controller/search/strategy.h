@@ -1,0 +1,63 @@
+// A search strategy: given what the search has learned so far, propose the
+// next architecture. Strategies are pure (no I/O): the store calls them inside
+// the transaction that records a result, so a step is atomic and a restart
+// loses nothing. All their state is derivable from the stored individuals.
+#ifndef NAS_CONTROLLER_SEARCH_STRATEGY_H_
+#define NAS_CONTROLLER_SEARCH_STRATEGY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/random/seeded_random.h"
+#include "common/search_space/search_space.h"
+#include "proto/search.pb.h"
+
+namespace nas {
+
+// A live, evaluated member of a search's population.
+struct PopulationMember {
+  int64_t individual_id = 0;
+  int birth_order = 0;
+  double fitness = 0;
+  std::string genome;  // Canonical text.
+};
+
+// What a strategy may look at when proposing.
+struct SearchView {
+  int births = 0;  // Individuals proposed so far.
+  int budget = 0;
+  // Live members in birth order (oldest first).
+  std::vector<PopulationMember> population;
+  // Individuals not yet evaluated or failed (queued or running).
+  int unfinished = 0;
+  // Of those, the ones among the first InitialJobs() births.
+  int unfinished_initial = 0;
+};
+
+struct Proposal {
+  std::string genome;  // Canonical text.
+  int64_t parent_id = 0;  // 0 = no parent (random).
+  std::string mutation;   // "random" when there is no parent.
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+
+  // Individuals queued when the search is created.
+  virtual int InitialJobs() const = 0;
+  // Live members beyond this many age out, oldest first. 0 = no limit.
+  virtual int PopulationLimit() const = 0;
+  // The next individual, or nullopt if the strategy must wait for results
+  // first. `rng` is seeded per birth, so equal histories give equal proposals.
+  virtual absl::StatusOr<std::optional<Proposal>> Propose(
+      const SearchView& view, const SearchSpace& space,
+      SeededRandom& rng) const = 0;
+};
+
+}  // namespace nas
+
+#endif  // NAS_CONTROLLER_SEARCH_STRATEGY_H_

@@ -1,0 +1,64 @@
+// The controller process: both gRPC services over one PostgreSQL database,
+// plus a reaper that returns expired leases to the queue. Holds no search
+// state of its own; any number of controllers may serve one database.
+#ifndef NAS_CONTROLLER_SERVER_H_
+#define NAS_CONTROLLER_SERVER_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "controller/service/search_service.h"
+#include "controller/service/worker_service.h"
+#include "controller/store/database.h"
+#include "controller/store/job_queue.h"
+#include "controller/store/search_store.h"
+#include "grpcpp/server.h"
+
+namespace nas {
+
+class ControllerServer {
+ public:
+  struct Options {
+    std::string listen_address = "127.0.0.1:50051";  // Port 0 picks a free one.
+    std::string database_dsn;
+    int database_pool_size = 8;
+    int reclaim_interval_ms = 2000;
+    int idle_retry_ms = 500;
+  };
+
+  // Connects, applies migrations, starts serving. UNAVAILABLE if the
+  // database or the address cannot be reached.
+  static absl::StatusOr<std::unique_ptr<ControllerServer>> BuildAndStart(Options options);
+
+  ~ControllerServer();
+
+  // The port actually bound.
+  int port() const { return port_; }
+  // Blocks until Shutdown().
+  void Wait();
+  // Stops accepting calls, finishes those in flight, stops the reaper.
+  void Shutdown();
+
+ private:
+  ControllerServer() = default;
+  void ReapLoop(int interval_ms);
+
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<SearchStore> search_store_;
+  std::unique_ptr<JobQueue> job_queue_;
+  std::unique_ptr<SearchServiceImpl> search_service_;
+  std::unique_ptr<WorkerServiceImpl> worker_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  absl::Notification stop_;
+  std::thread reaper_;
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace nas
+
+#endif  // NAS_CONTROLLER_SERVER_H_

@@ -1,0 +1,127 @@
+#include "controller/service/search_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "controller/search/spec_validation.h"
+#include "common/status/grpc_status.h"
+
+namespace nas {
+namespace {
+
+absl::StatusOr<Page> MakePage(int32_t page_size, const std::string& token,
+                              int default_size) {
+  if (page_size < 0 || page_size > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", page_size, " is out of range 0..1000"));
+  }
+  return Page{page_size == 0 ? default_size : page_size, token};
+}
+
+absl::Status CheckId(const char* field, int64_t id) {
+  if (id <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be > 0"));
+  }
+  return absl::OkStatus();
+}
+
+// Runs `fn` (returning absl::Status) and converts its status once.
+template <typename Fn>
+grpc::Status Serve(Fn&& fn) {
+  return ToGrpcStatus(fn());
+}
+
+}  // namespace
+
+grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext*,
+                                             const v1::CreateSearchRequest* request,
+                                             v1::Search* response) {
+  return Serve([&]() -> absl::Status {
+    v1::SearchSpec spec = request->spec();
+    absl::Status valid = ValidateAndNormalizeSpec(&spec);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("spec.", valid.message()));
+    }
+    auto search = store_->CreateSearch(spec);
+    if (!search.ok()) return search.status();
+    *response = *std::move(search);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::GetSearch(grpc::ServerContext*,
+                                          const v1::GetSearchRequest* request,
+                                          v1::Search* response) {
+  return Serve([&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    auto search = store_->GetSearch(request->search_id());
+    if (!search.ok()) return search.status();
+    *response = *std::move(search);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::ListSearches(grpc::ServerContext*,
+                                             const v1::ListSearchesRequest* request,
+                                             v1::ListSearchesResponse* response) {
+  return Serve([&]() -> absl::Status {
+    auto page = MakePage(request->page_size(), request->page_token(), 50);
+    if (!page.ok()) return page.status();
+    auto result = store_->ListSearches(*page);
+    if (!result.ok()) return result.status();
+    for (auto& s : result->items) *response->add_searches() = std::move(s);
+    response->set_next_page_token(result->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::CancelSearch(grpc::ServerContext*,
+                                             const v1::CancelSearchRequest* request,
+                                             v1::Search* response) {
+  return Serve([&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    auto search = store_->CancelSearch(request->search_id());
+    if (!search.ok()) return search.status();
+    *response = *std::move(search);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::ListIndividuals(
+    grpc::ServerContext*, const v1::ListIndividualsRequest* request,
+    v1::ListIndividualsResponse* response) {
+  return Serve([&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    auto page = MakePage(request->page_size(), request->page_token(), 100);
+    if (!page.ok()) return page.status();
+    auto result = store_->ListIndividuals(request->search_id(), *page);
+    if (!result.ok()) return result.status();
+    for (auto& i : result->items) *response->add_individuals() = std::move(i);
+    response->set_next_page_token(result->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::GetBestIndividual(
+    grpc::ServerContext*, const v1::GetBestIndividualRequest* request,
+    v1::Individual* response) {
+  return Serve([&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    auto best = store_->GetBestIndividual(request->search_id());
+    if (!best.ok()) return best.status();
+    *response = *std::move(best);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::GetLineage(grpc::ServerContext*,
+                                           const v1::GetLineageRequest* request,
+                                           v1::GetLineageResponse* response) {
+  return Serve([&]() -> absl::Status {
+    if (auto s = CheckId("individual_id", request->individual_id()); !s.ok()) return s;
+    auto lineage = store_->GetLineage(request->individual_id());
+    if (!lineage.ok()) return lineage.status();
+    for (auto& i : *lineage) *response->add_individuals() = std::move(i);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace nas

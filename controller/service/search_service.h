@@ -1,0 +1,44 @@
+// nas.v1.SearchService: translates requests to SearchStore calls. Stateless.
+// Synchronous handlers: each one blocks on PostgreSQL, which would stall the
+// callback API's shared threads.
+#ifndef NAS_CONTROLLER_SERVICE_SEARCH_SERVICE_H_
+#define NAS_CONTROLLER_SERVICE_SEARCH_SERVICE_H_
+
+#include "controller/store/search_store.h"
+#include "proto/search_service.grpc.pb.h"
+
+namespace nas {
+
+class SearchServiceImpl final : public v1::SearchService::Service {
+ public:
+  explicit SearchServiceImpl(SearchStore* store) : store_(store) {}
+
+  grpc::Status CreateSearch(grpc::ServerContext* context,
+                            const v1::CreateSearchRequest* request,
+                            v1::Search* response) override;
+  grpc::Status GetSearch(grpc::ServerContext* context,
+                         const v1::GetSearchRequest* request,
+                         v1::Search* response) override;
+  grpc::Status ListSearches(grpc::ServerContext* context,
+                            const v1::ListSearchesRequest* request,
+                            v1::ListSearchesResponse* response) override;
+  grpc::Status CancelSearch(grpc::ServerContext* context,
+                            const v1::CancelSearchRequest* request,
+                            v1::Search* response) override;
+  grpc::Status ListIndividuals(grpc::ServerContext* context,
+                               const v1::ListIndividualsRequest* request,
+                               v1::ListIndividualsResponse* response) override;
+  grpc::Status GetBestIndividual(grpc::ServerContext* context,
+                                 const v1::GetBestIndividualRequest* request,
+                                 v1::Individual* response) override;
+  grpc::Status GetLineage(grpc::ServerContext* context,
+                          const v1::GetLineageRequest* request,
+                          v1::GetLineageResponse* response) override;
+
+ private:
+  SearchStore* const store_;
+};
+
+}  // namespace nas
+
+#endif  // NAS_CONTROLLER_SERVICE_SEARCH_SERVICE_H_

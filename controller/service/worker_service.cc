@@ -1,0 +1,55 @@
+#include "controller/service/worker_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status/grpc_status.h"
+
+namespace nas {
+namespace {
+
+absl::Status CheckLease(const std::string& worker_id, int64_t job_id, int attempt) {
+  if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: must not be empty");
+  if (job_id <= 0) return absl::InvalidArgumentError("job_id: must be > 0");
+  if (attempt <= 0) return absl::InvalidArgumentError("attempt: must be > 0");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext*,
+                                         const v1::LeaseJobRequest* request,
+                                         v1::LeaseJobResponse* response) {
+  auto job = queue_->LeaseJob(request->worker());
+  if (!job.ok()) return ToGrpcStatus(job.status());
+  if (job->has_value()) {
+    *response->mutable_job() = **std::move(job);
+  } else {
+    response->set_retry_after_ms(idle_retry_ms_);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*,
+                                          const v1::HeartbeatRequest* request,
+                                          v1::HeartbeatResponse* response) {
+  absl::Status valid =
+      CheckLease(request->worker_id(), request->job_id(), request->attempt());
+  if (!valid.ok()) return ToGrpcStatus(valid);
+  auto cancel = queue_->Heartbeat(*request);
+  if (!cancel.ok()) return ToGrpcStatus(cancel.status());
+  response->set_cancel(*cancel);
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkerServiceImpl::ReportResult(grpc::ServerContext*,
+                                             const v1::ReportResultRequest* request,
+                                             v1::ReportResultResponse* response) {
+  absl::Status valid =
+      CheckLease(request->worker_id(), request->job_id(), request->attempt());
+  if (!valid.ok()) return ToGrpcStatus(valid);
+  auto outcome = queue_->ReportResult(*request);
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  response->set_duplicate(outcome->duplicate);
+  return grpc::Status::OK;
+}
+
+}  // namespace nas

@@ -1,0 +1,33 @@
+// nas.v1.WorkerService: translates worker calls to JobQueue calls. Stateless.
+#ifndef NAS_CONTROLLER_SERVICE_WORKER_SERVICE_H_
+#define NAS_CONTROLLER_SERVICE_WORKER_SERVICE_H_
+
+#include "controller/store/job_queue.h"
+#include "proto/worker_service.grpc.pb.h"
+
+namespace nas {
+
+class WorkerServiceImpl final : public v1::WorkerService::Service {
+ public:
+  // `idle_retry_ms`: what LeaseJob tells a worker to wait when there is no job.
+  WorkerServiceImpl(JobQueue* queue, int idle_retry_ms)
+      : queue_(queue), idle_retry_ms_(idle_retry_ms) {}
+
+  grpc::Status LeaseJob(grpc::ServerContext* context,
+                        const v1::LeaseJobRequest* request,
+                        v1::LeaseJobResponse* response) override;
+  grpc::Status Heartbeat(grpc::ServerContext* context,
+                         const v1::HeartbeatRequest* request,
+                         v1::HeartbeatResponse* response) override;
+  grpc::Status ReportResult(grpc::ServerContext* context,
+                            const v1::ReportResultRequest* request,
+                            v1::ReportResultResponse* response) override;
+
+ private:
+  JobQueue* const queue_;
+  const int idle_retry_ms_;
+};
+
+}  // namespace nas
+
+#endif  // NAS_CONTROLLER_SERVICE_WORKER_SERVICE_H_

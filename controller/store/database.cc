@@ -1,0 +1,98 @@
+#include "controller/store/database.h"
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace nas {
+
+absl::Status StatusFromCurrentException() {
+  try {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    return absl::UnavailableError(absl::StrCat("database connection: ", e.what()));
+  } catch (const pqxx::serialization_failure& e) {
+    return absl::AbortedError(absl::StrCat("database: ", e.what()));
+  } catch (const pqxx::deadlock_detected& e) {
+    return absl::AbortedError(absl::StrCat("database: ", e.what()));
+  } catch (const pqxx::unique_violation& e) {
+    return absl::AlreadyExistsError(absl::StrCat("database: ", e.what()));
+  } catch (const pqxx::in_doubt_error& e) {
+    return absl::UnavailableError(absl::StrCat("database commit in doubt: ", e.what()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("database: ", e.what()));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Create(Options options) {
+  std::unique_ptr<Database> db(new Database(std::move(options)));
+  auto conn = db->Acquire();
+  if (!conn.ok()) return conn.status();
+  db->Release(std::move(*conn));
+  return db;
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < options_.pool_size;
+    };
+    mu_.Await(absl::Condition(&available));
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+    ++open_;
+  }
+  try {
+    return std::make_unique<pqxx::connection>(options_.dsn);
+  } catch (...) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return StatusFromCurrentException();
+  }
+}
+
+void Database::Release(std::unique_ptr<pqxx::connection> conn) {
+  absl::MutexLock lock(&mu_);
+  if (conn && conn->is_open()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+}
+
+absl::Status Database::Transact(
+    const std::function<absl::Status(pqxx::work&)>& body) {
+  absl::Status status;
+  for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 << std::min(attempt, 5)));
+    }
+    auto conn = Acquire();
+    if (!conn.ok()) {
+      status = conn.status();
+      if (absl::IsUnavailable(status)) continue;
+      return status;
+    }
+    try {
+      pqxx::work txn(**conn);
+      status = body(txn);
+      if (status.ok()) txn.commit();
+      // On error the work's destructor rolls back.
+    } catch (...) {
+      status = StatusFromCurrentException();
+    }
+    if (absl::IsUnavailable(status)) {
+      conn->reset();  // Broken: drop it, a retry opens a fresh one.
+    }
+    Release(std::move(*conn));
+    if (!absl::IsAborted(status) && !absl::IsUnavailable(status)) return status;
+  }
+  return status;
+}
+
+}  // namespace nas

@@ -1,0 +1,301 @@
+#include "controller/store/job_queue.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+#include "controller/store/rows.h"
+#include "controller/store/search_step.h"
+
+namespace nas {
+namespace {
+
+// The oldest pending job of a running search, of one of `kinds`, locked.
+std::optional<int64_t> ClaimPending(pqxx::work& txn, const std::string& kinds) {
+  const pqxx::result rows = txn.exec_params(
+      "SELECT j.id FROM jobs j JOIN searches s ON s.id = j.search_id "
+      "WHERE j.state = 'pending' AND j.kind = ANY($1::text[]) "
+      "AND s.state = 'running' ORDER BY j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED",
+      kinds);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<int64_t>();
+}
+
+// Lets running searches that have budget left queue more work. Searches being
+// stepped by another transaction are skipped rather than waited for.
+absl::Status TopUpRunningSearches(pqxx::work& txn, const v1::WorkerInfo& worker) {
+  const pqxx::result rows = txn.exec(
+      "SELECT id FROM searches WHERE state = 'running' AND births < budget "
+      "ORDER BY id FOR UPDATE SKIP LOCKED");
+  for (const auto& row : rows) {
+    ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, row[0].as<int64_t>()));
+    const v1::JobKind kind = JobKindForSpec(search.spec);
+    bool can_run = false;
+    for (int k : worker.job_kinds()) can_run |= (k == kind);
+    if (!can_run) continue;
+    ASSIGN_OR_RETURN(int queued, TopUp(txn, search, ActiveWorkers(txn, kind)));
+    if (queued > 0) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
+  if (worker.worker_id().empty() || worker.worker_id().size() > 128) {
+    return absl::InvalidArgumentError(
+        "worker.worker_id: must be 1..128 characters");
+  }
+  if (worker.job_kinds().empty()) {
+    return absl::InvalidArgumentError(
+        "worker.job_kinds: must name at least one job kind");
+  }
+  for (int k : worker.job_kinds()) {
+    if (k == v1::JOB_KIND_UNSPECIFIED || !v1::JobKind_IsValid(k)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("worker.job_kinds: ", k, " is not a known job kind"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
+                          int current_attempt) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "lease of job ", job_id, " attempt ", attempt,
+      " is not held (job is ", state, ", current attempt ", current_attempt,
+      ")"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(
+    const v1::WorkerInfo& worker) {
+  RETURN_IF_ERROR(ValidateWorker(worker));
+  RETURN_IF_ERROR(ReclaimExpiredLeases().status());
+  std::vector<std::string> kinds;
+  for (int k : worker.job_kinds()) kinds.push_back(JobKindToDb(v1::JobKind(k)));
+  const std::string kinds_literal = TextArrayLiteral(kinds);
+
+  std::optional<v1::Job> out;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    out.reset();
+    txn.exec_params(
+        "INSERT INTO workers (id, hostname, device, job_kinds) "
+        "VALUES ($1, $2, $3, $4::text[]) ON CONFLICT (id) DO UPDATE SET "
+        "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
+        "job_kinds = EXCLUDED.job_kinds, last_seen = now()",
+        worker.worker_id(), worker.hostname(), worker.device(), kinds_literal);
+    std::optional<int64_t> job_id = ClaimPending(txn, kinds_literal);
+    if (!job_id.has_value()) {
+      RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
+      job_id = ClaimPending(txn, kinds_literal);
+    }
+    if (!job_id.has_value()) return absl::OkStatus();
+
+    const pqxx::row j = txn.exec_params1(
+        "UPDATE jobs SET state = 'leased', attempt = attempt + 1, "
+        "lease_owner = $2, lease_expires_at = now() + lease_seconds * "
+        "interval '1 second' WHERE id = $1 "
+        "RETURNING attempt, kind, search_id, individual_id, lease_seconds",
+        *job_id, worker.worker_id());
+    txn.exec_params(
+        "INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
+        *job_id, j[0].as<int>(), worker.worker_id());
+    const pqxx::row ind = txn.exec_params1(
+        "SELECT i.genome, i.genome_hash, i.seed, s.spec_text FROM individuals i "
+        "JOIN searches s ON s.id = i.search_id WHERE i.id = $1",
+        j[3].as<int64_t>());
+    v1::Job job;
+    job.set_job_id(*job_id);
+    job.set_attempt(j[0].as<int>());
+    job.set_kind(JobKindFromDb(j[1].as<std::string>()));
+    job.set_search_id(j[2].as<int64_t>());
+    job.set_individual_id(j[3].as<int64_t>());
+    job.set_lease_seconds(j[4].as<int>());
+    job.mutable_architecture()->set_text(ind[0].as<std::string>());
+    job.mutable_architecture()->set_hash(ind[1].as<std::string>());
+    job.set_seed(static_cast<uint64_t>(ind[2].as<int64_t>()));
+    ASSIGN_OR_RETURN(*job.mutable_spec(), ParseSpecText(ind[3].as<std::string>()));
+    out = std::move(job);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
+  bool cancel = false;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::result rows = txn.exec_params(
+        "SELECT state, attempt, COALESCE(lease_owner, '') FROM jobs "
+        "WHERE id = $1 FOR UPDATE",
+        request.job_id());
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
+    }
+    const std::string state = rows[0][0].as<std::string>();
+    const int attempt = rows[0][1].as<int>();
+    if (state == "cancelled") {
+      cancel = true;
+      return absl::OkStatus();
+    }
+    if (state != "leased" || attempt != request.attempt() ||
+        rows[0][2].as<std::string>() != request.worker_id()) {
+      return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
+    }
+    const double progress = std::isfinite(request.progress())
+                                ? std::min(1.0, std::max(0.0, request.progress()))
+                                : 0.0;
+    txn.exec_params(
+        "UPDATE jobs SET lease_expires_at = now() + lease_seconds * "
+        "interval '1 second', progress = $2 WHERE id = $1",
+        request.job_id(), progress);
+    txn.exec_params("UPDATE workers SET last_seen = now() WHERE id = $1",
+                    request.worker_id());
+    return absl::OkStatus();
+  }));
+  return cancel;
+}
+
+absl::StatusOr<ReportOutcome> JobQueue::ReportResult(
+    const v1::ReportResultRequest& request) {
+  if (request.has_result()) {
+    const v1::EvaluationResult& r = request.result();
+    if (!std::isfinite(r.fitness())) {
+      return absl::InvalidArgumentError("result.fitness: must be a finite number");
+    }
+    if (r.parameter_count() < 0) {
+      return absl::InvalidArgumentError("result.parameter_count: must be >= 0");
+    }
+    for (const auto& [name, value] : r.metrics()) {
+      if (name.empty() || !std::isfinite(value)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "result.metrics[", name, "]: names must be non-empty and values finite"));
+      }
+    }
+  } else if (!request.has_failure()) {
+    return absl::InvalidArgumentError("outcome: one of result or failure must be set");
+  }
+
+  ReportOutcome outcome;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    outcome = ReportOutcome{};
+    const pqxx::result owner = txn.exec_params(
+        "SELECT search_id FROM jobs WHERE id = $1", request.job_id());
+    if (owner.empty()) {
+      return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
+    }
+    // Lock order everywhere: search row, then job row.
+    ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, owner[0][0].as<int64_t>()));
+    const pqxx::row job = txn.exec_params1(
+        "SELECT state, attempt, COALESCE(lease_owner, ''), individual_id, "
+        "max_attempts FROM jobs WHERE id = $1 FOR UPDATE",
+        request.job_id());
+    const std::string state = job[0].as<std::string>();
+    const int attempt = job[1].as<int>();
+    const int64_t individual_id = job[3].as<int64_t>();
+
+    const pqxx::result earlier = txn.exec_params(
+        "SELECT outcome, worker_id FROM job_attempts WHERE job_id = $1 AND "
+        "attempt = $2",
+        request.job_id(), request.attempt());
+    if (!earlier.empty() && !earlier[0][0].is_null() &&
+        earlier[0][1].as<std::string>() == request.worker_id()) {
+      const std::string ended = earlier[0][0].as<std::string>();
+      if ((ended == "reported" && request.has_result()) ||
+          (ended == "failed" && request.has_failure())) {
+        outcome.duplicate = true;  // A retry of a report that already landed.
+        return absl::OkStatus();
+      }
+    }
+    if (state != "leased" || attempt != request.attempt() ||
+        job[2].as<std::string>() != request.worker_id()) {
+      return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
+    }
+
+    if (request.has_result()) {
+      txn.exec_params(
+          "UPDATE jobs SET state = 'done', lease_owner = NULL, "
+          "lease_expires_at = NULL, progress = 1, finished_at = now() WHERE id = $1",
+          request.job_id());
+      txn.exec_params(
+          "UPDATE job_attempts SET outcome = 'reported', ended_at = now() "
+          "WHERE job_id = $1 AND attempt = $2",
+          request.job_id(), attempt);
+      RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
+      return AdvanceSearch(txn, search);
+    }
+
+    const std::string reason = request.failure().reason().empty()
+                                   ? "worker reported a failure without a reason"
+                                   : request.failure().reason();
+    txn.exec_params(
+        "UPDATE job_attempts SET outcome = 'failed', ended_at = now() "
+        "WHERE job_id = $1 AND attempt = $2",
+        request.job_id(), attempt);
+    if (request.failure().retryable() && attempt < job[4].as<int>()) {
+      txn.exec_params(
+          "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
+          "lease_expires_at = NULL, failure_reason = $2 WHERE id = $1",
+          request.job_id(), reason);
+      return absl::OkStatus();
+    }
+    txn.exec_params(
+        "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
+        "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
+        "WHERE id = $1",
+        request.job_id(), reason);
+    RETURN_IF_ERROR(RecordFailure(txn, search, individual_id, reason));
+    return AdvanceSearch(txn, search);
+  }));
+  return outcome;
+}
+
+absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
+  std::vector<std::pair<int64_t, int64_t>> expired;  // (job, search)
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    expired.clear();
+    for (const auto& row : txn.exec(
+             "SELECT id, search_id FROM jobs WHERE state = 'leased' AND "
+             "lease_expires_at < now() ORDER BY id LIMIT 100")) {
+      expired.emplace_back(row[0].as<int64_t>(), row[1].as<int64_t>());
+    }
+    return absl::OkStatus();
+  }));
+  int reclaimed = 0;
+  for (const auto& [job_id, search_id] : expired) {
+    RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, search_id));
+      const pqxx::result rows = txn.exec_params(
+          "SELECT attempt, max_attempts, individual_id FROM jobs WHERE id = $1 "
+          "AND state = 'leased' AND lease_expires_at < now() FOR UPDATE",
+          job_id);
+      if (rows.empty()) return absl::OkStatus();  // Reported or reclaimed meanwhile.
+      const int attempt = rows[0][0].as<int>();
+      txn.exec_params(
+          "UPDATE job_attempts SET outcome = 'expired', ended_at = now() "
+          "WHERE job_id = $1 AND attempt = $2",
+          job_id, attempt);
+      ++reclaimed;
+      if (attempt < rows[0][1].as<int>()) {
+        txn.exec_params(
+            "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
+            "lease_expires_at = NULL WHERE id = $1",
+            job_id);
+        return absl::OkStatus();
+      }
+      const std::string reason =
+          absl::StrCat("lease expired on all ", attempt, " attempts");
+      txn.exec_params(
+          "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
+          "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
+          "WHERE id = $1",
+          job_id, reason);
+      RETURN_IF_ERROR(RecordFailure(txn, search, rows[0][2].as<int64_t>(), reason));
+      return AdvanceSearch(txn, search);
+    }));
+  }
+  return reclaimed;
+}
+
+}  // namespace nas

@@ -1,0 +1,50 @@
+// The job queue and its leases, in PostgreSQL: what the worker API reads and
+// writes. A lease is (job id, attempt). Claims use FOR UPDATE SKIP LOCKED, so
+// any number of controllers can serve one database.
+#ifndef NAS_CONTROLLER_STORE_JOB_QUEUE_H_
+#define NAS_CONTROLLER_STORE_JOB_QUEUE_H_
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "controller/store/database.h"
+#include "proto/worker_service.pb.h"
+
+namespace nas {
+
+struct ReportOutcome {
+  bool duplicate = false;  // This exact report had been accepted before.
+};
+
+// Thread-safe; holds no state beyond the Database.
+class JobQueue {
+ public:
+  explicit JobQueue(Database* db) : db_(db) {}
+
+  // Registers the worker (or refreshes it) and leases the oldest pending job
+  // of a running search that it can run. When none is pending, lets running
+  // searches queue more (one per idle worker) and tries once more. nullopt
+  // when there is nothing to do.
+  absl::StatusOr<std::optional<v1::Job>> LeaseJob(const v1::WorkerInfo& worker);
+
+  // Extends the lease. Returns true if the job's search was cancelled (the
+  // worker should stop). FAILED_PRECONDITION if the lease is not held.
+  absl::StatusOr<bool> Heartbeat(const v1::HeartbeatRequest& request);
+
+  // Ends a leased job and, in the same transaction, steps its search.
+  // FAILED_PRECONDITION for a lease no longer held; INVALID_ARGUMENT for a
+  // malformed result (nothing changes then).
+  absl::StatusOr<ReportOutcome> ReportResult(const v1::ReportResultRequest& request);
+
+  // Returns jobs whose lease expired to pending (attempt budget left) or
+  // fails them (budget spent), stepping their searches. Returns how many.
+  absl::StatusOr<int> ReclaimExpiredLeases();
+
+ private:
+  Database* const db_;
+};
+
+}  // namespace nas
+
+#endif  // NAS_CONTROLLER_STORE_JOB_QUEUE_H_

@@ -1,0 +1,143 @@
+#include "controller/store/rows.h"
+
+#include <cmath>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/text_format.h"
+
+namespace nas {
+namespace {
+
+void SetTimestamp(double epoch_seconds, google::protobuf::Timestamp* ts) {
+  const double whole = std::floor(epoch_seconds);
+  ts->set_seconds(static_cast<int64_t>(whole));
+  ts->set_nanos(static_cast<int32_t>((epoch_seconds - whole) * 1e9));
+}
+
+v1::IndividualState IndividualStateFromDb(const std::string& s) {
+  if (s == "pending") return v1::INDIVIDUAL_PENDING;
+  if (s == "evaluated") return v1::INDIVIDUAL_EVALUATED;
+  if (s == "failed") return v1::INDIVIDUAL_FAILED;
+  if (s == "cancelled") return v1::INDIVIDUAL_CANCELLED;
+  return v1::INDIVIDUAL_STATE_UNSPECIFIED;
+}
+
+v1::SearchState SearchStateFromDb(const std::string& s) {
+  if (s == "running") return v1::SEARCH_RUNNING;
+  if (s == "succeeded") return v1::SEARCH_SUCCEEDED;
+  if (s == "cancelled") return v1::SEARCH_CANCELLED;
+  return v1::SEARCH_STATE_UNSPECIFIED;
+}
+
+}  // namespace
+
+const char kIndividualColumns[] =
+    "i.id, i.search_id, i.birth_order, i.genome, i.genome_hash, "
+    "COALESCE(i.parent_id, 0), i.mutation, i.seed, i.state, "
+    "COALESCE(i.fitness, 0), COALESCE(i.parameter_count, 0), "
+    "COALESCE(i.failure_reason, ''), i.alive, COALESCE(i.aged_out_at, -1), "
+    "extract(epoch FROM i.created_at)::float8, "
+    "COALESCE(extract(epoch FROM i.evaluated_at)::float8, 0)";
+
+v1::Individual RowToIndividual(const pqxx::row& row) {
+  v1::Individual ind;
+  ind.set_id(row[0].as<int64_t>());
+  ind.set_search_id(row[1].as<int64_t>());
+  ind.set_birth_order(row[2].as<int>());
+  ind.mutable_architecture()->set_text(row[3].as<std::string>());
+  ind.mutable_architecture()->set_hash(row[4].as<std::string>());
+  ind.set_parent_id(row[5].as<int64_t>());
+  ind.set_mutation(row[6].as<std::string>());
+  ind.set_seed(static_cast<uint64_t>(row[7].as<int64_t>()));
+  ind.set_state(IndividualStateFromDb(row[8].as<std::string>()));
+  ind.set_fitness(row[9].as<double>());
+  ind.set_parameter_count(row[10].as<int64_t>());
+  ind.set_failure_reason(row[11].as<std::string>());
+  ind.set_alive(row[12].as<bool>());
+  ind.set_aged_out_at(row[13].as<int>());
+  SetTimestamp(row[14].as<double>(), ind.mutable_create_time());
+  const double evaluated = row[15].as<double>();
+  if (evaluated > 0) SetTimestamp(evaluated, ind.mutable_evaluate_time());
+  return ind;
+}
+
+void AttachMetrics(pqxx::work& txn, std::vector<v1::Individual*> individuals) {
+  if (individuals.empty()) return;
+  std::map<int64_t, v1::Individual*> by_id;
+  std::vector<std::string> ids;
+  for (v1::Individual* ind : individuals) {
+    by_id[ind->id()] = ind;
+    ids.push_back(absl::StrCat(ind->id()));
+  }
+  const pqxx::result rows = txn.exec_params(
+      "SELECT individual_id, name, value FROM individual_metrics "
+      "WHERE individual_id = ANY($1::bigint[])",
+      absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
+  for (const auto& row : rows) {
+    (*by_id[row[0].as<int64_t>()]->mutable_metrics())[row[1].as<std::string>()] =
+        row[2].as<double>();
+  }
+}
+
+const char kSearchColumns[] =
+    "s.id, s.spec_text, s.state, s.evaluations_done, s.evaluations_failed, "
+    "extract(epoch FROM s.created_at)::float8, "
+    "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id "
+    "   AND j.state IN ('pending', 'leased'))";
+
+absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
+  v1::Search search;
+  search.set_id(row[0].as<int64_t>());
+  auto spec = ParseSpecText(row[1].as<std::string>());
+  if (!spec.ok()) return spec.status();
+  *search.mutable_spec() = *std::move(spec);
+  search.set_state(SearchStateFromDb(row[2].as<std::string>()));
+  search.set_evaluations_done(row[3].as<int>());
+  search.set_evaluations_failed(row[4].as<int>());
+  SetTimestamp(row[5].as<double>(), search.mutable_create_time());
+  search.set_jobs_in_flight(row[6].as<int>());
+  return search;
+}
+
+absl::StatusOr<v1::SearchSpec> ParseSpecText(const std::string& text) {
+  v1::SearchSpec spec;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &spec)) {
+    return absl::DataLossError("stored search spec does not parse");
+  }
+  return spec;
+}
+
+std::string SpecToText(const v1::SearchSpec& spec) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(spec, &text);
+  return text;
+}
+
+std::string JobKindToDb(v1::JobKind kind) {
+  return absl::AsciiStrToLower(v1::JobKind_Name(kind));
+}
+
+v1::JobKind JobKindFromDb(const std::string& kind) {
+  v1::JobKind out = v1::JOB_KIND_UNSPECIFIED;
+  v1::JobKind_Parse(absl::AsciiStrToUpper(kind), &out);
+  return out;
+}
+
+v1::JobKind JobKindForSpec(const v1::SearchSpec& spec) {
+  return spec.has_table_lookup() ? v1::TABLE_LOOKUP : v1::TRAIN_CANDIDATE;
+}
+
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::vector<std::string> quoted;
+  for (const std::string& v : values) {
+    quoted.push_back(absl::StrCat(
+        "\"", absl::StrReplaceAll(v, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\""));
+  }
+  return absl::StrCat("{", absl::StrJoin(quoted, ","), "}");
+}
+
+}  // namespace nas

@@ -1,0 +1,41 @@
+// Conversions between table rows and nas.v1 messages, shared by the stores.
+// Internal to controller/store.
+#ifndef NAS_CONTROLLER_STORE_ROWS_H_
+#define NAS_CONTROLLER_STORE_ROWS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pqxx/pqxx"
+#include "proto/search.pb.h"
+#include "proto/worker_service.pb.h"
+
+namespace nas {
+
+// Column list (table alias `i`) that RowToIndividual reads, in order.
+extern const char kIndividualColumns[];
+v1::Individual RowToIndividual(const pqxx::row& row);
+
+// Adds metrics to already-read individuals (one query for all of them).
+void AttachMetrics(pqxx::work& txn, std::vector<v1::Individual*> individuals);
+
+// Column list (table alias `s`) that RowToSearch reads, in order.
+extern const char kSearchColumns[];
+absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row);
+
+absl::StatusOr<v1::SearchSpec> ParseSpecText(const std::string& text);
+std::string SpecToText(const v1::SearchSpec& spec);
+
+// "train_candidate", "table_lookup": how job kinds are stored.
+std::string JobKindToDb(v1::JobKind kind);
+v1::JobKind JobKindFromDb(const std::string& kind);
+// The kind of job that evaluates an individual of `spec`.
+v1::JobKind JobKindForSpec(const v1::SearchSpec& spec);
+
+// A PostgreSQL array literal, e.g. {"a","b"}, for a `$n::text[]` parameter.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
+
+}  // namespace nas
+
+#endif  // NAS_CONTROLLER_STORE_ROWS_H_

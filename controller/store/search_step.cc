@@ -1,0 +1,180 @@
+#include "controller/store/search_step.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/genome/stable_hash.h"
+#include "common/random/seeded_random.h"
+#include "common/search_space/search_space.h"
+#include "common/status/status_macros.h"
+#include "controller/search/strategy_registry.h"
+#include "controller/store/rows.h"
+
+namespace nas {
+namespace {
+
+// Separates the strategy's random stream from the training seed stream.
+constexpr uint64_t kStrategyStream = 0x5eed5eed5eed5eedull;
+
+absl::StatusOr<SearchView> LoadView(pqxx::work& txn, const LockedSearch& search,
+                                    int initial_jobs) {
+  SearchView view;
+  view.births = search.births;
+  view.budget = search.spec.budget();
+  for (const auto& row : txn.exec_params(
+           "SELECT id, birth_order, fitness, genome FROM individuals "
+           "WHERE search_id = $1 AND alive ORDER BY birth_order",
+           search.id)) {
+    view.population.push_back({row[0].as<int64_t>(), row[1].as<int>(),
+                               row[2].as<double>(), row[3].as<std::string>()});
+  }
+  const pqxx::row counts = txn.exec_params1(
+      "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
+      "FROM individuals WHERE search_id = $1 AND state = 'pending'",
+      search.id, initial_jobs);
+  view.unfinished = counts[0].as<int>();
+  view.unfinished_initial = counts[1].as<int>();
+  return view;
+}
+
+int JobsInFlight(pqxx::work& txn, int64_t search_id) {
+  return txn
+      .exec_params1(
+          "SELECT count(*) FROM jobs WHERE search_id = $1 "
+          "AND state IN ('pending', 'leased')",
+          search_id)[0]
+      .as<int>();
+}
+
+}  // namespace
+
+absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
+  const pqxx::result rows = txn.exec_params(
+      "SELECT spec_text, state, births, evaluations_done FROM searches "
+      "WHERE id = $1 FOR UPDATE",
+      search_id);
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
+  }
+  LockedSearch s;
+  s.id = search_id;
+  ASSIGN_OR_RETURN(s.spec, ParseSpecText(rows[0][0].as<std::string>()));
+  s.state = rows[0][1].as<std::string>();
+  s.births = rows[0][2].as<int>();
+  s.evaluations_done = rows[0][3].as<int>();
+  return s;
+}
+
+int ActiveWorkers(pqxx::work& txn, v1::JobKind kind) {
+  return txn
+      .exec_params1(
+          "SELECT count(*) FROM workers WHERE last_seen > now() - interval "
+          "'30 seconds' AND $1 = ANY(job_kinds)",
+          JobKindToDb(kind))[0]
+      .as<int>();
+}
+
+absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search,
+                          int target_in_flight) {
+  if (search.state != "running") return 0;
+  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
+  ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
+  ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, strategy->InitialJobs()));
+  int in_flight = JobsInFlight(txn, search.id);
+  const std::string kind = JobKindToDb(JobKindForSpec(search.spec));
+  const uint64_t search_seed = search.spec.seed();
+  int queued = 0;
+  while (search.births < search.spec.budget() && in_flight < target_in_flight) {
+    const uint64_t seed = DeriveSeed(search_seed, search.births);
+    SeededRandom rng(MixSeed(seed ^ kStrategyStream));
+    ASSIGN_OR_RETURN(std::optional<Proposal> proposal,
+                     strategy->Propose(view, *space, rng));
+    if (!proposal.has_value()) break;
+    const std::string hash = StableTextHash(proposal->genome);
+    const int64_t individual_id =
+        txn.exec_params1(
+               "INSERT INTO individuals (search_id, birth_order, genome, "
+               "genome_hash, parent_id, mutation, seed, state) VALUES "
+               "($1, $2, $3, $4, NULLIF($5, 0), $6, $7, 'pending') RETURNING id",
+               search.id, search.births, proposal->genome, hash,
+               proposal->parent_id, proposal->mutation,
+               static_cast<int64_t>(seed))[0]
+            .as<int64_t>();
+    txn.exec_params(
+        "INSERT INTO jobs (search_id, individual_id, kind, state, max_attempts, "
+        "lease_seconds) VALUES ($1, $2, $3, 'pending', $4, $5)",
+        search.id, individual_id, kind, search.spec.max_attempts(),
+        search.spec.lease_seconds());
+    ++search.births;
+    ++in_flight;
+    ++queued;
+    view.births = search.births;
+    ++view.unfinished;
+    if (search.births <= strategy->InitialJobs()) ++view.unfinished_initial;
+  }
+  txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id,
+                  search.births);
+  return queued;
+}
+
+absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search,
+                              int64_t individual_id,
+                              const v1::EvaluationResult& result) {
+  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
+  ++search.evaluations_done;
+  txn.exec_params(
+      "UPDATE individuals SET state = 'evaluated', fitness = $2, "
+      "parameter_count = $3, evaluated_at = now(), evaluated_order = $4, "
+      "alive = true WHERE id = $1",
+      individual_id, result.fitness(), result.parameter_count(),
+      search.evaluations_done);
+  for (const auto& [name, value] : result.metrics()) {
+    txn.exec_params(
+        "INSERT INTO individual_metrics (individual_id, name, value) "
+        "VALUES ($1, $2, $3)",
+        individual_id, name, value);
+  }
+  txn.exec_params(
+      "UPDATE searches SET evaluations_done = $2 WHERE id = $1", search.id,
+      search.evaluations_done);
+  const int limit = strategy->PopulationLimit();
+  if (limit > 0) {
+    // Remove the OLDEST live member (by birth), not the worst.
+    txn.exec_params(
+        "UPDATE individuals SET alive = false, aged_out_at = $2 WHERE id IN ("
+        "  SELECT id FROM individuals WHERE search_id = $1 AND alive "
+        "  ORDER BY birth_order LIMIT GREATEST(0, ("
+        "    SELECT count(*) FROM individuals WHERE search_id = $1 AND alive) - $3))",
+        search.id, search.evaluations_done, limit);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RecordFailure(pqxx::work& txn, LockedSearch& search,
+                           int64_t individual_id, const std::string& reason) {
+  txn.exec_params(
+      "UPDATE individuals SET state = 'failed', failure_reason = $2, "
+      "evaluated_at = now() WHERE id = $1",
+      individual_id, reason);
+  txn.exec_params(
+      "UPDATE searches SET evaluations_failed = evaluations_failed + 1 "
+      "WHERE id = $1",
+      search.id);
+  return absl::OkStatus();
+}
+
+absl::Status AdvanceSearch(pqxx::work& txn, LockedSearch& search) {
+  if (search.state != "running") return absl::OkStatus();
+  const int target = std::max(1, ActiveWorkers(txn, JobKindForSpec(search.spec)));
+  RETURN_IF_ERROR(TopUp(txn, search, target).status());
+  if (search.births >= search.spec.budget() && JobsInFlight(txn, search.id) == 0) {
+    txn.exec_params(
+        "UPDATE searches SET state = 'succeeded', finished_at = now() "
+        "WHERE id = $1",
+        search.id);
+    search.state = "succeeded";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace nas

@@ -1,0 +1,56 @@
+// Searches and their individuals in PostgreSQL: what the researcher API reads
+// and writes. The only SQL for searches lives here and in search_step.
+#ifndef NAS_CONTROLLER_STORE_SEARCH_STORE_H_
+#define NAS_CONTROLLER_STORE_SEARCH_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "controller/store/database.h"
+#include "proto/search.pb.h"
+
+namespace nas {
+
+struct Page {
+  int page_size = 0;       // Already clamped by the caller.
+  std::string page_token;  // Empty for the first page.
+};
+
+template <typename T>
+struct PageOf {
+  std::vector<T> items;
+  std::string next_page_token;  // Empty when there is no more.
+};
+
+// Thread-safe; holds no state beyond the Database.
+class SearchStore {
+ public:
+  explicit SearchStore(Database* db) : db_(db) {}
+
+  // Stores a validated, normalised spec and queues the strategy's first jobs,
+  // all in one transaction.
+  absl::StatusOr<v1::Search> CreateSearch(const v1::SearchSpec& spec);
+  // NOT_FOUND if absent. `best` is filled when an evaluation exists.
+  absl::StatusOr<v1::Search> GetSearch(int64_t search_id);
+  // Newest first. INVALID_ARGUMENT for a malformed page token.
+  absl::StatusOr<PageOf<v1::Search>> ListSearches(const Page& page);
+  // Cancels pending and leased jobs. FAILED_PRECONDITION if it already
+  // succeeded; a repeated cancel returns the cancelled search.
+  absl::StatusOr<v1::Search> CancelSearch(int64_t search_id);
+  // In birth order. NOT_FOUND if the search is absent.
+  absl::StatusOr<PageOf<v1::Individual>> ListIndividuals(int64_t search_id,
+                                                          const Page& page);
+  // Highest fitness, earliest birth on ties. NOT_FOUND if none evaluated.
+  absl::StatusOr<v1::Individual> GetBestIndividual(int64_t search_id);
+  // The individual, then its ancestors. NOT_FOUND if absent.
+  absl::StatusOr<std::vector<v1::Individual>> GetLineage(int64_t individual_id);
+
+ private:
+  Database* const db_;
+};
+
+}  // namespace nas
+
+#endif  // NAS_CONTROLLER_STORE_SEARCH_STORE_H_
