@@ -1,6 +1,8 @@
 #include "common/search_space/search_space.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/genome/nasbench201_genome.h"
 #include "common/search_space/darts_space.h"
 #include "common/status/status_macros.h"
 
@@ -41,6 +43,39 @@ class DartsCellSearchSpace : public SearchSpace {
   const int nodes_;
 };
 
+// One random edge gets a different op (NAS-Bench-201's mutation).
+class NasBench201SearchSpace : public SearchSpace {
+ public:
+  absl::StatusOr<std::string> Canonicalize(absl::string_view text) const override {
+    ASSIGN_OR_RETURN(Nb201Genome genome, ParseNb201Genome(text));
+    return Nb201GenomeToText(genome);
+  }
+
+  std::string RandomGenome(SeededRandom& rng) const override {
+    Nb201Genome g;
+    for (auto& e : g.edges) e = static_cast<Nb201Op>(rng.Uniform(kNumNb201Ops));
+    return Nb201GenomeToText(g);
+  }
+
+  absl::StatusOr<GenomeMutation> Mutate(absl::string_view text,
+                                        SeededRandom& rng) const override {
+    ASSIGN_OR_RETURN(Nb201Genome g, ParseNb201Genome(text));
+    const int edge = rng.Uniform(kNumNb201Edges);
+    const Nb201Op old_op = g.edges[edge];
+    int op = rng.Uniform(kNumNb201Ops - 1);
+    if (op >= static_cast<int>(old_op)) ++op;
+    g.edges[edge] = static_cast<Nb201Op>(op);
+    return GenomeMutation{
+        Nb201GenomeToText(g),
+        absl::StrFormat("op edge %d: %s -> %s", edge, Nb201OpName(old_op),
+                        Nb201OpName(g.edges[edge]))};
+  }
+
+  std::string Readable(absl::string_view text) const override {
+    return std::string(text);
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SearchSpace>> MakeSearchSpace(
@@ -55,6 +90,8 @@ absl::StatusOr<std::unique_ptr<SearchSpace>> MakeSearchSpace(
       }
       return std::make_unique<DartsCellSearchSpace>(nodes);
     }
+    case v1::SearchSpace::kNasbench201:
+      return std::make_unique<NasBench201SearchSpace>();
     default:
       return absl::InvalidArgumentError(
           "space: must be set (darts_cell or nasbench201)");

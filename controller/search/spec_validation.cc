@@ -95,6 +95,11 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
           "table_lookup.fitness_column: must not be empty");
     }
   } else {
+    if (s.space().has_nasbench201()) {
+      return absl::InvalidArgumentError(
+          "space.nasbench201: workers do not train NAS-Bench-201 cells; "
+          "evaluate them with table_lookup");
+    }
     if (!s.has_training()) {
       return absl::InvalidArgumentError(
           "training: must be set (or table_lookup for table evaluation)");

@@ -72,6 +72,17 @@ TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
       {"lease_seconds:", [](v1::SearchSpec* s) { s->set_lease_seconds(2); }},
       {"max_attempts:", [](v1::SearchSpec* s) { s->set_max_attempts(50); }},
       {"name:", [](v1::SearchSpec* s) { s->set_name(std::string(201, 'x')); }},
+      {"space.nasbench201: workers do not train",
+       [](v1::SearchSpec* s) { s->mutable_space()->mutable_nasbench201(); }},
+      {"table_lookup: must not be combined",
+       [](v1::SearchSpec* s) { s->mutable_table_lookup()->set_table_path("t.csv"); }},
+      {"table_lookup.fitness_column:",
+       [](v1::SearchSpec* s) {
+         s->clear_training();
+         s->clear_dataset();
+         s->mutable_table_lookup()->set_table_path("t.csv");
+         s->mutable_table_lookup()->set_cell_column("arch");
+       }},
   };
   for (const BadCase& c : cases) {
     v1::SearchSpec spec = ValidSpec();

@@ -1,0 +1,172 @@
+// The controller's gRPC surface, in process, over loopback and a real
+// PostgreSQL: validation, errors, pagination.
+#include "controller/server.h"
+
+#include "common/status/grpc_status.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "proto/search_service.grpc.pb.h"
+#include "proto/worker_service.grpc.pb.h"
+#include "tests/testing/test_database.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ControllerServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ControllerServer::Options options;
+    options.listen_address = "127.0.0.1:0";
+    options.database_dsn = db_.dsn();
+    auto server = ControllerServer::BuildAndStart(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                       grpc::InsecureChannelCredentials());
+    searches_ = v1::SearchService::NewStub(channel);
+    workers_ = v1::WorkerService::NewStub(channel);
+  }
+
+  static v1::SearchSpec Spec() {
+    v1::SearchSpec spec;
+    google::protobuf::TextFormat::ParseFromString(R"pb(
+      space { nasbench201 {} }
+      strategy { aging_evolution { population_size: 5 sample_size: 2 } }
+      budget: 20
+      table_lookup { table_path: "t.csv" cell_column: "arch" fitness_column: "acc" }
+    )pb", &spec);
+    return spec;
+  }
+
+  absl::StatusOr<v1::Search> Create(const v1::SearchSpec& spec) {
+    grpc::ClientContext context;
+    v1::CreateSearchRequest request;
+    *request.mutable_spec() = spec;
+    v1::Search search;
+    absl::Status status = FromGrpcStatus(searches_->CreateSearch(&context, request, &search));
+    if (!status.ok()) return status;
+    return search;
+  }
+
+  int CountSearches() {
+    grpc::ClientContext context;
+    v1::ListSearchesResponse response;
+    EXPECT_TRUE(searches_->ListSearches(&context, {}, &response).ok());
+    return response.searches_size();
+  }
+
+  testing::TestDatabase db_;
+  std::unique_ptr<ControllerServer> server_;
+  std::unique_ptr<v1::SearchService::Stub> searches_;
+  std::unique_ptr<v1::WorkerService::Stub> workers_;
+};
+
+TEST_F(ControllerServerTest, BadSpecIsRejectedNamingTheFieldAndStoresNothing) {
+  v1::SearchSpec spec = Spec();
+  spec.mutable_strategy()->mutable_aging_evolution()->set_population_size(50);
+  auto search = Create(spec);
+  EXPECT_EQ(search.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(search.status().message(),
+              HasSubstr("spec.strategy.aging_evolution.population_size: 50 must not "
+                        "exceed budget (20)"));
+  EXPECT_EQ(CountSearches(), 0);
+  ASSERT_TRUE(Create(Spec()).ok());
+  EXPECT_EQ(CountSearches(), 1);
+}
+
+TEST_F(ControllerServerTest, CreatedSearchStoresNormalisedSpecAndQueuesPopulation) {
+  auto search = Create(Spec());
+  ASSERT_TRUE(search.ok()) << search.status();
+  EXPECT_EQ(search->state(), v1::SEARCH_RUNNING);
+  EXPECT_EQ(search->spec().lease_seconds(), 60);
+  EXPECT_EQ(search->spec().max_attempts(), 3);
+  EXPECT_EQ(search->jobs_in_flight(), 5);
+}
+
+TEST_F(ControllerServerTest, IndividualsArePaginatedInBirthOrder) {
+  auto search = Create(Spec());
+  ASSERT_TRUE(search.ok());
+  std::vector<int> births;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext context;
+    v1::ListIndividualsRequest request;
+    request.set_search_id(search->id());
+    request.set_page_size(2);
+    request.set_page_token(token);
+    v1::ListIndividualsResponse response;
+    ASSERT_TRUE(searches_->ListIndividuals(&context, request, &response).ok());
+    for (const auto& i : response.individuals()) births.push_back(i.birth_order());
+    token = response.next_page_token();
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(births, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+TEST_F(ControllerServerTest, ErrorsUseCodesThatTellTheCallerWhatToDo) {
+  grpc::ClientContext c1;
+  v1::GetSearchRequest get;
+  get.set_search_id(999);
+  v1::Search search;
+  EXPECT_EQ(searches_->GetSearch(&c1, get, &search).error_code(), grpc::NOT_FOUND);
+
+  grpc::ClientContext c2;
+  get.set_search_id(0);
+  grpc::Status zero = searches_->GetSearch(&c2, get, &search);
+  EXPECT_EQ(zero.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(zero.error_message(), HasSubstr("search_id"));
+
+  grpc::ClientContext c3;
+  v1::ListSearchesRequest list;
+  list.set_page_token("not-a-token");
+  v1::ListSearchesResponse response;
+  grpc::Status bad_token = searches_->ListSearches(&c3, list, &response);
+  EXPECT_EQ(bad_token.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(bad_token.error_message(), HasSubstr("page_token"));
+
+  grpc::ClientContext c4;
+  v1::LeaseJobRequest lease;
+  lease.mutable_worker()->set_worker_id("w");
+  v1::LeaseJobResponse leased;
+  grpc::Status no_kinds = workers_->LeaseJob(&c4, lease, &leased);
+  EXPECT_EQ(no_kinds.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(no_kinds.error_message(), HasSubstr("worker.job_kinds"));
+
+  auto created = Create(Spec());
+  ASSERT_TRUE(created.ok());
+  grpc::ClientContext c5;
+  v1::GetBestIndividualRequest best;
+  best.set_search_id(created->id());
+  v1::Individual individual;
+  EXPECT_EQ(searches_->GetBestIndividual(&c5, best, &individual).error_code(),
+            grpc::NOT_FOUND);
+}
+
+TEST_F(ControllerServerTest, WorkerOnlyGetsJobsOfKindsItDeclares) {
+  ASSERT_TRUE(Create(Spec()).ok());
+  grpc::ClientContext c1;
+  v1::LeaseJobRequest lease;
+  lease.mutable_worker()->set_worker_id("trainer");
+  lease.mutable_worker()->add_job_kinds(v1::TRAIN_CANDIDATE);
+  v1::LeaseJobResponse response;
+  ASSERT_TRUE(workers_->LeaseJob(&c1, lease, &response).ok());
+  EXPECT_FALSE(response.has_job());
+  EXPECT_GT(response.retry_after_ms(), 0);
+
+  grpc::ClientContext c2;
+  lease.mutable_worker()->add_job_kinds(v1::TABLE_LOOKUP);
+  ASSERT_TRUE(workers_->LeaseJob(&c2, lease, &response).ok());
+  ASSERT_TRUE(response.has_job());
+  EXPECT_EQ(response.job().kind(), v1::TABLE_LOOKUP);
+  EXPECT_EQ(response.job().attempt(), 1);
+  EXPECT_FALSE(response.job().architecture().text().empty());
+}
+
+}  // namespace
+}  // namespace nas

@@ -1,0 +1,98 @@
+// The walking skeleton end to end: real PostgreSQL, a controller process, two
+// worker processes training real candidates on the 8x8 digits.
+#include <set>
+
+#include "common/status/grpc_status.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/testing/local_cluster.h"
+
+namespace nas {
+namespace {
+
+v1::SearchSpec DigitsSpec(int budget) {
+  v1::SearchSpec spec;
+  spec.set_name("digits e2e");
+  spec.mutable_space()->mutable_darts_cell()->set_nodes(2);
+  spec.mutable_strategy()->mutable_random();
+  spec.set_budget(budget);
+  spec.set_seed(11);
+  v1::Training* t = spec.mutable_training();
+  t->set_epochs(2);
+  t->set_batch_size(64);
+  t->set_learning_rate(0.05);
+  t->set_momentum(0.9);
+  t->set_weight_decay(3e-4);
+  t->set_init_channels(4);
+  t->set_cells(3);
+  v1::Dataset* d = spec.mutable_dataset();
+  d->set_format(v1::Dataset::DIGITS_CSV);
+  d->set_path(testing::RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
+  d->set_validation_examples(300);
+  d->set_train_examples(600);
+  return spec;
+}
+
+TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
+  testing::LocalCluster cluster("e2e");
+  cluster.StartController();
+  cluster.StartWorker("w1");
+  cluster.StartWorker("w2");
+
+  const int budget = 6;
+  auto stub = cluster.SearchStub();
+  v1::CreateSearchRequest create;
+  *create.mutable_spec() = DigitsSpec(budget);
+  v1::Search created;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub->CreateSearch(&context, create, &created).ok());
+  }
+  auto done = cluster.WaitForSearch(created.id(), absl::Minutes(4));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+  EXPECT_EQ(done->evaluations_done(), budget) << cluster.Logs();
+  EXPECT_EQ(done->evaluations_failed(), 0) << cluster.Logs();
+
+  pqxx::connection conn(cluster.dsn());
+  pqxx::work txn(conn);
+  // Every job finished exactly once: one lease, one accepted report.
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM jobs WHERE state = 'done'")[0].as<int>(), budget);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM jobs")[0].as<int>(), budget);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM job_attempts WHERE outcome = 'reported'")[0]
+                .as<int>(),
+            budget);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM (SELECT job_id FROM job_attempts GROUP BY "
+                      "job_id HAVING count(*) > 1) x")[0]
+                .as<int>(),
+            0);
+  // Both workers pulled work.
+  std::set<std::string> workers;
+  for (const auto& row : txn.exec("SELECT DISTINCT worker_id FROM job_attempts")) {
+    workers.insert(row[0].as<std::string>());
+  }
+  EXPECT_EQ(workers, (std::set<std::string>{"w1", "w2"}));
+  // Real training: fitness is a validation accuracy, parameters were counted.
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM individuals WHERE state = 'evaluated' AND "
+                      "fitness BETWEEN 0 AND 1 AND parameter_count > 0")[0]
+                .as<int>(),
+            budget);
+  const double max_fitness =
+      txn.exec1("SELECT max(fitness) FROM individuals")[0].as<double>();
+  EXPECT_GT(max_fitness, 0.3) << "the best of 6 trained nets should beat chance (0.1)";
+
+  // The best individual reported by the API is the one with the highest fitness.
+  v1::GetBestIndividualRequest best_request;
+  best_request.set_search_id(created.id());
+  v1::Individual best;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub->GetBestIndividual(&context, best_request, &best).ok());
+  EXPECT_DOUBLE_EQ(best.fitness(), max_fitness);
+  EXPECT_EQ(best.id(), txn.exec1("SELECT id FROM individuals ORDER BY fitness DESC, "
+                                 "birth_order LIMIT 1")[0]
+                           .as<int64_t>());
+  EXPECT_DOUBLE_EQ(done->best().fitness(), max_fitness);
+}
+
+}  // namespace
+}  // namespace nas

@@ -1,0 +1,56 @@
+// A controller and workers as real processes on loopback, over a fresh test
+// database: the service as a user runs it, for cross-process tests.
+#ifndef NAS_TESTS_TESTING_LOCAL_CLUSTER_H_
+#define NAS_TESTS_TESTING_LOCAL_CLUSTER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "proto/search_service.grpc.pb.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/test_database.h"
+
+namespace nas::testing {
+
+class LocalCluster {
+ public:
+  explicit LocalCluster(std::string name);
+  ~LocalCluster();
+
+  // Starts a controller on a free port; returns its index. Aborts the test on
+  // failure to start within 30 s.
+  int StartController();
+  // Starts a worker against controller `controller_index`, with id `worker_id`.
+  void StartWorker(const std::string& worker_id, int controller_index = 0,
+                   std::vector<std::string> extra_flags = {});
+
+  ChildProcess& controller(int i) { return *controllers_[i]; }
+  ChildProcess& worker(int i) { return *workers_[i]; }
+  std::string controller_address(int i) const;
+  const std::string& dsn() const { return db_.dsn(); }
+
+  // A stub for controller `i`.
+  std::unique_ptr<v1::SearchService::Stub> SearchStub(int i = 0) const;
+
+  // Polls GetSearch until the search leaves RUNNING or `timeout` passes.
+  absl::StatusOr<v1::Search> WaitForSearch(int64_t search_id, absl::Duration timeout,
+                                           int controller_index = 0) const;
+
+  // All process logs, for failure messages.
+  std::string Logs();
+
+ private:
+  std::string name_;
+  std::string dir_;
+  TestDatabase db_;
+  std::vector<std::unique_ptr<ChildProcess>> controllers_;
+  std::vector<int> ports_;
+  std::vector<std::unique_ptr<ChildProcess>> workers_;
+};
+
+}  // namespace nas::testing
+
+#endif  // NAS_TESTS_TESTING_LOCAL_CLUSTER_H_
