@@ -1,0 +1,98 @@
+// nas_worker: pulls jobs from a controller, runs them, reports results.
+// One process per GPU (or per CPU box).
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "worker/runtime/controller_client.h"
+#include "worker/runtime/worker_loop.h"
+#include "worker/table_lookup/table_lookup_runner.h"
+#include "worker/train_candidate/train_candidate_runner.h"
+#include "worker/training/device.h"
+
+ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port");
+ABSL_FLAG(std::string, worker_id, "",
+          "unique id of this worker; default HOSTNAME-PID");
+ABSL_FLAG(std::string, device, "auto",
+          "auto (CUDA when the linked LibTorch has it), cpu, cuda or cuda:N");
+ABSL_FLAG(int, threads, 0,
+          "CPU threads for LibTorch; 0 = all cores (LibTorch would use 1)");
+ABSL_FLAG(std::string, job_kinds, "train_candidate,table_lookup",
+          "comma-separated job kinds this worker accepts");
+ABSL_FLAG(int, max_jobs, 0, "exit after this many jobs; 0 = run until stopped");
+
+namespace {
+
+nas::WorkerLoop* g_loop = nullptr;
+
+extern "C" void HandleStop(int) {
+  if (g_loop != nullptr) g_loop->Stop();  // Only stores an atomic flag.
+}
+
+std::string Hostname() {
+  char name[256] = {0};
+  gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  auto device = nas::ResolveDevice(absl::GetFlag(FLAGS_device));
+  if (!device.ok()) {
+    std::cerr << "--device: " << device.status().message() << std::endl;
+    return 2;
+  }
+  int threads = absl::GetFlag(FLAGS_threads);
+  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  torch::set_num_threads(threads);
+
+  std::map<nas::v1::JobKind, std::unique_ptr<nas::JobRunner>> runners;
+  for (absl::string_view kind : absl::StrSplit(absl::GetFlag(FLAGS_job_kinds), ',',
+                                               absl::SkipWhitespace())) {
+    if (kind == "train_candidate") {
+      runners[nas::v1::TRAIN_CANDIDATE] =
+          std::make_unique<nas::TrainCandidateRunner>(*device);
+    } else if (kind == "table_lookup") {
+      runners[nas::v1::TABLE_LOOKUP] = std::make_unique<nas::TableLookupRunner>();
+    } else {
+      std::cerr << "--job_kinds: unknown job kind '" << kind
+                << "'; known: train_candidate, table_lookup" << std::endl;
+      return 2;
+    }
+  }
+  if (runners.empty()) {
+    std::cerr << "--job_kinds: must name at least one job kind" << std::endl;
+    return 2;
+  }
+
+  nas::WorkerLoop::Options options;
+  options.info.set_worker_id(absl::GetFlag(FLAGS_worker_id).empty()
+                                 ? absl::StrCat(Hostname(), "-", getpid())
+                                 : absl::GetFlag(FLAGS_worker_id));
+  options.info.set_hostname(Hostname());
+  options.info.set_device(device->str());
+  options.max_jobs = absl::GetFlag(FLAGS_max_jobs);
+
+  nas::ControllerClient client({absl::GetFlag(FLAGS_controller)});
+  nas::WorkerLoop loop(options, &client, std::move(runners));
+  g_loop = &loop;
+  std::signal(SIGINT, HandleStop);
+  std::signal(SIGTERM, HandleStop);
+  std::cerr << "worker " << options.info.worker_id() << " on " << device->str()
+            << " with " << threads << " thread(s), controller "
+            << absl::GetFlag(FLAGS_controller) << std::endl;
+  const absl::Status status = loop.Run();
+  if (!status.ok()) {
+    std::cerr << "worker stopped: " << status << std::endl;
+    return 1;
+  }
+  return 0;
+}

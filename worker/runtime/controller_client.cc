@@ -1,0 +1,70 @@
+#include "worker/runtime/controller_client.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "common/status/grpc_status.h"
+#include "grpcpp/create_channel.h"
+
+namespace nas {
+namespace {
+
+// Calls `rpc(context)` until it succeeds, fails for good, or the budget runs out.
+template <typename Rpc>
+absl::Status CallWithRetry(const ControllerClient::Options& options, Rpc&& rpc) {
+  const absl::Time give_up = absl::Now() + options.retry_budget;
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (true) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options.call_timeout));
+    const absl::Status status = FromGrpcStatus(rpc(&context));
+    const bool retryable = absl::IsUnavailable(status) || absl::IsAborted(status) ||
+                           absl::IsDeadlineExceeded(status);
+    if (!retryable || absl::Now() + backoff > give_up) return status;
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
+}  // namespace
+
+ControllerClient::ControllerClient(Options options)
+    : options_(std::move(options)),
+      stub_(v1::WorkerService::NewStub(grpc::CreateChannel(
+          options_.address, grpc::InsecureChannelCredentials()))) {}
+
+absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(
+    const v1::WorkerInfo& worker) {
+  v1::LeaseJobRequest request;
+  *request.mutable_worker() = worker;
+  v1::LeaseJobResponse response;
+  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
+    return stub_->LeaseJob(c, request, &response);
+  });
+  if (!status.ok()) return status;
+  Lease lease;
+  if (response.has_job()) lease.job = response.job();
+  lease.retry_after = absl::Milliseconds(std::max(50, response.retry_after_ms()));
+  return lease;
+}
+
+absl::StatusOr<bool> ControllerClient::Heartbeat(const v1::HeartbeatRequest& request) {
+  v1::HeartbeatResponse response;
+  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
+    return stub_->Heartbeat(c, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response.cancel();
+}
+
+absl::StatusOr<v1::ReportResultResponse> ControllerClient::ReportResult(
+    const v1::ReportResultRequest& request) {
+  v1::ReportResultResponse response;
+  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
+    return stub_->ReportResult(c, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+}  // namespace nas

@@ -1,0 +1,47 @@
+// The worker's side of nas.v1.WorkerService: every call has a deadline, and
+// calls that may be retried safely (UNAVAILABLE, ABORTED) are retried with
+// exponential backoff. ReportResult is idempotent on the controller, so a
+// retried report never counts twice.
+#ifndef NAS_WORKER_RUNTIME_CONTROLLER_CLIENT_H_
+#define NAS_WORKER_RUNTIME_CONTROLLER_CLIENT_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "proto/worker_service.grpc.pb.h"
+
+namespace nas {
+
+class ControllerClient {
+ public:
+  struct Options {
+    std::string address;  // host:port
+    absl::Duration call_timeout = absl::Seconds(20);
+    // Total time a call keeps retrying a controller that is down.
+    absl::Duration retry_budget = absl::Minutes(2);
+  };
+
+  explicit ControllerClient(Options options);
+
+  // A job, or nullopt with the wait the controller asked for.
+  struct Lease {
+    std::optional<v1::Job> job;
+    absl::Duration retry_after;
+  };
+  absl::StatusOr<Lease> LeaseJob(const v1::WorkerInfo& worker);
+  // true = stop the job (search cancelled).
+  absl::StatusOr<bool> Heartbeat(const v1::HeartbeatRequest& request);
+  absl::StatusOr<v1::ReportResultResponse> ReportResult(
+      const v1::ReportResultRequest& request);
+
+ private:
+  const Options options_;
+  std::unique_ptr<v1::WorkerService::Stub> stub_;
+};
+
+}  // namespace nas
+
+#endif  // NAS_WORKER_RUNTIME_CONTROLLER_CLIENT_H_

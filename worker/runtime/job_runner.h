@@ -1,0 +1,31 @@
+// How a worker runs one kind of job. One implementation per job kind.
+#ifndef NAS_WORKER_RUNTIME_JOB_RUNNER_H_
+#define NAS_WORKER_RUNTIME_JOB_RUNNER_H_
+
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "proto/worker_service.pb.h"
+
+namespace nas {
+
+// Reports the fraction done (0..1); returns false when the job must stop
+// (lease lost or search cancelled).
+using ProgressFn = std::function<bool(double fraction_done)>;
+
+class JobRunner {
+ public:
+  virtual ~JobRunner() = default;
+
+  // Runs `job` to completion. Errors become a failed evaluation:
+  // CANCELLED = stopped on request (nothing is reported);
+  // RESOURCE_EXHAUSTED / UNAVAILABLE = may succeed on another attempt;
+  // anything else = fails the individual, with the message as the reason.
+  // Must not throw.
+  virtual absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job,
+                                                   const ProgressFn& progress) = 0;
+};
+
+}  // namespace nas
+
+#endif  // NAS_WORKER_RUNTIME_JOB_RUNNER_H_

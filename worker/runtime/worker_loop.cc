@@ -1,0 +1,122 @@
+#include "worker/runtime/worker_loop.h"
+
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace nas {
+
+WorkerLoop::WorkerLoop(Options options, ControllerClient* client,
+                       std::map<v1::JobKind, std::unique_ptr<JobRunner>> runners)
+    : options_(std::move(options)), client_(client), runners_(std::move(runners)) {
+  options_.info.clear_job_kinds();
+  for (const auto& [kind, runner] : runners_) options_.info.add_job_kinds(kind);
+}
+
+absl::Status WorkerLoop::Run() {
+  int jobs_done = 0;
+  while (!stop_.load()) {
+    auto lease = client_->LeaseJob(options_.info);
+    if (!lease.ok()) return lease.status();
+    if (!lease->job.has_value()) {
+      // Sleep in small steps so Stop() is honoured quickly.
+      const absl::Time until = absl::Now() + lease->retry_after;
+      while (!stop_.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
+      continue;
+    }
+    absl::Status status = RunJob(*lease->job);
+    if (!status.ok()) return status;
+    if (options_.max_jobs > 0 && ++jobs_done >= options_.max_jobs) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkerLoop::RunJob(const v1::Job& job) {
+  const std::string tag = absl::StrCat("job ", job.job_id(), " attempt ", job.attempt());
+  std::cerr << options_.info.worker_id() << ": " << tag << " (individual "
+            << job.individual_id() << ") started" << std::endl;
+
+  std::atomic<double> progress{0.0};
+  std::atomic<bool> abandon{false};  // Lease lost or search cancelled.
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+
+  // Heartbeats at a third of the lease so two can be lost before it expires.
+  const auto interval = std::chrono::milliseconds(
+      std::max(200, job.lease_seconds() * 1000 / 3));
+  std::thread heartbeat([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!done_cv.wait_for(lock, interval, [&] { return done; })) {
+      lock.unlock();
+      v1::HeartbeatRequest request;
+      request.set_worker_id(options_.info.worker_id());
+      request.set_job_id(job.job_id());
+      request.set_attempt(job.attempt());
+      request.set_progress(progress.load());
+      auto cancel = client_->Heartbeat(request);
+      if (!cancel.ok() || *cancel) {
+        std::cerr << options_.info.worker_id() << ": " << tag << " abandoned: "
+                  << (cancel.ok() ? "search cancelled" : cancel.status().ToString())
+                  << std::endl;
+        abandon.store(true);
+      }
+      lock.lock();
+    }
+  });
+
+  absl::StatusOr<v1::EvaluationResult> result;
+  auto runner = runners_.find(job.kind());
+  if (runner == runners_.end()) {
+    result = absl::FailedPreconditionError(
+        absl::StrCat("this worker cannot run job kind ", v1::JobKind_Name(job.kind())));
+  } else {
+    result = runner->second->Run(job, [&](double fraction) {
+      progress.store(fraction);
+      return !abandon.load() && !stop_.load();
+    });
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  heartbeat.join();
+
+  if (abandon.load() || absl::IsCancelled(result.status())) {
+    // The lease is gone (or we are stopping): report nothing; the controller
+    // re-queues the job when the lease expires.
+    return absl::OkStatus();
+  }
+  v1::ReportResultRequest report;
+  report.set_worker_id(options_.info.worker_id());
+  report.set_job_id(job.job_id());
+  report.set_attempt(job.attempt());
+  if (result.ok()) {
+    *report.mutable_result() = *result;
+  } else {
+    report.mutable_failure()->set_reason(std::string(result.status().message()));
+    report.mutable_failure()->set_retryable(absl::IsResourceExhausted(result.status()) ||
+                                            absl::IsUnavailable(result.status()));
+  }
+  auto reply = client_->ReportResult(report);
+  if (!reply.ok()) {
+    if (absl::IsFailedPrecondition(reply.status())) {
+      std::cerr << options_.info.worker_id() << ": " << tag
+                << " report refused: " << reply.status() << std::endl;
+      return absl::OkStatus();  // Lease lost meanwhile; another attempt owns it.
+    }
+    return reply.status();
+  }
+  std::cerr << options_.info.worker_id() << ": " << tag << " "
+            << (result.ok() ? absl::StrCat("fitness ", result->fitness())
+                            : absl::StrCat("failed: ", result.status().message()))
+            << std::endl;
+  return absl::OkStatus();
+}
+
+}  // namespace nas

@@ -1,0 +1,31 @@
+#include "worker/table_lookup/table_lookup_runner.h"
+
+namespace nas {
+
+absl::StatusOr<const LookupTable*> TableLookupRunner::Table(const v1::TableLookup& spec) {
+  const Key key{spec.table_path(), spec.cell_column(), spec.fitness_column()};
+  absl::MutexLock lock(&mu_);
+  auto it = tables_.find(key);
+  if (it != tables_.end()) return it->second.get();
+  auto table = LookupTable::Load(spec.table_path(), spec.cell_column(),
+                                 spec.fitness_column());
+  if (!table.ok()) return table.status();
+  auto owned = std::make_unique<LookupTable>(*std::move(table));
+  const LookupTable* raw = owned.get();
+  tables_.emplace(key, std::move(owned));
+  return raw;
+}
+
+absl::StatusOr<v1::EvaluationResult> TableLookupRunner::Run(const v1::Job& job,
+                                                            const ProgressFn& progress) {
+  auto table = Table(job.spec().table_lookup());
+  if (!table.ok()) return table.status();
+  auto value = (*table)->Find(job.architecture().text());
+  if (!value.ok()) return value.status();
+  if (!progress(1.0)) return absl::CancelledError("stopped");
+  v1::EvaluationResult result;
+  result.set_fitness(*value);
+  return result;
+}
+
+}  // namespace nas
