@@ -9,10 +9,11 @@ SEEDS=${1:-50}
 TABLE=$(cd "$ROOT/../shared/data/nasbench201" && pwd)/nb201_cifar10_test_acc.csv
 
 bash scripts/install_deps.sh
-bazel build --noshow_progress //controller:nas_controller //worker:nas_worker \
+bazel build --noshow_progress --ui_event_filters=-info //controller:nas_controller //worker:nas_worker \
   //bench/search_quality:search_quality
 BIN="$ROOT/bazel-bin"
 RUN_DIR=$(mktemp -d /tmp/nas-bench.XXXXXX)
+chmod 755 "$RUN_DIR"  # The PostgreSQL server runs as its own user.
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done

@@ -11,10 +11,11 @@ WORKERS=${2:-2}
 
 bash scripts/install_deps.sh
 echo "building controller, worker and nasctl ..."
-bazel build --noshow_progress //controller:nas_controller //worker:nas_worker //controller/cli:nasctl
+bazel build --noshow_progress --ui_event_filters=-info //controller:nas_controller //worker:nas_worker //controller/cli:nasctl
 BIN="$ROOT/bazel-bin"
 
 RUN_DIR=$(mktemp -d /tmp/nas-local.XXXXXX)
+chmod 755 "$RUN_DIR"  # The PostgreSQL server runs as its own user.
 PIDS=()
 cleanup() {
   trap - EXIT INT TERM
