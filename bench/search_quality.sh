@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Aging evolution vs random search on NAS-Bench-201 through the real service:
 # a throwaway PostgreSQL, one controller, two table-lookup workers.
-# Writes bench/results/search_quality.md.   Usage: bench/search_quality.sh [SEEDS]
+# Writes bench/results/search_quality.md.   Usage: bench/search_quality.sh [SEEDS=100]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-SEEDS=${1:-50}
+SEEDS=${1:-100}
 TABLE=$(cd "$ROOT/../shared/data/nasbench201" && pwd)/nb201_cifar10_test_acc.csv
 
 bash scripts/install_deps.sh
