@@ -16,8 +16,8 @@ nn::Conv2d Conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padd
 }
 
 // ReLU -> depthwise k x k (dilated) -> pointwise 1x1 -> BN.
-nn::Sequential DilConv(int64_t c_in, int64_t c_out, int64_t k, int64_t stride,
-                       int64_t padding, int64_t dilation) {
+nn::Sequential DilConv(int64_t c_in, int64_t c_out, int64_t k, int64_t stride, int64_t padding,
+                       int64_t dilation) {
   return nn::Sequential(nn::ReLU(), Conv(c_in, c_in, k, stride, padding, dilation, c_in),
                         Conv(c_in, c_out, 1, 1, 0), nn::BatchNorm2d(c_out));
 }
@@ -47,9 +47,8 @@ TORCH_MODULE(Identity);
 
 ReluConvBnImpl::ReluConvBnImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride,
                                int64_t padding) {
-  body = register_module(
-      "body", nn::Sequential(nn::ReLU(), Conv(in, out, kernel, stride, padding),
-                             nn::BatchNorm2d(out)));
+  body = register_module("body", nn::Sequential(nn::ReLU(), Conv(in, out, kernel, stride, padding),
+                                                nn::BatchNorm2d(out)));
 }
 
 torch::Tensor ReluConvBnImpl::forward(torch::Tensor x) { return body->forward(x); }

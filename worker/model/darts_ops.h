@@ -27,7 +27,12 @@ struct FactorizedReduceImpl : torch::nn::Module {
 };
 TORCH_MODULE(FactorizedReduce);
 
-// One op of a cell edge; `stride` is 2 on reduction-cell edges from the inputs.
+// One op of a cell edge, `channels` in and out; `stride` (1 or 2) is 2 on
+// reduction-cell edges from the cell inputs. Shapes: [N, C, H, W] ->
+// [N, C, ceil(H / stride), ceil(W / stride)]. As in DARTS's evaluation ops:
+// sep_conv = two ReLU-depthwise-pointwise-BN blocks (stride on the first),
+// dil_conv = one such block with dilation 2, pools 3x3 padding 1 (avg without
+// counting the padding), skip_connect = identity, or FactorizedReduce at stride 2.
 torch::nn::AnyModule MakeDartsOp(DartsOp op, int64_t channels, int64_t stride);
 
 }  // namespace nas

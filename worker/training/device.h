@@ -8,10 +8,13 @@
 
 namespace nas {
 
-// "auto": CUDA device 0 when the linked LibTorch has CUDA and a GPU is
-// visible, else CPU. "cpu". "cuda" / "cuda:N": that GPU, or
-// FAILED_PRECONDITION when CUDA is unavailable. Anything else:
-// INVALID_ARGUMENT.
+// Turns a --device flag into a device:
+//   "auto"            CUDA device 0 when the linked LibTorch has CUDA and a GPU
+//                     is visible, else the CPU;
+//   "cpu"             the CPU;
+//   "cuda", "cuda:N"  that GPU (N decimal digits), or FAILED_PRECONDITION when
+//                     CUDA is unavailable or fewer than N + 1 GPUs are visible.
+// Anything else (including "CPU", "cuda:x", "gpu") is INVALID_ARGUMENT.
 absl::StatusOr<torch::Device> ResolveDevice(absl::string_view flag);
 
 }  // namespace nas

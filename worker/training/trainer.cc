@@ -1,10 +1,14 @@
 #include "worker/training/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <new>
+#include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
 #include "worker/model/darts_network.h"
 
 namespace nas {
@@ -12,17 +16,114 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kMaxGradNorm = 5.0;
+constexpr int64_t kEvalBatch = 512;
 
-double Accuracy(DartsNetwork& net, const ImageDataset& data, torch::Device device) {
+absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("training.", field, ": ", value, " must be ", rule));
+}
+
+absl::Status ValidateOptions(const TrainOptions& o) {
+  if (o.epochs < 1) return InvalidOption("epochs", o.epochs, ">= 1");
+  if (o.batch_size < 1) return InvalidOption("batch_size", o.batch_size, ">= 1");
+  if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) {
+    return InvalidOption("learning_rate", o.learning_rate, "finite and > 0");
+  }
+  if (!(o.momentum >= 0 && o.momentum < 1)) {
+    return InvalidOption("momentum", o.momentum, "in [0, 1)");
+  }
+  if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
+    return InvalidOption("weight_decay", o.weight_decay, "finite and >= 0");
+  }
+  if (o.init_channels < 1) return InvalidOption("init_channels", o.init_channels, ">= 1");
+  if (o.cells < 1) return InvalidOption("cells", o.cells, ">= 1");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateData(const TrainValidationSplit& data) {
+  for (const ImageDataset* d : {&data.train, &data.validation}) {
+    const char* name = d == &data.train ? "training" : "validation";
+    if (d->size() == 0 || !d->images.defined() || d->images.dim() != 4 ||
+        d->images.size(0) != d->size() || d->num_classes < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the ", name,
+                       " set must be non-empty, with [N, C, H, W] images, N labels and "
+                       "num_classes >= 1"));
+    }
+  }
+  if (data.train.images.sizes().slice(1) != data.validation.images.sizes().slice(1) ||
+      data.train.num_classes != data.validation.num_classes) {
+    return absl::InvalidArgumentError(
+        "the training and validation sets must have the same image shape and classes");
+  }
+  return absl::OkStatus();
+}
+
+// The loss as a number, or the error that ends a diverged run.
+absl::StatusOr<double> FiniteLoss(const torch::Tensor& loss, int64_t step, int64_t total_steps) {
+  const double value = loss.item<double>();
+  if (std::isfinite(value)) return value;
+  return absl::InvalidArgumentError(
+      absl::StrCat("non-finite loss (", value, ") at step ", step + 1, " of ", total_steps,
+                   "; the learning rate may be too high for this architecture"));
+}
+
+void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) {
+    static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+  }
+}
+
+// What one training run needs on the device, and where it stands.
+struct Run {
+  DartsNetwork net;
+  torch::optim::SGD optimizer;
+  torch::Tensor images, labels;  // The training set, on the device.
+  int64_t step = 0, total_steps = 0;
+};
+
+// One pass over the training set in `order`; the mean batch loss.
+absl::StatusOr<double> TrainEpoch(Run& run, const torch::Tensor& order, const TrainOptions& o) {
+  run.net->train();
+  const int64_t n = order.size(0);
+  double loss_sum = 0;
+  int64_t batches = 0;
+  for (int64_t begin = 0; begin < n; begin += o.batch_size, ++run.step, ++batches) {
+    SetLearningRate(run.optimizer,
+                    0.5 * o.learning_rate * (1 + std::cos(kPi * run.step / run.total_steps)));
+    const torch::Tensor batch = order.slice(0, begin, std::min(n, begin + o.batch_size));
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(
+        run.net->forward(run.images.index_select(0, batch)), run.labels.index_select(0, batch));
+    ASSIGN_OR_RETURN(const double loss_value, FiniteLoss(loss, run.step, run.total_steps));
+    run.optimizer.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(run.net->parameters(), kMaxGradNorm);
+    run.optimizer.step();
+    loss_sum += loss_value;
+    if (o.on_progress && !o.on_progress(static_cast<double>(run.step + 1) / run.total_steps)) {
+      return absl::CancelledError(absl::StrCat("training stopped on request at step ", run.step + 1,
+                                               " of ", run.total_steps));
+    }
+  }
+  return loss_sum / static_cast<double>(batches);
+}
+
+// Accuracy in eval mode, in batches.
+absl::StatusOr<double> Accuracy(DartsNetwork& net, const ImageDataset& data, torch::Device device) {
   torch::NoGradGuard no_grad;
   net->eval();
   int64_t correct = 0;
   const int64_t n = data.size();
-  for (int64_t start = 0; start < n; start += 512) {
-    const int64_t end = std::min(n, start + 512);
-    auto x = data.images.slice(0, start, end).to(device);
-    auto y = data.labels.slice(0, start, end).to(device);
-    correct += net->forward(x).argmax(1).eq(y).sum().item<int64_t>();
+  for (int64_t begin = 0; begin < n; begin += kEvalBatch) {
+    const int64_t end = std::min(n, begin + kEvalBatch);
+    const torch::Tensor logits = net->forward(data.images.slice(0, begin, end).to(device));
+    if (!logits.isfinite().all().item<bool>()) {
+      return absl::InvalidArgumentError(
+          "non-finite loss: the trained network gives non-finite outputs on validation "
+          "data (training diverged)");
+    }
+    correct +=
+        logits.argmax(1).eq(data.labels.slice(0, begin, end).to(device)).sum().item<int64_t>();
   }
   return static_cast<double>(correct) / static_cast<double>(n);
 }
@@ -31,56 +132,28 @@ absl::StatusOr<TrainOutcome> Train(const DartsGenome& genome, const TrainValidat
                                    const TrainOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   torch::manual_seed(o.seed);
-  DartsNetworkOptions net_options;
-  net_options.in_channels = data.train.images.size(1);
-  net_options.num_classes = data.train.num_classes;
-  net_options.init_channels = o.init_channels;
-  net_options.cells = o.cells;
-  DartsNetwork net(genome, net_options);
+  DartsNetworkOptions shape;
+  shape.in_channels = data.train.images.size(1);
+  shape.num_classes = data.train.num_classes;
+  shape.init_channels = o.init_channels;
+  shape.cells = o.cells;
+  DartsNetwork net(genome, shape);
   net->to(o.device);
-
-  torch::optim::SGD optimizer(
-      net->parameters(),
-      torch::optim::SGDOptions(o.learning_rate).momentum(o.momentum).weight_decay(o.weight_decay));
+  Run run{net,
+          torch::optim::SGD(net->parameters(), torch::optim::SGDOptions(o.learning_rate)
+                                                   .momentum(o.momentum)
+                                                   .weight_decay(o.weight_decay)),
+          data.train.images.to(o.device), data.train.labels.to(o.device)};
   const int64_t n = data.train.size();
-  const int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size;
-  const int64_t total_steps = steps_per_epoch * o.epochs;
-  torch::Generator shuffle = torch::make_generator<torch::CPUGeneratorImpl>(o.seed);
+  run.total_steps = (n + o.batch_size - 1) / o.batch_size * o.epochs;
 
   TrainOutcome outcome;
-  int64_t step = 0;
+  torch::Generator shuffle = torch::make_generator<torch::CPUGeneratorImpl>(o.seed);
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
-    net->train();
-    const auto order = torch::randperm(n, shuffle, torch::kInt64);
-    double loss_sum = 0;
-    for (int64_t b = 0; b < steps_per_epoch; ++b, ++step) {
-      const double lr = 0.5 * o.learning_rate *
-                        (1 + std::cos(kPi * static_cast<double>(step) / total_steps));
-      for (auto& group : optimizer.param_groups()) {
-        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      }
-      const auto idx = order.slice(0, b * o.batch_size, std::min(n, (b + 1) * o.batch_size));
-      auto x = data.train.images.index_select(0, idx).to(o.device);
-      auto y = data.train.labels.index_select(0, idx).to(o.device);
-      auto loss = torch::nn::functional::cross_entropy(net->forward(x), y);
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "non-finite loss (", loss_value, ") at step ", step, " of ", total_steps,
-            "; the learning rate may be too high"));
-      }
-      optimizer.zero_grad();
-      loss.backward();
-      torch::nn::utils::clip_grad_norm_(net->parameters(), kMaxGradNorm);
-      optimizer.step();
-      loss_sum += loss_value;
-      if (o.on_progress && !o.on_progress(static_cast<double>(step + 1) / total_steps)) {
-        return absl::CancelledError(absl::StrCat("training stopped at step ", step + 1));
-      }
-    }
-    outcome.final_train_loss = loss_sum / steps_per_epoch;
+    const torch::Tensor order = torch::randperm(n, shuffle, torch::kInt64).to(o.device);
+    ASSIGN_OR_RETURN(outcome.final_train_loss, TrainEpoch(run, order, o));
   }
-  outcome.validation_accuracy = Accuracy(net, data.validation, o.device);
+  ASSIGN_OR_RETURN(outcome.validation_accuracy, Accuracy(net, data.validation, o.device));
   outcome.parameter_count = CountParameters(*net);
   outcome.train_examples = n;
   outcome.train_seconds =
@@ -88,22 +161,30 @@ absl::StatusOr<TrainOutcome> Train(const DartsGenome& genome, const TrainValidat
   return outcome;
 }
 
+bool IsOutOfMemory(const std::string& what) {
+  return absl::StrContains(what, "out of memory") ||
+         absl::StrContains(what, "can't allocate memory") ||
+         absl::StrContains(what, "Failed to allocate");
+}
+
 }  // namespace
 
 absl::StatusOr<TrainOutcome> TrainAndEvaluate(const DartsGenome& genome,
                                               const TrainValidationSplit& data,
                                               const TrainOptions& options) {
-  if (data.train.size() == 0 || data.validation.size() == 0) {
-    return absl::InvalidArgumentError("training and validation splits must be non-empty");
-  }
+  RETURN_IF_ERROR(ValidateDartsGenome(genome));
+  RETURN_IF_ERROR(ValidateOptions(options));
+  RETURN_IF_ERROR(ValidateData(data));
   try {
     return Train(genome, data, options);
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
-    if (absl::StrContains(what, "out of memory")) {
-      return absl::ResourceExhaustedError(absl::StrCat("out of memory: ", what));
+    if (IsOutOfMemory(what)) {
+      return absl::ResourceExhaustedError(absl::StrCat("out of memory in training: ", what));
     }
-    return absl::InternalError(absl::StrCat("LibTorch: ", what));
+    return absl::InternalError(absl::StrCat("LibTorch error in training: ", what));
+  } catch (const std::bad_alloc& e) {
+    return absl::ResourceExhaustedError(absl::StrCat("out of memory in training: ", e.what()));
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("training: ", e.what()));
   }

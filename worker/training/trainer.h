@@ -1,4 +1,5 @@
-// Trains a candidate network and measures it on held-out data.
+// Trains a candidate DARTS-cell network from scratch and measures it on
+// held-out data: the fitness of one individual.
 #ifndef NAS_WORKER_TRAINING_TRAINER_H_
 #define NAS_WORKER_TRAINING_TRAINER_H_
 
@@ -12,34 +13,50 @@
 
 namespace nas {
 
+// The recipe of one training run (the fields of nas.v1.Training, plus where
+// and with which seed it runs).
 struct TrainOptions {
-  torch::Device device = torch::kCPU;
-  int epochs = 1;
-  int batch_size = 64;
-  double learning_rate = 0.05;  // Initial value of the cosine schedule.
-  double momentum = 0.9;
-  double weight_decay = 3e-4;
-  int init_channels = 16;
-  int cells = 8;
-  uint64_t seed = 0;  // Weights and batch order.
-  // Called after every step with the fraction done; returning false stops
-  // training (the result is then CANCELLED). May be empty.
-  std::function<bool(double)> on_progress;
+  torch::Device device = torch::kCPU;  // Where the model and batches live.
+  int epochs = 1;                      // >= 1.
+  int batch_size = 64;                 // >= 1; the last batch may be smaller.
+  double learning_rate = 0.05;         // > 0: the start of the cosine schedule.
+  double momentum = 0.9;               // In [0, 1).
+  double weight_decay = 3e-4;          // >= 0.
+  int init_channels = 16;              // >= 1: C, the channels after the stem are 3C.
+  int cells = 8;                       // >= 1.
+  uint64_t seed = 0;                   // Seeds the initial weights and the batch order.
+  // Called after every optimisation step with the fraction done, in (0, 1];
+  // returning false stops training (the result is then CANCELLED). May be
+  // empty. Called on the training thread; keep it cheap.
+  std::function<bool(double fraction_done)> on_progress;
 };
 
 struct TrainOutcome {
-  double validation_accuracy = 0;  // In [0, 1].
-  double final_train_loss = 0;     // Mean over the last epoch.
-  int64_t parameter_count = 0;
-  double train_seconds = 0;
-  int64_t train_examples = 0;
+  double validation_accuracy = 0;  // In [0, 1], in eval mode (BN running statistics).
+  double final_train_loss = 0;     // Mean cross-entropy over the last epoch's batches.
+  int64_t parameter_count = 0;     // Trainable scalars of the network.
+  double train_seconds = 0;        // Wall time of building, training and evaluating.
+  int64_t train_examples = 0;      // Examples per epoch.
 };
 
-// SGD with momentum and weight decay, cosine learning rate per step, gradient
-// norm clipped at 5. Never throws: a non-finite loss is INVALID_ARGUMENT
-// ("non-finite loss ..."), out-of-memory RESOURCE_EXHAUSTED, a stop request
-// CANCELLED, any other LibTorch error INTERNAL. The thread count is the
-// caller's (torch::set_num_threads).
+// Builds the network of `genome` for `data` (input channels from the images,
+// classes from num_classes), seeds LibTorch with options.seed
+// (torch::manual_seed: process-wide), trains it with SGD (momentum, weight
+// decay) on shuffled mini-batches with a per-step cosine learning rate from
+// learning_rate to 0 over all steps and the gradient norm clipped at 5, then
+// measures accuracy on data.validation. The same inputs on the same build
+// and device give the same outcome.
+//
+// Never throws. Errors:
+//   INVALID_ARGUMENT  an invalid genome, option (named as training.<field>)
+//                     or dataset; or training diverged: the message starts
+//                     with "non-finite loss" (NaN/inf loss at some step, or
+//                     non-finite outputs on the validation data).
+//   CANCELLED         on_progress returned false.
+//   RESOURCE_EXHAUSTED  out of (GPU or CPU) memory: may work elsewhere.
+//   INTERNAL          any other LibTorch error.
+// The thread count is the caller's (torch::set_num_threads). Not safe to run
+// concurrently with other code that relies on LibTorch's global seed.
 absl::StatusOr<TrainOutcome> TrainAndEvaluate(const DartsGenome& genome,
                                               const TrainValidationSplit& data,
                                               const TrainOptions& options);
