@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL server on loopback, for tests and the quick start.
 #   scripts/throwaway_pg.sh start DIR   -> starts a server in DIR, prints its DSN
 #   scripts/throwaway_pg.sh stop DIR    -> stops it and deletes DIR
+#   scripts/throwaway_pg.sh restart DIR [DOWN_SECONDS]
+#                                       -> crash-stops it, waits, starts it on the same port
 # The server listens on 127.0.0.1 only, on a free port, with fsync off (its
 # data is disposable). Works as root (runs the server as `postgres`) or as an
 # ordinary user.
@@ -19,7 +21,7 @@ free_port() {
 }
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|restart DIR" >&2; exit 2; }
 
 case "$cmd" in
   start)
@@ -29,9 +31,9 @@ case "$cmd" in
       || { cat "$dir/initdb.log" >&2; exit 1; }
     for _ in 1 2 3 4 5; do
       port=$(free_port)
+      echo "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200" >"$dir/options"
       if as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -w -t 30 -l "$dir/server.log" \
-           -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200" \
-           start >/dev/null 2>&1; then
+           -o "$(cat "$dir/options")" start >/dev/null 2>&1; then
         echo "$port" >"$dir/port"
         echo "host=127.0.0.1 port=$port user=postgres dbname=postgres"
         exit 0
@@ -46,6 +48,12 @@ case "$cmd" in
     fi
     rm -rf "$dir"
     ;;
+  restart)
+    as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    sleep "${3:-0}"
+    as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -w -t 30 -l "$dir/server.log" \
+      -o "$(cat "$dir/options")" start >/dev/null
+    ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+    echo "usage: $0 start|stop|restart DIR" >&2; exit 2 ;;
 esac

@@ -16,7 +16,8 @@
 #include "worker/train_candidate/train_candidate_runner.h"
 #include "worker/training/device.h"
 
-ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port");
+ABSL_FLAG(std::string, controller, "127.0.0.1:50051",
+          "controller host:port, or ip:port,ip:port,... to fail over between controllers");
 ABSL_FLAG(std::string, worker_id, "",
           "unique id of this worker; default HOSTNAME-PID");
 ABSL_FLAG(std::string, device, "auto",

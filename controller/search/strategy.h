@@ -29,7 +29,7 @@ struct PopulationMember {
 struct SearchView {
   int births = 0;  // Individuals proposed so far.
   int budget = 0;
-  // Live members in birth order (oldest first).
+  // Live members in the order they joined the population (oldest first).
   std::vector<PopulationMember> population;
   // Individuals not yet evaluated or failed (queued or running).
   int unfinished = 0;

@@ -23,7 +23,7 @@ absl::StatusOr<SearchView> LoadView(pqxx::work& txn, const LockedSearch& search,
   view.budget = search.spec.budget();
   for (const auto& row : txn.exec_params(
            "SELECT id, birth_order, fitness, genome FROM individuals "
-           "WHERE search_id = $1 AND alive ORDER BY birth_order",
+           "WHERE search_id = $1 AND alive ORDER BY evaluated_order",
            search.id)) {
     view.population.push_back({row[0].as<int64_t>(), row[1].as<int>(),
                                row[2].as<double>(), row[3].as<std::string>()});
@@ -139,11 +139,13 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search,
       search.evaluations_done);
   const int limit = strategy->PopulationLimit();
   if (limit > 0) {
-    // Remove the OLDEST live member (by birth), not the worst.
+    // Remove the OLDEST member, not the worst: the one that joined the
+    // population first (with many workers, children join in the order their
+    // evaluations finish, which need not be their birth order).
     txn.exec_params(
         "UPDATE individuals SET alive = false, aged_out_at = $2 WHERE id IN ("
         "  SELECT id FROM individuals WHERE search_id = $1 AND alive "
-        "  ORDER BY birth_order LIMIT GREATEST(0, ("
+        "  ORDER BY evaluated_order LIMIT GREATEST(0, ("
         "    SELECT count(*) FROM individuals WHERE search_id = $1 AND alive) - $3))",
         search.id, search.evaluations_done, limit);
   }

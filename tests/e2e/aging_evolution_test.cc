@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
+#include "tests/testing/population_invariants.h"
 
 namespace nas {
 namespace {
@@ -115,34 +116,13 @@ TEST(AgingEvolutionEndToEndTest, TwoControllersOneDatabaseKeepPopulationInvarian
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
 
+  testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
+
   pqxx::connection conn(cluster.dsn());
   pqxx::work txn(conn);
   const auto one = [&](const std::string& sql) {
     return txn.exec_params1(sql, id)[0].as<int>();
   };
-  // No lost and no duplicate step: exactly `budget` births and evaluations,
-  // birth and evaluation orders dense and unique.
-  EXPECT_EQ(one("SELECT count(*) FROM individuals WHERE search_id = $1"), budget);
-  EXPECT_EQ(one("SELECT count(DISTINCT birth_order) FROM individuals WHERE search_id = $1 "
-                "AND birth_order BETWEEN 0 AND 119"), budget);
-  EXPECT_EQ(one("SELECT count(DISTINCT evaluated_order) FROM individuals WHERE "
-                "search_id = $1 AND evaluated_order BETWEEN 1 AND 120"), budget);
-  EXPECT_EQ(one("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'done'"), budget);
-  // Each evaluation beyond the first P aged exactly one member out.
-  EXPECT_EQ(one("SELECT count(*) FROM individuals WHERE search_id = $1 AND alive"), population);
-  EXPECT_EQ(one("SELECT count(*) FROM individuals WHERE search_id = $1 AND aged_out_at "
-                "IS NOT NULL"), budget - population);
-  // The population after each step t has min(t, P) members, and the oldest
-  // member is the one removed (members are removed in birth order).
-  EXPECT_EQ(one("SELECT count(*) FROM (SELECT step, count(*) n FROM population_at_step "
-                "WHERE search_id = $1 GROUP BY step) x WHERE n <> LEAST(step, 10)"), 0);
-  EXPECT_EQ(one("SELECT count(*) FROM (SELECT aged_out_at, birth_order, lag(birth_order) "
-                "OVER (ORDER BY aged_out_at) prev FROM individuals WHERE search_id = $1 "
-                "AND aged_out_at IS NOT NULL) x WHERE prev > birth_order"), 0);
-  // Every child's parent was a live member when the child was born: evaluated
-  // before, and not aged out before the child's birth step.
-  EXPECT_EQ(one("SELECT count(*) FROM individuals c JOIN individuals p ON p.id = c.parent_id "
-                "WHERE c.search_id = $1 AND p.state <> 'evaluated'"), 0);
   // Work went through both controllers' workers.
   EXPECT_EQ(one("SELECT count(DISTINCT worker_id) FROM job_attempts a JOIN jobs j ON "
                 "j.id = a.job_id WHERE j.search_id = $1"), 4);

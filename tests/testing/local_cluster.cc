@@ -1,10 +1,17 @@
 #include "tests/testing/local_cluster.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/create_channel.h"
@@ -12,8 +19,12 @@
 namespace nas::testing {
 
 LocalCluster::LocalCluster(std::string name)
+    : LocalCluster(std::move(name), RequiredEnv("NAS_TEST_PG_DSN")) {}
+
+LocalCluster::LocalCluster(std::string name, std::string admin_dsn)
     : name_(std::move(name)),
-      dir_(absl::StrCat(RequiredEnv("TEST_TMPDIR"), "/", name_)) {
+      dir_(absl::StrCat(RequiredEnv("TEST_TMPDIR"), "/", name_)),
+      db_(std::move(admin_dsn)) {
   std::system(absl::StrCat("mkdir -p '", dir_, "'").c_str());
 }
 
@@ -22,33 +33,84 @@ LocalCluster::~LocalCluster() {
   for (auto& c : controllers_) c->Stop(2000);
 }
 
-int LocalCluster::StartController() {
-  const int index = static_cast<int>(controllers_.size());
+namespace {
+
+// A port that was free a moment ago (bound to port 0, then released).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+void LocalCluster::LaunchController(int index) {
   const std::string port_file = absl::StrCat(dir_, "/controller", index, ".port");
-  controllers_.push_back(std::make_unique<ChildProcess>(
+  std::remove(port_file.c_str());
+  auto process = std::make_unique<ChildProcess>(
       std::vector<std::string>{RunfilePath("controller/nas_controller"),
-                               "--database=" + db_.dsn(), "--listen=127.0.0.1:0",
+                               "--database=" + db_.dsn(),
+                               absl::StrCat("--listen=127.0.0.1:", ports_[index]),
                                "--port_file=" + port_file, "--reclaim_interval_ms=500"},
-      absl::StrCat(dir_, "/controller", index, ".log")));
-  const std::string port_text = WaitForFile(port_file, 30000);
-  int port = 0;
-  if (!absl::SimpleAtoi(port_text, &port)) {
-    std::cerr << "controller did not start:\n" << controllers_.back()->Log() << std::endl;
+      absl::StrCat(dir_, "/controller", index, ".log"));
+  if (index < static_cast<int>(controllers_.size())) {
+    controllers_[index] = std::move(process);
+  } else {
+    controllers_.push_back(std::move(process));
+  }
+  if (WaitForFile(port_file, 30000).empty()) {
+    std::cerr << "controller did not start:\n" << controllers_[index]->Log() << std::endl;
     std::abort();
   }
-  ports_.push_back(port);
+}
+
+int LocalCluster::StartController() {
+  const int index = static_cast<int>(ports_.size());
+  ports_.push_back(FreePort());
+  LaunchController(index);
   return index;
 }
 
-void LocalCluster::StartWorker(const std::string& worker_id, int controller_index,
-                               std::vector<std::string> extra_flags) {
+void LocalCluster::RestartController(int i) {
+  controllers_[i]->Kill();
+  LaunchController(i);
+}
+
+int LocalCluster::StartWorker(const std::string& worker_id, int controller_index,
+                              std::vector<std::string> extra_flags) {
+  return StartWorkerAt(worker_id, controller_address(controller_index),
+                       std::move(extra_flags));
+}
+
+int LocalCluster::StartWorkerAt(const std::string& worker_id, const std::string& controllers,
+                                std::vector<std::string> extra_flags) {
   std::vector<std::string> argv = {RunfilePath("worker/nas_worker"),
-                                   "--controller=" + controller_address(controller_index),
-                                   "--worker_id=" + worker_id, "--threads=1",
-                                   "--device=cpu"};
+                                   "--controller=" + controllers, "--worker_id=" + worker_id,
+                                   "--threads=1", "--device=cpu"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  workers_.push_back(std::make_unique<ChildProcess>(
-      argv, absl::StrCat(dir_, "/", worker_id, ".log")));
+  worker_argv_.push_back(argv);
+  worker_logs_.push_back(absl::StrCat(dir_, "/", worker_id, ".log"));
+  workers_.push_back(std::make_unique<ChildProcess>(argv, worker_logs_.back()));
+  return static_cast<int>(workers_.size()) - 1;
+}
+
+int LocalCluster::StartWorkerOnAllControllers(const std::string& worker_id,
+                                              std::vector<std::string> extra_flags) {
+  std::vector<std::string> addresses;
+  for (size_t i = 0; i < ports_.size(); ++i) addresses.push_back(controller_address(i));
+  return StartWorkerAt(worker_id, absl::StrJoin(addresses, ","), std::move(extra_flags));
+}
+
+void LocalCluster::RestartWorker(int i) {
+  workers_[i]->Kill();
+  workers_[i] = std::make_unique<ChildProcess>(worker_argv_[i], worker_logs_[i]);
 }
 
 std::string LocalCluster::controller_address(int i) const {

@@ -18,17 +18,27 @@ namespace nas::testing {
 class LocalCluster {
  public:
   explicit LocalCluster(std::string name);
+  // On the PostgreSQL server `admin_dsn` names instead of the shared test server.
+  LocalCluster(std::string name, std::string admin_dsn);
   ~LocalCluster();
 
   // Starts a controller on a free port; returns its index. Aborts the test on
   // failure to start within 30 s.
   int StartController();
+  // Starts controller `i` again on its old port (after it was killed).
+  void RestartController(int i);
   // Starts a worker against controller `controller_index`, with id `worker_id`.
-  void StartWorker(const std::string& worker_id, int controller_index = 0,
-                   std::vector<std::string> extra_flags = {});
+  // Returns its index.
+  int StartWorker(const std::string& worker_id, int controller_index = 0,
+                  std::vector<std::string> extra_flags = {});
+  // A worker that fails over between all controllers started so far.
+  int StartWorkerOnAllControllers(const std::string& worker_id,
+                                  std::vector<std::string> extra_flags = {});
 
   ChildProcess& controller(int i) { return *controllers_[i]; }
   ChildProcess& worker(int i) { return *workers_[i]; }
+  // Replaces worker `i` (e.g. after it was killed) with a fresh process.
+  void RestartWorker(int i);
   std::string controller_address(int i) const;
   const std::string& dsn() const { return db_.dsn(); }
 
@@ -49,6 +59,11 @@ class LocalCluster {
   std::vector<std::unique_ptr<ChildProcess>> controllers_;
   std::vector<int> ports_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
+  std::vector<std::vector<std::string>> worker_argv_;
+  std::vector<std::string> worker_logs_;
+  void LaunchController(int index);
+  int StartWorkerAt(const std::string& worker_id, const std::string& controllers,
+                    std::vector<std::string> extra_flags);
 };
 
 }  // namespace nas::testing

@@ -22,7 +22,9 @@ std::string RequiredEnv(const char* name) {
   return value;
 }
 
-TestDatabase::TestDatabase() : admin_dsn_(RequiredEnv("NAS_TEST_PG_DSN")) {
+TestDatabase::TestDatabase() : TestDatabase(RequiredEnv("NAS_TEST_PG_DSN")) {}
+
+TestDatabase::TestDatabase(std::string admin_dsn) : admin_dsn_(std::move(admin_dsn)) {
   static std::atomic<int> counter{0};
   std::random_device rd;
   name_ = absl::StrCat("t_", getpid(), "_", counter++, "_", rd() % 100000);

@@ -12,6 +12,8 @@ class TestDatabase {
   // Creates the database; aborts the test binary with a clear message if
   // NAS_TEST_PG_DSN is unset or the server is unreachable.
   TestDatabase();
+  // The same on the server `admin_dsn` names.
+  explicit TestDatabase(std::string admin_dsn);
   // Drops the database (terminating leftover connections).
   ~TestDatabase();
 

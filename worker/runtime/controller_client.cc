@@ -26,12 +26,19 @@ absl::Status CallWithRetry(const ControllerClient::Options& options, Rpc&& rpc) 
   }
 }
 
+// One address as is; several as an ipv4: target, which gRPC's default
+// pick_first policy fails over between.
+std::string ChannelTarget(const std::string& address) {
+  if (address.find(',') == std::string::npos) return address;
+  return "ipv4:" + address;
+}
+
 }  // namespace
 
 ControllerClient::ControllerClient(Options options)
     : options_(std::move(options)),
       stub_(v1::WorkerService::NewStub(grpc::CreateChannel(
-          options_.address, grpc::InsecureChannelCredentials()))) {}
+          ChannelTarget(options_.address), grpc::InsecureChannelCredentials()))) {}
 
 absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(
     const v1::WorkerInfo& worker) {

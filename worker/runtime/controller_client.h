@@ -18,7 +18,9 @@ namespace nas {
 class ControllerClient {
  public:
   struct Options {
-    std::string address;  // host:port
+    // host:port, or a comma-separated list of ip:port to fail over between
+    // controllers serving one database.
+    std::string address;
     absl::Duration call_timeout = absl::Seconds(20);
     // Total time a call keeps retrying a controller that is down.
     absl::Duration retry_budget = absl::Minutes(2);

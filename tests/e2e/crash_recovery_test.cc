@@ -1,0 +1,220 @@
+// A search survives crashes: workers, controllers and PostgreSQL are killed
+// mid-search, and every result is recorded exactly once.
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "bench/search_quality/quality_runner.h"
+#include "common/status/grpc_status.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "proto/worker_service.grpc.pb.h"
+#include "tests/testing/local_cluster.h"
+#include "tests/testing/population_invariants.h"
+
+namespace nas {
+namespace {
+
+const std::vector<std::string> kTableWorker = {"--job_kinds=table_lookup"};
+
+std::string Table() {
+  return testing::RequiredEnv("NAS_SHARED_DATA") + "/nasbench201/nb201_cifar10_test_acc.csv";
+}
+
+v1::SearchSpec DigitsSpec(int budget, int epochs, bool aging) {
+  v1::SearchSpec spec;
+  spec.mutable_space()->mutable_darts_cell()->set_nodes(2);
+  if (aging) {
+    spec.mutable_strategy()->mutable_aging_evolution()->set_population_size(6);
+    spec.mutable_strategy()->mutable_aging_evolution()->set_sample_size(2);
+  } else {
+    spec.mutable_strategy()->mutable_random();
+  }
+  spec.set_budget(budget);
+  spec.set_seed(3);
+  spec.set_lease_seconds(5);
+  spec.set_max_attempts(6);
+  v1::Training* t = spec.mutable_training();
+  t->set_epochs(epochs);
+  t->set_batch_size(64);
+  t->set_learning_rate(0.05);
+  t->set_momentum(0.9);
+  t->set_init_channels(4);
+  t->set_cells(3);
+  v1::Dataset* d = spec.mutable_dataset();
+  d->set_format(v1::Dataset::DIGITS_CSV);
+  d->set_path(testing::RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
+  d->set_validation_examples(300);
+  d->set_train_examples(1000);
+  return spec;
+}
+
+int64_t Create(testing::LocalCluster& cluster, const v1::SearchSpec& spec, int controller = 0) {
+  auto stub = cluster.SearchStub(controller);
+  grpc::ClientContext context;
+  v1::CreateSearchRequest request;
+  *request.mutable_spec() = spec;
+  v1::Search search;
+  const grpc::Status status = stub->CreateSearch(&context, request, &search);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return search.id();
+}
+
+int Query(const std::string& dsn, const std::string& sql) {
+  pqxx::connection conn(dsn);
+  pqxx::work txn(conn);
+  return txn.exec1(sql)[0].as<int>();
+}
+
+// Polls until `sql` returns at least `at_least`.
+bool WaitUntil(const std::string& dsn, const std::string& sql, int at_least,
+               absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (Query(dsn, sql) >= at_least) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return false;
+}
+
+TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
+  testing::LocalCluster cluster("worker_killed");
+  cluster.StartController();
+  cluster.StartWorker("doomed");
+  const int64_t id = Create(cluster, DigitsSpec(1, 60, false));
+  ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT count(*) FROM job_attempts", 1,
+                        absl::Seconds(60)));
+  absl::SleepFor(absl::Seconds(1));  // Mid-training.
+  cluster.worker(0).Kill();
+  cluster.StartWorker("survivor");
+  auto done = cluster.WaitForSearch(id, absl::Minutes(3));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->evaluations_done(), 1);
+
+  pqxx::connection conn(cluster.dsn());
+  {
+    pqxx::work txn(conn);
+    const pqxx::result attempts = txn.exec(
+        "SELECT attempt, worker_id, outcome FROM job_attempts ORDER BY attempt");
+    ASSERT_EQ(attempts.size(), 2u);
+    EXPECT_EQ(attempts[0][1].as<std::string>(), "doomed");
+    EXPECT_EQ(attempts[0][2].as<std::string>(), "expired");
+    EXPECT_EQ(attempts[1][1].as<std::string>(), "survivor");
+    EXPECT_EQ(attempts[1][2].as<std::string>(), "reported");
+  }
+  // The dead attempt's report arrives late: refused, and nothing changes.
+  auto stub = v1::WorkerService::NewStub(grpc::CreateChannel(
+      cluster.controller_address(0), grpc::InsecureChannelCredentials()));
+  v1::ReportResultRequest late;
+  late.set_worker_id("doomed");
+  late.set_job_id(Query(cluster.dsn(), "SELECT id FROM jobs"));
+  late.set_attempt(1);
+  late.mutable_result()->set_fitness(0.999);
+  v1::ReportResultResponse response;
+  grpc::ClientContext context;
+  EXPECT_EQ(stub->ReportResult(&context, late, &response).error_code(),
+            grpc::FAILED_PRECONDITION);
+  testing::ExpectSearchInvariants(cluster.dsn(), id, 1, 0);
+  EXPECT_EQ(Query(cluster.dsn(), "SELECT count(*) FROM individuals WHERE fitness > 0.99"), 0);
+}
+
+TEST(CrashRecoveryTest, ControllerKilledAndRestartedMidSearch) {
+  testing::LocalCluster cluster("controller_killed");
+  cluster.StartController();
+  for (int w = 0; w < 3; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
+  const int budget = 400, population = 10;
+  const int64_t id = Create(cluster, NasBench201Spec(Table(), budget, population, 3, true));
+  ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100,
+                        absl::Minutes(1)));
+  cluster.controller(0).Kill();
+  const int at_kill = Query(cluster.dsn(), "SELECT evaluations_done FROM searches");
+  EXPECT_LT(at_kill, budget) << "the kill came too late to test anything";
+  absl::SleepFor(absl::Seconds(1));
+  cluster.RestartController(0);
+  auto done = cluster.WaitForSearch(id, absl::Minutes(3));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+  testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
+}
+
+TEST(CrashRecoveryTest, OneOfTwoControllersKilledWorkersFailOver) {
+  testing::LocalCluster cluster("two_controllers_one_killed");
+  cluster.StartController();
+  cluster.StartController();
+  for (int w = 0; w < 4; ++w) {
+    cluster.StartWorkerOnAllControllers(absl::StrCat("w", w), kTableWorker);
+  }
+  const int budget = 400, population = 10;
+  const int64_t id = Create(cluster, NasBench201Spec(Table(), budget, population, 3, true), 1);
+  ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100,
+                        absl::Minutes(1)));
+  cluster.controller(0).Kill();  // Not restarted: controller 1 carries on.
+  auto done = cluster.WaitForSearch(id, absl::Minutes(3), 1);
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+  testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
+}
+
+TEST(CrashRecoveryTest, PostgresRestartedMidSearch) {
+  // A private server: this test takes it down.
+  char dir_template[] = "/tmp/nas-pg-restart.XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  std::system(("chmod 755 " + dir).c_str());
+  const std::string script = testing::RunfilePath("scripts/throwaway_pg.sh");
+  const std::string dsn_file = dir + "/dsn";
+  ASSERT_EQ(std::system(("bash " + script + " start " + dir + "/pg > " + dsn_file).c_str()), 0);
+  const std::string admin_dsn = testing::WaitForFile(dsn_file, 1000);
+  {
+    testing::LocalCluster cluster("postgres_restarted", admin_dsn);
+    cluster.StartController();
+    for (int w = 0; w < 2; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
+    const int budget = 300, population = 10;
+    const int64_t id = Create(cluster, NasBench201Spec(Table(), budget, population, 3, true));
+    ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 60,
+                          absl::Minutes(1)));
+    ASSERT_EQ(std::system(("bash " + script + " restart " + dir + "/pg 3").c_str()), 0);
+    auto done = cluster.WaitForSearch(id, absl::Minutes(3));
+    ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+    EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+    testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
+  }
+  std::system(("bash " + script + " stop " + dir + "/pg; rm -rf " + dir).c_str());
+}
+
+// Workers and controllers die at random moments (a bounded number of times,
+// within a bounded time) while candidates train.
+TEST(CrashRecoveryTest, ChaosWorkersAndControllersKilledAtRandom) {
+  testing::LocalCluster cluster("chaos");
+  cluster.StartController();
+  cluster.StartController();
+  for (int w = 0; w < 3; ++w) cluster.StartWorkerOnAllControllers(absl::StrCat("w", w));
+  const int budget = 30, population = 6;
+  const int64_t id = Create(cluster, DigitsSpec(budget, 3, true));
+  std::mt19937 rng(20261123);
+  const absl::Time chaos_end = absl::Now() + absl::Seconds(40);
+  int kills = 0;
+  while (kills < 12 && absl::Now() < chaos_end &&
+         Query(cluster.dsn(), "SELECT count(*) FROM searches WHERE state = 'running'") > 0) {
+    absl::SleepFor(absl::Milliseconds(500 + rng() % 2500));
+    if (rng() % 4 == 0) {
+      const int c = rng() % 2;
+      cluster.RestartController(c);  // SIGKILL, then start on the same port.
+    } else {
+      cluster.RestartWorker(rng() % 3);
+    }
+    ++kills;
+  }
+  auto done = cluster.WaitForSearch(id, absl::Minutes(4));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+  EXPECT_GT(kills, 3);
+  testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
+  std::cout << "chaos: " << kills << " kills, "
+            << Query(cluster.dsn(), "SELECT count(*) FROM job_attempts WHERE outcome = 'expired'")
+            << " expired leases, " << done->evaluations_failed() << " failed" << std::endl;
+}
+
+}  // namespace
+}  // namespace nas

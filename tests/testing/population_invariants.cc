@@ -1,0 +1,76 @@
+#include "tests/testing/population_invariants.h"
+
+#include <algorithm>
+
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+
+namespace nas::testing {
+
+void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budget,
+                            int population) {
+  pqxx::connection conn(dsn);
+  pqxx::work txn(conn);
+  const auto count = [&](const std::string& sql) {
+    return txn.exec_params1(sql, search_id)[0].as<int>();
+  };
+  EXPECT_EQ(count("SELECT births FROM searches WHERE id = $1"), budget);
+  EXPECT_EQ(count("SELECT count(*) FROM individuals WHERE search_id = $1"), budget);
+  EXPECT_EQ(count("SELECT count(DISTINCT birth_order) FROM individuals WHERE "
+                  "search_id = $1 AND birth_order >= 0"),
+            budget);
+  EXPECT_EQ(count("SELECT COALESCE(max(birth_order), -1) FROM individuals WHERE search_id = $1"),
+            budget - 1);
+  const int evaluated =
+      count("SELECT count(*) FROM individuals WHERE search_id = $1 AND state = 'evaluated'");
+  const int failed =
+      count("SELECT count(*) FROM individuals WHERE search_id = $1 AND state = 'failed'");
+  EXPECT_EQ(evaluated + failed, budget) << "an individual neither evaluated nor failed";
+  EXPECT_EQ(count("SELECT evaluations_done FROM searches WHERE id = $1"), evaluated);
+  EXPECT_EQ(count("SELECT evaluations_failed FROM searches WHERE id = $1"), failed);
+  // Evaluation order is exactly 1..evaluated: no result recorded twice.
+  EXPECT_EQ(count("SELECT count(DISTINCT evaluated_order) FROM individuals WHERE "
+                  "search_id = $1 AND state = 'evaluated'"),
+            evaluated);
+  EXPECT_EQ(count("SELECT COALESCE(max(evaluated_order), 0) FROM individuals WHERE "
+                  "search_id = $1"),
+            evaluated);
+  // Jobs: one per individual; done ones have exactly one accepted report,
+  // failed ones a reason; none left pending or leased.
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1"), budget);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'done'"),
+            evaluated);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'failed' "
+                  "AND failure_reason IS NOT NULL AND failure_reason <> ''"),
+            failed);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs j WHERE j.search_id = $1 AND j.state = 'done' "
+                  "AND (SELECT count(*) FROM job_attempts a WHERE a.job_id = j.id AND "
+                  "a.outcome = 'reported') <> 1"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM individuals i JOIN jobs j ON j.individual_id = i.id "
+                  "WHERE i.search_id = $1 AND (i.state = 'evaluated') <> (j.state = 'done')"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM individuals WHERE search_id = $1 AND state = 'failed' "
+                  "AND (failure_reason IS NULL OR failure_reason = '')"),
+            0);
+  if (population <= 0) return;
+  const int alive = std::min(evaluated, population);
+  EXPECT_EQ(count("SELECT count(*) FROM individuals WHERE search_id = $1 AND alive"), alive);
+  EXPECT_EQ(count("SELECT count(*) FROM individuals WHERE search_id = $1 AND "
+                  "aged_out_at IS NOT NULL"),
+            evaluated - alive);
+  EXPECT_EQ(count("SELECT count(*) FROM (SELECT step, count(*) n FROM population_at_step "
+                  "WHERE search_id = $1 GROUP BY step) x WHERE n <> LEAST(step, " +
+                  std::to_string(population) + ")"),
+            0);
+  // Members leave in the order they joined (evaluation order): oldest first.
+  EXPECT_EQ(count("SELECT count(*) FROM (SELECT evaluated_order, lag(evaluated_order) OVER "
+                  "(ORDER BY aged_out_at) prev FROM individuals WHERE search_id = $1 "
+                  "AND aged_out_at IS NOT NULL) x WHERE prev > evaluated_order"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM individuals c JOIN individuals p ON p.id = c.parent_id "
+                  "WHERE c.search_id = $1 AND p.state <> 'evaluated'"),
+            0);
+}
+
+}  // namespace nas::testing
