@@ -11,6 +11,7 @@ PACKAGES=(
   libpqxx-dev libpq-dev postgresql
   libtorch-dev
   libgtest-dev libgmock-dev
+  clang-14 libclang-rt-14-dev openssl
   dataset-fashion-mnist
   python3
 )
