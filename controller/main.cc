@@ -14,6 +14,15 @@ ABSL_FLAG(std::string, database, "",
           "libpq connection string, e.g. 'host=127.0.0.1 port=5432 dbname=nas'");
 ABSL_FLAG(int, database_pool_size, 8, "PostgreSQL connections to keep");
 ABSL_FLAG(int, reclaim_interval_ms, 2000, "how often to look for expired leases");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate of this server; enables TLS");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA: require clients (workers) to present certificates it signed (mutual TLS)");
+ABSL_FLAG(std::string, worker_tokens_file, "",
+          "bearer tokens for workers, one per line; enables authorization");
+ABSL_FLAG(std::string, client_tokens_file, "",
+          "bearer tokens for researchers' clients, one per line; enables authorization");
+ABSL_FLAG(int, max_message_bytes, 64 << 20, "largest request or response");
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound port is written here once serving (for launchers)");
 
@@ -28,6 +37,12 @@ int main(int argc, char** argv) {
   options.database_dsn = absl::GetFlag(FLAGS_database);
   options.database_pool_size = absl::GetFlag(FLAGS_database_pool_size);
   options.reclaim_interval_ms = absl::GetFlag(FLAGS_reclaim_interval_ms);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.worker_tokens_file = absl::GetFlag(FLAGS_worker_tokens_file);
+  options.client_tokens_file = absl::GetFlag(FLAGS_client_tokens_file);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
 
   // Block SIGINT/SIGTERM here so a dedicated thread can wait for them.
   sigset_t stop_signals;

@@ -1,15 +1,51 @@
 #include "controller/server.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/status/status_macros.h"
 #include "controller/store/migrator.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
 namespace nas {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const ControllerServer::Options& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError("--tls_client_ca_file: requires --tls_cert_file");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions ssl(
+      options.tls_client_ca_file.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ASSIGN_OR_RETURN(std::string cert, ReadPem(options.tls_cert_file, "--tls_cert_file"));
+  ASSIGN_OR_RETURN(std::string key, ReadPem(options.tls_key_file, "--tls_key_file"));
+  ssl.pem_key_cert_pairs.push_back({key, cert});
+  if (!options.tls_client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                     ReadPem(options.tls_client_ca_file, "--tls_client_ca_file"));
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStart(
     Options options) {
@@ -22,15 +58,25 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
     std::cerr << "applied schema migrations: " << absl::StrJoin(applied, ", ")
               << std::endl;
   }
+  ASSIGN_OR_RETURN(s->authorizer_, Authorizer::FromFiles(options.worker_tokens_file,
+                                                         options.client_tokens_file));
+  ASSIGN_OR_RETURN(auto credentials, ServerCredentials(options));
+  if (s->authorizer_->enabled() && options.tls_cert_file.empty()) {
+    std::cerr << "warning: bearer tokens without TLS; clients refuse to send tokens "
+                 "in plaintext"
+              << std::endl;
+  }
   s->search_store_ = std::make_unique<SearchStore>(s->db_.get());
   s->job_queue_ = std::make_unique<JobQueue>(s->db_.get());
-  s->search_service_ = std::make_unique<SearchServiceImpl>(s->search_store_.get());
+  s->search_service_ = std::make_unique<SearchServiceImpl>(s->search_store_.get(), s->authorizer_.get());
   s->worker_service_ =
-      std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), options.idle_retry_ms);
+      std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->authorizer_.get(),
+                                          options.idle_retry_ms);
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(options.listen_address, credentials, &s->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(s->search_service_.get());
   builder.RegisterService(s->worker_service_.get());
   s->server_ = builder.BuildAndStart();

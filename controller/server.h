@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "controller/service/auth.h"
 #include "controller/service/search_service.h"
 #include "controller/service/worker_service.h"
 #include "controller/store/database.h"
@@ -28,6 +29,16 @@ class ControllerServer {
     int database_pool_size = 8;
     int reclaim_interval_ms = 2000;
     int idle_retry_ms = 500;
+    // TLS: PEM certificate and key of the server; both empty = plaintext.
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    // Mutual TLS: clients must present a certificate signed by this CA.
+    std::string tls_client_ca_file;
+    // Bearer tokens by role (see controller/service/auth.h); empty = none.
+    std::string worker_tokens_file;
+    std::string client_tokens_file;
+    // Largest request accepted; larger ones are refused RESOURCE_EXHAUSTED.
+    int max_message_bytes = 64 << 20;
   };
 
   // Connects, applies migrations, starts serving. UNAVAILABLE if the
@@ -48,6 +59,7 @@ class ControllerServer {
   void ReapLoop(int interval_ms);
 
   std::unique_ptr<Database> db_;
+  std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<SearchStore> search_store_;
   std::unique_ptr<JobQueue> job_queue_;
   std::unique_ptr<SearchServiceImpl> search_service_;

@@ -27,6 +27,10 @@ ABSL_FLAG(int, threads, 0,
 ABSL_FLAG(std::string, job_kinds, "train_candidate,table_lookup",
           "comma-separated job kinds this worker accepts");
 ABSL_FLAG(int, max_jobs, 0, "exit after this many jobs; 0 = run until stopped");
+ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate for mutual TLS");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM key of --tls_cert_file");
+ABSL_FLAG(std::string, token_file, "", "file holding this worker's bearer token (needs TLS)");
 
 namespace {
 
@@ -82,8 +86,18 @@ int main(int argc, char** argv) {
   options.info.set_device(device->str());
   options.max_jobs = absl::GetFlag(FLAGS_max_jobs);
 
-  nas::ControllerClient client({absl::GetFlag(FLAGS_controller)});
-  nas::WorkerLoop loop(options, &client, std::move(runners));
+  nas::ControllerClient::Options client_options;
+  client_options.channel.target = absl::GetFlag(FLAGS_controller);
+  client_options.channel.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  client_options.channel.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  client_options.channel.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  client_options.channel.token_file = absl::GetFlag(FLAGS_token_file);
+  auto client = nas::ControllerClient::Create(client_options);
+  if (!client.ok()) {
+    std::cerr << "--" << client.status().message() << std::endl;
+    return 2;
+  }
+  nas::WorkerLoop loop(options, client->get(), std::move(runners));
   g_loop = &loop;
   std::signal(SIGINT, HandleStop);
   std::signal(SIGTERM, HandleStop);

@@ -26,13 +26,15 @@
 #include "common/search_space/search_space.h"
 #include "common/status/grpc_status.h"
 #include "google/protobuf/text_format.h"
-#include "grpcpp/create_channel.h"
+#include "common/rpc/channel.h"
 #include "proto/search_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port");
 ABSL_FLAG(bool, watch, false, "with submit: watch the search until it ends");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call");
 ABSL_FLAG(int, poll_ms, 1000, "with watch: how often to refresh");
+ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
+ABSL_FLAG(std::string, token_file, "", "file holding a client bearer token (needs TLS)");
 
 namespace nas {
 namespace {
@@ -273,9 +275,16 @@ int main(int argc, char** argv) {
       "lineage INDIVIDUAL_ID | list all");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() == 2 && std::string(args[1]) == "list") args.push_back(args[1]);  // "list" takes no argument.
-  auto stub = nas::v1::SearchService::NewStub(grpc::CreateChannel(
-      absl::GetFlag(FLAGS_controller), grpc::InsecureChannelCredentials()));
-  const absl::Status status = nas::Dispatch(*stub, args);
+  nas::ChannelOptions channel_options;
+  channel_options.target = absl::GetFlag(FLAGS_controller);
+  channel_options.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  channel_options.token_file = absl::GetFlag(FLAGS_token_file);
+  auto channel = nas::MakeChannel(channel_options);
+  absl::Status status = channel.status();
+  if (channel.ok()) {
+    auto stub = nas::v1::SearchService::NewStub(*channel);
+    status = nas::Dispatch(*stub, args);
+  }
   if (!status.ok()) {
     std::cerr << "nasctl: " << absl::StatusCodeToString(status.code()) << ": "
               << status.message() << std::endl;

@@ -23,18 +23,23 @@ absl::Status CheckId(const char* field, int64_t id) {
   return absl::OkStatus();
 }
 
-// Runs `fn` (returning absl::Status) and converts its status once.
+// Checks the caller's role, runs `fn` (returning absl::Status) and converts
+// its status once.
 template <typename Fn>
-grpc::Status Serve(Fn&& fn) {
+grpc::Status Serve(const Authorizer& authorizer, const grpc::ServerContext* context,
+                   Fn&& fn) {
+  if (absl::Status allowed = authorizer.Check(*context, Role::kClient); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   return ToGrpcStatus(fn());
 }
 
 }  // namespace
 
-grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext*,
+grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext* context,
                                              const v1::CreateSearchRequest* request,
                                              v1::Search* response) {
-  return Serve([&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
     v1::SearchSpec spec = request->spec();
     absl::Status valid = ValidateAndNormalizeSpec(&spec);
     if (!valid.ok()) {
@@ -47,10 +52,10 @@ grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext*,
   });
 }
 
-grpc::Status SearchServiceImpl::GetSearch(grpc::ServerContext*,
+grpc::Status SearchServiceImpl::GetSearch(grpc::ServerContext* context,
                                           const v1::GetSearchRequest* request,
                                           v1::Search* response) {
-  return Serve([&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
     auto search = store_->GetSearch(request->search_id());
     if (!search.ok()) return search.status();
@@ -59,10 +64,10 @@ grpc::Status SearchServiceImpl::GetSearch(grpc::ServerContext*,
   });
 }
 
-grpc::Status SearchServiceImpl::ListSearches(grpc::ServerContext*,
+grpc::Status SearchServiceImpl::ListSearches(grpc::ServerContext* context,
                                              const v1::ListSearchesRequest* request,
                                              v1::ListSearchesResponse* response) {
-  return Serve([&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
     auto page = MakePage(request->page_size(), request->page_token(), 50);
     if (!page.ok()) return page.status();
     auto result = store_->ListSearches(*page);
@@ -73,10 +78,10 @@ grpc::Status SearchServiceImpl::ListSearches(grpc::ServerContext*,
   });
 }
 
-grpc::Status SearchServiceImpl::CancelSearch(grpc::ServerContext*,
+grpc::Status SearchServiceImpl::CancelSearch(grpc::ServerContext* context,
                                              const v1::CancelSearchRequest* request,
                                              v1::Search* response) {
-  return Serve([&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
     auto search = store_->CancelSearch(request->search_id());
     if (!search.ok()) return search.status();
@@ -86,9 +91,9 @@ grpc::Status SearchServiceImpl::CancelSearch(grpc::ServerContext*,
 }
 
 grpc::Status SearchServiceImpl::ListIndividuals(
-    grpc::ServerContext*, const v1::ListIndividualsRequest* request,
+    grpc::ServerContext* context, const v1::ListIndividualsRequest* request,
     v1::ListIndividualsResponse* response) {
-  return Serve([&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
     auto page = MakePage(request->page_size(), request->page_token(), 100);
     if (!page.ok()) return page.status();
@@ -101,9 +106,9 @@ grpc::Status SearchServiceImpl::ListIndividuals(
 }
 
 grpc::Status SearchServiceImpl::GetBestIndividual(
-    grpc::ServerContext*, const v1::GetBestIndividualRequest* request,
+    grpc::ServerContext* context, const v1::GetBestIndividualRequest* request,
     v1::Individual* response) {
-  return Serve([&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
     auto best = store_->GetBestIndividual(request->search_id());
     if (!best.ok()) return best.status();
@@ -112,10 +117,10 @@ grpc::Status SearchServiceImpl::GetBestIndividual(
   });
 }
 
-grpc::Status SearchServiceImpl::GetLineage(grpc::ServerContext*,
+grpc::Status SearchServiceImpl::GetLineage(grpc::ServerContext* context,
                                            const v1::GetLineageRequest* request,
                                            v1::GetLineageResponse* response) {
-  return Serve([&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
     if (auto s = CheckId("individual_id", request->individual_id()); !s.ok()) return s;
     auto lineage = store_->GetLineage(request->individual_id());
     if (!lineage.ok()) return lineage.status();

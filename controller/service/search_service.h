@@ -4,6 +4,7 @@
 #ifndef NAS_CONTROLLER_SERVICE_SEARCH_SERVICE_H_
 #define NAS_CONTROLLER_SERVICE_SEARCH_SERVICE_H_
 
+#include "controller/service/auth.h"
 #include "controller/store/search_store.h"
 #include "proto/search_service.grpc.pb.h"
 
@@ -11,7 +12,9 @@ namespace nas {
 
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
-  explicit SearchServiceImpl(SearchStore* store) : store_(store) {}
+  // `store` and `authorizer` must outlive the service.
+  SearchServiceImpl(SearchStore* store, const Authorizer* authorizer)
+      : store_(store), authorizer_(authorizer) {}
 
   grpc::Status CreateSearch(grpc::ServerContext* context,
                             const v1::CreateSearchRequest* request,
@@ -37,6 +40,7 @@ class SearchServiceImpl final : public v1::SearchService::Service {
 
  private:
   SearchStore* const store_;
+  const Authorizer* const authorizer_;
 };
 
 }  // namespace nas

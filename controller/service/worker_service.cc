@@ -15,9 +15,12 @@ absl::Status CheckLease(const std::string& worker_id, int64_t job_id, int attemp
 
 }  // namespace
 
-grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext*,
+grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
                                          const v1::LeaseJobRequest* request,
                                          v1::LeaseJobResponse* response) {
+  if (auto allowed = authorizer_->Check(*context, Role::kWorker); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   auto job = queue_->LeaseJob(request->worker());
   if (!job.ok()) return ToGrpcStatus(job.status());
   if (job->has_value()) {
@@ -28,9 +31,12 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*,
+grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext* context,
                                           const v1::HeartbeatRequest* request,
                                           v1::HeartbeatResponse* response) {
+  if (auto allowed = authorizer_->Check(*context, Role::kWorker); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   absl::Status valid =
       CheckLease(request->worker_id(), request->job_id(), request->attempt());
   if (!valid.ok()) return ToGrpcStatus(valid);
@@ -40,9 +46,12 @@ grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status WorkerServiceImpl::ReportResult(grpc::ServerContext*,
+grpc::Status WorkerServiceImpl::ReportResult(grpc::ServerContext* context,
                                              const v1::ReportResultRequest* request,
                                              v1::ReportResultResponse* response) {
+  if (auto allowed = authorizer_->Check(*context, Role::kWorker); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
   absl::Status valid =
       CheckLease(request->worker_id(), request->job_id(), request->attempt());
   if (!valid.ok()) return ToGrpcStatus(valid);

@@ -2,6 +2,7 @@
 #ifndef NAS_CONTROLLER_SERVICE_WORKER_SERVICE_H_
 #define NAS_CONTROLLER_SERVICE_WORKER_SERVICE_H_
 
+#include "controller/service/auth.h"
 #include "controller/store/job_queue.h"
 #include "proto/worker_service.grpc.pb.h"
 
@@ -10,8 +11,9 @@ namespace nas {
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
   // `idle_retry_ms`: what LeaseJob tells a worker to wait when there is no job.
-  WorkerServiceImpl(JobQueue* queue, int idle_retry_ms)
-      : queue_(queue), idle_retry_ms_(idle_retry_ms) {}
+  // `queue` and `authorizer` must outlive the service.
+  WorkerServiceImpl(JobQueue* queue, const Authorizer* authorizer, int idle_retry_ms)
+      : queue_(queue), authorizer_(authorizer), idle_retry_ms_(idle_retry_ms) {}
 
   grpc::Status LeaseJob(grpc::ServerContext* context,
                         const v1::LeaseJobRequest* request,
@@ -25,6 +27,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
 
  private:
   JobQueue* const queue_;
+  const Authorizer* const authorizer_;
   const int idle_retry_ms_;
 };
 

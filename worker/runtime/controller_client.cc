@@ -4,7 +4,6 @@
 #include <thread>
 
 #include "common/status/grpc_status.h"
-#include "grpcpp/create_channel.h"
 
 namespace nas {
 namespace {
@@ -26,19 +25,17 @@ absl::Status CallWithRetry(const ControllerClient::Options& options, Rpc&& rpc) 
   }
 }
 
-// One address as is; several as an ipv4: target, which gRPC's default
-// pick_first policy fails over between.
-std::string ChannelTarget(const std::string& address) {
-  if (address.find(',') == std::string::npos) return address;
-  return "ipv4:" + address;
-}
-
 }  // namespace
 
-ControllerClient::ControllerClient(Options options)
-    : options_(std::move(options)),
-      stub_(v1::WorkerService::NewStub(grpc::CreateChannel(
-          ChannelTarget(options_.address), grpc::InsecureChannelCredentials()))) {}
+absl::StatusOr<std::unique_ptr<ControllerClient>> ControllerClient::Create(Options options) {
+  auto channel = MakeChannel(options.channel);
+  if (!channel.ok()) return channel.status();
+  return std::unique_ptr<ControllerClient>(
+      new ControllerClient(std::move(options), *std::move(channel)));
+}
+
+ControllerClient::ControllerClient(Options options, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)), stub_(v1::WorkerService::NewStub(channel)) {}
 
 absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(
     const v1::WorkerInfo& worker) {

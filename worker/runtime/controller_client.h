@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/rpc/channel.h"
 #include "proto/worker_service.grpc.pb.h"
 
 namespace nas {
@@ -18,15 +19,15 @@ namespace nas {
 class ControllerClient {
  public:
   struct Options {
-    // host:port, or a comma-separated list of ip:port to fail over between
-    // controllers serving one database.
-    std::string address;
+    // Where the controller(s) are, TLS and token (see common/rpc/channel.h).
+    ChannelOptions channel;
     absl::Duration call_timeout = absl::Seconds(20);
     // Total time a call keeps retrying a controller that is down.
     absl::Duration retry_budget = absl::Minutes(2);
   };
 
-  explicit ControllerClient(Options options);
+  // INVALID_ARGUMENT for unusable channel options (unreadable TLS files...).
+  static absl::StatusOr<std::unique_ptr<ControllerClient>> Create(Options options);
 
   // A job, or nullopt with the wait the controller asked for.
   struct Lease {
@@ -40,6 +41,8 @@ class ControllerClient {
       const v1::ReportResultRequest& request);
 
  private:
+  ControllerClient(Options options, std::shared_ptr<grpc::Channel> channel);
+
   const Options options_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;
 };
