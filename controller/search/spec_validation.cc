@@ -43,15 +43,31 @@ absl::Status ValidateTraining(const v1::Training& t) {
   return absl::OkStatus();
 }
 
+constexpr size_t kMaxPath = 4096;
+
+absl::Status CheckPath(absl::string_view field, const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": must not be empty"));
+  if (path.size() > kMaxPath) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must be at most ", kMaxPath, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckColumn(absl::string_view field, const std::string& column) {
+  if (column.empty() || column.size() > 256) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be 1..256 characters"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateDataset(const v1::Dataset& d) {
   if (d.format() == v1::Dataset::FORMAT_UNSPECIFIED ||
       !v1::Dataset::Format_IsValid(d.format())) {
     return absl::InvalidArgumentError(
         "dataset.format: must be IDX, DIGITS_CSV or CIFAR10_BINARY");
   }
-  if (d.path().empty()) {
-    return absl::InvalidArgumentError("dataset.path: must not be empty");
-  }
+  RETURN_IF_ERROR(CheckPath("dataset.path", d.path()));
   if (d.validation_examples() <= 0) {
     return OutOfRange("dataset.validation_examples", d.validation_examples(),
                       "must be > 0 (fitness is measured on held-out data)");
@@ -84,16 +100,9 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
           "table_lookup: must not be combined with training or dataset");
     }
     const v1::TableLookup& t = s.table_lookup();
-    if (t.table_path().empty()) {
-      return absl::InvalidArgumentError("table_lookup.table_path: must not be empty");
-    }
-    if (t.cell_column().empty()) {
-      return absl::InvalidArgumentError("table_lookup.cell_column: must not be empty");
-    }
-    if (t.fitness_column().empty()) {
-      return absl::InvalidArgumentError(
-          "table_lookup.fitness_column: must not be empty");
-    }
+    RETURN_IF_ERROR(CheckPath("table_lookup.table_path", t.table_path()));
+    RETURN_IF_ERROR(CheckColumn("table_lookup.cell_column", t.cell_column()));
+    RETURN_IF_ERROR(CheckColumn("table_lookup.fitness_column", t.fitness_column()));
   } else {
     if (s.space().has_nasbench201()) {
       return absl::InvalidArgumentError(

@@ -46,6 +46,12 @@ absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
     return absl::InvalidArgumentError(
         "worker.worker_id: must be 1..128 characters");
   }
+  if (worker.hostname().size() > 255) {
+    return absl::InvalidArgumentError("worker.hostname: must be at most 255 characters");
+  }
+  if (worker.device().size() > 64) {
+    return absl::InvalidArgumentError("worker.device: must be at most 64 characters");
+  }
   if (worker.job_kinds().empty()) {
     return absl::InvalidArgumentError(
         "worker.job_kinds: must name at least one job kind");
@@ -124,6 +130,11 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(
 }
 
 absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
+  if (!std::isfinite(request.progress()) || request.progress() < 0 ||
+      request.progress() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("progress: ", request.progress(), " must be in [0, 1]"));
+  }
   bool cancel = false;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     const pqxx::result rows = txn.exec_params(
@@ -143,13 +154,10 @@ absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
         rows[0][2].as<std::string>() != request.worker_id()) {
       return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
     }
-    const double progress = std::isfinite(request.progress())
-                                ? std::min(1.0, std::max(0.0, request.progress()))
-                                : 0.0;
     txn.exec_params(
         "UPDATE jobs SET lease_expires_at = now() + lease_seconds * "
         "interval '1 second', progress = $2 WHERE id = $1",
-        request.job_id(), progress);
+        request.job_id(), request.progress());
     txn.exec_params("UPDATE workers SET last_seen = now() WHERE id = $1",
                     request.worker_id());
     return absl::OkStatus();
@@ -167,13 +175,21 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(
     if (r.parameter_count() < 0) {
       return absl::InvalidArgumentError("result.parameter_count: must be >= 0");
     }
+    if (r.metrics_size() > 100) {
+      return absl::InvalidArgumentError("result.metrics: at most 100 entries");
+    }
     for (const auto& [name, value] : r.metrics()) {
-      if (name.empty() || !std::isfinite(value)) {
+      if (name.empty() || name.size() > 128 || !std::isfinite(value)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "result.metrics[", name, "]: names must be non-empty and values finite"));
+            "result.metrics[", name.substr(0, 128),
+            "]: names must be 1..128 characters and values finite"));
       }
     }
-  } else if (!request.has_failure()) {
+  } else if (request.has_failure()) {
+    if (request.failure().reason().size() > 10000) {
+      return absl::InvalidArgumentError("failure.reason: must be at most 10000 characters");
+    }
+  } else {
     return absl::InvalidArgumentError("outcome: one of result or failure must be set");
   }
 

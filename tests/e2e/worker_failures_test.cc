@@ -1,0 +1,104 @@
+// Failures inside a worker (diverging training, out of memory, a missing
+// dataset) become failed evaluations with their reasons recorded, and the
+// same worker process goes on serving.
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/testing/local_cluster.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::SearchSpec Spec(const std::string& name) {
+  v1::SearchSpec spec;
+  spec.set_name(name);
+  spec.mutable_space()->mutable_darts_cell()->set_nodes(2);
+  spec.mutable_strategy()->mutable_random();
+  spec.set_budget(1);
+  spec.set_max_attempts(2);
+  v1::Training* t = spec.mutable_training();
+  t->set_epochs(1);
+  t->set_batch_size(64);
+  t->set_learning_rate(0.05);
+  t->set_momentum(0.9);
+  t->set_init_channels(4);
+  t->set_cells(3);
+  v1::Dataset* d = spec.mutable_dataset();
+  d->set_format(v1::Dataset::DIGITS_CSV);
+  d->set_path(testing::RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
+  d->set_validation_examples(300);
+  d->set_train_examples(600);
+  return spec;
+}
+
+struct Outcome {
+  std::string state;
+  std::string reason;
+  int attempts;
+};
+
+TEST(WorkerFailuresTest, FailuresAreRecordedAndTheWorkerKeepsServing) {
+  testing::LocalCluster cluster("worker_failures");
+  cluster.StartController();
+  cluster.StartWorker("w1");
+  const pid_t worker_pid = cluster.worker(0).pid();
+
+  v1::SearchSpec diverging = Spec("diverging");
+  diverging.mutable_training()->set_learning_rate(1e30);
+  diverging.mutable_training()->set_momentum(0);
+  v1::SearchSpec missing = Spec("missing dataset");
+  missing.mutable_dataset()->set_path("/nonexistent/digits.csv");
+  // A batch of all 59,000 Fashion-MNIST images through 1,536 stem channels
+  // needs hundreds of GB: the allocation fails at once.
+  v1::SearchSpec huge = Spec("out of memory");
+  huge.mutable_dataset()->set_format(v1::Dataset::IDX);
+  huge.mutable_dataset()->set_path("/usr/share/datasets/fashion-mnist");
+  huge.mutable_dataset()->set_validation_examples(1000);
+  huge.mutable_dataset()->set_train_examples(0);
+  huge.mutable_training()->set_batch_size(59000);
+  huge.mutable_training()->set_init_channels(512);
+  const v1::SearchSpec healthy = Spec("healthy");
+
+  auto stub = cluster.SearchStub();
+  std::vector<int64_t> ids;
+  for (const v1::SearchSpec& spec : {diverging, missing, huge, healthy}) {
+    grpc::ClientContext context;
+    v1::CreateSearchRequest request;
+    *request.mutable_spec() = spec;
+    v1::Search search;
+    ASSERT_TRUE(stub->CreateSearch(&context, request, &search).ok());
+    ids.push_back(search.id());
+  }
+  for (int64_t id : ids) {
+    auto done = cluster.WaitForSearch(id, absl::Minutes(3));
+    ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  }
+
+  pqxx::connection conn(cluster.dsn());
+  pqxx::work txn(conn);
+  std::vector<Outcome> outcomes;
+  for (int64_t id : ids) {
+    const pqxx::row row = txn.exec_params1(
+        "SELECT i.state, COALESCE(i.failure_reason, ''), j.attempt FROM individuals i "
+        "JOIN jobs j ON j.individual_id = i.id WHERE i.search_id = $1",
+        id);
+    outcomes.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int>()});
+  }
+  EXPECT_EQ(outcomes[0].state, "failed");
+  EXPECT_THAT(outcomes[0].reason, HasSubstr("non-finite loss"));
+  EXPECT_EQ(outcomes[0].attempts, 1) << "divergence is not retried";
+  EXPECT_EQ(outcomes[1].state, "failed");
+  EXPECT_THAT(outcomes[1].reason, HasSubstr("/nonexistent/digits.csv"));
+  EXPECT_EQ(outcomes[2].state, "failed");
+  EXPECT_THAT(outcomes[2].reason, HasSubstr("out of memory"));
+  EXPECT_EQ(outcomes[2].attempts, 2) << "out of memory may pass elsewhere: retried";
+  EXPECT_EQ(outcomes[3].state, "evaluated") << cluster.Logs();
+  // One worker process served all four, crashing on none.
+  EXPECT_TRUE(cluster.worker(0).running());
+  EXPECT_EQ(cluster.worker(0).pid(), worker_pid);
+}
+
+}  // namespace
+}  // namespace nas
