@@ -68,10 +68,12 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
   }
   s->search_store_ = std::make_unique<SearchStore>(s->db_.get());
   s->job_queue_ = std::make_unique<JobQueue>(s->db_.get());
-  s->search_service_ = std::make_unique<SearchServiceImpl>(s->search_store_.get(), s->authorizer_.get());
+  s->checkpoints_ = std::make_unique<CheckpointStore>(s->db_.get());
+  s->search_service_ = std::make_unique<SearchServiceImpl>(s->search_store_.get(), s->checkpoints_.get(),
+                                          s->authorizer_.get());
   s->worker_service_ =
-      std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->authorizer_.get(),
-                                          options.idle_retry_ms);
+      std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->checkpoints_.get(),
+                                          s->authorizer_.get(), options.idle_retry_ms);
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, credentials, &s->port_);
@@ -84,21 +86,26 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
-  s->reaper_ = std::thread([raw = s.get(), ms = options.reclaim_interval_ms] {
-    raw->ReapLoop(ms);
-  });
+  s->reaper_ = std::thread(
+      [raw = s.get(), ms = options.reclaim_interval_ms, grace = options.checkpoint_grace] {
+        raw->ReapLoop(ms, grace);
+      });
   return s;
 }
 
 ControllerServer::~ControllerServer() { Shutdown(); }
 
-void ControllerServer::ReapLoop(int interval_ms) {
+void ControllerServer::ReapLoop(int interval_ms, absl::Duration checkpoint_grace) {
   while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(interval_ms))) {
     auto reclaimed = job_queue_->ReclaimExpiredLeases();
     if (!reclaimed.ok()) {
       std::cerr << "reclaiming expired leases: " << reclaimed.status() << std::endl;
     } else if (*reclaimed > 0) {
       std::cerr << "reclaimed " << *reclaimed << " expired lease(s)" << std::endl;
+    }
+    auto collected = checkpoints_->CollectGarbage(checkpoint_grace);
+    if (!collected.ok()) {
+      std::cerr << "collecting checkpoints: " << collected.status() << std::endl;
     }
   }
 }

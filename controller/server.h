@@ -14,6 +14,7 @@
 #include "controller/service/auth.h"
 #include "controller/service/search_service.h"
 #include "controller/service/worker_service.h"
+#include "controller/store/checkpoint_store.h"
 #include "controller/store/database.h"
 #include "controller/store/job_queue.h"
 #include "controller/store/search_store.h"
@@ -28,6 +29,9 @@ class ControllerServer {
     std::string database_dsn;
     int database_pool_size = 8;
     int reclaim_interval_ms = 2000;
+    // Unreferenced checkpoints younger than this are kept (their report may
+    // still be on its way).
+    absl::Duration checkpoint_grace = absl::Minutes(10);
     int idle_retry_ms = 500;
     // TLS: PEM certificate and key of the server; both empty = plaintext.
     std::string tls_cert_file;
@@ -56,12 +60,13 @@ class ControllerServer {
 
  private:
   ControllerServer() = default;
-  void ReapLoop(int interval_ms);
+  void ReapLoop(int interval_ms, absl::Duration checkpoint_grace);
 
   std::unique_ptr<Database> db_;
   std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<SearchStore> search_store_;
   std::unique_ptr<JobQueue> job_queue_;
+  std::unique_ptr<CheckpointStore> checkpoints_;
   std::unique_ptr<SearchServiceImpl> search_service_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;
   std::unique_ptr<grpc::Server> server_;

@@ -9,6 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev
   libpqxx-dev libpq-dev postgresql
+  libssl-dev
   libtorch-dev
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev openssl

@@ -10,6 +10,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "worker/data/dataset_cache.h"
+#include "worker/nash/train_morphed_runner.h"
 #include "worker/runtime/controller_client.h"
 #include "worker/runtime/worker_loop.h"
 #include "worker/table_lookup/table_lookup_runner.h"
@@ -24,7 +26,7 @@ ABSL_FLAG(std::string, device, "auto",
           "auto (CUDA when the linked LibTorch has it), cpu, cuda or cuda:N");
 ABSL_FLAG(int, threads, 0,
           "CPU threads for LibTorch; 0 = all cores (LibTorch would use 1)");
-ABSL_FLAG(std::string, job_kinds, "train_candidate,table_lookup",
+ABSL_FLAG(std::string, job_kinds, "train_candidate,train_morphed,table_lookup",
           "comma-separated job kinds this worker accepts");
 ABSL_FLAG(int, max_jobs, 0, "exit after this many jobs; 0 = run until stopped");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
@@ -59,17 +61,32 @@ int main(int argc, char** argv) {
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
   torch::set_num_threads(threads);
 
+  nas::ControllerClient::Options client_options;
+  client_options.channel.target = absl::GetFlag(FLAGS_controller);
+  client_options.channel.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  client_options.channel.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  client_options.channel.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  client_options.channel.token_file = absl::GetFlag(FLAGS_token_file);
+  auto client = nas::ControllerClient::Create(client_options);
+  if (!client.ok()) {
+    std::cerr << "--" << client.status().message() << std::endl;
+    return 2;
+  }
+  nas::DatasetCache datasets;
   std::map<nas::v1::JobKind, std::unique_ptr<nas::JobRunner>> runners;
   for (absl::string_view kind : absl::StrSplit(absl::GetFlag(FLAGS_job_kinds), ',',
                                                absl::SkipWhitespace())) {
     if (kind == "train_candidate") {
       runners[nas::v1::TRAIN_CANDIDATE] =
-          std::make_unique<nas::TrainCandidateRunner>(*device);
+          std::make_unique<nas::TrainCandidateRunner>(*device, &datasets);
+    } else if (kind == "train_morphed") {
+      runners[nas::v1::TRAIN_MORPHED] =
+          std::make_unique<nas::TrainMorphedRunner>(*device, &datasets, client->get());
     } else if (kind == "table_lookup") {
       runners[nas::v1::TABLE_LOOKUP] = std::make_unique<nas::TableLookupRunner>();
     } else {
       std::cerr << "--job_kinds: unknown job kind '" << kind
-                << "'; known: train_candidate, table_lookup" << std::endl;
+                << "'; known: train_candidate, train_morphed, table_lookup" << std::endl;
       return 2;
     }
   }
@@ -86,17 +103,6 @@ int main(int argc, char** argv) {
   options.info.set_device(device->str());
   options.max_jobs = absl::GetFlag(FLAGS_max_jobs);
 
-  nas::ControllerClient::Options client_options;
-  client_options.channel.target = absl::GetFlag(FLAGS_controller);
-  client_options.channel.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
-  client_options.channel.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
-  client_options.channel.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
-  client_options.channel.token_file = absl::GetFlag(FLAGS_token_file);
-  auto client = nas::ControllerClient::Create(client_options);
-  if (!client.ok()) {
-    std::cerr << "--" << client.status().message() << std::endl;
-    return 2;
-  }
   nas::WorkerLoop loop(options, client->get(), std::move(runners));
   g_loop = &loop;
   std::signal(SIGINT, HandleStop);

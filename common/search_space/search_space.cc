@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/genome/convnet_genome.h"
+#include "common/genome/morphism.h"
 #include "common/genome/nasbench201_genome.h"
 #include "common/search_space/darts_space.h"
 #include "common/status/status_macros.h"
@@ -76,6 +78,38 @@ class NasBench201SearchSpace : public SearchSpace {
   }
 };
 
+// NASH's space: no uniform sampling, only growth from a start net by
+// function-preserving morphisms.
+class ConvNetSearchSpace : public SearchSpace {
+ public:
+  explicit ConvNetSearchSpace(ConvNetGenome start) : start_(std::move(start)) {}
+
+  absl::StatusOr<std::string> Canonicalize(absl::string_view text) const override {
+    ASSIGN_OR_RETURN(ConvNetGenome genome, ParseConvNetGenome(text));
+    return ConvNetGenomeToText(genome);
+  }
+
+  // The start network: the space has no meaningful uniform distribution.
+  std::string RandomGenome(SeededRandom&) const override {
+    return ConvNetGenomeToText(start_);
+  }
+
+  absl::StatusOr<GenomeMutation> Mutate(absl::string_view text,
+                                        SeededRandom& rng) const override {
+    ASSIGN_OR_RETURN(ConvNetGenome genome, ParseConvNetGenome(text));
+    const Morphism m = RandomMorphism(genome, rng);
+    ASSIGN_OR_RETURN(ConvNetGenome child, ApplyToGenome(genome, m));
+    return GenomeMutation{ConvNetGenomeToText(child), MorphismToText(m)};
+  }
+
+  std::string Readable(absl::string_view text) const override { return std::string(text); }
+
+  const ConvNetGenome& start() const { return start_; }
+
+ private:
+  const ConvNetGenome start_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SearchSpace>> MakeSearchSpace(
@@ -92,9 +126,20 @@ absl::StatusOr<std::unique_ptr<SearchSpace>> MakeSearchSpace(
     }
     case v1::SearchSpace::kNasbench201:
       return std::make_unique<NasBench201SearchSpace>();
+    case v1::SearchSpace::kConvnet: {
+      if (space.convnet().start().empty()) {
+        return std::make_unique<ConvNetSearchSpace>(DefaultNashStart());
+      }
+      auto start = ParseConvNetGenome(space.convnet().start());
+      if (!start.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("space.convnet.start: ", start.status().message()));
+      }
+      return std::make_unique<ConvNetSearchSpace>(*std::move(start));
+    }
     default:
       return absl::InvalidArgumentError(
-          "space: must be set (darts_cell or nasbench201)");
+          "space: must be set (darts_cell, nasbench201 or convnet)");
   }
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/search_space/search_space.h"
 #include "common/status/status_macros.h"
+#include "controller/search/nash/nash.h"
 #include "controller/search/strategy_registry.h"
 
 namespace nas {
@@ -91,7 +92,14 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
       s.space().darts_cell().nodes() == 0) {
     s.mutable_space()->mutable_darts_cell()->set_nodes(4);
   }
+  if (s.strategy().has_nash()) {
+    *s.mutable_strategy()->mutable_nash() = FillNashDefaults(s.strategy().nash());
+  }
   RETURN_IF_ERROR(MakeSearchSpace(s.space()).status());
+  if (s.space().has_convnet() && !s.strategy().has_nash()) {
+    return absl::InvalidArgumentError(
+        "strategy: the convnet space is searched with nash (network morphisms)");
+  }
   RETURN_IF_ERROR(MakeStrategy(s).status());
 
   if (s.has_table_lookup()) {

@@ -26,6 +26,16 @@ struct PopulationMember {
 };
 
 // What a strategy may look at when proposing.
+// Any individual of a search, for strategies that look at the whole history.
+struct HistoryEntry {
+  int64_t individual_id = 0;
+  int birth_order = 0;
+  enum class State { kPending, kEvaluated, kFailed } state = State::kPending;
+  double fitness = 0;
+  std::string genome;
+  bool has_checkpoint = false;
+};
+
 struct SearchView {
   int births = 0;  // Individuals proposed so far.
   int budget = 0;
@@ -35,12 +45,19 @@ struct SearchView {
   int unfinished = 0;
   // Of those, the ones among the first InitialJobs() births.
   int unfinished_initial = 0;
+  // Every individual in birth order; filled only if NeedsHistory().
+  std::vector<HistoryEntry> history;
 };
 
 struct Proposal {
   std::string genome;  // Canonical text.
   int64_t parent_id = 0;  // 0 = no parent (random).
   std::string mutation;   // "random" when there is no parent.
+  // Weight inheritance (NASH): morphisms for the worker to apply to the
+  // parent's weights ("; "-separated; empty = train the parent as is), and
+  // the epochs to train (0 = the spec's training.epochs).
+  std::string morphisms;
+  int epochs = 0;
 };
 
 class Strategy {
@@ -51,6 +68,11 @@ class Strategy {
   virtual int InitialJobs() const = 0;
   // Live members beyond this many age out, oldest first. 0 = no limit.
   virtual int PopulationLimit() const = 0;
+  // Whether Propose and ReleasableCheckpoints read SearchView::history.
+  virtual bool NeedsHistory() const { return false; }
+  // Individuals whose trained weights no later step can need; the store
+  // drops its references so garbage collection frees them.
+  virtual std::vector<int64_t> ReleasableCheckpoints(const SearchView&) const { return {}; }
   // The next individual, or nullopt if the strategy must wait for results
   // first. `rng` is seeded per birth, so equal histories give equal proposals.
   virtual absl::StatusOr<std::optional<Proposal>> Propose(

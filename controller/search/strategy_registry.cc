@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/search/aging_evolution/aging_evolution.h"
+#include "controller/search/nash/nash.h"
 #include "controller/search/random_search/random_search.h"
 
 namespace nas {
@@ -12,10 +13,53 @@ std::string StrategyName(const v1::Strategy& strategy) {
       return "random";
     case v1::Strategy::kAgingEvolution:
       return "aging_evolution";
+    case v1::Strategy::kNash:
+      return "nash";
     default:
       return "unset";
   }
 }
+
+namespace {
+
+absl::Status CheckRange(const char* field, int value, int lo, int hi) {
+  if (value < lo || value > hi) {
+    return absl::InvalidArgumentError(absl::StrCat("strategy.nash.", field, ": ", value,
+                                                   " is out of range ", lo, "..", hi));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Strategy>> MakeNash(const v1::SearchSpec& spec) {
+  const v1::Nash nash = FillNashDefaults(spec.strategy().nash());
+  if (!spec.space().has_convnet()) {
+    return absl::InvalidArgumentError(
+        "strategy.nash: needs the convnet space (network morphisms)");
+  }
+  for (const absl::Status& s :
+       {CheckRange("n_steps", nash.n_steps(), 1, 100),
+        CheckRange("n_neighbours", nash.n_neighbours(), 2, 64),
+        CheckRange("n_morphisms", nash.n_morphisms(), 1, 20),
+        CheckRange("start_epochs", nash.start_epochs(), 1, 1000),
+        CheckRange("neighbour_epochs", nash.neighbour_epochs(), 1, 1000),
+        CheckRange("final_epochs", nash.final_epochs(), 1, 1000),
+        CheckRange("sgdr_period_epochs", nash.sgdr_period_epochs(), 0, 1000)}) {
+    if (!s.ok()) return s;
+  }
+  if (!(nash.lr_min() >= 0) || nash.lr_min() >= spec.training().learning_rate()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "strategy.nash.lr_min: ", nash.lr_min(),
+        " must be >= 0 and below training.learning_rate"));
+  }
+  if (spec.budget() != NashHillClimbing::Budget(nash)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "budget: ", spec.budget(), " must equal 2 + n_steps * n_neighbours = ",
+        NashHillClimbing::Budget(nash), " for nash"));
+  }
+  return std::make_unique<NashHillClimbing>(nash);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const v1::SearchSpec& spec) {
   switch (spec.strategy().kind_case()) {
@@ -40,9 +84,11 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const v1::SearchSpec& spe
       }
       return std::make_unique<AgingEvolution>(ae.population_size(), ae.sample_size());
     }
+    case v1::Strategy::kNash:
+      return MakeNash(spec);
     default:
       return absl::InvalidArgumentError(
-          "strategy: must be set (random or aging_evolution)");
+          "strategy: must be set (random, aging_evolution or nash)");
   }
 }
 

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "controller/search/spec_validation.h"
 #include "common/status/grpc_status.h"
+#include "controller/service/checkpoint_streams.h"
 
 namespace nas {
 namespace {
@@ -127,6 +128,13 @@ grpc::Status SearchServiceImpl::GetLineage(grpc::ServerContext* context,
     for (auto& i : *lineage) *response->add_individuals() = std::move(i);
     return absl::OkStatus();
   });
+}
+
+grpc::Status SearchServiceImpl::DownloadCheckpoint(grpc::ServerContext* context,
+                                                   const v1::DownloadCheckpointRequest* request,
+                                                   grpc::ServerWriter<v1::CheckpointChunk>* writer) {
+  return Serve(*authorizer_, context,
+               [&]() { return SendCheckpoint(*checkpoints_, *request, writer); });
 }
 
 }  // namespace nas

@@ -5,6 +5,7 @@
 #define NAS_CONTROLLER_SERVICE_SEARCH_SERVICE_H_
 
 #include "controller/service/auth.h"
+#include "controller/store/checkpoint_store.h"
 #include "controller/store/search_store.h"
 #include "proto/search_service.grpc.pb.h"
 
@@ -12,9 +13,10 @@ namespace nas {
 
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
-  // `store` and `authorizer` must outlive the service.
-  SearchServiceImpl(SearchStore* store, const Authorizer* authorizer)
-      : store_(store), authorizer_(authorizer) {}
+  // `store`, `checkpoints` and `authorizer` must outlive the service.
+  SearchServiceImpl(SearchStore* store, CheckpointStore* checkpoints,
+                    const Authorizer* authorizer)
+      : store_(store), checkpoints_(checkpoints), authorizer_(authorizer) {}
 
   grpc::Status CreateSearch(grpc::ServerContext* context,
                             const v1::CreateSearchRequest* request,
@@ -37,9 +39,13 @@ class SearchServiceImpl final : public v1::SearchService::Service {
   grpc::Status GetLineage(grpc::ServerContext* context,
                           const v1::GetLineageRequest* request,
                           v1::GetLineageResponse* response) override;
+  grpc::Status DownloadCheckpoint(grpc::ServerContext* context,
+                                  const v1::DownloadCheckpointRequest* request,
+                                  grpc::ServerWriter<v1::CheckpointChunk>* writer) override;
 
  private:
   SearchStore* const store_;
+  CheckpointStore* const checkpoints_;
   const Authorizer* const authorizer_;
 };
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
+#include "controller/service/checkpoint_streams.h"
 
 namespace nas {
 namespace {
@@ -59,6 +60,24 @@ grpc::Status WorkerServiceImpl::ReportResult(grpc::ServerContext* context,
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   response->set_duplicate(outcome->duplicate);
   return grpc::Status::OK;
+}
+
+grpc::Status WorkerServiceImpl::UploadCheckpoint(grpc::ServerContext* context,
+                                                 grpc::ServerReader<v1::CheckpointChunk>* reader,
+                                                 v1::UploadCheckpointResponse* response) {
+  if (auto allowed = authorizer_->Check(*context, Role::kWorker); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
+  return ToGrpcStatus(ReceiveCheckpoint(*checkpoints_, reader, response));
+}
+
+grpc::Status WorkerServiceImpl::DownloadCheckpoint(grpc::ServerContext* context,
+                                                   const v1::DownloadCheckpointRequest* request,
+                                                   grpc::ServerWriter<v1::CheckpointChunk>* writer) {
+  if (auto allowed = authorizer_->Check(*context, Role::kWorker); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
+  return ToGrpcStatus(SendCheckpoint(*checkpoints_, *request, writer));
 }
 
 }  // namespace nas

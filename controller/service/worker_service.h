@@ -3,6 +3,7 @@
 #define NAS_CONTROLLER_SERVICE_WORKER_SERVICE_H_
 
 #include "controller/service/auth.h"
+#include "controller/store/checkpoint_store.h"
 #include "controller/store/job_queue.h"
 #include "proto/worker_service.grpc.pb.h"
 
@@ -11,9 +12,13 @@ namespace nas {
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
   // `idle_retry_ms`: what LeaseJob tells a worker to wait when there is no job.
-  // `queue` and `authorizer` must outlive the service.
-  WorkerServiceImpl(JobQueue* queue, const Authorizer* authorizer, int idle_retry_ms)
-      : queue_(queue), authorizer_(authorizer), idle_retry_ms_(idle_retry_ms) {}
+  // `queue`, `checkpoints` and `authorizer` must outlive the service.
+  WorkerServiceImpl(JobQueue* queue, CheckpointStore* checkpoints,
+                    const Authorizer* authorizer, int idle_retry_ms)
+      : queue_(queue),
+        checkpoints_(checkpoints),
+        authorizer_(authorizer),
+        idle_retry_ms_(idle_retry_ms) {}
 
   grpc::Status LeaseJob(grpc::ServerContext* context,
                         const v1::LeaseJobRequest* request,
@@ -24,9 +29,16 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   grpc::Status ReportResult(grpc::ServerContext* context,
                             const v1::ReportResultRequest* request,
                             v1::ReportResultResponse* response) override;
+  grpc::Status UploadCheckpoint(grpc::ServerContext* context,
+                                grpc::ServerReader<v1::CheckpointChunk>* reader,
+                                v1::UploadCheckpointResponse* response) override;
+  grpc::Status DownloadCheckpoint(grpc::ServerContext* context,
+                                  const v1::DownloadCheckpointRequest* request,
+                                  grpc::ServerWriter<v1::CheckpointChunk>* writer) override;
 
  private:
   JobQueue* const queue_;
+  CheckpointStore* const checkpoints_;
   const Authorizer* const authorizer_;
   const int idle_retry_ms_;
 };

@@ -103,14 +103,17 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(
         "UPDATE jobs SET state = 'leased', attempt = attempt + 1, "
         "lease_owner = $2, lease_expires_at = now() + lease_seconds * "
         "interval '1 second' WHERE id = $1 "
-        "RETURNING attempt, kind, search_id, individual_id, lease_seconds",
+        "RETURNING attempt, kind, search_id, individual_id, lease_seconds, morphisms, "
+        "COALESCE(epochs, 0)",
         *job_id, worker.worker_id());
     txn.exec_params(
         "INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
         *job_id, j[0].as<int>(), worker.worker_id());
     const pqxx::row ind = txn.exec_params1(
-        "SELECT i.genome, i.genome_hash, i.seed, s.spec_text FROM individuals i "
-        "JOIN searches s ON s.id = i.search_id WHERE i.id = $1",
+        "SELECT i.genome, i.genome_hash, i.seed, s.spec_text, COALESCE(p.genome, ''), "
+        "COALESCE(p.genome_hash, ''), COALESCE(p.checkpoint_digest, '') "
+        "FROM individuals i JOIN searches s ON s.id = i.search_id "
+        "LEFT JOIN individuals p ON p.id = i.parent_id WHERE i.id = $1",
         j[3].as<int64_t>());
     v1::Job job;
     job.set_job_id(*job_id);
@@ -123,6 +126,13 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(
     job.mutable_architecture()->set_hash(ind[1].as<std::string>());
     job.set_seed(static_cast<uint64_t>(ind[2].as<int64_t>()));
     ASSIGN_OR_RETURN(*job.mutable_spec(), ParseSpecText(ind[3].as<std::string>()));
+    if (job.kind() == v1::TRAIN_MORPHED) {
+      job.mutable_parent_architecture()->set_text(ind[4].as<std::string>());
+      job.mutable_parent_architecture()->set_hash(ind[5].as<std::string>());
+      job.set_parent_checkpoint(ind[6].as<std::string>());
+      job.set_morphisms(j[5].as<std::string>());
+      job.set_epochs(j[6].as<int>());
+    }
     out = std::move(job);
     return absl::OkStatus();
   }));

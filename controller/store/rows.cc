@@ -41,7 +41,8 @@ const char kIndividualColumns[] =
     "COALESCE(i.fitness, 0), COALESCE(i.parameter_count, 0), "
     "COALESCE(i.failure_reason, ''), i.alive, COALESCE(i.aged_out_at, -1), "
     "extract(epoch FROM i.created_at)::float8, "
-    "COALESCE(extract(epoch FROM i.evaluated_at)::float8, 0)";
+    "COALESCE(extract(epoch FROM i.evaluated_at)::float8, 0), "
+    "COALESCE(i.checkpoint_digest, '')";
 
 v1::Individual RowToIndividual(const pqxx::row& row) {
   v1::Individual ind;
@@ -62,6 +63,7 @@ v1::Individual RowToIndividual(const pqxx::row& row) {
   SetTimestamp(row[14].as<double>(), ind.mutable_create_time());
   const double evaluated = row[15].as<double>();
   if (evaluated > 0) SetTimestamp(evaluated, ind.mutable_evaluate_time());
+  ind.set_checkpoint(row[16].as<std::string>());
   return ind;
 }
 
@@ -128,7 +130,9 @@ v1::JobKind JobKindFromDb(const std::string& kind) {
 }
 
 v1::JobKind JobKindForSpec(const v1::SearchSpec& spec) {
-  return spec.has_table_lookup() ? v1::TABLE_LOOKUP : v1::TRAIN_CANDIDATE;
+  if (spec.has_table_lookup()) return v1::TABLE_LOOKUP;
+  if (spec.space().has_convnet()) return v1::TRAIN_MORPHED;
+  return v1::TRAIN_CANDIDATE;
 }
 
 std::string TextArrayLiteral(const std::vector<std::string>& values) {

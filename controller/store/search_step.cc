@@ -16,8 +16,25 @@ namespace {
 // Separates the strategy's random stream from the training seed stream.
 constexpr uint64_t kStrategyStream = 0x5eed5eed5eed5eedull;
 
+void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
+  for (const auto& row : txn.exec_params(
+           "SELECT id, birth_order, state, COALESCE(fitness, 0), genome, "
+           "checkpoint_digest IS NOT NULL FROM individuals WHERE search_id = $1 "
+           "ORDER BY birth_order",
+           search_id)) {
+    const std::string state = row[2].as<std::string>();
+    view->history.push_back(
+        {row[0].as<int64_t>(), row[1].as<int>(),
+         state == "evaluated" ? HistoryEntry::State::kEvaluated
+         : state == "pending" ? HistoryEntry::State::kPending
+                              : HistoryEntry::State::kFailed,
+         row[3].as<double>(), row[4].as<std::string>(), row[5].as<bool>()});
+  }
+}
+
 absl::StatusOr<SearchView> LoadView(pqxx::work& txn, const LockedSearch& search,
-                                    int initial_jobs) {
+                                    const Strategy& strategy) {
+  const int initial_jobs = strategy.InitialJobs();
   SearchView view;
   view.births = search.births;
   view.budget = search.spec.budget();
@@ -34,6 +51,7 @@ absl::StatusOr<SearchView> LoadView(pqxx::work& txn, const LockedSearch& search,
       search.id, initial_jobs);
   view.unfinished = counts[0].as<int>();
   view.unfinished_initial = counts[1].as<int>();
+  if (strategy.NeedsHistory()) LoadHistory(txn, search.id, &view);
   return view;
 }
 
@@ -44,6 +62,23 @@ int JobsInFlight(pqxx::work& txn, int64_t search_id) {
           "AND state IN ('pending', 'leased')",
           search_id)[0]
       .as<int>();
+}
+
+// Drops references to weights the strategy will never grow from again, so
+// checkpoint garbage collection can free them.
+absl::Status ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search) {
+  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
+  if (!strategy->NeedsHistory()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
+  const std::vector<int64_t> release = strategy->ReleasableCheckpoints(view);
+  if (release.empty()) return absl::OkStatus();
+  std::string ids;
+  for (int64_t id : release) absl::StrAppend(&ids, ids.empty() ? "" : ",", id);
+  txn.exec_params(
+      "UPDATE individuals SET checkpoint_digest = NULL WHERE search_id = $1 "
+      "AND id = ANY($2::bigint[])",
+      search.id, absl::StrCat("{", ids, "}"));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -79,7 +114,7 @@ absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search,
   if (search.state != "running") return 0;
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
   ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
-  ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, strategy->InitialJobs()));
+  ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
   int in_flight = JobsInFlight(txn, search.id);
   const std::string kind = JobKindToDb(JobKindForSpec(search.spec));
   const uint64_t search_seed = search.spec.seed();
@@ -102,15 +137,20 @@ absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search,
             .as<int64_t>();
     txn.exec_params(
         "INSERT INTO jobs (search_id, individual_id, kind, state, max_attempts, "
-        "lease_seconds) VALUES ($1, $2, $3, 'pending', $4, $5)",
+        "lease_seconds, morphisms, epochs) VALUES ($1, $2, $3, 'pending', $4, $5, $6, "
+        "NULLIF($7, 0))",
         search.id, individual_id, kind, search.spec.max_attempts(),
-        search.spec.lease_seconds());
+        search.spec.lease_seconds(), proposal->morphisms, proposal->epochs);
     ++search.births;
     ++in_flight;
     ++queued;
     view.births = search.births;
     ++view.unfinished;
     if (search.births <= strategy->InitialJobs()) ++view.unfinished_initial;
+    if (strategy->NeedsHistory()) {
+      view.history.push_back({individual_id, search.births - 1, HistoryEntry::State::kPending,
+                              0, proposal->genome, false});
+    }
   }
   txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id,
                   search.births);
@@ -121,13 +161,19 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search,
                               int64_t individual_id,
                               const v1::EvaluationResult& result) {
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
+  if (!result.checkpoint().empty() &&
+      txn.exec_params("SELECT 1 FROM checkpoints WHERE digest = $1", result.checkpoint())
+          .empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "result.checkpoint: '", result.checkpoint(), "' was not uploaded"));
+  }
   ++search.evaluations_done;
   txn.exec_params(
       "UPDATE individuals SET state = 'evaluated', fitness = $2, "
       "parameter_count = $3, evaluated_at = now(), evaluated_order = $4, "
-      "alive = true WHERE id = $1",
+      "alive = true, checkpoint_digest = NULLIF($5, '') WHERE id = $1",
       individual_id, result.fitness(), result.parameter_count(),
-      search.evaluations_done);
+      search.evaluations_done, result.checkpoint());
   for (const auto& [name, value] : result.metrics()) {
     txn.exec_params(
         "INSERT INTO individual_metrics (individual_id, name, value) "
@@ -169,6 +215,7 @@ absl::Status AdvanceSearch(pqxx::work& txn, LockedSearch& search) {
   if (search.state != "running") return absl::OkStatus();
   const int target = std::max(1, ActiveWorkers(txn, JobKindForSpec(search.spec)));
   RETURN_IF_ERROR(TopUp(txn, search, target).status());
+  RETURN_IF_ERROR(ReleaseCheckpoints(txn, search));
   if (search.births >= search.spec.budget() && JobsInFlight(txn, search.id) == 0) {
     txn.exec_params(
         "UPDATE searches SET state = 'succeeded', finished_at = now() "

@@ -77,12 +77,4 @@ torch::Tensor DartsNetworkImpl::forward(torch::Tensor x) {
   return classifier->forward(pooled);
 }
 
-int64_t CountParameters(const torch::nn::Module& module) {
-  int64_t total = 0;
-  for (const auto& p : module.parameters()) {
-    if (p.requires_grad()) total += p.numel();
-  }
-  return total;
-}
-
 }  // namespace nas

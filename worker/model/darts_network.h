@@ -13,6 +13,7 @@
 
 #include "common/genome/darts_genome.h"
 #include "torch/torch.h"
+#include "worker/model/parameter_count.h"
 
 namespace nas {
 
@@ -54,9 +55,6 @@ struct DartsNetworkImpl : torch::nn::Module {
 };
 TORCH_MODULE(DartsNetwork);
 
-// The number of trainable scalars (parameters with requires_grad) of `module`
-// and all its registered descendants.
-int64_t CountParameters(const torch::nn::Module& module);
 
 }  // namespace nas
 

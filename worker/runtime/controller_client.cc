@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "common/rpc/sha256.h"
 #include "common/status/grpc_status.h"
 
 namespace nas {
@@ -69,6 +71,42 @@ absl::StatusOr<v1::ReportResultResponse> ControllerClient::ReportResult(
   });
   if (!status.ok()) return status;
   return response;
+}
+
+absl::StatusOr<std::string> ControllerClient::UploadCheckpoint(const std::string& bytes) {
+  constexpr size_t kChunk = 1 << 20;
+  v1::UploadCheckpointResponse response;
+  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
+    auto writer = stub_->UploadCheckpoint(c, &response);
+    for (size_t offset = 0; offset < bytes.size(); offset += kChunk) {
+      v1::CheckpointChunk chunk;
+      chunk.set_data(bytes.substr(offset, kChunk));
+      if (!writer->Write(chunk)) break;  // The status below says why.
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  });
+  if (!status.ok()) return status;
+  return response.digest();
+}
+
+absl::StatusOr<std::string> ControllerClient::DownloadCheckpoint(const std::string& digest) {
+  std::string bytes;
+  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
+    bytes.clear();
+    v1::DownloadCheckpointRequest request;
+    request.set_digest(digest);
+    auto reader = stub_->DownloadCheckpoint(c, request);
+    v1::CheckpointChunk chunk;
+    while (reader->Read(&chunk)) bytes += chunk.data();
+    return reader->Finish();
+  });
+  if (!status.ok()) return status;
+  if (Sha256Digest(bytes) != digest) {
+    return absl::DataLossError(absl::StrCat("checkpoint ", digest,
+                                            ": downloaded bytes do not match the digest"));
+  }
+  return bytes;
 }
 
 }  // namespace nas

@@ -39,6 +39,11 @@ class ControllerClient {
   absl::StatusOr<bool> Heartbeat(const v1::HeartbeatRequest& request);
   absl::StatusOr<v1::ReportResultResponse> ReportResult(
       const v1::ReportResultRequest& request);
+  // Streams `bytes` up in 1 MiB chunks; returns the stored digest. Retried
+  // whole on UNAVAILABLE (content addressing makes a repeat harmless).
+  absl::StatusOr<std::string> UploadCheckpoint(const std::string& bytes);
+  // The bytes stored under `digest`, verified against it.
+  absl::StatusOr<std::string> DownloadCheckpoint(const std::string& digest);
 
  private:
   ControllerClient(Options options, std::shared_ptr<grpc::Channel> channel);

@@ -1,36 +1,15 @@
 #include "worker/train_candidate/train_candidate_runner.h"
 
-#include "absl/strings/str_cat.h"
 #include "common/genome/darts_genome.h"
 #include "worker/training/trainer.h"
 
 namespace nas {
 
-absl::StatusOr<std::shared_ptr<const TrainValidationSplit>> TrainCandidateRunner::Data(
-    const v1::SearchSpec& spec) {
-  const v1::Dataset& d = spec.dataset();
-  // The split depends on the search seed only: every individual of a search
-  // is measured on the same validation examples.
-  const std::string key = absl::StrCat(d.format(), "|", d.path(), "|", d.train_examples(),
-                                       "|", d.validation_examples(), "|", spec.seed());
-  absl::MutexLock lock(&mu_);
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  auto all = LoadDataset(d);
-  if (!all.ok()) return all.status();
-  auto split = SplitTrainValidation(*all, d.validation_examples(), d.train_examples(),
-                                    spec.seed());
-  if (!split.ok()) return split.status();
-  auto shared = std::make_shared<const TrainValidationSplit>(*std::move(split));
-  if (cache_.size() >= 4) cache_.clear();  // Bounded: a worker rarely serves more.
-  cache_[key] = shared;
-  return shared;
-}
-
 absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& job,
                                                                const ProgressFn& progress) {
   auto genome = ParseDartsGenome(job.architecture().text());
   if (!genome.ok()) return genome.status();
-  auto data = Data(job.spec());
+  auto data = datasets_->Get(job.spec());
   if (!data.ok()) return data.status();
 
   const v1::Training& t = job.spec().training();

@@ -1,0 +1,49 @@
+# Shell functions that start and stop a one-machine cluster: a throwaway
+# PostgreSQL, one controller and N workers, all on loopback. Sourced by the
+# quick start and the benchmarks.
+#   source deploy/local/cluster_lib.sh
+#   cluster_start WORKERS [WORKER_FLAGS...]   sets CLUSTER_DSN, CLUSTER_ADDR, CLUSTER_DIR
+#   cluster_stop                              (installed as the EXIT trap)
+
+cluster_start() {
+  local workers=$1; shift
+  local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  CLUSTER_BIN="$root/bazel-bin"
+  CLUSTER_ROOT=$root
+  CLUSTER_DIR=$(mktemp -d /tmp/nas-cluster.XXXXXX)
+  chmod 755 "$CLUSTER_DIR"  # The PostgreSQL server runs as its own user.
+  CLUSTER_PIDS=()
+  trap cluster_stop EXIT
+  trap 'echo; echo "interrupted"; exit 130' INT TERM
+
+  CLUSTER_DSN=$(bash "$root/scripts/throwaway_pg.sh" start "$CLUSTER_DIR/pg")
+  "$CLUSTER_BIN/controller/nas_controller" --database="$CLUSTER_DSN" --listen=127.0.0.1:0 \
+    --port_file="$CLUSTER_DIR/controller.port" >"$CLUSTER_DIR/controller.log" 2>&1 &
+  CLUSTER_PIDS+=($!)
+  for _ in $(seq 300); do [ -s "$CLUSTER_DIR/controller.port" ] && break; sleep 0.1; done
+  if [ ! -s "$CLUSTER_DIR/controller.port" ]; then cat "$CLUSTER_DIR/controller.log" >&2; return 1; fi
+  CLUSTER_ADDR="127.0.0.1:$(cat "$CLUSTER_DIR/controller.port")"
+
+  # The workers share the machine's cores.
+  local threads=$(( $(nproc) / workers )); [ "$threads" -ge 1 ] || threads=1
+  for i in $(seq "$workers"); do
+    "$CLUSTER_BIN/worker/nas_worker" --controller="$CLUSTER_ADDR" --worker_id="worker-$i" \
+      --threads="$threads" --device=auto "$@" >"$CLUSTER_DIR/worker-$i.log" 2>&1 &
+    CLUSTER_PIDS+=($!)
+  done
+  echo "cluster: PostgreSQL $CLUSTER_DSN, controller $CLUSTER_ADDR, $workers worker(s) x $threads thread(s)"
+}
+
+cluster_stop() {
+  trap - EXIT INT TERM
+  for pid in "${CLUSTER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${CLUSTER_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ -n "${CLUSTER_DIR:-}" ]; then
+    bash "$CLUSTER_ROOT/scripts/throwaway_pg.sh" stop "$CLUSTER_DIR/pg" || true
+    rm -rf "$CLUSTER_DIR"
+  fi
+  echo "stopped controller, workers and PostgreSQL"
+}

@@ -1,0 +1,145 @@
+// NASH through the real service: children inherit their parent's weights
+// across workers (the start net is trained on one worker, its descendants on
+// another), every morphism preserves the function, and the weights of the
+// result can be downloaded. A corrupt parent checkpoint fails the children
+// with the reason recorded.
+#include "common/rpc/sha256.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/testing/local_cluster.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::vector<std::string> kMorphWorker = {"--job_kinds=train_morphed"};
+
+v1::SearchSpec NashSpec() {
+  v1::SearchSpec spec;
+  spec.set_name("nash digits");
+  spec.mutable_space()->mutable_convnet();
+  v1::Nash* nash = spec.mutable_strategy()->mutable_nash();
+  nash->set_n_steps(2);
+  nash->set_n_neighbours(3);
+  nash->set_n_morphisms(2);
+  nash->set_start_epochs(4);
+  nash->set_neighbour_epochs(2);
+  nash->set_final_epochs(3);
+  spec.set_budget(2 + 2 * 3);
+  spec.set_seed(8);
+  v1::Training* t = spec.mutable_training();
+  t->set_epochs(1);
+  t->set_batch_size(64);
+  t->set_learning_rate(0.05);
+  t->set_momentum(0.9);
+  t->set_weight_decay(5e-4);
+  t->set_init_channels(4);
+  t->set_cells(1);
+  v1::Dataset* d = spec.mutable_dataset();
+  d->set_format(v1::Dataset::DIGITS_CSV);
+  d->set_path(testing::RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
+  d->set_validation_examples(300);
+  return spec;
+}
+
+int64_t Create(testing::LocalCluster& cluster, const v1::SearchSpec& spec) {
+  auto stub = cluster.SearchStub();
+  grpc::ClientContext context;
+  v1::CreateSearchRequest request;
+  *request.mutable_spec() = spec;
+  v1::Search search;
+  const grpc::Status status = stub->CreateSearch(&context, request, &search);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return search.id();
+}
+
+// Runs the start net on worker "first" alone (it exits after one job), so
+// every child is trained on another worker than its first ancestor.
+void TrainStartOnOneWorker(testing::LocalCluster& cluster) {
+  std::vector<std::string> flags = kMorphWorker;
+  flags.push_back("--max_jobs=1");
+  cluster.StartWorker("first", 0, flags);
+  for (int i = 0; i < 600 && cluster.worker(0).running(); ++i) absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_FALSE(cluster.worker(0).running()) << cluster.Logs();
+}
+
+TEST(NashEndToEndTest, ChildrenInheritWeightsAcrossWorkersAndPreserveFunction) {
+  testing::LocalCluster cluster("nash");
+  cluster.StartController();
+  const int64_t id = Create(cluster, NashSpec());
+  TrainStartOnOneWorker(cluster);
+  cluster.StartWorker("second", 0, kMorphWorker);
+  auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+  EXPECT_EQ(done->evaluations_done(), 8) << cluster.Logs();
+
+  pqxx::connection conn(cluster.dsn());
+  pqxx::work txn(conn);
+  // Every child was trained on "second" from weights "first" or "second" made.
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM individuals i JOIN jobs j ON j.individual_id = i.id "
+                      "JOIN job_attempts a ON a.job_id = j.id AND a.outcome = 'reported' "
+                      "WHERE i.parent_id IS NOT NULL AND a.worker_id = 'second'")[0]
+                .as<int>(),
+            7);
+  // Morphed children really preserved the parent's function before training.
+  const pqxx::result errors = txn.exec(
+      "SELECT m.value FROM individual_metrics m JOIN individuals i ON i.id = m.individual_id "
+      "WHERE m.name = 'function_preservation_error' AND i.mutation NOT IN ('start', 'continue')");
+  EXPECT_EQ(errors.size(), 4u);
+  for (const auto& row : errors) EXPECT_LE(row[0].as<double>(), 1e-4);
+  // Hill climbing: the final net beats the start net.
+  const double start = txn.exec1("SELECT fitness FROM individuals WHERE birth_order = 0")[0]
+                           .as<double>();
+  const double final = txn.exec1("SELECT fitness FROM individuals WHERE birth_order = 7")[0]
+                           .as<double>();
+  EXPECT_GT(final, start);
+  // Weights no later step needs were released; the best's are kept.
+  EXPECT_LT(txn.exec1("SELECT count(*) FROM individuals WHERE checkpoint_digest IS NOT NULL")[0]
+                .as<int>(),
+            8);
+
+  // The researcher downloads the best individual's weights.
+  ASSERT_FALSE(done->best().checkpoint().empty());
+  auto stub = cluster.SearchStub();
+  grpc::ClientContext context;
+  v1::DownloadCheckpointRequest request;
+  request.set_digest(done->best().checkpoint());
+  auto reader = stub->DownloadCheckpoint(&context, request);
+  std::string bytes;
+  v1::CheckpointChunk chunk;
+  while (reader->Read(&chunk)) bytes += chunk.data();
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_GT(bytes.size(), 1000u);
+  EXPECT_EQ(Sha256Digest(bytes), done->best().checkpoint());
+}
+
+TEST(NashEndToEndTest, CorruptParentCheckpointFailsChildrenWithReason) {
+  testing::LocalCluster cluster("nash_corrupt");
+  cluster.StartController();
+  const int64_t id = Create(cluster, NashSpec());
+  TrainStartOnOneWorker(cluster);
+  {
+    pqxx::connection conn(cluster.dsn());
+    pqxx::work txn(conn);
+    txn.exec("UPDATE checkpoint_chunks SET data = '\\xdeadbeef'::bytea");
+    txn.commit();
+  }
+  cluster.StartWorker("second", 0, kMorphWorker);
+  auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->evaluations_done(), 1);
+  EXPECT_EQ(done->evaluations_failed(), 7);
+  pqxx::connection conn(cluster.dsn());
+  pqxx::work txn(conn);
+  for (const auto& row :
+       txn.exec("SELECT failure_reason FROM individuals WHERE state = 'failed'")) {
+    EXPECT_THAT(row[0].as<std::string>(), HasSubstr("do not match the digest"));
+  }
+  EXPECT_TRUE(cluster.worker(1).running()) << "the worker must survive corrupt checkpoints";
+}
+
+}  // namespace
+}  // namespace nas

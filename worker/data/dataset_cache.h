@@ -1,0 +1,34 @@
+// Loaded and split datasets, kept across jobs: a worker serving one search
+// reads its files once. The split depends on the search seed only, so every
+// individual of a search is measured on the same validation examples.
+#ifndef NAS_WORKER_DATA_DATASET_CACHE_H_
+#define NAS_WORKER_DATA_DATASET_CACHE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "proto/search.pb.h"
+#include "worker/data/image_dataset.h"
+
+namespace nas {
+
+// Thread-safe.
+class DatasetCache {
+ public:
+  // The training/validation split of `spec.dataset` for `spec.seed`.
+  absl::StatusOr<std::shared_ptr<const TrainValidationSplit>> Get(const v1::SearchSpec& spec);
+
+ private:
+  static constexpr size_t kMaxEntries = 4;  // A worker rarely serves more searches at once.
+
+  absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<const TrainValidationSplit>> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace nas
+
+#endif  // NAS_WORKER_DATA_DATASET_CACHE_H_

@@ -1,0 +1,99 @@
+#include "worker/nash/train_morphed_runner.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/genome/convnet_genome.h"
+#include "common/genome/morphism.h"
+#include "common/random/seeded_random.h"
+#include "common/status/status_macros.h"
+#include "worker/morphism/checkpoint.h"
+#include "worker/morphism/convnet.h"
+#include "worker/morphism/sgdr_trainer.h"
+#include "worker/morphism/weight_morphism.h"
+
+namespace nas {
+namespace {
+
+// The child of the job's parent checkpoint under its morphisms, with the
+// measured function-preservation error.
+absl::StatusOr<std::pair<ConvNet, double>> MorphParent(const v1::Job& job,
+                                                       ControllerClient& client,
+                                                       const ConvNetGenome& child_genome,
+                                                       const TrainValidationSplit& data) {
+  const int64_t in_channels = data.train.images.size(1);
+  const int64_t classes = data.train.num_classes;
+  ASSIGN_OR_RETURN(ConvNetGenome parent_genome,
+                   ParseConvNetGenome(job.parent_architecture().text()));
+  ASSIGN_OR_RETURN(std::string bytes, client.DownloadCheckpoint(job.parent_checkpoint()));
+  ASSIGN_OR_RETURN(ConvNet parent, DeserializeNet(parent_genome, in_channels, classes, bytes));
+  ASSIGN_OR_RETURN(std::vector<Morphism> morphisms, ParseMorphisms(job.morphisms()));
+  ASSIGN_OR_RETURN(ConvNetGenome expected, ApplyAllToGenome(parent_genome, morphisms));
+  if (ConvNetGenomeToText(expected) != ConvNetGenomeToText(child_genome)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "morphisms '", job.morphisms(), "' turn the parent into '",
+        ConvNetGenomeToText(expected), "', not the job's architecture"));
+  }
+  SeededRandom rng(job.seed());
+  ASSIGN_OR_RETURN(ConvNet child, ApplyMorphismsToNet(parent_genome, parent, morphisms,
+                                                      in_channels, classes, rng));
+  const auto batch = data.validation.images.slice(0, 0, 256);
+  const double error = MaxRelativeDifference(parent, child, batch);
+  if (!(error <= kFunctionPreservationTolerance)) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "function not preserved by '%s': max relative output difference %.3g > %.0e",
+        job.morphisms(), error, kFunctionPreservationTolerance));
+  }
+  return std::make_pair(child, error);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
+                                                             const ProgressFn& progress) {
+  ASSIGN_OR_RETURN(ConvNetGenome genome, ParseConvNetGenome(job.architecture().text()));
+  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
+  const int64_t in_channels = data->train.images.size(1);
+
+  ConvNet net{nullptr};
+  double preservation_error = 0;
+  if (job.parent_checkpoint().empty()) {
+    torch::manual_seed(job.seed());  // The start net's initial weights.
+    ASSIGN_OR_RETURN(net, MakeConvNet(genome, in_channels, data->train.num_classes));
+  } else {
+    ASSIGN_OR_RETURN(auto child, MorphParent(job, *client_, genome, *data));
+    net = child.first;
+    preservation_error = child.second;
+  }
+
+  const v1::Training& t = job.spec().training();
+  const v1::Nash& nash = job.spec().strategy().nash();
+  ConvNetTrainOptions options;
+  options.device = device_;
+  options.epochs = job.epochs() > 0 ? job.epochs() : t.epochs();
+  options.batch_size = t.batch_size();
+  options.lr_max = t.learning_rate();
+  options.lr_min = nash.lr_min();
+  options.restart_period_epochs = nash.sgdr_period_epochs();
+  options.momentum = t.momentum();
+  options.weight_decay = t.weight_decay();
+  options.seed = job.seed();
+  options.on_progress = progress;
+  ASSIGN_OR_RETURN(ConvNetTrainOutcome outcome, TrainConvNet(net, *data, options));
+  ASSIGN_OR_RETURN(std::string bytes, SerializeNet(net));
+  ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
+
+  v1::EvaluationResult result;
+  result.set_fitness(outcome.validation_accuracy);
+  result.set_parameter_count(outcome.parameter_count);
+  result.set_checkpoint(digest);
+  auto& metrics = *result.mutable_metrics();
+  metrics["final_train_loss"] = outcome.final_train_loss;
+  metrics["train_seconds"] = outcome.train_seconds;
+  metrics["train_examples"] = static_cast<double>(outcome.train_examples);
+  metrics["epochs"] = options.epochs;
+  metrics["function_preservation_error"] = preservation_error;
+  metrics["checkpoint_bytes"] = static_cast<double>(bytes.size());
+  return result;
+}
+
+}  // namespace nas
