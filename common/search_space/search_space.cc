@@ -99,12 +99,11 @@ class ConvNetSearchSpace : public SearchSpace {
     ASSIGN_OR_RETURN(ConvNetGenome genome, ParseConvNetGenome(text));
     const Morphism m = RandomMorphism(genome, rng);
     ASSIGN_OR_RETURN(ConvNetGenome child, ApplyToGenome(genome, m));
-    return GenomeMutation{ConvNetGenomeToText(child), MorphismToText(m)};
+    return GenomeMutation{ConvNetGenomeToText(child), MorphismToText(m), MorphismToText(m)};
   }
 
   std::string Readable(absl::string_view text) const override { return std::string(text); }
-
-  const ConvNetGenome& start() const { return start_; }
+  bool InheritsWeights() const override { return true; }
 
  private:
   const ConvNetGenome start_;

@@ -16,6 +16,9 @@ namespace nas {
 struct GenomeMutation {
   std::string child;        // Canonical text.
   std::string description;  // What changed, e.g. "op normal node 1 edge 0: a -> b".
+  // For spaces whose children inherit their parent's weights (convnet): the
+  // morphisms to apply to the parent's weights. Empty otherwise.
+  std::string weight_morphisms;
 };
 
 // Implementations are immutable and thread-safe.
@@ -30,6 +33,9 @@ class SearchSpace {
   // One mutation of a valid canonical genome.
   virtual absl::StatusOr<GenomeMutation> Mutate(absl::string_view text,
                                                 SeededRandom& rng) const = 0;
+  // Whether children are trained from their parent's weights (morphed)
+  // rather than from scratch.
+  virtual bool InheritsWeights() const { return false; }
   // A multi-line form for people; `text` if the space has none.
   virtual std::string Readable(absl::string_view text) const = 0;
 };

@@ -96,9 +96,10 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
     *s.mutable_strategy()->mutable_nash() = FillNashDefaults(s.strategy().nash());
   }
   RETURN_IF_ERROR(MakeSearchSpace(s.space()).status());
-  if (s.space().has_convnet() && !s.strategy().has_nash()) {
+  if (s.space().has_convnet() && s.strategy().has_random()) {
     return absl::InvalidArgumentError(
-        "strategy: the convnet space is searched with nash (network morphisms)");
+        "strategy.random: the convnet space grows by morphisms and has nothing to sample; "
+        "use nash or aging_evolution");
   }
   RETURN_IF_ERROR(MakeStrategy(s).status());
 

@@ -74,6 +74,25 @@ TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
       {"name:", [](v1::SearchSpec* s) { s->set_name(std::string(201, 'x')); }},
       {"space.nasbench201: workers do not train",
        [](v1::SearchSpec* s) { s->mutable_space()->mutable_nasbench201(); }},
+      {"strategy.random: the convnet space grows by morphisms",
+       [](v1::SearchSpec* s) {
+         s->mutable_space()->mutable_convnet();
+         s->mutable_strategy()->mutable_random();
+       }},
+      {"budget: 10 must equal 2 + n_steps * n_neighbours = 42 for nash",
+       [](v1::SearchSpec* s) {
+         s->mutable_space()->mutable_convnet();
+         s->mutable_strategy()->mutable_nash();
+       }},
+      {"strategy.nash: needs the convnet space",
+       [](v1::SearchSpec* s) { s->mutable_strategy()->mutable_nash(); }},
+      {"strategy.nash.n_neighbours: 1 is out of range 2..64",
+       [](v1::SearchSpec* s) {
+         s->mutable_space()->mutable_convnet();
+         s->mutable_strategy()->mutable_nash()->set_n_neighbours(1);
+       }},
+      {"space.convnet.start: ",
+       [](v1::SearchSpec* s) { s->mutable_space()->mutable_convnet()->set_start("pool conv3x8"); }},
       {"table_lookup: must not be combined",
        [](v1::SearchSpec* s) { s->mutable_table_lookup()->set_table_path("t.csv"); }},
       {"table_lookup.fitness_column:",

@@ -34,6 +34,8 @@ struct HistoryEntry {
   double fitness = 0;
   std::string genome;
   bool has_checkpoint = false;
+  int64_t parent_id = 0;
+  bool alive = false;  // A live member of an aging population.
 };
 
 struct SearchView {

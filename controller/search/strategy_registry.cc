@@ -82,7 +82,8 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const v1::SearchSpec& spe
             "strategy.aging_evolution.sample_size: ", ae.sample_size(),
             " must be in 1..population_size (", ae.population_size(), ")"));
       }
-      return std::make_unique<AgingEvolution>(ae.population_size(), ae.sample_size());
+      return std::make_unique<AgingEvolution>(ae.population_size(), ae.sample_size(),
+                                              /*inherit_weights=*/spec.space().has_convnet());
     }
     case v1::Strategy::kNash:
       return MakeNash(spec);

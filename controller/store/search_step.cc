@@ -19,8 +19,8 @@ constexpr uint64_t kStrategyStream = 0x5eed5eed5eed5eedull;
 void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
   for (const auto& row : txn.exec_params(
            "SELECT id, birth_order, state, COALESCE(fitness, 0), genome, "
-           "checkpoint_digest IS NOT NULL FROM individuals WHERE search_id = $1 "
-           "ORDER BY birth_order",
+           "checkpoint_digest IS NOT NULL, COALESCE(parent_id, 0), alive "
+           "FROM individuals WHERE search_id = $1 ORDER BY birth_order",
            search_id)) {
     const std::string state = row[2].as<std::string>();
     view->history.push_back(
@@ -28,7 +28,8 @@ void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
          state == "evaluated" ? HistoryEntry::State::kEvaluated
          : state == "pending" ? HistoryEntry::State::kPending
                               : HistoryEntry::State::kFailed,
-         row[3].as<double>(), row[4].as<std::string>(), row[5].as<bool>()});
+         row[3].as<double>(), row[4].as<std::string>(), row[5].as<bool>(),
+         row[6].as<int64_t>(), row[7].as<bool>()});
   }
 }
 
@@ -149,7 +150,7 @@ absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search,
     if (search.births <= strategy->InitialJobs()) ++view.unfinished_initial;
     if (strategy->NeedsHistory()) {
       view.history.push_back({individual_id, search.births - 1, HistoryEntry::State::kPending,
-                              0, proposal->genome, false});
+                              0, proposal->genome, false, proposal->parent_id, false});
     }
   }
   txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id,

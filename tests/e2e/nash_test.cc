@@ -3,6 +3,7 @@
 // another), every morphism preserves the function, and the weights of the
 // result can be downloaded. A corrupt parent checkpoint fails the children
 // with the reason recorded.
+#include "common/genome/morphism.h"
 #include "common/rpc/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -139,6 +140,46 @@ TEST(NashEndToEndTest, CorruptParentCheckpointFailsChildrenWithReason) {
     EXPECT_THAT(row[0].as<std::string>(), HasSubstr("do not match the digest"));
   }
   EXPECT_TRUE(cluster.worker(1).running()) << "the worker must survive corrupt checkpoints";
+}
+
+// Aging evolution in the convnet space mutates by one morphism applied to the
+// parent's trained weights (as Large-Scale Evolution did).
+TEST(NashEndToEndTest, AgingEvolutionWithMorphismMutationsInheritsWeights) {
+  testing::LocalCluster cluster("aging_morphisms");
+  cluster.StartController();
+  cluster.StartWorker("w1", 0, kMorphWorker);
+  cluster.StartWorker("w2", 0, kMorphWorker);
+  v1::SearchSpec spec = NashSpec();
+  spec.mutable_strategy()->mutable_aging_evolution()->set_population_size(3);
+  spec.mutable_strategy()->mutable_aging_evolution()->set_sample_size(2);
+  spec.set_budget(9);
+  spec.mutable_training()->set_epochs(2);
+  const int64_t id = Create(cluster, spec);
+  auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->evaluations_done(), 9) << cluster.Logs();
+
+  pqxx::connection conn(cluster.dsn());
+  pqxx::work txn(conn);
+  // Six children, each one morphism of its parent, trained from its weights.
+  const pqxx::result children = txn.exec(
+      "SELECT i.mutation, m.value FROM individuals i JOIN individual_metrics m ON "
+      "m.individual_id = i.id AND m.name = 'function_preservation_error' "
+      "WHERE i.parent_id IS NOT NULL");
+  ASSERT_EQ(children.size(), 6u);
+  for (const auto& row : children) {
+    EXPECT_TRUE(ParseMorphisms(row[0].as<std::string>()).ok()) << row[0].as<std::string>();
+    EXPECT_LE(row[1].as<double>(), 1e-4);
+  }
+  // Aged-out members no queued child needs lose their weights.
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM individuals WHERE NOT alive AND "
+                      "checkpoint_digest IS NOT NULL")[0]
+                .as<int>(),
+            0);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM individuals WHERE alive AND "
+                      "checkpoint_digest IS NOT NULL")[0]
+                .as<int>(),
+            3);
 }
 
 }  // namespace

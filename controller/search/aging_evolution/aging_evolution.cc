@@ -1,5 +1,7 @@
 #include "controller/search/aging_evolution/aging_evolution.h"
 
+#include <set>
+
 #include "common/status/status_macros.h"
 
 namespace nas {
@@ -22,8 +24,23 @@ absl::StatusOr<std::optional<Proposal>> AgingEvolution::Propose(
     if (parent == nullptr || candidate.fitness > parent->fitness) parent = &candidate;
   }
   ASSIGN_OR_RETURN(GenomeMutation m, space.Mutate(parent->genome, rng));
-  return Proposal{std::move(m.child), parent->individual_id,
-                  std::move(m.description)};
+  Proposal child{std::move(m.child), parent->individual_id, std::move(m.description)};
+  child.morphisms = std::move(m.weight_morphisms);
+  return child;
+}
+
+std::vector<int64_t> AgingEvolution::ReleasableCheckpoints(const SearchView& view) const {
+  std::set<int64_t> needed;  // Parents of queued or running children.
+  for (const HistoryEntry& e : view.history) {
+    if (e.state == HistoryEntry::State::kPending && e.parent_id != 0) needed.insert(e.parent_id);
+  }
+  std::vector<int64_t> release;
+  for (const HistoryEntry& e : view.history) {
+    if (e.has_checkpoint && !e.alive && !needed.count(e.individual_id)) {
+      release.push_back(e.individual_id);
+    }
+  }
+  return release;
 }
 
 }  // namespace nas

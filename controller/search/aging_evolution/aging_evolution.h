@@ -12,13 +12,21 @@
 
 namespace nas {
 
+// With a space whose children inherit weights (convnet), each mutation is one
+// network morphism applied to the parent's trained weights, as in
+// Large-Scale Evolution; a member's weights are kept while it is alive or a
+// queued child still needs them.
 class AgingEvolution : public Strategy {
  public:
-  AgingEvolution(int population_size, int sample_size)
-      : population_size_(population_size), sample_size_(sample_size) {}
+  AgingEvolution(int population_size, int sample_size, bool inherit_weights = false)
+      : population_size_(population_size),
+        sample_size_(sample_size),
+        inherit_weights_(inherit_weights) {}
 
   int InitialJobs() const override { return population_size_; }
   int PopulationLimit() const override { return population_size_; }
+  bool NeedsHistory() const override { return inherit_weights_; }
+  std::vector<int64_t> ReleasableCheckpoints(const SearchView& view) const override;
   absl::StatusOr<std::optional<Proposal>> Propose(
       const SearchView& view, const SearchSpace& space,
       SeededRandom& rng) const override;
@@ -26,6 +34,7 @@ class AgingEvolution : public Strategy {
  private:
   const int population_size_;
   const int sample_size_;
+  const bool inherit_weights_;
 };
 
 }  // namespace nas
