@@ -9,26 +9,12 @@
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/population_invariants.h"
+#include "tests/testing/specs.h"
 
 namespace nas {
 namespace {
 
-std::string Table() {
-  return testing::RequiredEnv("NAS_SHARED_DATA") + "/nasbench201/nb201_cifar10_test_acc.csv";
-}
-
 const std::vector<std::string> kTableWorker = {"--job_kinds=table_lookup"};
-
-int64_t Create(testing::LocalCluster& cluster, const v1::SearchSpec& spec, int controller = 0) {
-  auto stub = cluster.SearchStub(controller);
-  grpc::ClientContext context;
-  v1::CreateSearchRequest request;
-  *request.mutable_spec() = spec;
-  v1::Search search;
-  const grpc::Status status = stub->CreateSearch(&context, request, &search);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return search.id();
-}
 
 // Quick version of bench/search_quality.sh: fewer seeds, one worker (so each
 // seed's run is deterministic and the test cannot flake on timing).
@@ -38,17 +24,17 @@ TEST(AgingEvolutionEndToEndTest, BeatsRandomSearchOnNasBench201) {
   cluster.StartWorker("w1", 0, kTableWorker);
   auto stub = cluster.SearchStub();
   const int seeds = 12;
-  auto rea = RunSeeds(*stub, NasBench201Spec(Table(), 100, 10, 3, true), 1, seeds, 6,
-                      absl::Minutes(5));
+  auto rea = RunSeeds(*stub, NasBench201Spec(testing::NasBench201Table(), 100, 10, 3, true), 1,
+                      seeds, 6, absl::Minutes(5));
   ASSERT_TRUE(rea.ok()) << rea.status() << cluster.Logs();
-  auto rs = RunSeeds(*stub, NasBench201Spec(Table(), 100, 10, 3, false), 1, seeds, 6,
-                     absl::Minutes(5));
+  auto rs = RunSeeds(*stub, NasBench201Spec(testing::NasBench201Table(), 100, 10, 3, false), 1,
+                     seeds, 6, absl::Minutes(5));
   ASSERT_TRUE(rs.ok()) << rs.status();
   // Reference simulation: REA 94.17 ± 0.22, RS 93.86 ± 0.23 (per run).
   EXPECT_GT(rea->mean, 93.9);
   EXPECT_GT(rea->mean, rs->mean);
-  std::cout << "REA " << rea->mean << " ± " << rea->stddev << ", RS " << rs->mean
-            << " ± " << rs->stddev << std::endl;
+  std::cout << "REA " << rea->mean << " ± " << rea->stddev << ", RS " << rs->mean << " ± "
+            << rs->stddev << std::endl;
 }
 
 struct Birth {
@@ -57,18 +43,18 @@ struct Birth {
   std::string mutation;
   int64_t seed;
   bool operator==(const Birth& o) const {
-    return genome == o.genome && parent_birth == o.parent_birth &&
-           mutation == o.mutation && seed == o.seed;
+    return genome == o.genome && parent_birth == o.parent_birth && mutation == o.mutation &&
+           seed == o.seed;
   }
 };
 
 std::vector<Birth> Lineage(pqxx::work& txn, int64_t search_id) {
   std::vector<Birth> out;
-  for (const auto& row : txn.exec_params(
-           "SELECT i.genome, COALESCE(p.birth_order, -1), i.mutation, i.seed "
-           "FROM individuals i LEFT JOIN individuals p ON p.id = i.parent_id "
-           "WHERE i.search_id = $1 ORDER BY i.birth_order",
-           search_id)) {
+  for (const auto& row :
+       txn.exec_params("SELECT i.genome, COALESCE(p.birth_order, -1), i.mutation, i.seed "
+                       "FROM individuals i LEFT JOIN individuals p ON p.id = i.parent_id "
+                       "WHERE i.search_id = $1 ORDER BY i.birth_order",
+                       search_id)) {
     out.push_back({row[0].as<std::string>(), row[1].as<int>(), row[2].as<std::string>(),
                    row[3].as<int64_t>()});
   }
@@ -80,15 +66,15 @@ TEST(AgingEvolutionEndToEndTest, SameSeedGivesSameLineageWithOneWorker) {
   cluster.StartController();
   cluster.StartWorker("w1", 0, kTableWorker);
   const auto spec = [](uint64_t seed) {
-    v1::SearchSpec s = NasBench201Spec(Table(), 40, 8, 3, true);
+    v1::SearchSpec s = NasBench201Spec(testing::NasBench201Table(), 40, 8, 3, true);
     s.set_seed(seed);
     return s;
   };
-  const int64_t a = Create(cluster, spec(5));
+  const int64_t a = cluster.CreateSearch(spec(5));
   ASSERT_TRUE(cluster.WaitForSearch(a, absl::Minutes(2)).ok()) << cluster.Logs();
-  const int64_t b = Create(cluster, spec(5));
+  const int64_t b = cluster.CreateSearch(spec(5));
   ASSERT_TRUE(cluster.WaitForSearch(b, absl::Minutes(2)).ok());
-  const int64_t c = Create(cluster, spec(6));
+  const int64_t c = cluster.CreateSearch(spec(6));
   ASSERT_TRUE(cluster.WaitForSearch(c, absl::Minutes(2)).ok());
 
   pqxx::connection conn(cluster.dsn());
@@ -111,7 +97,8 @@ TEST(AgingEvolutionEndToEndTest, TwoControllersOneDatabaseKeepPopulationInvarian
   cluster.StartWorker("w3", 0, kTableWorker);
   cluster.StartWorker("w4", 1, kTableWorker);
   const int budget = 120, population = 10;
-  const int64_t id = Create(cluster, NasBench201Spec(Table(), budget, population, 3, true), 1);
+  const int64_t id = cluster.CreateSearch(
+      NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true), 1);
   auto done = cluster.WaitForSearch(id, absl::Minutes(3), 0);
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
@@ -120,18 +107,20 @@ TEST(AgingEvolutionEndToEndTest, TwoControllersOneDatabaseKeepPopulationInvarian
 
   pqxx::connection conn(cluster.dsn());
   pqxx::work txn(conn);
-  const auto one = [&](const std::string& sql) {
-    return txn.exec_params1(sql, id)[0].as<int>();
-  };
+  const auto one = [&](const std::string& sql) { return txn.exec_params1(sql, id)[0].as<int>(); };
   // Work went through both controllers' workers.
   EXPECT_EQ(one("SELECT count(DISTINCT worker_id) FROM job_attempts a JOIN jobs j ON "
-                "j.id = a.job_id WHERE j.search_id = $1"), 4);
+                "j.id = a.job_id WHERE j.search_id = $1"),
+            4);
   // The views answer: best-so-far is monotone and ends at the search's best.
   EXPECT_EQ(one("SELECT count(*) FROM (SELECT best_fitness, lag(best_fitness) OVER "
                 "(ORDER BY step) prev FROM best_so_far WHERE search_id = $1) x "
-                "WHERE prev > best_fitness"), 0);
+                "WHERE prev > best_fitness"),
+            0);
   EXPECT_DOUBLE_EQ(txn.exec_params1("SELECT max(best_fitness) FROM best_so_far WHERE "
-                                    "search_id = $1", id)[0].as<double>(),
+                                    "search_id = $1",
+                                    id)[0]
+                       .as<double>(),
                    done->best().fitness());
 }
 

@@ -21,15 +21,23 @@ using ::testing::HasSubstr;
 
 v1::SearchSpec GoodSpec() {
   v1::SearchSpec spec;
-  google::protobuf::TextFormat::ParseFromString(R"pb(
-    name: "good"
-    space { darts_cell { nodes: 2 } }
-    strategy { aging_evolution { population_size: 3 sample_size: 2 } }
-    budget: 10
-    training { epochs: 1 batch_size: 32 learning_rate: 0.05 momentum: 0.9
-               init_channels: 4 cells: 3 }
-    dataset { format: DIGITS_CSV path: "/data/digits.csv" validation_examples: 100 }
-  )pb", &spec);
+  google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        name: "good"
+        space { darts_cell { nodes: 2 } }
+        strategy { aging_evolution { population_size: 3 sample_size: 2 } }
+        budget: 10
+        training {
+          epochs: 1
+          batch_size: 32
+          learning_rate: 0.05
+          momentum: 0.9
+          init_channels: 4
+          cells: 3
+        }
+        dataset { format: DIGITS_CSV path: "/data/digits.csv" validation_examples: 100 }
+      )pb",
+      &spec);
   return spec;
 }
 
@@ -92,8 +100,8 @@ std::string Snapshot(const std::string& dsn) {
   pqxx::connection conn(dsn);
   pqxx::work txn(conn);
   std::string out;
-  for (const char* table : {"searches", "individuals", "individual_metrics", "jobs",
-                            "job_attempts"}) {
+  for (const char* table :
+       {"searches", "individuals", "individual_metrics", "jobs", "job_attempts"}) {
     absl::StrAppend(&out, table, ": ",
                     txn.exec1(absl::StrCat("SELECT COALESCE(string_agg(t::text, '|' ORDER BY "
                                            "t::text), '') FROM ",

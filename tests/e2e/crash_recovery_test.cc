@@ -13,53 +13,27 @@
 #include "proto/worker_service.grpc.pb.h"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/population_invariants.h"
+#include "tests/testing/specs.h"
 
 namespace nas {
 namespace {
 
 const std::vector<std::string> kTableWorker = {"--job_kinds=table_lookup"};
 
-std::string Table() {
-  return testing::RequiredEnv("NAS_SHARED_DATA") + "/nasbench201/nb201_cifar10_test_acc.csv";
-}
-
+// Digits training with short leases and room for retries, so killed
+// workers' jobs come back quickly.
 v1::SearchSpec DigitsSpec(int budget, int epochs, bool aging) {
-  v1::SearchSpec spec;
-  spec.mutable_space()->mutable_darts_cell()->set_nodes(2);
+  v1::SearchSpec spec = testing::DigitsSpec(epochs);
   if (aging) {
     spec.mutable_strategy()->mutable_aging_evolution()->set_population_size(6);
     spec.mutable_strategy()->mutable_aging_evolution()->set_sample_size(2);
-  } else {
-    spec.mutable_strategy()->mutable_random();
   }
   spec.set_budget(budget);
   spec.set_seed(3);
   spec.set_lease_seconds(5);
   spec.set_max_attempts(6);
-  v1::Training* t = spec.mutable_training();
-  t->set_epochs(epochs);
-  t->set_batch_size(64);
-  t->set_learning_rate(0.05);
-  t->set_momentum(0.9);
-  t->set_init_channels(4);
-  t->set_cells(3);
-  v1::Dataset* d = spec.mutable_dataset();
-  d->set_format(v1::Dataset::DIGITS_CSV);
-  d->set_path(testing::RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
-  d->set_validation_examples(300);
-  d->set_train_examples(1000);
+  spec.mutable_dataset()->set_train_examples(1000);
   return spec;
-}
-
-int64_t Create(testing::LocalCluster& cluster, const v1::SearchSpec& spec, int controller = 0) {
-  auto stub = cluster.SearchStub(controller);
-  grpc::ClientContext context;
-  v1::CreateSearchRequest request;
-  *request.mutable_spec() = spec;
-  v1::Search search;
-  const grpc::Status status = stub->CreateSearch(&context, request, &search);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return search.id();
 }
 
 int Query(const std::string& dsn, const std::string& sql) {
@@ -83,9 +57,8 @@ TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
   testing::LocalCluster cluster("worker_killed");
   cluster.StartController();
   cluster.StartWorker("doomed");
-  const int64_t id = Create(cluster, DigitsSpec(1, 60, false));
-  ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT count(*) FROM job_attempts", 1,
-                        absl::Seconds(60)));
+  const int64_t id = cluster.CreateSearch(DigitsSpec(1, 60, false));
+  ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT count(*) FROM job_attempts", 1, absl::Seconds(60)));
   absl::SleepFor(absl::Seconds(1));  // Mid-training.
   cluster.worker(0).Kill();
   cluster.StartWorker("survivor");
@@ -96,8 +69,8 @@ TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
   pqxx::connection conn(cluster.dsn());
   {
     pqxx::work txn(conn);
-    const pqxx::result attempts = txn.exec(
-        "SELECT attempt, worker_id, outcome FROM job_attempts ORDER BY attempt");
+    const pqxx::result attempts =
+        txn.exec("SELECT attempt, worker_id, outcome FROM job_attempts ORDER BY attempt");
     ASSERT_EQ(attempts.size(), 2u);
     EXPECT_EQ(attempts[0][1].as<std::string>(), "doomed");
     EXPECT_EQ(attempts[0][2].as<std::string>(), "expired");
@@ -105,8 +78,8 @@ TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
     EXPECT_EQ(attempts[1][2].as<std::string>(), "reported");
   }
   // The dead attempt's report arrives late: refused, and nothing changes.
-  auto stub = v1::WorkerService::NewStub(grpc::CreateChannel(
-      cluster.controller_address(0), grpc::InsecureChannelCredentials()));
+  auto stub = v1::WorkerService::NewStub(
+      grpc::CreateChannel(cluster.controller_address(0), grpc::InsecureChannelCredentials()));
   v1::ReportResultRequest late;
   late.set_worker_id("doomed");
   late.set_job_id(Query(cluster.dsn(), "SELECT id FROM jobs"));
@@ -114,8 +87,7 @@ TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
   late.mutable_result()->set_fitness(0.999);
   v1::ReportResultResponse response;
   grpc::ClientContext context;
-  EXPECT_EQ(stub->ReportResult(&context, late, &response).error_code(),
-            grpc::FAILED_PRECONDITION);
+  EXPECT_EQ(stub->ReportResult(&context, late, &response).error_code(), grpc::FAILED_PRECONDITION);
   testing::ExpectSearchInvariants(cluster.dsn(), id, 1, 0);
   EXPECT_EQ(Query(cluster.dsn(), "SELECT count(*) FROM individuals WHERE fitness > 0.99"), 0);
 }
@@ -125,9 +97,10 @@ TEST(CrashRecoveryTest, ControllerKilledAndRestartedMidSearch) {
   cluster.StartController();
   for (int w = 0; w < 3; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
   const int budget = 400, population = 10;
-  const int64_t id = Create(cluster, NasBench201Spec(Table(), budget, population, 3, true));
-  ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100,
-                        absl::Minutes(1)));
+  const int64_t id = cluster.CreateSearch(
+      NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true));
+  ASSERT_TRUE(
+      WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100, absl::Minutes(1)));
   cluster.controller(0).Kill();
   const int at_kill = Query(cluster.dsn(), "SELECT evaluations_done FROM searches");
   EXPECT_LT(at_kill, budget) << "the kill came too late to test anything";
@@ -147,9 +120,10 @@ TEST(CrashRecoveryTest, OneOfTwoControllersKilledWorkersFailOver) {
     cluster.StartWorkerOnAllControllers(absl::StrCat("w", w), kTableWorker);
   }
   const int budget = 400, population = 10;
-  const int64_t id = Create(cluster, NasBench201Spec(Table(), budget, population, 3, true), 1);
-  ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100,
-                        absl::Minutes(1)));
+  const int64_t id = cluster.CreateSearch(
+      NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true), 1);
+  ASSERT_TRUE(
+      WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100, absl::Minutes(1)));
   cluster.controller(0).Kill();  // Not restarted: controller 1 carries on.
   auto done = cluster.WaitForSearch(id, absl::Minutes(3), 1);
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
@@ -171,9 +145,10 @@ TEST(CrashRecoveryTest, PostgresRestartedMidSearch) {
     cluster.StartController();
     for (int w = 0; w < 2; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
     const int budget = 300, population = 10;
-    const int64_t id = Create(cluster, NasBench201Spec(Table(), budget, population, 3, true));
-    ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 60,
-                          absl::Minutes(1)));
+    const int64_t id = cluster.CreateSearch(
+        NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true));
+    ASSERT_TRUE(
+        WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 60, absl::Minutes(1)));
     ASSERT_EQ(std::system(("bash " + script + " restart " + dir + "/pg 3").c_str()), 0);
     auto done = cluster.WaitForSearch(id, absl::Minutes(3));
     ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
@@ -191,7 +166,7 @@ TEST(CrashRecoveryTest, ChaosWorkersAndControllersKilledAtRandom) {
   cluster.StartController();
   for (int w = 0; w < 3; ++w) cluster.StartWorkerOnAllControllers(absl::StrCat("w", w));
   const int budget = 30, population = 6;
-  const int64_t id = Create(cluster, DigitsSpec(budget, 3, true));
+  const int64_t id = cluster.CreateSearch(DigitsSpec(budget, 3, true));
   std::mt19937 rng(20261123);
   const absl::Time chaos_end = absl::Now() + absl::Seconds(40);
   int kills = 0;

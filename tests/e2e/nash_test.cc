@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
+#include "tests/testing/specs.h"
 
 namespace nas {
 namespace {
@@ -17,8 +18,9 @@ using ::testing::HasSubstr;
 
 const std::vector<std::string> kMorphWorker = {"--job_kinds=train_morphed"};
 
+// NASH on the digits: 2 steps of 3 neighbours, 2 morphisms per child.
 v1::SearchSpec NashSpec() {
-  v1::SearchSpec spec;
+  v1::SearchSpec spec = testing::DigitsSpec(/*epochs=*/1);
   spec.set_name("nash digits");
   spec.mutable_space()->mutable_convnet();
   v1::Nash* nash = spec.mutable_strategy()->mutable_nash();
@@ -30,30 +32,9 @@ v1::SearchSpec NashSpec() {
   nash->set_final_epochs(3);
   spec.set_budget(2 + 2 * 3);
   spec.set_seed(8);
-  v1::Training* t = spec.mutable_training();
-  t->set_epochs(1);
-  t->set_batch_size(64);
-  t->set_learning_rate(0.05);
-  t->set_momentum(0.9);
-  t->set_weight_decay(5e-4);
-  t->set_init_channels(4);
-  t->set_cells(1);
-  v1::Dataset* d = spec.mutable_dataset();
-  d->set_format(v1::Dataset::DIGITS_CSV);
-  d->set_path(testing::RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
-  d->set_validation_examples(300);
+  spec.mutable_training()->set_weight_decay(5e-4);
+  spec.mutable_dataset()->set_train_examples(0);
   return spec;
-}
-
-int64_t Create(testing::LocalCluster& cluster, const v1::SearchSpec& spec) {
-  auto stub = cluster.SearchStub();
-  grpc::ClientContext context;
-  v1::CreateSearchRequest request;
-  *request.mutable_spec() = spec;
-  v1::Search search;
-  const grpc::Status status = stub->CreateSearch(&context, request, &search);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return search.id();
 }
 
 // Runs the start net on worker "first" alone (it exits after one job), so
@@ -62,14 +43,15 @@ void TrainStartOnOneWorker(testing::LocalCluster& cluster) {
   std::vector<std::string> flags = kMorphWorker;
   flags.push_back("--max_jobs=1");
   cluster.StartWorker("first", 0, flags);
-  for (int i = 0; i < 600 && cluster.worker(0).running(); ++i) absl::SleepFor(absl::Milliseconds(100));
+  for (int i = 0; i < 600 && cluster.worker(0).running(); ++i)
+    absl::SleepFor(absl::Milliseconds(100));
   ASSERT_FALSE(cluster.worker(0).running()) << cluster.Logs();
 }
 
 TEST(NashEndToEndTest, ChildrenInheritWeightsAcrossWorkersAndPreserveFunction) {
   testing::LocalCluster cluster("nash");
   cluster.StartController();
-  const int64_t id = Create(cluster, NashSpec());
+  const int64_t id = cluster.CreateSearch(NashSpec());
   TrainStartOnOneWorker(cluster);
   cluster.StartWorker("second", 0, kMorphWorker);
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
@@ -92,10 +74,10 @@ TEST(NashEndToEndTest, ChildrenInheritWeightsAcrossWorkersAndPreserveFunction) {
   EXPECT_EQ(errors.size(), 4u);
   for (const auto& row : errors) EXPECT_LE(row[0].as<double>(), 1e-4);
   // Hill climbing: the final net beats the start net.
-  const double start = txn.exec1("SELECT fitness FROM individuals WHERE birth_order = 0")[0]
-                           .as<double>();
-  const double final = txn.exec1("SELECT fitness FROM individuals WHERE birth_order = 7")[0]
-                           .as<double>();
+  const double start =
+      txn.exec1("SELECT fitness FROM individuals WHERE birth_order = 0")[0].as<double>();
+  const double final =
+      txn.exec1("SELECT fitness FROM individuals WHERE birth_order = 7")[0].as<double>();
   EXPECT_GT(final, start);
   // Weights no later step needs were released; the best's are kept.
   EXPECT_LT(txn.exec1("SELECT count(*) FROM individuals WHERE checkpoint_digest IS NOT NULL")[0]
@@ -120,7 +102,7 @@ TEST(NashEndToEndTest, ChildrenInheritWeightsAcrossWorkersAndPreserveFunction) {
 TEST(NashEndToEndTest, CorruptParentCheckpointFailsChildrenWithReason) {
   testing::LocalCluster cluster("nash_corrupt");
   cluster.StartController();
-  const int64_t id = Create(cluster, NashSpec());
+  const int64_t id = cluster.CreateSearch(NashSpec());
   TrainStartOnOneWorker(cluster);
   {
     pqxx::connection conn(cluster.dsn());
@@ -154,7 +136,7 @@ TEST(NashEndToEndTest, AgingEvolutionWithMorphismMutationsInheritsWeights) {
   spec.mutable_strategy()->mutable_aging_evolution()->set_sample_size(2);
   spec.set_budget(9);
   spec.mutable_training()->set_epochs(2);
-  const int64_t id = Create(cluster, spec);
+  const int64_t id = cluster.CreateSearch(spec);
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->evaluations_done(), 9) << cluster.Logs();

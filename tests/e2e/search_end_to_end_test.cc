@@ -6,32 +6,10 @@
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
+#include "tests/testing/specs.h"
 
 namespace nas {
 namespace {
-
-v1::SearchSpec DigitsSpec(int budget) {
-  v1::SearchSpec spec;
-  spec.set_name("digits e2e");
-  spec.mutable_space()->mutable_darts_cell()->set_nodes(2);
-  spec.mutable_strategy()->mutable_random();
-  spec.set_budget(budget);
-  spec.set_seed(11);
-  v1::Training* t = spec.mutable_training();
-  t->set_epochs(2);
-  t->set_batch_size(64);
-  t->set_learning_rate(0.05);
-  t->set_momentum(0.9);
-  t->set_weight_decay(3e-4);
-  t->set_init_channels(4);
-  t->set_cells(3);
-  v1::Dataset* d = spec.mutable_dataset();
-  d->set_format(v1::Dataset::DIGITS_CSV);
-  d->set_path(testing::RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
-  d->set_validation_examples(300);
-  d->set_train_examples(600);
-  return spec;
-}
 
 TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
   testing::LocalCluster cluster("e2e");
@@ -42,7 +20,8 @@ TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
   const int budget = 6;
   auto stub = cluster.SearchStub();
   v1::CreateSearchRequest create;
-  *create.mutable_spec() = DigitsSpec(budget);
+  *create.mutable_spec() = testing::DigitsSpec();
+  create.mutable_spec()->set_budget(budget);
   v1::Search created;
   {
     grpc::ClientContext context;
@@ -59,8 +38,7 @@ TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
   // Every job finished exactly once: one lease, one accepted report.
   EXPECT_EQ(txn.exec1("SELECT count(*) FROM jobs WHERE state = 'done'")[0].as<int>(), budget);
   EXPECT_EQ(txn.exec1("SELECT count(*) FROM jobs")[0].as<int>(), budget);
-  EXPECT_EQ(txn.exec1("SELECT count(*) FROM job_attempts WHERE outcome = 'reported'")[0]
-                .as<int>(),
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM job_attempts WHERE outcome = 'reported'")[0].as<int>(),
             budget);
   EXPECT_EQ(txn.exec1("SELECT count(*) FROM (SELECT job_id FROM job_attempts GROUP BY "
                       "job_id HAVING count(*) > 1) x")[0]
@@ -77,8 +55,7 @@ TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
                       "fitness BETWEEN 0 AND 1 AND parameter_count > 0")[0]
                 .as<int>(),
             budget);
-  const double max_fitness =
-      txn.exec1("SELECT max(fitness) FROM individuals")[0].as<double>();
+  const double max_fitness = txn.exec1("SELECT max(fitness) FROM individuals")[0].as<double>();
   EXPECT_GT(max_fitness, 0.3) << "the best of 6 trained nets should beat chance (0.1)";
 
   // The best individual reported by the API is the one with the highest fitness.

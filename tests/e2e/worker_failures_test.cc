@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
+#include "tests/testing/specs.h"
 
 namespace nas {
 namespace {
@@ -12,24 +13,9 @@ namespace {
 using ::testing::HasSubstr;
 
 v1::SearchSpec Spec(const std::string& name) {
-  v1::SearchSpec spec;
+  v1::SearchSpec spec = testing::DigitsSpec(/*epochs=*/1);
   spec.set_name(name);
-  spec.mutable_space()->mutable_darts_cell()->set_nodes(2);
-  spec.mutable_strategy()->mutable_random();
-  spec.set_budget(1);
   spec.set_max_attempts(2);
-  v1::Training* t = spec.mutable_training();
-  t->set_epochs(1);
-  t->set_batch_size(64);
-  t->set_learning_rate(0.05);
-  t->set_momentum(0.9);
-  t->set_init_channels(4);
-  t->set_cells(3);
-  v1::Dataset* d = spec.mutable_dataset();
-  d->set_format(v1::Dataset::DIGITS_CSV);
-  d->set_path(testing::RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
-  d->set_validation_examples(300);
-  d->set_train_examples(600);
   return spec;
 }
 

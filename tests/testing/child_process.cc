@@ -73,8 +73,7 @@ std::string RunfilePath(const std::string& workspace_relative) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
   if (srcdir == nullptr) return workspace_relative;
-  return std::string(srcdir) + "/" + (workspace ? workspace : "nas") + "/" +
-         workspace_relative;
+  return std::string(srcdir) + "/" + (workspace ? workspace : "nas") + "/" + workspace_relative;
 }
 
 std::string WaitForFile(const std::string& path, int timeout_ms) {

@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
 
 namespace nas::testing {
 
@@ -55,8 +56,7 @@ void LocalCluster::LaunchController(int index) {
   const std::string port_file = absl::StrCat(dir_, "/controller", index, ".port");
   std::remove(port_file.c_str());
   auto process = std::make_unique<ChildProcess>(
-      std::vector<std::string>{RunfilePath("controller/nas_controller"),
-                               "--database=" + db_.dsn(),
+      std::vector<std::string>{RunfilePath("controller/nas_controller"), "--database=" + db_.dsn(),
                                absl::StrCat("--listen=127.0.0.1:", ports_[index]),
                                "--port_file=" + port_file, "--reclaim_interval_ms=500"},
       absl::StrCat(dir_, "/controller", index, ".log"));
@@ -85,15 +85,13 @@ void LocalCluster::RestartController(int i) {
 
 int LocalCluster::StartWorker(const std::string& worker_id, int controller_index,
                               std::vector<std::string> extra_flags) {
-  return StartWorkerAt(worker_id, controller_address(controller_index),
-                       std::move(extra_flags));
+  return StartWorkerAt(worker_id, controller_address(controller_index), std::move(extra_flags));
 }
 
 int LocalCluster::StartWorkerAt(const std::string& worker_id, const std::string& controllers,
                                 std::vector<std::string> extra_flags) {
-  std::vector<std::string> argv = {RunfilePath("worker/nas_worker"),
-                                   "--controller=" + controllers, "--worker_id=" + worker_id,
-                                   "--threads=1", "--device=cpu"};
+  std::vector<std::string> argv = {RunfilePath("worker/nas_worker"), "--controller=" + controllers,
+                                   "--worker_id=" + worker_id, "--threads=1", "--device=cpu"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   worker_argv_.push_back(argv);
   worker_logs_.push_back(absl::StrCat(dir_, "/", worker_id, ".log"));
@@ -122,8 +120,18 @@ std::unique_ptr<v1::SearchService::Stub> LocalCluster::SearchStub(int i) const {
       grpc::CreateChannel(controller_address(i), grpc::InsecureChannelCredentials()));
 }
 
-absl::StatusOr<v1::Search> LocalCluster::WaitForSearch(int64_t search_id,
-                                                       absl::Duration timeout,
+int64_t LocalCluster::CreateSearch(const v1::SearchSpec& spec, int i) const {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  v1::CreateSearchRequest request;
+  *request.mutable_spec() = spec;
+  v1::Search search;
+  const grpc::Status status = SearchStub(i)->CreateSearch(&context, request, &search);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return search.id();
+}
+
+absl::StatusOr<v1::Search> LocalCluster::WaitForSearch(int64_t search_id, absl::Duration timeout,
                                                        int controller_index) const {
   auto stub = SearchStub(controller_index);
   const absl::Time deadline = absl::Now() + timeout;
@@ -136,9 +144,9 @@ absl::StatusOr<v1::Search> LocalCluster::WaitForSearch(int64_t search_id,
     absl::Status status = FromGrpcStatus(stub->GetSearch(&context, request, &search));
     if (status.ok() && search.state() != v1::SEARCH_RUNNING) return search;
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "search ", search_id, " still running: ", search.ShortDebugString(),
-          " last status ", status.ToString()));
+      return absl::DeadlineExceededError(absl::StrCat("search ", search_id,
+                                                      " still running: ", search.ShortDebugString(),
+                                                      " last status ", status.ToString()));
     }
     absl::SleepFor(absl::Milliseconds(200));
   }

@@ -45,6 +45,10 @@ class LocalCluster {
   // A stub for controller `i`.
   std::unique_ptr<v1::SearchService::Stub> SearchStub(int i = 0) const;
 
+  // Creates a search through controller `i`; fails the test (and returns 0)
+  // if the controller refuses it.
+  int64_t CreateSearch(const v1::SearchSpec& spec, int i = 0) const;
+
   // Polls GetSearch until the search leaves RUNNING or `timeout` passes.
   absl::StatusOr<v1::Search> WaitForSearch(int64_t search_id, absl::Duration timeout,
                                            int controller_index = 0) const;

@@ -7,8 +7,7 @@
 
 namespace nas::testing {
 
-void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budget,
-                            int population) {
+void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budget, int population) {
   pqxx::connection conn(dsn);
   pqxx::work txn(conn);
   const auto count = [&](const std::string& sql) {
@@ -38,8 +37,7 @@ void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budge
   // Jobs: one per individual; done ones have exactly one accepted report,
   // failed ones a reason; none left pending or leased.
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1"), budget);
-  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'done'"),
-            evaluated);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'done'"), evaluated);
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'failed' "
                   "AND failure_reason IS NOT NULL AND failure_reason <> ''"),
             failed);

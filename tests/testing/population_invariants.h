@@ -14,8 +14,7 @@ namespace nas::testing {
 // done; with aging evolution (population > 0) the live population has
 // min(evaluated, population) members after every step and members leave
 // oldest first.
-void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budget,
-                            int population);
+void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budget, int population);
 
 }  // namespace nas::testing
 

@@ -15,8 +15,8 @@ namespace nas::testing {
 std::string RequiredEnv(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr || *value == '\0') {
-    std::cerr << "environment variable " << name
-              << " is not set: run tests through scripts/test.sh" << std::endl;
+    std::cerr << "environment variable " << name << " is not set: run tests through scripts/test.sh"
+              << std::endl;
     std::abort();
   }
   return value;
@@ -45,8 +45,7 @@ TestDatabase::~TestDatabase() {
     pqxx::nontransaction txn(admin);
     txn.exec(absl::StrCat("DROP DATABASE IF EXISTS ", name_, " WITH (FORCE)"));
   } catch (const std::exception& e) {
-    std::cerr << "warning: cannot drop test database " << name_ << ": " << e.what()
-              << std::endl;
+    std::cerr << "warning: cannot drop test database " << name_ << ": " << e.what() << std::endl;
   }
 }
 

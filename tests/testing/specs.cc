@@ -1,0 +1,34 @@
+#include "tests/testing/specs.h"
+
+#include "tests/testing/test_database.h"
+
+namespace nas::testing {
+
+std::string NasBench201Table() {
+  return RequiredEnv("NAS_SHARED_DATA") + "/nasbench201/nb201_cifar10_test_acc.csv";
+}
+
+v1::SearchSpec DigitsSpec(int epochs) {
+  v1::SearchSpec spec;
+  spec.set_name("digits");
+  spec.mutable_space()->mutable_darts_cell()->set_nodes(2);
+  spec.mutable_strategy()->mutable_random();
+  spec.set_budget(1);
+  spec.set_seed(11);
+  v1::Training* t = spec.mutable_training();
+  t->set_epochs(epochs);
+  t->set_batch_size(64);
+  t->set_learning_rate(0.05);
+  t->set_momentum(0.9);
+  t->set_weight_decay(3e-4);
+  t->set_init_channels(4);
+  t->set_cells(3);
+  v1::Dataset* d = spec.mutable_dataset();
+  d->set_format(v1::Dataset::DIGITS_CSV);
+  d->set_path(RequiredEnv("NAS_SHARED_DATA") + "/digits/digits.csv.gz");
+  d->set_validation_examples(300);
+  d->set_train_examples(600);
+  return spec;
+}
+
+}  // namespace nas::testing
