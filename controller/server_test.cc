@@ -2,6 +2,7 @@
 // PostgreSQL: validation, errors, pagination.
 #include "controller/server.h"
 
+#include "common/rpc/sha256.h"
 #include "common/status/grpc_status.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -166,6 +167,55 @@ TEST_F(ControllerServerTest, WorkerOnlyGetsJobsOfKindsItDeclares) {
   EXPECT_EQ(response.job().kind(), v1::TABLE_LOOKUP);
   EXPECT_EQ(response.job().attempt(), 1);
   EXPECT_FALSE(response.job().architecture().text().empty());
+}
+
+// A realistic network's weights (tens of MB) cross gRPC both ways in chunks,
+// far past the per-message limit, and come back bit-identical.
+TEST_F(ControllerServerTest, LargeCheckpointStreamsBothWaysInChunks) {
+  std::string bytes(40 << 20, '\0');
+  uint32_t x = 12345;
+  for (char& c : bytes) c = static_cast<char>(x = x * 1664525u + 1013904223u);
+  v1::UploadCheckpointResponse uploaded;
+  {
+    grpc::ClientContext context;
+    auto writer = workers_->UploadCheckpoint(&context, &uploaded);
+    for (size_t offset = 0; offset < bytes.size(); offset += 1 << 20) {
+      v1::CheckpointChunk chunk;
+      chunk.set_data(bytes.substr(offset, 1 << 20));
+      ASSERT_TRUE(writer->Write(chunk));
+    }
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  EXPECT_EQ(uploaded.size_bytes(), static_cast<int64_t>(bytes.size()));
+  EXPECT_EQ(uploaded.digest(), Sha256Digest(bytes));
+
+  grpc::ClientContext context;
+  v1::DownloadCheckpointRequest request;
+  request.set_digest(uploaded.digest());
+  auto reader = workers_->DownloadCheckpoint(&context, request);
+  std::string back;
+  v1::CheckpointChunk chunk;
+  int chunks = 0;
+  while (reader->Read(&chunk)) {
+    back += chunk.data();
+    ++chunks;
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(chunks, 40);
+  EXPECT_TRUE(back == bytes);
+
+  // A chunk over 1 MiB is refused.
+  grpc::ClientContext big_context;
+  v1::UploadCheckpointResponse refused;
+  auto writer = workers_->UploadCheckpoint(&big_context, &refused);
+  v1::CheckpointChunk big;
+  big.set_data(std::string((1 << 20) + 1, 'x'));
+  writer->Write(big);
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("at most 1048576 bytes"));
 }
 
 }  // namespace
