@@ -17,11 +17,23 @@ PACKAGES=(
   python3
 )
 
+# npm packages for the Kubernetes manifest test, kept outside the repository.
+NODE_MODULES_DIR=${NAS_NODE_MODULES:-$HOME/.cache/nas-npm/node_modules}
+install_npm_packages() {
+  [ -d "$NODE_MODULES_DIR/kubernetes-models" ] && [ -d "$NODE_MODULES_DIR/js-yaml" ] && return 0
+  mkdir -p "$(dirname "$NODE_MODULES_DIR")"
+  (cd "$(dirname "$NODE_MODULES_DIR")" &&
+    npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4.1.0 >/dev/null)
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from elsewhere than Debian (then Debian's npm conflicts).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_packages
   exit 0
 fi
 
@@ -31,3 +43,4 @@ echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_npm_packages

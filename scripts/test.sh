@@ -25,6 +25,7 @@ echo "test PostgreSQL: $PG_DSN"
 bazel test //... --keep_going \
   --test_env=NAS_TEST_PG_DSN="$PG_DSN" \
   --test_env=NAS_SHARED_DATA="$SHARED_DATA" \
+  --test_env=NAS_NODE_MODULES="${NAS_NODE_MODULES:-$HOME/.cache/nas-npm/node_modules}" \
   "$@"
 bazel_status=$?
 

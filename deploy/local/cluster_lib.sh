@@ -2,8 +2,10 @@
 # PostgreSQL, one controller and N workers, all on loopback. Sourced by the
 # quick start and the benchmarks.
 #   source deploy/local/cluster_lib.sh
-#   cluster_start WORKERS [WORKER_FLAGS...]   sets CLUSTER_DSN, CLUSTER_ADDR, CLUSTER_DIR
+#   cluster_start WORKERS [WORKER_FLAGS...]   sets CLUSTER_DSN, CLUSTER_ADDR, CLUSTER_LOGS
 #   cluster_stop                              (installed as the EXIT trap)
+# Logs of every process are kept in one folder, .run/logs/<time>/, after the
+# cluster stops; the database is thrown away.
 
 cluster_start() {
   local workers=$1; shift
@@ -12,26 +14,29 @@ cluster_start() {
   CLUSTER_ROOT=$root
   CLUSTER_DIR=$(mktemp -d /tmp/nas-cluster.XXXXXX)
   chmod 755 "$CLUSTER_DIR"  # The PostgreSQL server runs as its own user.
+  CLUSTER_LOGS="$root/.run/logs/$(date +%Y%m%d-%H%M%S)"
+  mkdir -p "$CLUSTER_LOGS"
   CLUSTER_PIDS=()
   trap cluster_stop EXIT
   trap 'echo; echo "interrupted"; exit 130' INT TERM
 
   CLUSTER_DSN=$(bash "$root/scripts/throwaway_pg.sh" start "$CLUSTER_DIR/pg")
   "$CLUSTER_BIN/controller/nas_controller" --database="$CLUSTER_DSN" --listen=127.0.0.1:0 \
-    --port_file="$CLUSTER_DIR/controller.port" >"$CLUSTER_DIR/controller.log" 2>&1 &
+    --port_file="$CLUSTER_DIR/controller.port" >"$CLUSTER_LOGS/controller.log" 2>&1 &
   CLUSTER_PIDS+=($!)
   for _ in $(seq 300); do [ -s "$CLUSTER_DIR/controller.port" ] && break; sleep 0.1; done
-  if [ ! -s "$CLUSTER_DIR/controller.port" ]; then cat "$CLUSTER_DIR/controller.log" >&2; return 1; fi
+  if [ ! -s "$CLUSTER_DIR/controller.port" ]; then cat "$CLUSTER_LOGS/controller.log" >&2; return 1; fi
   CLUSTER_ADDR="127.0.0.1:$(cat "$CLUSTER_DIR/controller.port")"
 
   # The workers share the machine's cores.
   local threads=$(( $(nproc) / workers )); [ "$threads" -ge 1 ] || threads=1
   for i in $(seq "$workers"); do
     "$CLUSTER_BIN/worker/nas_worker" --controller="$CLUSTER_ADDR" --worker_id="worker-$i" \
-      --threads="$threads" --device=auto "$@" >"$CLUSTER_DIR/worker-$i.log" 2>&1 &
+      --threads="$threads" --device=auto "$@" >"$CLUSTER_LOGS/worker-$i.log" 2>&1 &
     CLUSTER_PIDS+=($!)
   done
   echo "cluster: PostgreSQL $CLUSTER_DSN, controller $CLUSTER_ADDR, $workers worker(s) x $threads thread(s)"
+  echo "logs: $CLUSTER_LOGS"
 }
 
 cluster_stop() {
@@ -42,8 +47,9 @@ cluster_stop() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   if [ -n "${CLUSTER_DIR:-}" ]; then
+    cp "$CLUSTER_DIR/pg/server.log" "$CLUSTER_LOGS/postgres.log" 2>/dev/null || true
     bash "$CLUSTER_ROOT/scripts/throwaway_pg.sh" stop "$CLUSTER_DIR/pg" || true
     rm -rf "$CLUSTER_DIR"
   fi
-  echo "stopped controller, workers and PostgreSQL"
+  echo "stopped controller, workers and PostgreSQL; logs in ${CLUSTER_LOGS:-}"
 }
