@@ -9,6 +9,8 @@
 #include "absl/time/time.h"
 #include "common/status/status_macros.h"
 #include "controller/store/migrator.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -75,6 +77,10 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
       std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->checkpoints_.get(),
                                           s->authorizer_.get(), options.idle_retry_ms);
 
+  // Generic gRPC tools (grpcurl, grpc_health_probe, load balancers) need no
+  // project files: the standard health service and server reflection.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, credentials, &s->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
@@ -85,6 +91,9 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
+  }
+  for (const char* service : {"", "nas.v1.SearchService", "nas.v1.WorkerService"}) {
+    s->server_->GetHealthCheckService()->SetServingStatus(service, true);
   }
   s->reaper_ = std::thread(
       [raw = s.get(), ms = options.reclaim_interval_ms, grace = options.checkpoint_grace] {
@@ -118,7 +127,10 @@ void ControllerServer::Shutdown() {
   if (shut_down_.exchange(true)) return;
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (reaper_.joinable()) reaper_.join();
-  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (server_) {
+    server_->GetHealthCheckService()->Shutdown();  // Reports NOT_SERVING from now on.
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
 }
 
 }  // namespace nas
