@@ -8,8 +8,10 @@
 //   nasctl individuals SEARCH_ID
 //   nasctl lineage INDIVIDUAL_ID
 //   nasctl cancel SEARCH_ID
+//   nasctl plot SEARCH_ID [--out=fitness.svg]   fitness over time, best so far
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -27,12 +29,14 @@
 #include "common/status/grpc_status.h"
 #include "google/protobuf/text_format.h"
 #include "common/rpc/channel.h"
+#include "controller/cli/fitness_plot.h"
 #include "proto/search_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port");
 ABSL_FLAG(bool, watch, false, "with submit: watch the search until it ends");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call");
 ABSL_FLAG(int, poll_ms, 1000, "with watch: how often to refresh");
+ABSL_FLAG(std::string, out, "fitness.svg", "with plot: the SVG file to write");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
 ABSL_FLAG(std::string, token_file, "", "file holding a client bearer token (needs TLS)");
 
@@ -104,10 +108,10 @@ std::string ProgressLine(const v1::Search& s) {
   bar.resize(width, '.');
   std::string best = "-";
   if (s.has_best()) best = absl::StrFormat("%.4f", s.best().fitness());
-  return absl::StrFormat("search %d [%s] %d/%d evaluated, %d failed, %d in flight, best %s, %s",
-                         s.id(), bar, s.evaluations_done(), budget,
-                         s.evaluations_failed(), s.jobs_in_flight(), best,
-                         StateName(s.state()));
+  return absl::StrFormat(
+      "search %d [%s] %d/%d evaluated, %d failed, %d worker(s) busy, %d queued, best %s, %s",
+      s.id(), bar, s.evaluations_done(), budget, s.evaluations_failed(), s.jobs_leased(),
+      s.jobs_in_flight() - s.jobs_leased(), best, StateName(s.state()));
 }
 
 absl::Status Best(Stub& stub, int64_t id) {
@@ -235,6 +239,38 @@ absl::Status Lineage(Stub& stub, int64_t individual_id) {
   return absl::OkStatus();
 }
 
+// Fitness of every evaluation in the order they finished, and the
+// best-so-far curve, as an SVG image.
+absl::Status Plot(Stub& stub, int64_t id) {
+  std::vector<std::pair<int64_t, double>> evaluated;  // (evaluate time ns, fitness)
+  std::string token;
+  do {
+    v1::ListIndividualsRequest req;
+    req.set_search_id(id);
+    req.set_page_size(1000);
+    req.set_page_token(token);
+    v1::ListIndividualsResponse resp;
+    auto c = Context();
+    if (auto s = FromGrpcStatus(stub.ListIndividuals(c.get(), req, &resp)); !s.ok()) return s;
+    for (const auto& i : resp.individuals()) {
+      if (i.state() != v1::INDIVIDUAL_EVALUATED) continue;
+      evaluated.emplace_back(i.evaluate_time().seconds() * 1000000000 + i.evaluate_time().nanos(),
+                             i.fitness());
+    }
+    token = resp.next_page_token();
+  } while (!token.empty());
+  if (evaluated.empty()) return absl::NotFoundError("no evaluated individual yet");
+  std::sort(evaluated.begin(), evaluated.end());
+  std::vector<double> fitness;
+  for (const auto& e : evaluated) fitness.push_back(e.second);
+  const std::string path = absl::GetFlag(FLAGS_out);
+  std::ofstream out(path);
+  out << FitnessPlotSvg(fitness, absl::StrCat("search ", id, ": fitness per evaluation"));
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  std::cout << "wrote " << path << " (" << fitness.size() << " evaluations)\n";
+  return absl::OkStatus();
+}
+
 absl::Status Cancel(Stub& stub, int64_t id) {
   v1::CancelSearchRequest req;
   req.set_search_id(id);
@@ -248,7 +284,7 @@ absl::Status Cancel(Stub& stub, int64_t id) {
 absl::Status Dispatch(Stub& stub, const std::vector<char*>& args) {
   if (args.size() < 3) {
     return absl::InvalidArgumentError(
-        "usage: nasctl submit|watch|get|list|best|individuals|lineage|cancel ARG");
+        "usage: nasctl submit|watch|get|list|best|individuals|lineage|cancel|plot ARG");
   }
   const std::string cmd = args[1];
   const std::string arg = args[2];
@@ -263,6 +299,7 @@ absl::Status Dispatch(Stub& stub, const std::vector<char*>& args) {
   if (cmd == "individuals") return Individuals(stub, *id);
   if (cmd == "lineage") return Lineage(stub, *id);
   if (cmd == "cancel") return Cancel(stub, *id);
+  if (cmd == "plot") return Plot(stub, *id);
   return absl::InvalidArgumentError(absl::StrCat("unknown command '", cmd, "'"));
 }
 

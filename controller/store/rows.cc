@@ -89,7 +89,8 @@ const char kSearchColumns[] =
     "s.id, s.spec_text, s.state, s.evaluations_done, s.evaluations_failed, "
     "extract(epoch FROM s.created_at)::float8, "
     "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id "
-    "   AND j.state IN ('pending', 'leased'))";
+    "   AND j.state IN ('pending', 'leased')), "
+    "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id AND j.state = 'leased')";
 
 absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   v1::Search search;
@@ -102,6 +103,7 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   search.set_evaluations_failed(row[4].as<int>());
   SetTimestamp(row[5].as<double>(), search.mutable_create_time());
   search.set_jobs_in_flight(row[6].as<int>());
+  search.set_jobs_leased(row[7].as<int>());
   return search;
 }
 
