@@ -23,6 +23,8 @@ ABSL_FLAG(std::string, worker_tokens_file, "",
 ABSL_FLAG(std::string, client_tokens_file, "",
           "bearer tokens for researchers' clients, one per line; enables authorization");
 ABSL_FLAG(int, max_message_bytes, 64 << 20, "largest request or response");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus metrics on (/metrics); empty = off");
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound port is written here once serving (for launchers)");
 
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   options.worker_tokens_file = absl::GetFlag(FLAGS_worker_tokens_file);
   options.client_tokens_file = absl::GetFlag(FLAGS_client_tokens_file);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
 
   // Block SIGINT/SIGTERM here so a dedicated thread can wait for them.
   sigset_t stop_signals;

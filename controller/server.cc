@@ -70,12 +70,19 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
   }
   s->search_store_ = std::make_unique<SearchStore>(s->db_.get());
   s->job_queue_ = std::make_unique<JobQueue>(s->db_.get());
+  if (!options.metrics_listen_address.empty()) {
+    ASSIGN_OR_RETURN(s->metrics_,
+                     ControllerMetrics::Create(options.metrics_listen_address, s->db_.get()));
+    s->job_queue_->set_on_leases_expired(
+        [m = s->metrics_.get()](int n) { m->LeasesExpired(n); });
+  }
   s->checkpoints_ = std::make_unique<CheckpointStore>(s->db_.get());
   s->search_service_ = std::make_unique<SearchServiceImpl>(s->search_store_.get(), s->checkpoints_.get(),
                                           s->authorizer_.get());
   s->worker_service_ =
       std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->checkpoints_.get(),
-                                          s->authorizer_.get(), options.idle_retry_ms);
+                                          s->authorizer_.get(), s->metrics_.get(),
+                                          options.idle_retry_ms);
 
   // Generic gRPC tools (grpcurl, grpc_health_probe, load balancers) need no
   // project files: the standard health service and server reflection.
@@ -111,6 +118,11 @@ void ControllerServer::ReapLoop(int interval_ms, absl::Duration checkpoint_grace
       std::cerr << "reclaiming expired leases: " << reclaimed.status() << std::endl;
     } else if (*reclaimed > 0) {
       std::cerr << "reclaimed " << *reclaimed << " expired lease(s)" << std::endl;
+    }
+    if (metrics_) {
+      if (absl::Status refreshed = metrics_->Refresh(); !refreshed.ok()) {
+        std::cerr << "refreshing metrics: " << refreshed << std::endl;
+      }
     }
     auto collected = checkpoints_->CollectGarbage(checkpoint_grace);
     if (!collected.ok()) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "controller/metrics/controller_metrics.h"
 #include "controller/service/auth.h"
 #include "controller/service/search_service.h"
 #include "controller/service/worker_service.h"
@@ -41,6 +42,8 @@ class ControllerServer {
     // Bearer tokens by role (see controller/service/auth.h); empty = none.
     std::string worker_tokens_file;
     std::string client_tokens_file;
+    // host:port of the Prometheus /metrics endpoint; empty = none.
+    std::string metrics_listen_address;
     // Largest request accepted; larger ones are refused RESOURCE_EXHAUSTED.
     int max_message_bytes = 64 << 20;
   };
@@ -64,6 +67,7 @@ class ControllerServer {
 
   std::unique_ptr<Database> db_;
   std::unique_ptr<Authorizer> authorizer_;
+  std::unique_ptr<ControllerMetrics> metrics_;
   std::unique_ptr<SearchStore> search_store_;
   std::unique_ptr<JobQueue> job_queue_;
   std::unique_ptr<CheckpointStore> checkpoints_;

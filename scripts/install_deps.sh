@@ -12,6 +12,7 @@ PACKAGES=(
   libssl-dev
   libtorch-dev
   libgtest-dev libgmock-dev
+  prometheus-cpp-dev prometheus
   clang-14 libclang-rt-14-dev openssl
   dataset-fashion-mnist
   python3

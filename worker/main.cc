@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "worker/data/dataset_cache.h"
+#include "worker/metrics/worker_metrics.h"
 #include "worker/nash/train_morphed_runner.h"
 #include "worker/runtime/controller_client.h"
 #include "worker/runtime/worker_loop.h"
@@ -33,6 +34,8 @@ ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate;
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate for mutual TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM key of --tls_cert_file");
 ABSL_FLAG(std::string, token_file, "", "file holding this worker's bearer token (needs TLS)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus metrics on (/metrics); empty = off");
 
 namespace {
 
@@ -102,6 +105,16 @@ int main(int argc, char** argv) {
   options.info.set_hostname(Hostname());
   options.info.set_device(device->str());
   options.max_jobs = absl::GetFlag(FLAGS_max_jobs);
+  std::unique_ptr<nas::WorkerMetrics> metrics;
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
+    auto created = nas::WorkerMetrics::Create(listen);
+    if (!created.ok()) {
+      std::cerr << created.status().message() << std::endl;
+      return 2;
+    }
+    metrics = *std::move(created);
+    options.metrics = metrics.get();
+  }
 
   nas::WorkerLoop loop(options, client->get(), std::move(runners));
   g_loop = &loop;

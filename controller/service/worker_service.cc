@@ -25,6 +25,7 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
   auto job = queue_->LeaseJob(request->worker());
   if (!job.ok()) return ToGrpcStatus(job.status());
   if (job->has_value()) {
+    if (metrics_) metrics_->LeaseGranted();
     *response->mutable_job() = **std::move(job);
   } else {
     response->set_retry_after_ms(idle_retry_ms_);
@@ -59,6 +60,13 @@ grpc::Status WorkerServiceImpl::ReportResult(grpc::ServerContext* context,
   auto outcome = queue_->ReportResult(*request);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   response->set_duplicate(outcome->duplicate);
+  if (metrics_ && !outcome->duplicate) {
+    if (request->has_result()) {
+      metrics_->EvaluationRecorded();
+    } else {
+      metrics_->EvaluationFailed();
+    }
+  }
   return grpc::Status::OK;
 }
 

@@ -2,6 +2,7 @@
 #ifndef NAS_CONTROLLER_SERVICE_WORKER_SERVICE_H_
 #define NAS_CONTROLLER_SERVICE_WORKER_SERVICE_H_
 
+#include "controller/metrics/controller_metrics.h"
 #include "controller/service/auth.h"
 #include "controller/store/checkpoint_store.h"
 #include "controller/store/job_queue.h"
@@ -12,12 +13,14 @@ namespace nas {
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
   // `idle_retry_ms`: what LeaseJob tells a worker to wait when there is no job.
-  // `queue`, `checkpoints` and `authorizer` must outlive the service.
+  // `queue`, `checkpoints`, `authorizer` and `metrics` (may be null) must
+  // outlive the service.
   WorkerServiceImpl(JobQueue* queue, CheckpointStore* checkpoints,
-                    const Authorizer* authorizer, int idle_retry_ms)
+                    const Authorizer* authorizer, ControllerMetrics* metrics, int idle_retry_ms)
       : queue_(queue),
         checkpoints_(checkpoints),
         authorizer_(authorizer),
+        metrics_(metrics),
         idle_retry_ms_(idle_retry_ms) {}
 
   grpc::Status LeaseJob(grpc::ServerContext* context,
@@ -40,6 +43,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   JobQueue* const queue_;
   CheckpointStore* const checkpoints_;
   const Authorizer* const authorizer_;
+  ControllerMetrics* const metrics_;
   const int idle_retry_ms_;
 };
 

@@ -321,6 +321,7 @@ absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
       return AdvanceSearch(txn, search);
     }));
   }
+  if (reclaimed > 0 && on_leases_expired_) on_leases_expired_(reclaimed);
   return reclaimed;
 }
 

@@ -5,6 +5,7 @@
 #define NAS_CONTROLLER_STORE_JOB_QUEUE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "absl/status/statusor.h"
@@ -21,6 +22,12 @@ struct ReportOutcome {
 class JobQueue {
  public:
   explicit JobQueue(Database* db) : db_(db) {}
+
+  // Called with the number of leases each reclaim returned to the queue or
+  // failed (for metrics). Set before serving; not thread-safe to change.
+  void set_on_leases_expired(std::function<void(int)> callback) {
+    on_leases_expired_ = std::move(callback);
+  }
 
   // Registers the worker (or refreshes it) and leases the oldest pending job
   // of a running search that it can run. When none is pending, lets running
@@ -43,6 +50,7 @@ class JobQueue {
 
  private:
   Database* const db_;
+  std::function<void(int)> on_leases_expired_;
 };
 
 }  // namespace nas

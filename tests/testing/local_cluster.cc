@@ -34,9 +34,6 @@ LocalCluster::~LocalCluster() {
   for (auto& c : controllers_) c->Stop(2000);
 }
 
-namespace {
-
-// A port that was free a moment ago (bound to port 0, then released).
 int FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -50,16 +47,16 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-}  // namespace
-
 void LocalCluster::LaunchController(int index) {
   const std::string port_file = absl::StrCat(dir_, "/controller", index, ".port");
   std::remove(port_file.c_str());
-  auto process = std::make_unique<ChildProcess>(
-      std::vector<std::string>{RunfilePath("controller/nas_controller"), "--database=" + db_.dsn(),
-                               absl::StrCat("--listen=127.0.0.1:", ports_[index]),
-                               "--port_file=" + port_file, "--reclaim_interval_ms=500"},
-      absl::StrCat(dir_, "/controller", index, ".log"));
+  std::vector<std::string> argv = {RunfilePath("controller/nas_controller"),
+                                   "--database=" + db_.dsn(),
+                                   absl::StrCat("--listen=127.0.0.1:", ports_[index]),
+                                   "--port_file=" + port_file, "--reclaim_interval_ms=500"};
+  argv.insert(argv.end(), controller_flags_[index].begin(), controller_flags_[index].end());
+  auto process =
+      std::make_unique<ChildProcess>(argv, absl::StrCat(dir_, "/controller", index, ".log"));
   if (index < static_cast<int>(controllers_.size())) {
     controllers_[index] = std::move(process);
   } else {
@@ -71,9 +68,10 @@ void LocalCluster::LaunchController(int index) {
   }
 }
 
-int LocalCluster::StartController() {
+int LocalCluster::StartController(std::vector<std::string> extra_flags) {
   const int index = static_cast<int>(ports_.size());
   ports_.push_back(FreePort());
+  controller_flags_.push_back(std::move(extra_flags));
   LaunchController(index);
   return index;
 }

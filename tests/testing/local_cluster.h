@@ -15,6 +15,9 @@
 
 namespace nas::testing {
 
+// A loopback port that was free a moment ago.
+int FreePort();
+
 class LocalCluster {
  public:
   explicit LocalCluster(std::string name);
@@ -24,7 +27,7 @@ class LocalCluster {
 
   // Starts a controller on a free port; returns its index. Aborts the test on
   // failure to start within 30 s.
-  int StartController();
+  int StartController(std::vector<std::string> extra_flags = {});
   // Starts controller `i` again on its old port (after it was killed).
   void RestartController(int i);
   // Starts a worker against controller `controller_index`, with id `worker_id`.
@@ -62,6 +65,7 @@ class LocalCluster {
   TestDatabase db_;
   std::vector<std::unique_ptr<ChildProcess>> controllers_;
   std::vector<int> ports_;
+  std::vector<std::vector<std::string>> controller_flags_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
   std::vector<std::vector<std::string>> worker_argv_;
   std::vector<std::string> worker_logs_;

@@ -40,6 +40,12 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   std::cerr << options_.info.worker_id() << ": " << tag << " (individual "
             << job.individual_id() << ") started" << std::endl;
 
+  const absl::Time started = absl::Now();
+  auto finished = [&](const char* outcome) {
+    if (options_.metrics) {
+      options_.metrics->JobFinished(outcome, absl::ToDoubleSeconds(absl::Now() - started));
+    }
+  };
   std::atomic<double> progress{0.0};
   std::atomic<bool> abandon{false};  // Lease lost or search cancelled.
   std::mutex mu;
@@ -90,6 +96,7 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   if (abandon.load() || absl::IsCancelled(result.status())) {
     // The lease is gone (or we are stopping): report nothing; the controller
     // re-queues the job when the lease expires.
+    finished("abandoned");
     return absl::OkStatus();
   }
   v1::ReportResultRequest report;
@@ -103,6 +110,7 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     report.mutable_failure()->set_retryable(absl::IsResourceExhausted(result.status()) ||
                                             absl::IsUnavailable(result.status()));
   }
+  finished(result.ok() ? "evaluated" : "failed");
   auto reply = client_->ReportResult(report);
   if (!reply.ok()) {
     if (absl::IsFailedPrecondition(reply.status())) {

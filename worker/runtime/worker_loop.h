@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "proto/worker_service.pb.h"
 #include "worker/runtime/controller_client.h"
+#include "worker/metrics/worker_metrics.h"
 #include "worker/runtime/job_runner.h"
 
 namespace nas {
@@ -19,6 +20,8 @@ class WorkerLoop {
     v1::WorkerInfo info;  // job_kinds are filled from the runners.
     // Stop after this many jobs (0 = run until Stop()).
     int max_jobs = 0;
+    // Where to count jobs and busy time; may be null.
+    WorkerMetrics* metrics = nullptr;
   };
 
   WorkerLoop(Options options, ControllerClient* client,

@@ -1,0 +1,76 @@
+#include "controller/metrics/controller_metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+
+namespace nas {
+
+absl::StatusOr<std::unique_ptr<ControllerMetrics>> ControllerMetrics::Create(
+    const std::string& listen_address, Database* db) {
+  std::unique_ptr<ControllerMetrics> m(new ControllerMetrics());
+  m->db_ = db;
+  m->registry_ = std::make_shared<prometheus::Registry>();
+  try {
+    m->exposer_ = std::make_unique<prometheus::Exposer>(listen_address);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("--metrics_listen: cannot serve on ", listen_address, ": ", e.what()));
+  }
+  auto& r = *m->registry_;
+  m->leases_granted_ = &prometheus::BuildCounter()
+                            .Name("nas_controller_leases_granted_total")
+                            .Help("Job leases handed to workers by this controller")
+                            .Register(r)
+                            .Add({});
+  m->leases_expired_ = &prometheus::BuildCounter()
+                            .Name("nas_controller_leases_expired_total")
+                            .Help("Leases this controller found expired and reclaimed")
+                            .Register(r)
+                            .Add({});
+  m->evaluations_ = &prometheus::BuildCounter()
+                         .Name("nas_controller_evaluations_total")
+                         .Help("Results recorded by this controller (rate() = evaluations/s)")
+                         .Register(r)
+                         .Add({});
+  m->failures_ = &prometheus::BuildCounter()
+                      .Name("nas_controller_failed_evaluations_total")
+                      .Help("Failures reported to this controller")
+                      .Register(r)
+                      .Add({});
+  m->queue_depth_ = &prometheus::BuildGauge()
+                         .Name("nas_queue_depth")
+                         .Help("Pending jobs of running searches (shared database)")
+                         .Register(r)
+                         .Add({});
+  m->jobs_leased_ = &prometheus::BuildGauge()
+                         .Name("nas_jobs_leased")
+                         .Help("Jobs leased right now: workers busy (shared database)")
+                         .Register(r)
+                         .Add({});
+  m->best_fitness_ = &prometheus::BuildGauge()
+                          .Name("nas_search_best_fitness")
+                          .Help("Best fitness so far of each running or recent search")
+                          .Register(r);
+  m->exposer_->RegisterCollectable(m->registry_);
+  return m;
+}
+
+absl::Status ControllerMetrics::Refresh() {
+  return db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::row counts = txn.exec1(
+        "SELECT count(*) FILTER (WHERE j.state = 'pending' AND s.state = 'running'), "
+        "count(*) FILTER (WHERE j.state = 'leased') FROM jobs j JOIN searches s "
+        "ON s.id = j.search_id WHERE j.state IN ('pending', 'leased')");
+    queue_depth_->Set(counts[0].as<double>());
+    jobs_leased_->Set(counts[1].as<double>());
+    for (const auto& row : txn.exec(
+             "SELECT s.id, max(i.fitness) FROM searches s JOIN individuals i ON "
+             "i.search_id = s.id WHERE i.state = 'evaluated' AND (s.state = 'running' OR "
+             "s.finished_at > now() - interval '1 hour') GROUP BY s.id")) {
+      best_fitness_->Add({{"search", row[0].as<std::string>()}}).Set(row[1].as<double>());
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace nas

@@ -1,0 +1,101 @@
+#include "worker/supernet/search.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+
+namespace nas {
+namespace {
+
+class SupernetSearchTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const char* dir = std::getenv("NAS_SHARED_DATA");
+    ASSERT_NE(dir, nullptr) << "NAS_SHARED_DATA is not set: bazel test "
+                               "--test_env=NAS_SHARED_DATA=<absolute path of ../shared/data>";
+    auto all = LoadDigitsCsv(std::string(dir) + "/digits/digits.csv.gz");
+    ASSERT_TRUE(all.ok()) << all.status();
+    // 512 training examples: 256 for weights, 256 for the architecture.
+    auto split = SplitTrainValidation(*all, 256, 512, /*seed=*/7);
+    ASSERT_TRUE(split.ok()) << split.status();
+    data_ = new TrainValidationSplit(*std::move(split));
+  }
+  static void TearDownTestSuite() { delete data_; }
+
+  static SupernetSearchOptions Tiny(SupernetMethod method, ArchitectOrder order) {
+    SupernetSearchOptions o;
+    o.supernet.method = method;
+    o.supernet.partial_k = 2;
+    o.supernet.nodes = 2;
+    o.supernet.cells = 3;
+    o.supernet.init_channels = 8;
+    o.order = order;
+    o.epochs = 2;
+    o.batch_size = 32;  // 8 steps an epoch.
+    // Faster than the defaults, so that 16 steps show learning and movement.
+    o.weight_learning_rate = 0.1;
+    o.arch_learning_rate = 3e-2;
+    o.seed = 3;
+    return o;
+  }
+
+  static void ExpectCompletes(const SupernetSearchOptions& o) {
+    int epochs_seen = 0;
+    SupernetSearchOptions with_progress = o;
+    with_progress.on_epoch = [&](const SupernetProgress& p) {
+      ++epochs_seen;
+      EXPECT_EQ(p.epoch, epochs_seen);
+      EXPECT_TRUE(ParseDartsGenome(p.genotype).ok()) << p.genotype;
+      return true;
+    };
+    auto outcome = RunSupernetSearch(*data_, with_progress);
+    ASSERT_TRUE(outcome.ok()) << outcome.status();
+    EXPECT_EQ(epochs_seen, 2);
+    EXPECT_TRUE(ValidateDartsGenome(outcome->genome).ok());
+    // Moved away from the (almost) uniform start: the init is 1e-3 * N(0, 1),
+    // 16 Adam steps of 3e-2 move a logit by up to ~0.5.
+    EXPECT_GT((outcome->alpha_normal - outcome->alpha_normal.mean()).abs().max().item<double>(),
+              5e-2);
+    EXPECT_EQ(outcome->beta_normal.defined(), o.supernet.method == SupernetMethod::kPcDarts);
+    // Above chance (0.1) after 2 tiny epochs.
+    EXPECT_GT(outcome->train_accuracy, 0.15);
+    EXPECT_GT(outcome->valid_accuracy, 0.15);
+    std::cout << "train acc " << outcome->train_accuracy << " valid acc " << outcome->valid_accuracy
+              << " seconds " << outcome->seconds << " genome " << DartsGenomeToText(outcome->genome)
+              << "\n";
+    std::vector<torch::Tensor> loaded;
+    std::istringstream in(outcome->arch_bytes);
+    torch::load(loaded, in);
+    ASSERT_FALSE(loaded.empty());
+    EXPECT_TRUE(torch::equal(loaded[0], outcome->alpha_normal));
+  }
+
+  static TrainValidationSplit* data_;
+};
+
+TrainValidationSplit* SupernetSearchTest::data_ = nullptr;
+
+TEST_F(SupernetSearchTest, DartsSecondOrderCompletes) {
+  ExpectCompletes(Tiny(SupernetMethod::kDarts, ArchitectOrder::kSecond));
+}
+
+TEST_F(SupernetSearchTest, PcDartsFirstOrderCompletes) {
+  ExpectCompletes(Tiny(SupernetMethod::kPcDarts, ArchitectOrder::kFirst));
+}
+
+TEST_F(SupernetSearchTest, CallbackCancels) {
+  SupernetSearchOptions o = Tiny(SupernetMethod::kDarts, ArchitectOrder::kFirst);
+  o.on_epoch = [](const SupernetProgress&) { return false; };
+  EXPECT_EQ(RunSupernetSearch(*data_, o).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(SupernetSearchTest, RejectsBadOptions) {
+  SupernetSearchOptions o = Tiny(SupernetMethod::kDarts, ArchitectOrder::kFirst);
+  o.epochs = 0;
+  EXPECT_EQ(RunSupernetSearch(*data_, o).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace nas
