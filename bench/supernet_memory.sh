@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Peak memory and step time of one supernet search step (architecture step +
+# weight step), DARTS vs PC-DARTS (K=4), same batch, each method in a fresh
+# process. Writes bench/results/supernet_memory.md.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+bash scripts/install_deps.sh
+bazel build --noshow_progress --ui_event_filters=-info //worker/supernet:memory_bench
+mkdir -p bench/results
+{
+  echo "# Supernet step: DARTS vs PC-DARTS ($(date -u +%Y-%m-%d), $(nproc) cores, CPU)"
+  echo
+  bazel-bin/worker/supernet/memory_bench "$@"
+} | tee bench/results/supernet_memory.md
