@@ -67,11 +67,10 @@ int JobsInFlight(pqxx::work& txn, int64_t search_id) {
 
 // Drops references to weights the strategy will never grow from again, so
 // checkpoint garbage collection can free them.
-absl::Status ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search) {
-  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
-  if (!strategy->NeedsHistory()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
-  const std::vector<int64_t> release = strategy->ReleasableCheckpoints(view);
+absl::Status ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
+                                const Strategy& strategy, const SearchView& view) {
+  if (!strategy.NeedsHistory()) return absl::OkStatus();
+  const std::vector<int64_t> release = strategy.ReleasableCheckpoints(view);
   if (release.empty()) return absl::OkStatus();
   std::string ids;
   for (int64_t id : release) absl::StrAppend(&ids, ids.empty() ? "" : ",", id);
@@ -80,6 +79,54 @@ absl::Status ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search) {
       "AND id = ANY($2::bigint[])",
       search.id, absl::StrCat("{", ids, "}"));
   return absl::OkStatus();
+}
+
+// TopUp over an already loaded view, which it keeps up to date with what it
+// queues.
+absl::StatusOr<int> TopUpView(pqxx::work& txn, LockedSearch& search, const Strategy& strategy,
+                              SearchView& view, int target_in_flight) {
+  if (search.state != "running") return 0;
+  ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
+  int in_flight = JobsInFlight(txn, search.id);
+  const std::string kind = JobKindToDb(JobKindForSpec(search.spec));
+  const uint64_t search_seed = search.spec.seed();
+  int queued = 0;
+  while (search.births < search.spec.budget() && in_flight < target_in_flight) {
+    const uint64_t seed = DeriveSeed(search_seed, search.births);
+    SeededRandom rng(MixSeed(seed ^ kStrategyStream));
+    ASSIGN_OR_RETURN(std::optional<Proposal> proposal,
+                     strategy.Propose(view, *space, rng));
+    if (!proposal.has_value()) break;
+    const std::string hash = StableTextHash(proposal->genome);
+    const int64_t individual_id =
+        txn.exec_params1(
+               "INSERT INTO individuals (search_id, birth_order, genome, "
+               "genome_hash, parent_id, mutation, seed, state) VALUES "
+               "($1, $2, $3, $4, NULLIF($5, 0), $6, $7, 'pending') RETURNING id",
+               search.id, search.births, proposal->genome, hash,
+               proposal->parent_id, proposal->mutation,
+               static_cast<int64_t>(seed))[0]
+            .as<int64_t>();
+    txn.exec_params(
+        "INSERT INTO jobs (search_id, individual_id, kind, state, max_attempts, "
+        "lease_seconds, morphisms, epochs) VALUES ($1, $2, $3, 'pending', $4, $5, $6, "
+        "NULLIF($7, 0))",
+        search.id, individual_id, kind, search.spec.max_attempts(),
+        search.spec.lease_seconds(), proposal->morphisms, proposal->epochs);
+    ++search.births;
+    ++in_flight;
+    ++queued;
+    view.births = search.births;
+    ++view.unfinished;
+    if (search.births <= strategy.InitialJobs()) ++view.unfinished_initial;
+    if (strategy.NeedsHistory()) {
+      view.history.push_back({individual_id, search.births - 1, HistoryEntry::State::kPending,
+                              0, proposal->genome, false, proposal->parent_id, false});
+    }
+  }
+  txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id,
+                  search.births);
+  return queued;
 }
 
 }  // namespace
@@ -114,48 +161,8 @@ absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search,
                           int target_in_flight) {
   if (search.state != "running") return 0;
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
-  ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
   ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
-  int in_flight = JobsInFlight(txn, search.id);
-  const std::string kind = JobKindToDb(JobKindForSpec(search.spec));
-  const uint64_t search_seed = search.spec.seed();
-  int queued = 0;
-  while (search.births < search.spec.budget() && in_flight < target_in_flight) {
-    const uint64_t seed = DeriveSeed(search_seed, search.births);
-    SeededRandom rng(MixSeed(seed ^ kStrategyStream));
-    ASSIGN_OR_RETURN(std::optional<Proposal> proposal,
-                     strategy->Propose(view, *space, rng));
-    if (!proposal.has_value()) break;
-    const std::string hash = StableTextHash(proposal->genome);
-    const int64_t individual_id =
-        txn.exec_params1(
-               "INSERT INTO individuals (search_id, birth_order, genome, "
-               "genome_hash, parent_id, mutation, seed, state) VALUES "
-               "($1, $2, $3, $4, NULLIF($5, 0), $6, $7, 'pending') RETURNING id",
-               search.id, search.births, proposal->genome, hash,
-               proposal->parent_id, proposal->mutation,
-               static_cast<int64_t>(seed))[0]
-            .as<int64_t>();
-    txn.exec_params(
-        "INSERT INTO jobs (search_id, individual_id, kind, state, max_attempts, "
-        "lease_seconds, morphisms, epochs) VALUES ($1, $2, $3, 'pending', $4, $5, $6, "
-        "NULLIF($7, 0))",
-        search.id, individual_id, kind, search.spec.max_attempts(),
-        search.spec.lease_seconds(), proposal->morphisms, proposal->epochs);
-    ++search.births;
-    ++in_flight;
-    ++queued;
-    view.births = search.births;
-    ++view.unfinished;
-    if (search.births <= strategy->InitialJobs()) ++view.unfinished_initial;
-    if (strategy->NeedsHistory()) {
-      view.history.push_back({individual_id, search.births - 1, HistoryEntry::State::kPending,
-                              0, proposal->genome, false, proposal->parent_id, false});
-    }
-  }
-  txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id,
-                  search.births);
-  return queued;
+  return TopUpView(txn, search, *strategy, view, target_in_flight);
 }
 
 absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search,
@@ -215,8 +222,10 @@ absl::Status RecordFailure(pqxx::work& txn, LockedSearch& search,
 absl::Status AdvanceSearch(pqxx::work& txn, LockedSearch& search) {
   if (search.state != "running") return absl::OkStatus();
   const int target = std::max(1, ActiveWorkers(txn, JobKindForSpec(search.spec)));
-  RETURN_IF_ERROR(TopUp(txn, search, target).status());
-  RETURN_IF_ERROR(ReleaseCheckpoints(txn, search));
+  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
+  ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
+  RETURN_IF_ERROR(TopUpView(txn, search, *strategy, view, target).status());
+  RETURN_IF_ERROR(ReleaseCheckpoints(txn, search, *strategy, view));
   if (search.births >= search.spec.budget() && JobsInFlight(txn, search.id) == 0) {
     txn.exec_params(
         "UPDATE searches SET state = 'succeeded', finished_at = now() "
