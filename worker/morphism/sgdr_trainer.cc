@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "worker/morphism/torch_errors.h"
+#include "worker/training/sgd_steps.h"
 
 namespace nas {
 namespace {
@@ -57,20 +58,6 @@ absl::Status ValidateData(const ImageDataset& d, const char* name, const ConvNet
   return absl::OkStatus();
 }
 
-absl::StatusOr<double> FiniteLoss(const torch::Tensor& loss, int64_t step, int64_t total) {
-  const double value = loss.item<double>();
-  if (std::isfinite(value)) return value;
-  return absl::InvalidArgumentError(
-      absl::StrCat("non-finite loss (", value, ") at step ", step + 1, " of ", total,
-                   "; the learning rate may be too high for this architecture"));
-}
-
-void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) {
-    static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-  }
-}
-
 struct Run {
   ConvNet net;
   torch::optim::SGD optimizer;
@@ -87,7 +74,7 @@ absl::StatusOr<double> TrainEpoch(Run& run, const torch::Tensor& order,
   for (int64_t b = 0; b < run.steps_per_epoch; ++b) {
     const int64_t begin = b * o.batch_size;
     const double epochs_done = static_cast<double>(run.step) / run.steps_per_epoch;
-    SetLearningRate(run.optimizer, SgdrLearningRate(o, epochs_done));
+    SetSgdLearningRate(run.optimizer, SgdrLearningRate(o, epochs_done));
     const torch::Tensor batch = order.slice(0, begin, std::min(n, begin + o.batch_size));
     const torch::Tensor loss = torch::nn::functional::cross_entropy(
         run.net->forward(run.images.index_select(0, batch)), run.labels.index_select(0, batch));

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "worker/supernet/derive.h"
 #include "worker/supernet/torch_status.h"
+#include "worker/training/sgd_steps.h"
 
 namespace nas {
 namespace {
@@ -112,9 +113,7 @@ absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
     const double lr = o.weight_learning_rate_min +
                       0.5 * (o.weight_learning_rate - o.weight_learning_rate_min) *
                           (1 + std::cos(kPi * (epoch - 1) / o.epochs));
-    for (auto& group : sgd.param_groups()) {
-      static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-    }
+    SetSgdLearningRate(sgd, lr);
     architect.set_xi(lr);
     const torch::Tensor weight_order = torch::randperm(half);
     const torch::Tensor arch_order = torch::randperm(all.size() - half) + half;

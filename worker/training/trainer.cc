@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "worker/model/darts_network.h"
+#include "worker/training/sgd_steps.h"
 
 namespace nas {
 namespace {
@@ -59,21 +60,6 @@ absl::Status ValidateData(const TrainValidationSplit& data) {
   return absl::OkStatus();
 }
 
-// The loss as a number, or the error that ends a diverged run.
-absl::StatusOr<double> FiniteLoss(const torch::Tensor& loss, int64_t step, int64_t total_steps) {
-  const double value = loss.item<double>();
-  if (std::isfinite(value)) return value;
-  return absl::InvalidArgumentError(
-      absl::StrCat("non-finite loss (", value, ") at step ", step + 1, " of ", total_steps,
-                   "; the learning rate may be too high for this architecture"));
-}
-
-void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) {
-    static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-  }
-}
-
 // What one training run needs on the device, and where it stands.
 struct Run {
   DartsNetwork net;
@@ -89,7 +75,7 @@ absl::StatusOr<double> TrainEpoch(Run& run, const torch::Tensor& order, const Tr
   double loss_sum = 0;
   int64_t batches = 0;
   for (int64_t begin = 0; begin < n; begin += o.batch_size, ++run.step, ++batches) {
-    SetLearningRate(run.optimizer,
+    SetSgdLearningRate(run.optimizer,
                     0.5 * o.learning_rate * (1 + std::cos(kPi * run.step / run.total_steps)));
     const torch::Tensor batch = order.slice(0, begin, std::min(n, begin + o.batch_size));
     const torch::Tensor loss = torch::nn::functional::cross_entropy(
