@@ -16,6 +16,8 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev openssl
   dataset-fashion-mnist
   python3
+  # Peers the benchmarks compare against, and the TorchScript export check.
+  python3-torch python3-optuna python3-psycopg2
 )
 
 # npm packages for the Kubernetes manifest test, kept outside the repository.
