@@ -13,6 +13,7 @@
 #include "worker/data/dataset_cache.h"
 #include "worker/metrics/worker_metrics.h"
 #include "worker/nash/train_morphed_runner.h"
+#include "worker/supernet_search/supernet_search_runner.h"
 #include "worker/runtime/controller_client.h"
 #include "worker/runtime/worker_loop.h"
 #include "worker/table_lookup/table_lookup_runner.h"
@@ -27,7 +28,7 @@ ABSL_FLAG(std::string, device, "auto",
           "auto (CUDA when the linked LibTorch has it), cpu, cuda or cuda:N");
 ABSL_FLAG(int, threads, 0,
           "CPU threads for LibTorch; 0 = all cores (LibTorch would use 1)");
-ABSL_FLAG(std::string, job_kinds, "train_candidate,train_morphed,table_lookup",
+ABSL_FLAG(std::string, job_kinds, "train_candidate,train_morphed,table_lookup,supernet_search",
           "comma-separated job kinds this worker accepts");
 ABSL_FLAG(int, max_jobs, 0, "exit after this many jobs; 0 = run until stopped");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
@@ -87,9 +88,12 @@ int main(int argc, char** argv) {
           std::make_unique<nas::TrainMorphedRunner>(*device, &datasets, client->get());
     } else if (kind == "table_lookup") {
       runners[nas::v1::TABLE_LOOKUP] = std::make_unique<nas::TableLookupRunner>();
+    } else if (kind == "supernet_search") {
+      runners[nas::v1::SUPERNET_SEARCH] =
+          std::make_unique<nas::SupernetSearchRunner>(*device, &datasets, client->get());
     } else {
       std::cerr << "--job_kinds: unknown job kind '" << kind
-                << "'; known: train_candidate, train_morphed, table_lookup" << std::endl;
+                << "'; known: train_candidate, train_morphed, table_lookup, supernet_search" << std::endl;
       return 2;
     }
   }

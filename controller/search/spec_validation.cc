@@ -6,6 +6,7 @@
 #include "common/search_space/search_space.h"
 #include "common/status/status_macros.h"
 #include "controller/search/nash/nash.h"
+#include "controller/search/supernet/supernet_strategy.h"
 #include "controller/search/strategy_registry.h"
 
 namespace nas {
@@ -95,6 +96,9 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   if (s.strategy().has_nash()) {
     *s.mutable_strategy()->mutable_nash() = FillNashDefaults(s.strategy().nash());
   }
+  if (s.strategy().has_supernet()) {
+    *s.mutable_strategy()->mutable_supernet() = FillSupernetDefaults(s.strategy().supernet());
+  }
   RETURN_IF_ERROR(MakeSearchSpace(s.space()).status());
   if (s.space().has_convnet() && s.strategy().has_random()) {
     return absl::InvalidArgumentError(
@@ -104,6 +108,10 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   RETURN_IF_ERROR(MakeStrategy(s).status());
 
   if (s.has_table_lookup()) {
+    if (s.strategy().has_supernet()) {
+      return absl::InvalidArgumentError(
+          "table_lookup: a supernet search trains on a dataset and cannot use a table");
+    }
     if (s.has_training() || s.has_dataset()) {
       return absl::InvalidArgumentError(
           "table_lookup: must not be combined with training or dataset");
@@ -118,14 +126,20 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
           "space.nasbench201: workers do not train NAS-Bench-201 cells; "
           "evaluate them with table_lookup");
     }
-    if (!s.has_training()) {
+    // A supernet search trains its own supernet; `training` is for retraining.
+    const bool needs_training = !s.strategy().has_supernet() || s.strategy().supernet().retrain();
+    if (needs_training && !s.has_training()) {
       return absl::InvalidArgumentError(
-          "training: must be set (or table_lookup for table evaluation)");
+          s.strategy().has_supernet()
+              ? "training: must be set for strategy.supernet.retrain"
+              : "training: must be set (or table_lookup for table evaluation)");
     }
     if (!s.has_dataset()) {
-      return absl::InvalidArgumentError("dataset: must be set with training");
+      return absl::InvalidArgumentError(
+          s.strategy().has_supernet() ? "dataset: must be set for a supernet search"
+                                      : "dataset: must be set with training");
     }
-    RETURN_IF_ERROR(ValidateTraining(s.training()));
+    if (s.has_training()) RETURN_IF_ERROR(ValidateTraining(s.training()));
     RETURN_IF_ERROR(ValidateDataset(s.dataset()));
   }
 

@@ -14,6 +14,7 @@
 #include "common/random/seeded_random.h"
 #include "common/search_space/search_space.h"
 #include "proto/search.pb.h"
+#include "proto/worker_service.pb.h"
 
 namespace nas {
 
@@ -60,6 +61,8 @@ struct Proposal {
   // the epochs to train (0 = the spec's training.epochs).
   std::string morphisms;
   int epochs = 0;
+  // The job that evaluates it; UNSPECIFIED = the spec's usual kind.
+  v1::JobKind job_kind = v1::JOB_KIND_UNSPECIFIED;
 };
 
 class Strategy {
@@ -75,6 +78,9 @@ class Strategy {
   // Individuals whose trained weights no later step can need; the store
   // drops its references so garbage collection frees them.
   virtual std::vector<int64_t> ReleasableCheckpoints(const SearchView&) const { return {}; }
+  // Whether no proposal will ever come again, so the search ends below its
+  // budget once nothing is in flight (e.g. the job everything hinged on failed).
+  virtual bool Finished(const SearchView&) const { return false; }
   // The next individual, or nullopt if the strategy must wait for results
   // first. `rng` is seeded per birth, so equal histories give equal proposals.
   virtual absl::StatusOr<std::optional<Proposal>> Propose(

@@ -4,6 +4,7 @@
 #include "controller/search/aging_evolution/aging_evolution.h"
 #include "controller/search/nash/nash.h"
 #include "controller/search/random_search/random_search.h"
+#include "controller/search/supernet/supernet_strategy.h"
 
 namespace nas {
 
@@ -15,6 +16,8 @@ std::string StrategyName(const v1::Strategy& strategy) {
       return "aging_evolution";
     case v1::Strategy::kNash:
       return "nash";
+    case v1::Strategy::kSupernet:
+      return "supernet";
     default:
       return "unset";
   }
@@ -87,9 +90,16 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const v1::SearchSpec& spe
     }
     case v1::Strategy::kNash:
       return MakeNash(spec);
+    case v1::Strategy::kSupernet: {
+      const v1::SupernetSearch supernet = FillSupernetDefaults(spec.strategy().supernet());
+      v1::SearchSpec filled = spec;
+      *filled.mutable_strategy()->mutable_supernet() = supernet;
+      if (absl::Status s = ValidateSupernetSpec(filled); !s.ok()) return s;
+      return std::make_unique<SupernetStrategy>(supernet);
+    }
     default:
       return absl::InvalidArgumentError(
-          "strategy: must be set (random, aging_evolution or nash)");
+          "strategy: must be set (random, aging_evolution, nash or supernet)");
   }
 }
 

@@ -1,15 +1,14 @@
 #include "controller/service/search_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "controller/search/spec_validation.h"
 #include "common/status/grpc_status.h"
+#include "controller/search/spec_validation.h"
 #include "controller/service/checkpoint_streams.h"
 
 namespace nas {
 namespace {
 
-absl::StatusOr<Page> MakePage(int32_t page_size, const std::string& token,
-                              int default_size) {
+absl::StatusOr<Page> MakePage(int32_t page_size, const std::string& token, int default_size) {
   if (page_size < 0 || page_size > 1000) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: ", page_size, " is out of range 0..1000"));
@@ -27,8 +26,7 @@ absl::Status CheckId(const char* field, int64_t id) {
 // Checks the caller's role, runs `fn` (returning absl::Status) and converts
 // its status once.
 template <typename Fn>
-grpc::Status Serve(const Authorizer& authorizer, const grpc::ServerContext* context,
-                   Fn&& fn) {
+grpc::Status Serve(const Authorizer& authorizer, const grpc::ServerContext* context, Fn&& fn) {
   if (absl::Status allowed = authorizer.Check(*context, Role::kClient); !allowed.ok()) {
     return ToGrpcStatus(allowed);
   }
@@ -91,9 +89,9 @@ grpc::Status SearchServiceImpl::CancelSearch(grpc::ServerContext* context,
   });
 }
 
-grpc::Status SearchServiceImpl::ListIndividuals(
-    grpc::ServerContext* context, const v1::ListIndividualsRequest* request,
-    v1::ListIndividualsResponse* response) {
+grpc::Status SearchServiceImpl::ListIndividuals(grpc::ServerContext* context,
+                                                const v1::ListIndividualsRequest* request,
+                                                v1::ListIndividualsResponse* response) {
   return Serve(*authorizer_, context, [&]() -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
     auto page = MakePage(request->page_size(), request->page_token(), 100);
@@ -106,9 +104,9 @@ grpc::Status SearchServiceImpl::ListIndividuals(
   });
 }
 
-grpc::Status SearchServiceImpl::GetBestIndividual(
-    grpc::ServerContext* context, const v1::GetBestIndividualRequest* request,
-    v1::Individual* response) {
+grpc::Status SearchServiceImpl::GetBestIndividual(grpc::ServerContext* context,
+                                                  const v1::GetBestIndividualRequest* request,
+                                                  v1::Individual* response) {
   return Serve(*authorizer_, context, [&]() -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
     auto best = store_->GetBestIndividual(request->search_id());
@@ -130,11 +128,24 @@ grpc::Status SearchServiceImpl::GetLineage(grpc::ServerContext* context,
   });
 }
 
-grpc::Status SearchServiceImpl::DownloadCheckpoint(grpc::ServerContext* context,
-                                                   const v1::DownloadCheckpointRequest* request,
-                                                   grpc::ServerWriter<v1::CheckpointChunk>* writer) {
+grpc::Status SearchServiceImpl::DownloadCheckpoint(
+    grpc::ServerContext* context, const v1::DownloadCheckpointRequest* request,
+    grpc::ServerWriter<v1::CheckpointChunk>* writer) {
   return Serve(*authorizer_, context,
                [&]() { return SendCheckpoint(*checkpoints_, *request, writer); });
+}
+
+grpc::Status SearchServiceImpl::ListEpochProgress(grpc::ServerContext* context,
+                                                  const v1::ListEpochProgressRequest* request,
+                                                  v1::ListEpochProgressResponse* response) {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    if (request->skip() < 0) return absl::InvalidArgumentError("skip: must be >= 0");
+    auto epochs = store_->ListEpochProgress(request->search_id(), request->skip(), 1000);
+    if (!epochs.ok()) return epochs.status();
+    for (auto& e : *epochs) *response->add_epochs() = std::move(e);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace nas

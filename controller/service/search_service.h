@@ -42,6 +42,9 @@ class SearchServiceImpl final : public v1::SearchService::Service {
   grpc::Status DownloadCheckpoint(grpc::ServerContext* context,
                                   const v1::DownloadCheckpointRequest* request,
                                   grpc::ServerWriter<v1::CheckpointChunk>* writer) override;
+  grpc::Status ListEpochProgress(grpc::ServerContext* context,
+                                 const v1::ListEpochProgressRequest* request,
+                                 v1::ListEpochProgressResponse* response) override;
 
  private:
   SearchStore* const store_;

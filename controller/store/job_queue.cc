@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/status/status_macros.h"
 #include "controller/store/rows.h"
 #include "controller/store/search_step.h"
@@ -43,8 +44,7 @@ absl::Status TopUpRunningSearches(pqxx::work& txn, const v1::WorkerInfo& worker)
 
 absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
   if (worker.worker_id().empty() || worker.worker_id().size() > 128) {
-    return absl::InvalidArgumentError(
-        "worker.worker_id: must be 1..128 characters");
+    return absl::InvalidArgumentError("worker.worker_id: must be 1..128 characters");
   }
   if (worker.hostname().size() > 255) {
     return absl::InvalidArgumentError("worker.hostname: must be at most 255 characters");
@@ -53,8 +53,7 @@ absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
     return absl::InvalidArgumentError("worker.device: must be at most 64 characters");
   }
   if (worker.job_kinds().empty()) {
-    return absl::InvalidArgumentError(
-        "worker.job_kinds: must name at least one job kind");
+    return absl::InvalidArgumentError("worker.job_kinds: must name at least one job kind");
   }
   for (int k : worker.job_kinds()) {
     if (k == v1::JOB_KIND_UNSPECIFIED || !v1::JobKind_IsValid(k)) {
@@ -65,18 +64,63 @@ absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
   return absl::OkStatus();
 }
 
+constexpr size_t kMaxArchitectureChars = 65536;
+
+absl::Status ValidateMetrics(absl::string_view field,
+                             const google::protobuf::Map<std::string, double>& metrics) {
+  if (metrics.size() > 100) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": at most 100 entries"));
+  }
+  for (const auto& [name, value] : metrics) {
+    if (name.empty() || name.size() > 128 || !std::isfinite(value)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, "[", name.substr(0, 128), "]: names must be 1..128 characters and values finite"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEpochProgress(const v1::EpochProgress& epoch) {
+  if (epoch.epoch() < 1 || epoch.epoch() > epoch.epochs() || epoch.epochs() > 100000) {
+    return absl::InvalidArgumentError(absl::StrCat("epoch.epoch: ", epoch.epoch(),
+                                                   " must be in 1..epoch.epochs (", epoch.epochs(),
+                                                   "), and epochs at most 100000"));
+  }
+  if (epoch.architecture().text().size() > kMaxArchitectureChars) {
+    return absl::InvalidArgumentError(absl::StrCat("epoch.architecture.text: must be at most ",
+                                                   kMaxArchitectureChars, " characters"));
+  }
+  return ValidateMetrics("epoch.metrics", epoch.metrics());
+}
+
+// Records one reported epoch; a repeat (a retried heartbeat) changes nothing.
+void RecordEpoch(pqxx::work& txn, int64_t job_id, int attempt, const v1::EpochProgress& epoch) {
+  std::vector<std::string> names;
+  std::string values = "{";
+  for (const auto& [name, value] : epoch.metrics()) {
+    names.push_back(name);
+    absl::StrAppend(&values, values.size() > 1 ? "," : "", absl::StrFormat("%.17g", value));
+  }
+  values += "}";
+  txn.exec_params(
+      "INSERT INTO job_epochs (job_id, attempt, epoch, epochs, metrics, architecture) "
+      "SELECT $1, $2, $3, $4, COALESCE(jsonb_object_agg(n, v), '{}'::jsonb), $7 "
+      "FROM unnest($5::text[], $6::float8[]) AS m(n, v) "
+      "ON CONFLICT (job_id, attempt, epoch) DO NOTHING",
+      job_id, attempt, epoch.epoch(), epoch.epochs(), TextArrayLiteral(names), values,
+      epoch.architecture().text());
+}
+
 absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
                           int current_attempt) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "lease of job ", job_id, " attempt ", attempt,
-      " is not held (job is ", state, ", current attempt ", current_attempt,
-      ")"));
+  return absl::FailedPreconditionError(absl::StrCat("lease of job ", job_id, " attempt ", attempt,
+                                                    " is not held (job is ", state,
+                                                    ", current attempt ", current_attempt, ")"));
 }
 
 }  // namespace
 
-absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(
-    const v1::WorkerInfo& worker) {
+absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& worker) {
   RETURN_IF_ERROR(ValidateWorker(worker));
   RETURN_IF_ERROR(ReclaimExpiredLeases().status());
   std::vector<std::string> kinds;
@@ -106,9 +150,8 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(
         "RETURNING attempt, kind, search_id, individual_id, lease_seconds, morphisms, "
         "COALESCE(epochs, 0)",
         *job_id, worker.worker_id());
-    txn.exec_params(
-        "INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
-        *job_id, j[0].as<int>(), worker.worker_id());
+    txn.exec_params("INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
+                    *job_id, j[0].as<int>(), worker.worker_id());
     const pqxx::row ind = txn.exec_params1(
         "SELECT i.genome, i.genome_hash, i.seed, s.spec_text, COALESCE(p.genome, ''), "
         "COALESCE(p.genome_hash, ''), COALESCE(p.checkpoint_digest, '') "
@@ -140,11 +183,11 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(
 }
 
 absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
-  if (!std::isfinite(request.progress()) || request.progress() < 0 ||
-      request.progress() > 1) {
+  if (!std::isfinite(request.progress()) || request.progress() < 0 || request.progress() > 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("progress: ", request.progress(), " must be in [0, 1]"));
   }
+  if (request.has_epoch()) RETURN_IF_ERROR(ValidateEpochProgress(request.epoch()));
   bool cancel = false;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     const pqxx::result rows = txn.exec_params(
@@ -168,15 +211,14 @@ absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
         "UPDATE jobs SET lease_expires_at = now() + lease_seconds * "
         "interval '1 second', progress = $2 WHERE id = $1",
         request.job_id(), request.progress());
-    txn.exec_params("UPDATE workers SET last_seen = now() WHERE id = $1",
-                    request.worker_id());
+    if (request.has_epoch()) RecordEpoch(txn, request.job_id(), attempt, request.epoch());
+    txn.exec_params("UPDATE workers SET last_seen = now() WHERE id = $1", request.worker_id());
     return absl::OkStatus();
   }));
   return cancel;
 }
 
-absl::StatusOr<ReportOutcome> JobQueue::ReportResult(
-    const v1::ReportResultRequest& request) {
+absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultRequest& request) {
   if (request.has_result()) {
     const v1::EvaluationResult& r = request.result();
     if (!std::isfinite(r.fitness())) {
@@ -185,15 +227,10 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(
     if (r.parameter_count() < 0) {
       return absl::InvalidArgumentError("result.parameter_count: must be >= 0");
     }
-    if (r.metrics_size() > 100) {
-      return absl::InvalidArgumentError("result.metrics: at most 100 entries");
-    }
-    for (const auto& [name, value] : r.metrics()) {
-      if (name.empty() || name.size() > 128 || !std::isfinite(value)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "result.metrics[", name.substr(0, 128),
-            "]: names must be 1..128 characters and values finite"));
-      }
+    RETURN_IF_ERROR(ValidateMetrics("result.metrics", r.metrics()));
+    if (r.architecture().text().size() > kMaxArchitectureChars) {
+      return absl::InvalidArgumentError(absl::StrCat("result.architecture.text: must be at most ",
+                                                     kMaxArchitectureChars, " characters"));
     }
   } else if (request.has_failure()) {
     if (request.failure().reason().size() > 10000) {
@@ -206,8 +243,8 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(
   ReportOutcome outcome;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     outcome = ReportOutcome{};
-    const pqxx::result owner = txn.exec_params(
-        "SELECT search_id FROM jobs WHERE id = $1", request.job_id());
+    const pqxx::result owner =
+        txn.exec_params("SELECT search_id FROM jobs WHERE id = $1", request.job_id());
     if (owner.empty()) {
       return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
     }
@@ -281,9 +318,8 @@ absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
   std::vector<std::pair<int64_t, int64_t>> expired;  // (job, search)
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     expired.clear();
-    for (const auto& row : txn.exec(
-             "SELECT id, search_id FROM jobs WHERE state = 'leased' AND "
-             "lease_expires_at < now() ORDER BY id LIMIT 100")) {
+    for (const auto& row : txn.exec("SELECT id, search_id FROM jobs WHERE state = 'leased' AND "
+                                    "lease_expires_at < now() ORDER BY id LIMIT 100")) {
       expired.emplace_back(row[0].as<int64_t>(), row[1].as<int64_t>());
     }
     return absl::OkStatus();
@@ -310,8 +346,7 @@ absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
             job_id);
         return absl::OkStatus();
       }
-      const std::string reason =
-          absl::StrCat("lease expired on all ", attempt, " attempts");
+      const std::string reason = absl::StrCat("lease expired on all ", attempt, " attempts");
       txn.exec_params(
           "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
           "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "controller/store/migrator.h"
 #include "controller/store/search_store.h"
 #include "gmock/gmock.h"
@@ -272,6 +273,152 @@ TEST_F(JobQueueTest, ConcurrentWorkersNeverShareALease) {
   EXPECT_EQ(evaluated.size(), 40u);
   EXPECT_EQ(std::set<int64_t>(evaluated.begin(), evaluated.end()).size(), 40u);
   EXPECT_EQ(searches_->GetSearch(search->id())->state(), v1::SEARCH_SUCCEEDED);
+}
+
+}  // namespace
+}  // namespace nas
+
+namespace nas {
+namespace {
+
+// A valid canonical cell of the 2-node darts_cell space.
+constexpr char kCell[] =
+    "normal: sep_conv_3x3(0)+skip_connect(1) | max_pool_3x3(0)+dil_conv_5x5(2) ; "
+    "reduce: avg_pool_3x3(0)+sep_conv_5x5(1) | skip_connect(1)+dil_conv_3x3(2)";
+
+class SupernetJobTest : public JobQueueTest {
+ protected:
+  v1::SearchSpec SupernetSpec() {
+    v1::SearchSpec spec = Spec(2);
+    spec.mutable_strategy()->mutable_supernet()->set_method(v1::SupernetSearch::DARTS);
+    spec.mutable_strategy()->mutable_supernet()->set_retrain(true);
+    return spec;
+  }
+
+  static v1::WorkerInfo SupernetWorker(const std::string& id) {
+    v1::WorkerInfo w = Worker(id);
+    w.clear_job_kinds();
+    w.add_job_kinds(v1::SUPERNET_SEARCH);
+    return w;
+  }
+
+  static v1::HeartbeatRequest EpochBeat(const v1::Job& job, int epoch) {
+    v1::HeartbeatRequest beat;
+    beat.set_worker_id("gpu");
+    beat.set_job_id(job.job_id());
+    beat.set_attempt(job.attempt());
+    beat.set_progress(epoch / 3.0);
+    beat.mutable_epoch()->set_epoch(epoch);
+    beat.mutable_epoch()->set_epochs(3);
+    (*beat.mutable_epoch()->mutable_metrics())["valid_accuracy"] = 0.1 * epoch;
+    beat.mutable_epoch()->mutable_architecture()->set_text(kCell);
+    return beat;
+  }
+
+  int Count(const std::string& sql) {
+    pqxx::connection conn(test_db_.dsn());
+    pqxx::nontransaction txn(conn);
+    return txn.exec1(sql)[0].as<int>();
+  }
+};
+
+TEST_F(SupernetJobTest, EpochsAreRecordedOnceAndBadOnesRefused) {
+  auto search = searches_->CreateSearch(SupernetSpec());
+  ASSERT_TRUE(search.ok()) << search.status();
+  auto job = queue_->LeaseJob(SupernetWorker("gpu"));
+  ASSERT_TRUE(job.ok() && job->has_value()) << job.status();
+  EXPECT_EQ((*job)->kind(), v1::SUPERNET_SEARCH);
+  EXPECT_EQ((*job)->architecture().text(), "");  // Derived by the job itself.
+
+  ASSERT_TRUE(queue_->Heartbeat(EpochBeat(**job, 1)).ok());
+  ASSERT_TRUE(queue_->Heartbeat(EpochBeat(**job, 1)).ok());  // A retried heartbeat.
+  ASSERT_TRUE(queue_->Heartbeat(EpochBeat(**job, 2)).ok());
+  v1::HeartbeatRequest bad = EpochBeat(**job, 3);
+  bad.mutable_epoch()->set_epoch(4);
+  auto refused = queue_->Heartbeat(bad);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("epoch.epoch: 4 must be in 1..epoch.epochs"));
+  bad = EpochBeat(**job, 3);
+  (*bad.mutable_epoch()->mutable_metrics())["loss"] = std::nan("");
+  EXPECT_THAT(queue_->Heartbeat(bad).status().message(), HasSubstr("epoch.metrics[loss]"));
+
+  auto epochs = searches_->ListEpochProgress(search->id(), 0, 1000);
+  ASSERT_TRUE(epochs.ok()) << epochs.status();
+  ASSERT_EQ(epochs->size(), 2u);
+  EXPECT_EQ((*epochs)[1].epoch(), 2);
+  EXPECT_DOUBLE_EQ((*epochs)[1].metrics().at("valid_accuracy"), 0.2);
+  EXPECT_EQ((*epochs)[1].architecture().text(), kCell);
+  EXPECT_EQ((*epochs)[1].individual_id(), (*job)->individual_id());
+  EXPECT_EQ(searches_->ListEpochProgress(search->id(), 1, 1000)->size(), 1u);
+  EXPECT_EQ(searches_->ListEpochProgress(search->id() + 100, 0, 1000).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SupernetJobTest, ReportMustNameAValidArchitectureThenTheRetrainIsQueued) {
+  auto search = searches_->CreateSearch(SupernetSpec());
+  ASSERT_TRUE(search.ok()) << search.status();
+  auto job = queue_->LeaseJob(SupernetWorker("gpu"));
+  ASSERT_TRUE(job.ok() && job->has_value());
+
+  v1::ReportResultRequest report = Report(**job, "gpu", 0.6);
+  auto missing = queue_->ReportResult(report);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("result.architecture: a SUPERNET_SEARCH job must report"));
+  report.mutable_result()->mutable_architecture()->set_text("normal: nonsense");
+  auto invalid = queue_->ReportResult(report);
+  EXPECT_EQ(invalid.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(invalid.status().message(), HasSubstr("result.architecture: "));
+  // Nothing changed: the lease is still held and nothing else was queued.
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE state = 'leased'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM individuals"), 1);
+
+  report.mutable_result()->mutable_architecture()->set_text(kCell);
+  ASSERT_TRUE(queue_->ReportResult(report).ok());
+  auto lineage = searches_->GetLineage((*job)->individual_id());
+  ASSERT_TRUE(lineage.ok());
+  EXPECT_EQ((*lineage)[0].architecture().text(), kCell);
+  EXPECT_THAT((*lineage)[0].mutation(),
+              HasSubstr(absl::StrCat("derived by job ", (*job)->job_id(), ", supernet search: ")));
+
+  // The retrain is an ordinary candidate of the derived cell, and a candidate
+  // may not report an architecture.
+  v1::Job retrain = MustLease("cpu");
+  EXPECT_EQ(retrain.kind(), v1::TRAIN_CANDIDATE);
+  EXPECT_EQ(retrain.architecture().text(), kCell);
+  v1::ReportResultRequest candidate = Report(retrain, "cpu", 0.8);
+  candidate.mutable_result()->mutable_architecture()->set_text(kCell);
+  EXPECT_THAT(queue_->ReportResult(candidate).status().message(),
+              HasSubstr("only a SUPERNET_SEARCH job reports an architecture"));
+  ASSERT_TRUE(queue_->ReportResult(Report(retrain, "cpu", 0.8)).ok());
+  EXPECT_EQ(searches_->GetSearch(search->id())->state(), v1::SEARCH_SUCCEEDED);
+}
+
+TEST_F(JobQueueTest, OnlyTheBestKeepsItsWeightsWhenNoStepNeedsThem) {
+  ASSERT_TRUE(searches_->CreateSearch(Spec(3)).ok());
+  {
+    pqxx::connection conn(test_db_.dsn());
+    pqxx::work txn(conn);
+    for (const char* digest : {"sha256:a", "sha256:b", "sha256:c"}) {
+      txn.exec_params("INSERT INTO checkpoints (digest, size_bytes, chunks) VALUES ($1, 0, 0)",
+                      digest);
+    }
+    txn.commit();
+  }
+  const std::vector<std::pair<std::string, double>> results = {
+      {"sha256:a", 0.5}, {"sha256:b", 0.7}, {"sha256:c", 0.6}};
+  for (const auto& [digest, fitness] : results) {
+    v1::Job job = MustLease("w1");
+    v1::ReportResultRequest report = Report(job, "w1", fitness);
+    report.mutable_result()->set_checkpoint(digest);
+    ASSERT_TRUE(queue_->ReportResult(report).ok());
+  }
+  pqxx::connection conn(test_db_.dsn());
+  pqxx::nontransaction txn(conn);
+  const pqxx::result kept =
+      txn.exec("SELECT checkpoint_digest FROM individuals WHERE checkpoint_digest IS NOT NULL");
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0][0].as<std::string>(), "sha256:b");
 }
 
 }  // namespace

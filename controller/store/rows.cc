@@ -7,7 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace nas {
 namespace {
@@ -107,6 +109,30 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   return search;
 }
 
+const char kEpochColumns[] =
+    "e.job_id, e.attempt, j.individual_id, e.epoch, e.epochs, e.metrics::text, "
+    "e.architecture, extract(epoch FROM e.reported_at)::float8";
+
+absl::StatusOr<v1::EpochProgress> RowToEpochProgress(const pqxx::row& row) {
+  v1::EpochProgress e;
+  e.set_job_id(row[0].as<int64_t>());
+  e.set_attempt(row[1].as<int>());
+  e.set_individual_id(row[2].as<int64_t>());
+  e.set_epoch(row[3].as<int>());
+  e.set_epochs(row[4].as<int>());
+  google::protobuf::Struct metrics;
+  if (!google::protobuf::util::JsonStringToMessage(row[5].as<std::string>(), &metrics).ok()) {
+    return absl::DataLossError(absl::StrCat("job_epochs.metrics of job ", e.job_id(), " epoch ",
+                                            e.epoch(), " is not a JSON object"));
+  }
+  for (const auto& [name, value] : metrics.fields()) {
+    (*e.mutable_metrics())[name] = value.number_value();
+  }
+  e.mutable_architecture()->set_text(row[6].as<std::string>());
+  SetTimestamp(row[7].as<double>(), e.mutable_report_time());
+  return e;
+}
+
 absl::StatusOr<v1::SearchSpec> ParseSpecText(const std::string& text) {
   v1::SearchSpec spec;
   if (!google::protobuf::TextFormat::ParseFromString(text, &spec)) {
@@ -121,9 +147,7 @@ std::string SpecToText(const v1::SearchSpec& spec) {
   return text;
 }
 
-std::string JobKindToDb(v1::JobKind kind) {
-  return absl::AsciiStrToLower(v1::JobKind_Name(kind));
-}
+std::string JobKindToDb(v1::JobKind kind) { return absl::AsciiStrToLower(v1::JobKind_Name(kind)); }
 
 v1::JobKind JobKindFromDb(const std::string& kind) {
   v1::JobKind out = v1::JOB_KIND_UNSPECIFIED;
@@ -133,6 +157,7 @@ v1::JobKind JobKindFromDb(const std::string& kind) {
 
 v1::JobKind JobKindForSpec(const v1::SearchSpec& spec) {
   if (spec.has_table_lookup()) return v1::TABLE_LOOKUP;
+  if (spec.strategy().has_supernet()) return v1::SUPERNET_SEARCH;
   if (spec.space().has_convnet()) return v1::TRAIN_MORPHED;
   return v1::TRAIN_CANDIDATE;
 }
@@ -140,8 +165,8 @@ v1::JobKind JobKindForSpec(const v1::SearchSpec& spec) {
 std::string TextArrayLiteral(const std::vector<std::string>& values) {
   std::vector<std::string> quoted;
   for (const std::string& v : values) {
-    quoted.push_back(absl::StrCat(
-        "\"", absl::StrReplaceAll(v, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\""));
+    quoted.push_back(
+        absl::StrCat("\"", absl::StrReplaceAll(v, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\""));
   }
   return absl::StrCat("{", absl::StrJoin(quoted, ","), "}");
 }

@@ -24,6 +24,10 @@ void AttachMetrics(pqxx::work& txn, std::vector<v1::Individual*> individuals);
 extern const char kSearchColumns[];
 absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row);
 
+// Column list (tables `e` job_epochs, `j` jobs) that RowToEpochProgress reads.
+extern const char kEpochColumns[];
+absl::StatusOr<v1::EpochProgress> RowToEpochProgress(const pqxx::row& row);
+
 absl::StatusOr<v1::SearchSpec> ParseSpecText(const std::string& text);
 std::string SpecToText(const v1::SearchSpec& spec);
 

@@ -17,19 +17,18 @@ namespace {
 constexpr uint64_t kStrategyStream = 0x5eed5eed5eed5eedull;
 
 void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
-  for (const auto& row : txn.exec_params(
-           "SELECT id, birth_order, state, COALESCE(fitness, 0), genome, "
-           "checkpoint_digest IS NOT NULL, COALESCE(parent_id, 0), alive "
-           "FROM individuals WHERE search_id = $1 ORDER BY birth_order",
-           search_id)) {
+  for (const auto& row :
+       txn.exec_params("SELECT id, birth_order, state, COALESCE(fitness, 0), genome, "
+                       "checkpoint_digest IS NOT NULL, COALESCE(parent_id, 0), alive "
+                       "FROM individuals WHERE search_id = $1 ORDER BY birth_order",
+                       search_id)) {
     const std::string state = row[2].as<std::string>();
-    view->history.push_back(
-        {row[0].as<int64_t>(), row[1].as<int>(),
-         state == "evaluated" ? HistoryEntry::State::kEvaluated
-         : state == "pending" ? HistoryEntry::State::kPending
-                              : HistoryEntry::State::kFailed,
-         row[3].as<double>(), row[4].as<std::string>(), row[5].as<bool>(),
-         row[6].as<int64_t>(), row[7].as<bool>()});
+    view->history.push_back({row[0].as<int64_t>(), row[1].as<int>(),
+                             state == "evaluated" ? HistoryEntry::State::kEvaluated
+                             : state == "pending" ? HistoryEntry::State::kPending
+                                                  : HistoryEntry::State::kFailed,
+                             row[3].as<double>(), row[4].as<std::string>(), row[5].as<bool>(),
+                             row[6].as<int64_t>(), row[7].as<bool>()});
   }
 }
 
@@ -39,12 +38,11 @@ absl::StatusOr<SearchView> LoadView(pqxx::work& txn, const LockedSearch& search,
   SearchView view;
   view.births = search.births;
   view.budget = search.spec.budget();
-  for (const auto& row : txn.exec_params(
-           "SELECT id, birth_order, fitness, genome FROM individuals "
-           "WHERE search_id = $1 AND alive ORDER BY evaluated_order",
-           search.id)) {
-    view.population.push_back({row[0].as<int64_t>(), row[1].as<int>(),
-                               row[2].as<double>(), row[3].as<std::string>()});
+  for (const auto& row : txn.exec_params("SELECT id, birth_order, fitness, genome FROM individuals "
+                                         "WHERE search_id = $1 AND alive ORDER BY evaluated_order",
+                                         search.id)) {
+    view.population.push_back(
+        {row[0].as<int64_t>(), row[1].as<int>(), row[2].as<double>(), row[3].as<std::string>()});
   }
   const pqxx::row counts = txn.exec_params1(
       "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
@@ -65,19 +63,32 @@ int JobsInFlight(pqxx::work& txn, int64_t search_id) {
       .as<int>();
 }
 
-// Drops references to weights the strategy will never grow from again, so
-// checkpoint garbage collection can free them.
+// Drops references to weights no later step can need, so checkpoint garbage
+// collection can free them. The search's best individual always keeps its
+// weights (users export them); strategies that read the history say what else
+// they will grow from again; other strategies need none.
 absl::Status ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
                                 const Strategy& strategy, const SearchView& view) {
-  if (!strategy.NeedsHistory()) return absl::OkStatus();
+  constexpr char kBest[] =
+      "(SELECT id FROM individuals WHERE search_id = $1 AND state = 'evaluated' "
+      "ORDER BY fitness DESC, birth_order LIMIT 1)";
+  if (!strategy.NeedsHistory()) {
+    if (search.spec.has_table_lookup()) return absl::OkStatus();  // No weights at all.
+    txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
+                                 "WHERE search_id = $1 AND checkpoint_digest IS NOT NULL "
+                                 "AND id <> ",
+                                 kBest),
+                    search.id);
+    return absl::OkStatus();
+  }
   const std::vector<int64_t> release = strategy.ReleasableCheckpoints(view);
   if (release.empty()) return absl::OkStatus();
   std::string ids;
   for (int64_t id : release) absl::StrAppend(&ids, ids.empty() ? "" : ",", id);
-  txn.exec_params(
-      "UPDATE individuals SET checkpoint_digest = NULL WHERE search_id = $1 "
-      "AND id = ANY($2::bigint[])",
-      search.id, absl::StrCat("{", ids, "}"));
+  txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
+                               "WHERE search_id = $1 AND id = ANY($2::bigint[]) AND id <> ",
+                               kBest),
+                  search.id, absl::StrCat("{", ids, "}"));
   return absl::OkStatus();
 }
 
@@ -88,14 +99,13 @@ absl::StatusOr<int> TopUpView(pqxx::work& txn, LockedSearch& search, const Strat
   if (search.state != "running") return 0;
   ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
   int in_flight = JobsInFlight(txn, search.id);
-  const std::string kind = JobKindToDb(JobKindForSpec(search.spec));
+  const v1::JobKind spec_kind = JobKindForSpec(search.spec);
   const uint64_t search_seed = search.spec.seed();
   int queued = 0;
   while (search.births < search.spec.budget() && in_flight < target_in_flight) {
     const uint64_t seed = DeriveSeed(search_seed, search.births);
     SeededRandom rng(MixSeed(seed ^ kStrategyStream));
-    ASSIGN_OR_RETURN(std::optional<Proposal> proposal,
-                     strategy.Propose(view, *space, rng));
+    ASSIGN_OR_RETURN(std::optional<Proposal> proposal, strategy.Propose(view, *space, rng));
     if (!proposal.has_value()) break;
     const std::string hash = StableTextHash(proposal->genome);
     const int64_t individual_id =
@@ -103,16 +113,18 @@ absl::StatusOr<int> TopUpView(pqxx::work& txn, LockedSearch& search, const Strat
                "INSERT INTO individuals (search_id, birth_order, genome, "
                "genome_hash, parent_id, mutation, seed, state) VALUES "
                "($1, $2, $3, $4, NULLIF($5, 0), $6, $7, 'pending') RETURNING id",
-               search.id, search.births, proposal->genome, hash,
-               proposal->parent_id, proposal->mutation,
-               static_cast<int64_t>(seed))[0]
+               search.id, search.births, proposal->genome, hash, proposal->parent_id,
+               proposal->mutation, static_cast<int64_t>(seed))[0]
             .as<int64_t>();
     txn.exec_params(
         "INSERT INTO jobs (search_id, individual_id, kind, state, max_attempts, "
         "lease_seconds, morphisms, epochs) VALUES ($1, $2, $3, 'pending', $4, $5, $6, "
         "NULLIF($7, 0))",
-        search.id, individual_id, kind, search.spec.max_attempts(),
-        search.spec.lease_seconds(), proposal->morphisms, proposal->epochs);
+        search.id, individual_id,
+        JobKindToDb(proposal->job_kind == v1::JOB_KIND_UNSPECIFIED ? spec_kind
+                                                                   : proposal->job_kind),
+        search.spec.max_attempts(), search.spec.lease_seconds(), proposal->morphisms,
+        proposal->epochs);
     ++search.births;
     ++in_flight;
     ++queued;
@@ -120,13 +132,43 @@ absl::StatusOr<int> TopUpView(pqxx::work& txn, LockedSearch& search, const Strat
     ++view.unfinished;
     if (search.births <= strategy.InitialJobs()) ++view.unfinished_initial;
     if (strategy.NeedsHistory()) {
-      view.history.push_back({individual_id, search.births - 1, HistoryEntry::State::kPending,
-                              0, proposal->genome, false, proposal->parent_id, false});
+      view.history.push_back({individual_id, search.births - 1, HistoryEntry::State::kPending, 0,
+                              proposal->genome, false, proposal->parent_id, false});
     }
   }
-  txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id,
-                  search.births);
+  txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id, search.births);
   return queued;
+}
+
+// A supernet job's individual is born without a genome: its report names the
+// derived architecture, which becomes the individual's genome, and its
+// mutation then names the job that produced it. Other jobs must not report one.
+absl::Status RecordDerivedArchitecture(pqxx::work& txn, const LockedSearch& search,
+                                       int64_t individual_id, const v1::EvaluationResult& result) {
+  const pqxx::row job =
+      txn.exec_params1("SELECT id, kind FROM jobs WHERE individual_id = $1", individual_id);
+  const bool derives = JobKindFromDb(job[1].as<std::string>()) == v1::SUPERNET_SEARCH;
+  const std::string& text = result.architecture().text();
+  if (!derives) {
+    if (text.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "result.architecture: only a SUPERNET_SEARCH job reports an architecture");
+  }
+  if (text.empty()) {
+    return absl::InvalidArgumentError(
+        "result.architecture: a SUPERNET_SEARCH job must report the derived architecture");
+  }
+  ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
+  absl::StatusOr<std::string> genome = space->Canonicalize(text);
+  if (!genome.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("result.architecture: ", genome.status().message()));
+  }
+  txn.exec_params(
+      "UPDATE individuals SET genome = $2, genome_hash = $3, "
+      "mutation = 'derived by job ' || $4 || ', ' || mutation WHERE id = $1",
+      individual_id, *genome, StableTextHash(*genome), job[0].as<int64_t>());
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -157,40 +199,37 @@ int ActiveWorkers(pqxx::work& txn, v1::JobKind kind) {
       .as<int>();
 }
 
-absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search,
-                          int target_in_flight) {
+absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search, int target_in_flight) {
   if (search.state != "running") return 0;
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
   ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
   return TopUpView(txn, search, *strategy, view, target_in_flight);
 }
 
-absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search,
-                              int64_t individual_id,
+absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
                               const v1::EvaluationResult& result) {
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
   if (!result.checkpoint().empty() &&
-      txn.exec_params("SELECT 1 FROM checkpoints WHERE digest = $1", result.checkpoint())
-          .empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "result.checkpoint: '", result.checkpoint(), "' was not uploaded"));
+      txn.exec_params("SELECT 1 FROM checkpoints WHERE digest = $1", result.checkpoint()).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("result.checkpoint: '", result.checkpoint(), "' was not uploaded"));
   }
+  RETURN_IF_ERROR(RecordDerivedArchitecture(txn, search, individual_id, result));
   ++search.evaluations_done;
   txn.exec_params(
       "UPDATE individuals SET state = 'evaluated', fitness = $2, "
       "parameter_count = $3, evaluated_at = now(), evaluated_order = $4, "
       "alive = true, checkpoint_digest = NULLIF($5, '') WHERE id = $1",
-      individual_id, result.fitness(), result.parameter_count(),
-      search.evaluations_done, result.checkpoint());
+      individual_id, result.fitness(), result.parameter_count(), search.evaluations_done,
+      result.checkpoint());
   for (const auto& [name, value] : result.metrics()) {
     txn.exec_params(
         "INSERT INTO individual_metrics (individual_id, name, value) "
         "VALUES ($1, $2, $3)",
         individual_id, name, value);
   }
-  txn.exec_params(
-      "UPDATE searches SET evaluations_done = $2 WHERE id = $1", search.id,
-      search.evaluations_done);
+  txn.exec_params("UPDATE searches SET evaluations_done = $2 WHERE id = $1", search.id,
+                  search.evaluations_done);
   const int limit = strategy->PopulationLimit();
   if (limit > 0) {
     // Remove the OLDEST member, not the worst: the one that joined the
@@ -206,8 +245,8 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search,
   return absl::OkStatus();
 }
 
-absl::Status RecordFailure(pqxx::work& txn, LockedSearch& search,
-                           int64_t individual_id, const std::string& reason) {
+absl::Status RecordFailure(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
+                           const std::string& reason) {
   txn.exec_params(
       "UPDATE individuals SET state = 'failed', failure_reason = $2, "
       "evaluated_at = now() WHERE id = $1",
@@ -226,7 +265,8 @@ absl::Status AdvanceSearch(pqxx::work& txn, LockedSearch& search) {
   ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
   RETURN_IF_ERROR(TopUpView(txn, search, *strategy, view, target).status());
   RETURN_IF_ERROR(ReleaseCheckpoints(txn, search, *strategy, view));
-  if (search.births >= search.spec.budget() && JobsInFlight(txn, search.id) == 0) {
+  if ((search.births >= search.spec.budget() || strategy->Finished(view)) &&
+      JobsInFlight(txn, search.id) == 0) {
     txn.exec_params(
         "UPDATE searches SET state = 'succeeded', finished_at = now() "
         "WHERE id = $1",

@@ -12,8 +12,7 @@
 namespace nas {
 namespace {
 
-absl::StatusOr<int64_t> ParsePageToken(const std::string& token,
-                                       int64_t first_page_value) {
+absl::StatusOr<int64_t> ParsePageToken(const std::string& token, int64_t first_page_value) {
   if (token.empty()) return first_page_value;
   int64_t value = 0;
   if (!absl::SimpleAtoi(token, &value)) {
@@ -24,13 +23,12 @@ absl::StatusOr<int64_t> ParsePageToken(const std::string& token,
 }
 
 // The best evaluated individual, if any.
-absl::StatusOr<std::optional<v1::Individual>> BestIn(pqxx::work& txn,
-                                                     int64_t search_id) {
-  const pqxx::result rows = txn.exec_params(
-      absl::StrCat("SELECT ", kIndividualColumns,
-                   " FROM individuals i WHERE i.search_id = $1 AND i.state = "
-                   "'evaluated' ORDER BY i.fitness DESC, i.birth_order LIMIT 1"),
-      search_id);
+absl::StatusOr<std::optional<v1::Individual>> BestIn(pqxx::work& txn, int64_t search_id) {
+  const pqxx::result rows =
+      txn.exec_params(absl::StrCat("SELECT ", kIndividualColumns,
+                                   " FROM individuals i WHERE i.search_id = $1 AND i.state = "
+                                   "'evaluated' ORDER BY i.fitness DESC, i.birth_order LIMIT 1"),
+                      search_id);
   if (rows.empty()) return std::optional<v1::Individual>();
   v1::Individual best = RowToIndividual(rows[0]);
   AttachMetrics(txn, {&best});
@@ -39,8 +37,7 @@ absl::StatusOr<std::optional<v1::Individual>> BestIn(pqxx::work& txn,
 
 absl::StatusOr<v1::Search> ReadSearch(pqxx::work& txn, int64_t search_id) {
   const pqxx::result rows = txn.exec_params(
-      absl::StrCat("SELECT ", kSearchColumns, " FROM searches s WHERE s.id = $1"),
-      search_id);
+      absl::StrCat("SELECT ", kSearchColumns, " FROM searches s WHERE s.id = $1"), search_id);
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
   }
@@ -56,17 +53,15 @@ absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec)
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(spec));
   v1::Search out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    const int64_t id =
-        txn.exec_params1(
-               "INSERT INTO searches (name, spec_text, strategy, seed, budget, "
-               "state) VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id",
-               spec.name(), SpecToText(spec), StrategyName(spec.strategy()),
-               static_cast<int64_t>(spec.seed()), spec.budget())[0]
-            .as<int64_t>();
+    const int64_t id = txn.exec_params1(
+                              "INSERT INTO searches (name, spec_text, strategy, seed, budget, "
+                              "state) VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id",
+                              spec.name(), SpecToText(spec), StrategyName(spec.strategy()),
+                              static_cast<int64_t>(spec.seed()), spec.budget())[0]
+                           .as<int64_t>();
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, id));
     const int workers = ActiveWorkers(txn, JobKindForSpec(spec));
-    RETURN_IF_ERROR(
-        TopUp(txn, search, std::max({1, workers, strategy->InitialJobs()})).status());
+    RETURN_IF_ERROR(TopUp(txn, search, std::max({1, workers, strategy->InitialJobs()})).status());
     ASSIGN_OR_RETURN(out, ReadSearch(txn, id));
     return absl::OkStatus();
   }));
@@ -83,21 +78,19 @@ absl::StatusOr<v1::Search> SearchStore::GetSearch(int64_t search_id) {
 }
 
 absl::StatusOr<PageOf<v1::Search>> SearchStore::ListSearches(const Page& page) {
-  ASSIGN_OR_RETURN(const int64_t before,
-                   ParsePageToken(page.page_token, INT64_MAX));
+  ASSIGN_OR_RETURN(const int64_t before, ParsePageToken(page.page_token, INT64_MAX));
   PageOf<v1::Search> out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     out.items.clear();
-    const pqxx::result rows = txn.exec_params(
-        "SELECT id FROM searches WHERE id < $1 ORDER BY id DESC LIMIT $2",
-        before, page.page_size + 1);
+    const pqxx::result rows =
+        txn.exec_params("SELECT id FROM searches WHERE id < $1 ORDER BY id DESC LIMIT $2", before,
+                        page.page_size + 1);
     for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page.page_size; ++i) {
       ASSIGN_OR_RETURN(v1::Search s, ReadSearch(txn, rows[i][0].as<int64_t>()));
       out.items.push_back(std::move(s));
     }
-    out.next_page_token = static_cast<int>(rows.size()) > page.page_size
-                              ? absl::StrCat(out.items.back().id())
-                              : "";
+    out.next_page_token =
+        static_cast<int>(rows.size()) > page.page_size ? absl::StrCat(out.items.back().id()) : "";
     return absl::OkStatus();
   }));
   return out;
@@ -108,8 +101,8 @@ absl::StatusOr<v1::Search> SearchStore::CancelSearch(int64_t search_id) {
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, search_id));
     if (search.state == "succeeded") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "search ", search_id, " already succeeded; nothing to cancel"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("search ", search_id, " already succeeded; nothing to cancel"));
     }
     if (search.state == "running") {
       txn.exec_params(
@@ -137,21 +130,20 @@ absl::StatusOr<v1::Search> SearchStore::CancelSearch(int64_t search_id) {
   return out;
 }
 
-absl::StatusOr<PageOf<v1::Individual>> SearchStore::ListIndividuals(
-    int64_t search_id, const Page& page) {
+absl::StatusOr<PageOf<v1::Individual>> SearchStore::ListIndividuals(int64_t search_id,
+                                                                    const Page& page) {
   ASSIGN_OR_RETURN(const int64_t after, ParsePageToken(page.page_token, -1));
   PageOf<v1::Individual> out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     out.items.clear();
     if (txn.exec_params("SELECT 1 FROM searches WHERE id = $1", search_id).empty()) {
-      return absl::NotFoundError(
-          absl::StrCat("search ", search_id, " does not exist"));
+      return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
     }
-    const pqxx::result rows = txn.exec_params(
-        absl::StrCat("SELECT ", kIndividualColumns,
-                     " FROM individuals i WHERE i.search_id = $1 AND "
-                     "i.birth_order > $2 ORDER BY i.birth_order LIMIT $3"),
-        search_id, after, page.page_size + 1);
+    const pqxx::result rows =
+        txn.exec_params(absl::StrCat("SELECT ", kIndividualColumns,
+                                     " FROM individuals i WHERE i.search_id = $1 AND "
+                                     "i.birth_order > $2 ORDER BY i.birth_order LIMIT $3"),
+                        search_id, after, page.page_size + 1);
     for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page.page_size; ++i) {
       out.items.push_back(RowToIndividual(rows[i]));
     }
@@ -170,8 +162,7 @@ absl::StatusOr<v1::Individual> SearchStore::GetBestIndividual(int64_t search_id)
   v1::Individual out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     if (txn.exec_params("SELECT 1 FROM searches WHERE id = $1", search_id).empty()) {
-      return absl::NotFoundError(
-          absl::StrCat("search ", search_id, " does not exist"));
+      return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
     }
     ASSIGN_OR_RETURN(auto best, BestIn(txn, search_id));
     if (!best.has_value()) {
@@ -184,29 +175,50 @@ absl::StatusOr<v1::Individual> SearchStore::GetBestIndividual(int64_t search_id)
   return out;
 }
 
-absl::StatusOr<std::vector<v1::Individual>> SearchStore::GetLineage(
-    int64_t individual_id) {
+absl::StatusOr<std::vector<v1::Individual>> SearchStore::GetLineage(int64_t individual_id) {
   std::vector<v1::Individual> out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     out.clear();
     const pqxx::result rows = txn.exec_params(
-        absl::StrCat(
-            "WITH RECURSIVE lineage(id, depth) AS ("
-            "  SELECT id, 0 FROM individuals WHERE id = $1"
-            "  UNION ALL"
-            "  SELECT p.parent_id, l.depth + 1 FROM lineage l"
-            "  JOIN individuals p ON p.id = l.id WHERE p.parent_id IS NOT NULL)"
-            " SELECT ", kIndividualColumns,
-            " FROM lineage l JOIN individuals i ON i.id = l.id ORDER BY l.depth"),
+        absl::StrCat("WITH RECURSIVE lineage(id, depth) AS ("
+                     "  SELECT id, 0 FROM individuals WHERE id = $1"
+                     "  UNION ALL"
+                     "  SELECT p.parent_id, l.depth + 1 FROM lineage l"
+                     "  JOIN individuals p ON p.id = l.id WHERE p.parent_id IS NOT NULL)"
+                     " SELECT ",
+                     kIndividualColumns,
+                     " FROM lineage l JOIN individuals i ON i.id = l.id ORDER BY l.depth"),
         individual_id);
     if (rows.empty()) {
-      return absl::NotFoundError(
-          absl::StrCat("individual ", individual_id, " does not exist"));
+      return absl::NotFoundError(absl::StrCat("individual ", individual_id, " does not exist"));
     }
     for (const auto& row : rows) out.push_back(RowToIndividual(row));
     std::vector<v1::Individual*> ptrs;
     for (auto& ind : out) ptrs.push_back(&ind);
     AttachMetrics(txn, ptrs);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::EpochProgress>> SearchStore::ListEpochProgress(int64_t search_id,
+                                                                              int skip, int limit) {
+  std::vector<v1::EpochProgress> out;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    out.clear();
+    if (txn.exec_params("SELECT 1 FROM searches WHERE id = $1", search_id).empty()) {
+      return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
+    }
+    for (const auto& row : txn.exec_params(
+             absl::StrCat(
+                 "SELECT ", kEpochColumns,
+                 " FROM job_epochs e JOIN jobs j ON j.id = e.job_id "
+                 "WHERE j.search_id = $1 "
+                 "ORDER BY e.reported_at, e.job_id, e.attempt, e.epoch OFFSET $2 LIMIT $3"),
+             search_id, skip, limit)) {
+      ASSIGN_OR_RETURN(v1::EpochProgress e, RowToEpochProgress(row));
+      out.push_back(std::move(e));
+    }
     return absl::OkStatus();
   }));
   return out;

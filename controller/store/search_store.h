@@ -46,6 +46,10 @@ class SearchStore {
   absl::StatusOr<v1::Individual> GetBestIndividual(int64_t search_id);
   // The individual, then its ancestors. NOT_FOUND if absent.
   absl::StatusOr<std::vector<v1::Individual>> GetLineage(int64_t individual_id);
+  // Epochs reported by the search's jobs, oldest first, after the first
+  // `skip`, at most `limit`. NOT_FOUND if the search does not exist.
+  absl::StatusOr<std::vector<v1::EpochProgress>> ListEpochProgress(int64_t search_id, int skip,
+                                                                   int limit);
 
  private:
   Database* const db_;

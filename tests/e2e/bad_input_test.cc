@@ -101,7 +101,8 @@ std::string Snapshot(const std::string& dsn) {
   pqxx::work txn(conn);
   std::string out;
   for (const char* table :
-       {"searches", "individuals", "individual_metrics", "jobs", "job_attempts"}) {
+       {"searches", "individuals", "individual_metrics", "jobs", "job_attempts", "job_epochs",
+        "checkpoints"}) {
     absl::StrAppend(&out, table, ": ",
                     txn.exec1(absl::StrCat("SELECT COALESCE(string_agg(t::text, '|' ORDER BY "
                                            "t::text), '') FROM ",
@@ -210,6 +211,9 @@ TEST(BadInputTest, EveryMalformedRequestIsRefusedAndChangesNothing) {
       spec_case("table without path", "spec.table_lookup.table_path", [](v1::SearchSpec* s) { s->clear_training(); s->clear_dataset(); s->mutable_table_lookup()->set_cell_column("arch"); }),
       spec_case("table without cell column", "spec.table_lookup.cell_column", [](v1::SearchSpec* s) { s->clear_training(); s->clear_dataset(); s->mutable_table_lookup()->set_table_path("/t.csv"); }),
       spec_case("nasbench201 with training", "spec.space.nasbench201", [](v1::SearchSpec* s) { s->mutable_space()->mutable_nasbench201(); }),
+      spec_case("supernet without method", "spec.strategy.supernet.method", [](v1::SearchSpec* s) { s->mutable_strategy()->mutable_supernet(); }),
+      spec_case("supernet budget", "spec.budget", [](v1::SearchSpec* s) { s->mutable_strategy()->mutable_supernet()->set_method(v1::SupernetSearch::DARTS); }),
+      spec_case("supernet channels not a multiple of K", "spec.strategy.supernet.init_channels", [](v1::SearchSpec* s) { s->set_budget(1); auto* n = s->mutable_strategy()->mutable_supernet(); n->set_method(v1::SupernetSearch::PC_DARTS); n->set_partial_k(3); n->set_init_channels(16); }),
       spec_case("attempts too many", "spec.max_attempts", [](v1::SearchSpec* s) { s->set_max_attempts(21); }),
       spec_case("lease too short", "spec.lease_seconds", [](v1::SearchSpec* s) { s->set_lease_seconds(1); }),
       spec_case("lease too long", "spec.lease_seconds", [](v1::SearchSpec* s) { s->set_lease_seconds(7200); }),
@@ -249,6 +253,15 @@ TEST(BadInputTest, EveryMalformedRequestIsRefusedAndChangesNothing) {
       Case{"lineage unknown", grpc::NOT_FOUND, "individual 999999", [](SS& s, WS&) {
              grpc::ClientContext c; v1::GetLineageRequest r; r.set_individual_id(999999);
              v1::GetLineageResponse out; return s.GetLineage(&c, r, &out); }},
+      Case{"epoch progress id zero", kInvalid, "search_id", [](SS& s, WS&) {
+             grpc::ClientContext c; v1::ListEpochProgressRequest r; v1::ListEpochProgressResponse out;
+             return s.ListEpochProgress(&c, r, &out); }},
+      Case{"epoch progress negative skip", kInvalid, "skip", [](SS& s, WS&) {
+             grpc::ClientContext c; v1::ListEpochProgressRequest r; r.set_search_id(1); r.set_skip(-1);
+             v1::ListEpochProgressResponse out; return s.ListEpochProgress(&c, r, &out); }},
+      Case{"epoch progress unknown search", grpc::NOT_FOUND, "search 424242", [](SS& s, WS&) {
+             grpc::ClientContext c; v1::ListEpochProgressRequest r; r.set_search_id(424242);
+             v1::ListEpochProgressResponse out; return s.ListEpochProgress(&c, r, &out); }},
       lease_case("worker id empty", "worker.worker_id", [](v1::WorkerInfo* w) { w->clear_worker_id(); }),
       lease_case("worker id too long", "worker.worker_id", [](v1::WorkerInfo* w) { w->set_worker_id(std::string(200, 'w')); }),
       lease_case("no job kinds", "worker.job_kinds", [](v1::WorkerInfo* w) { w->clear_job_kinds(); }),
@@ -262,6 +275,9 @@ TEST(BadInputTest, EveryMalformedRequestIsRefusedAndChangesNothing) {
       heartbeat_case("heartbeat progress above one", kInvalid, "progress", [](v1::HeartbeatRequest* r) { r->set_progress(1.5); }),
       heartbeat_case("heartbeat wrong attempt", grpc::FAILED_PRECONDITION, "is not held", [](v1::HeartbeatRequest* r) { r->set_attempt(2); }),
       heartbeat_case("heartbeat unknown job", grpc::NOT_FOUND, "does not exist", [](v1::HeartbeatRequest* r) { r->set_job_id(98765); }),
+      heartbeat_case("heartbeat epoch beyond its epochs", kInvalid, "epoch.epoch", [](v1::HeartbeatRequest* r) { r->mutable_epoch()->set_epoch(5); r->mutable_epoch()->set_epochs(3); }),
+      heartbeat_case("heartbeat epoch NaN metric", kInvalid, "epoch.metrics[loss]", [nan](v1::HeartbeatRequest* r) { r->mutable_epoch()->set_epoch(1); r->mutable_epoch()->set_epochs(3); (*r->mutable_epoch()->mutable_metrics())["loss"] = nan; }),
+      report_case("report architecture from a candidate", kInvalid, "result.architecture", [](v1::ReportResultRequest* r) { r->mutable_result()->mutable_architecture()->set_text("normal: x"); }),
       report_case("report no outcome", kInvalid, "outcome", [](v1::ReportResultRequest* r) { r->clear_result(); }),
       report_case("report NaN fitness", kInvalid, "result.fitness", [nan](v1::ReportResultRequest* r) { r->mutable_result()->set_fitness(nan); }),
       report_case("report negative parameters", kInvalid, "result.parameter_count", [](v1::ReportResultRequest* r) { r->mutable_result()->set_parameter_count(-1); }),

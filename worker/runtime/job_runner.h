@@ -13,6 +13,10 @@ namespace nas {
 // (lease lost or search cancelled).
 using ProgressFn = std::function<bool(double fraction_done)>;
 
+// Reports a finished epoch of a long job (sent at once in a heartbeat and
+// recorded in the search's history); returns false when the job must stop.
+using EpochFn = std::function<bool(const v1::EpochProgress& epoch)>;
+
 class JobRunner {
  public:
   virtual ~JobRunner() = default;
@@ -24,6 +28,12 @@ class JobRunner {
   // Must not throw.
   virtual absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job,
                                                    const ProgressFn& progress) = 0;
+
+  // The same, for runners that also report epochs; others ignore `epoch`.
+  virtual absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const ProgressFn& progress,
+                                                   const EpochFn& /*epoch*/) {
+    return Run(job, progress);
+  }
 };
 
 }  // namespace nas

@@ -1,6 +1,8 @@
 #include "worker/runtime/worker_loop.h"
 
+#include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -37,8 +39,8 @@ absl::Status WorkerLoop::Run() {
 
 absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   const std::string tag = absl::StrCat("job ", job.job_id(), " attempt ", job.attempt());
-  std::cerr << options_.info.worker_id() << ": " << tag << " (individual "
-            << job.individual_id() << ") started" << std::endl;
+  std::cerr << options_.info.worker_id() << ": " << tag << " (individual " << job.individual_id()
+            << ") started" << std::endl;
 
   const absl::Time started = absl::Now();
   auto finished = [&](const char* outcome) {
@@ -49,28 +51,47 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   std::atomic<double> progress{0.0};
   std::atomic<bool> abandon{false};  // Lease lost or search cancelled.
   std::mutex mu;
-  std::condition_variable done_cv;
-  bool done = false;
+  std::condition_variable wake;
+  bool done = false;                     // Guarded by mu.
+  std::deque<v1::EpochProgress> epochs;  // Guarded by mu: reported, not yet sent.
 
-  // Heartbeats at a third of the lease so two can be lost before it expires.
-  const auto interval = std::chrono::milliseconds(
-      std::max(200, job.lease_seconds() * 1000 / 3));
+  // One heartbeat; carries `epoch` if set. Marks the job abandoned when the
+  // lease is gone or the search was cancelled.
+  auto send_heartbeat = [&](const v1::EpochProgress* epoch) {
+    v1::HeartbeatRequest request;
+    request.set_worker_id(options_.info.worker_id());
+    request.set_job_id(job.job_id());
+    request.set_attempt(job.attempt());
+    request.set_progress(progress.load());
+    if (epoch != nullptr) *request.mutable_epoch() = *epoch;
+    auto cancel = client_->Heartbeat(request);
+    if (!cancel.ok() || *cancel) {
+      std::cerr << options_.info.worker_id() << ": " << tag
+                << " abandoned: " << (cancel.ok() ? "search cancelled" : cancel.status().ToString())
+                << std::endl;
+      abandon.store(true);
+    }
+  };
+  // Heartbeats at a third of the lease so two can be lost before it expires,
+  // and at once when an epoch is reported. Epochs still queued when the job
+  // ends are sent before its report, so the history has every epoch.
+  const auto interval = std::chrono::milliseconds(std::max(200, job.lease_seconds() * 1000 / 3));
   std::thread heartbeat([&] {
     std::unique_lock<std::mutex> lock(mu);
-    while (!done_cv.wait_for(lock, interval, [&] { return done; })) {
-      lock.unlock();
-      v1::HeartbeatRequest request;
-      request.set_worker_id(options_.info.worker_id());
-      request.set_job_id(job.job_id());
-      request.set_attempt(job.attempt());
-      request.set_progress(progress.load());
-      auto cancel = client_->Heartbeat(request);
-      if (!cancel.ok() || *cancel) {
-        std::cerr << options_.info.worker_id() << ": " << tag << " abandoned: "
-                  << (cancel.ok() ? "search cancelled" : cancel.status().ToString())
-                  << std::endl;
-        abandon.store(true);
+    while (true) {
+      wake.wait_for(lock, interval, [&] { return done || !epochs.empty(); });
+      if (abandon.load()) epochs.clear();  // Nobody will record them.
+      if (!epochs.empty()) {
+        const v1::EpochProgress epoch = epochs.front();
+        epochs.pop_front();
+        lock.unlock();
+        send_heartbeat(&epoch);
+        lock.lock();
+        continue;
       }
+      if (done) break;
+      lock.unlock();
+      send_heartbeat(nullptr);
       lock.lock();
     }
   });
@@ -81,16 +102,26 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     result = absl::FailedPreconditionError(
         absl::StrCat("this worker cannot run job kind ", v1::JobKind_Name(job.kind())));
   } else {
-    result = runner->second->Run(job, [&](double fraction) {
-      progress.store(fraction);
-      return !abandon.load() && !stop_.load();
-    });
+    result = runner->second->Run(
+        job,
+        [&](double fraction) {
+          progress.store(fraction);
+          return !abandon.load() && !stop_.load();
+        },
+        [&](const v1::EpochProgress& epoch) {
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            epochs.push_back(epoch);
+          }
+          wake.notify_all();
+          return !abandon.load() && !stop_.load();
+        });
   }
   {
     std::lock_guard<std::mutex> lock(mu);
     done = true;
   }
-  done_cv.notify_all();
+  wake.notify_all();
   heartbeat.join();
 
   if (abandon.load() || absl::IsCancelled(result.status())) {
@@ -114,8 +145,8 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   auto reply = client_->ReportResult(report);
   if (!reply.ok()) {
     if (absl::IsFailedPrecondition(reply.status())) {
-      std::cerr << options_.info.worker_id() << ": " << tag
-                << " report refused: " << reply.status() << std::endl;
+      std::cerr << options_.info.worker_id() << ": " << tag << " report refused: " << reply.status()
+                << std::endl;
       return absl::OkStatus();  // Lease lost meanwhile; another attempt owns it.
     }
     return reply.status();

@@ -1,0 +1,164 @@
+// DARTS and PC-DARTS searches as a job type of the real service: one worker
+// trains the supernet, every epoch lands in the history through heartbeats,
+// the derived cell becomes an individual whose lineage names the job, its
+// architecture weights are a downloadable checkpoint, and (with retrain) the
+// cell is then trained from scratch as an ordinary candidate.
+#include "absl/strings/str_cat.h"
+#include "common/genome/darts_genome.h"
+#include "common/rpc/sha256.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/testing/local_cluster.h"
+#include "tests/testing/specs.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+v1::SearchSpec SupernetSpec(v1::SupernetSearch::Method method, bool retrain) {
+  v1::SearchSpec spec = testing::DigitsSpec(/*epochs=*/2);
+  spec.set_name("supernet digits");
+  v1::SupernetSearch* s = spec.mutable_strategy()->mutable_supernet();
+  s->set_method(method);
+  s->set_epochs(3);
+  s->set_batch_size(32);
+  s->set_cells(2);
+  s->set_init_channels(4);
+  if (method == v1::SupernetSearch::PC_DARTS) s->set_partial_k(2);
+  s->set_retrain(retrain);
+  spec.set_budget(retrain ? 2 : 1);
+  return spec;
+}
+
+std::string Download(testing::LocalCluster& cluster, const std::string& digest) {
+  auto stub = cluster.SearchStub();
+  grpc::ClientContext context;
+  v1::DownloadCheckpointRequest request;
+  request.set_digest(digest);
+  auto reader = stub->DownloadCheckpoint(&context, request);
+  std::string bytes;
+  v1::CheckpointChunk chunk;
+  while (reader->Read(&chunk)) bytes += chunk.data();
+  EXPECT_TRUE(reader->Finish().ok());
+  return bytes;
+}
+
+TEST(SupernetEndToEndTest, SecondOrderDartsDerivesACellThatIsThenRetrained) {
+  testing::LocalCluster cluster("supernet_darts");
+  cluster.StartController();
+  cluster.StartWorker("w1");
+  v1::SearchSpec spec = SupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
+  spec.mutable_strategy()->mutable_supernet()->set_order(v1::SupernetSearch::SECOND_ORDER);
+  const int64_t id = cluster.CreateSearch(spec);
+  auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED) << cluster.Logs();
+  EXPECT_EQ(done->evaluations_done(), 2) << cluster.Logs();
+
+  // The history: the supernet's individual, then its retrain.
+  auto stub = cluster.SearchStub();
+  grpc::ClientContext list_context;
+  v1::ListIndividualsRequest list;
+  list.set_search_id(id);
+  v1::ListIndividualsResponse individuals;
+  ASSERT_TRUE(stub->ListIndividuals(&list_context, list, &individuals).ok());
+  ASSERT_EQ(individuals.individuals_size(), 2);
+  const v1::Individual& derived = individuals.individuals(0);
+  const v1::Individual& retrained = individuals.individuals(1);
+
+  pqxx::connection conn(cluster.dsn());
+  pqxx::work txn(conn);
+  const int64_t job_id =
+      txn.exec_params1("SELECT id FROM jobs WHERE individual_id = $1", derived.id())[0]
+          .as<int64_t>();
+  EXPECT_EQ(derived.mutation(), absl::StrCat("derived by job ", job_id,
+                                             ", supernet search: DARTS, second order, 3 epochs"));
+  auto genome = ParseDartsGenome(derived.architecture().text());
+  ASSERT_TRUE(genome.ok()) << genome.status();
+  EXPECT_EQ(genome->normal.nodes.size(), 2u);  // The space's nodes.
+  EXPECT_EQ(derived.state(), v1::INDIVIDUAL_EVALUATED);
+  EXPECT_GT(derived.parameter_count(), 0);
+  EXPECT_GT(derived.metrics().at("supernet_valid_accuracy"), 0.2);  // 10 classes: chance is 0.1.
+
+  // The final architecture weights are the individual's checkpoint.
+  ASSERT_FALSE(derived.checkpoint().empty());
+  const std::string arch = Download(cluster, derived.checkpoint());
+  EXPECT_GT(arch.size(), 100u);
+  EXPECT_EQ(Sha256Digest(arch), derived.checkpoint());
+
+  // Every epoch was reported once, with the cell derived so far.
+  grpc::ClientContext progress_context;
+  v1::ListEpochProgressRequest progress_request;
+  progress_request.set_search_id(id);
+  v1::ListEpochProgressResponse progress;
+  ASSERT_TRUE(stub->ListEpochProgress(&progress_context, progress_request, &progress).ok());
+  ASSERT_EQ(progress.epochs_size(), 3);
+  for (int e = 0; e < 3; ++e) {
+    const v1::EpochProgress& p = progress.epochs(e);
+    EXPECT_EQ(p.job_id(), job_id);
+    EXPECT_EQ(p.individual_id(), derived.id());
+    EXPECT_EQ(p.epoch(), e + 1);
+    EXPECT_EQ(p.epochs(), 3);
+    for (const char* name : {"train_loss", "train_accuracy", "valid_loss", "valid_accuracy"}) {
+      EXPECT_EQ(p.metrics().count(name), 1u) << name;
+    }
+    EXPECT_TRUE(ParseDartsGenome(p.architecture().text()).ok()) << p.architecture().text();
+  }
+  EXPECT_EQ(progress.epochs(2).architecture().text(), derived.architecture().text());
+
+  // The retrain trains exactly the derived cell, from scratch, as a candidate.
+  EXPECT_EQ(retrained.parent_id(), derived.id());
+  EXPECT_EQ(retrained.architecture().text(), derived.architecture().text());
+  EXPECT_THAT(retrained.mutation(), StartsWith("retrain from scratch"));
+  EXPECT_EQ(retrained.state(), v1::INDIVIDUAL_EVALUATED);
+  EXPECT_EQ(txn.exec_params1("SELECT kind FROM jobs WHERE individual_id = $1", retrained.id())[0]
+                .as<std::string>(),
+            "train_candidate");
+  EXPECT_GT(retrained.metrics().at("train_seconds"), 0);
+
+  // Its lineage leads back to the job that produced the cell.
+  grpc::ClientContext lineage_context;
+  v1::GetLineageRequest lineage_request;
+  lineage_request.set_individual_id(retrained.id());
+  v1::GetLineageResponse lineage;
+  ASSERT_TRUE(stub->GetLineage(&lineage_context, lineage_request, &lineage).ok());
+  ASSERT_EQ(lineage.individuals_size(), 2);
+  EXPECT_THAT(lineage.individuals(1).mutation(), HasSubstr(absl::StrCat("job ", job_id)));
+}
+
+TEST(SupernetEndToEndTest, PcDartsWithoutRetrainEndsWithTheDerivedCell) {
+  testing::LocalCluster cluster("supernet_pc_darts");
+  cluster.StartController();
+  cluster.StartWorker("w1", 0, {"--job_kinds=supernet_search"});
+  const int64_t id =
+      cluster.CreateSearch(SupernetSpec(v1::SupernetSearch::PC_DARTS, /*retrain=*/false));
+  auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED) << cluster.Logs();
+  EXPECT_EQ(done->evaluations_done(), 1);
+  EXPECT_THAT(done->best().mutation(), HasSubstr("supernet search: PC-DARTS (K=2), first order"));
+  EXPECT_TRUE(ParseDartsGenome(done->best().architecture().text()).ok());
+  EXPECT_FALSE(done->best().checkpoint().empty());
+}
+
+TEST(SupernetEndToEndTest, AFailedSupernetEndsTheSearchInsteadOfWaitingForever) {
+  testing::LocalCluster cluster("supernet_failed");
+  cluster.StartController();
+  cluster.StartWorker("w1");
+  v1::SearchSpec spec = SupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
+  spec.mutable_dataset()->set_path("/nonexistent/digits.csv.gz");
+  spec.set_max_attempts(1);
+  const int64_t id = cluster.CreateSearch(spec);
+  auto done = cluster.WaitForSearch(id, absl::Minutes(2));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+  EXPECT_EQ(done->evaluations_done(), 0);
+  EXPECT_EQ(done->evaluations_failed(), 1);
+  EXPECT_TRUE(cluster.worker(0).running());
+}
+
+}  // namespace
+}  // namespace nas

@@ -1,0 +1,106 @@
+#include "worker/supernet_search/supernet_search_runner.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/genome/darts_genome.h"
+#include "common/status/status_macros.h"
+#include "worker/model/darts_network.h"
+#include "worker/model/parameter_count.h"
+
+namespace nas {
+
+absl::StatusOr<SupernetSearchOptions> SupernetOptionsForSpec(const v1::SearchSpec& spec,
+                                                             torch::Device device, uint64_t seed) {
+  if (!spec.strategy().has_supernet()) {
+    return absl::InvalidArgumentError("strategy.supernet: must be set for a SUPERNET_SEARCH job");
+  }
+  if (!spec.space().has_darts_cell()) {
+    return absl::InvalidArgumentError("space.darts_cell: must be set for a SUPERNET_SEARCH job");
+  }
+  const v1::SupernetSearch& s = spec.strategy().supernet();
+  SupernetSearchOptions o;
+  o.supernet.method = s.method() == v1::SupernetSearch::PC_DARTS ? SupernetMethod::kPcDarts
+                                                                 : SupernetMethod::kDarts;
+  if (s.method() == v1::SupernetSearch::PC_DARTS) o.supernet.partial_k = s.partial_k();
+  o.supernet.nodes = spec.space().darts_cell().nodes();
+  o.supernet.cells = s.cells();
+  o.supernet.init_channels = s.init_channels();
+  o.order = s.order() == v1::SupernetSearch::SECOND_ORDER ? ArchitectOrder::kSecond
+                                                          : ArchitectOrder::kFirst;
+  o.device = device;
+  o.epochs = s.epochs();
+  o.batch_size = s.batch_size();
+  o.weight_learning_rate = s.weight_learning_rate();
+  o.weight_learning_rate_min = s.weight_learning_rate_min();
+  o.weight_momentum = s.weight_momentum();
+  o.weight_decay = s.weight_decay();
+  o.grad_clip = s.grad_clip();
+  o.arch_learning_rate = s.arch_learning_rate();
+  o.arch_weight_decay = s.arch_weight_decay();
+  o.seed = seed;
+  return o;
+}
+
+namespace {
+
+// Trainable scalars of the derived cell's network as it would be retrained:
+// with the spec's training sizes when it has them, else the supernet's.
+absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome, const v1::SearchSpec& spec,
+                                              const TrainValidationSplit& data) {
+  DartsNetworkOptions options;
+  options.in_channels = data.train.images.size(1);
+  options.num_classes = data.train.num_classes;
+  const bool trained = spec.has_training() && spec.training().cells() > 0;
+  options.cells = trained ? spec.training().cells() : spec.strategy().supernet().cells();
+  options.init_channels =
+      trained ? spec.training().init_channels() : spec.strategy().supernet().init_channels();
+  try {
+    return CountParameters(*DartsNetwork(genome, options));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("building the derived network: ", e.what()));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& job,
+                                                               const ProgressFn& progress,
+                                                               const EpochFn& epoch) {
+  ASSIGN_OR_RETURN(SupernetSearchOptions options,
+                   SupernetOptionsForSpec(job.spec(), device_, job.seed()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data, datasets_->Get(job.spec()));
+  options.on_epoch = [&](const SupernetProgress& p) {
+    v1::EpochProgress report;
+    report.set_epoch(p.epoch);
+    report.set_epochs(options.epochs);
+    auto& m = *report.mutable_metrics();
+    m["train_loss"] = p.train_loss;
+    m["train_accuracy"] = p.train_accuracy;
+    m["valid_loss"] = p.valid_loss;
+    m["valid_accuracy"] = p.valid_accuracy;
+    report.mutable_architecture()->set_text(p.genotype);
+    const bool go_on_epoch = !epoch || epoch(report);
+    const bool go_on = progress(static_cast<double>(p.epoch) / options.epochs);
+    return go_on_epoch && go_on;
+  };
+  ASSIGN_OR_RETURN(SupernetOutcome outcome, RunSupernetSearch(*data, options));
+  ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, job.spec(), *data));
+  ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(outcome.arch_bytes));
+
+  v1::EvaluationResult result;
+  // The supernet's own validation accuracy: an estimate of the cell's quality
+  // (a retrain from scratch measures it properly).
+  result.set_fitness(outcome.valid_accuracy);
+  result.set_parameter_count(parameters);
+  result.set_checkpoint(digest);
+  result.mutable_architecture()->set_text(DartsGenomeToText(outcome.genome));
+  auto& metrics = *result.mutable_metrics();
+  metrics["supernet_train_loss"] = outcome.train_loss;
+  metrics["supernet_train_accuracy"] = outcome.train_accuracy;
+  metrics["supernet_valid_loss"] = outcome.valid_loss;
+  metrics["supernet_valid_accuracy"] = outcome.valid_accuracy;
+  metrics["search_seconds"] = outcome.seconds;
+  metrics["epochs"] = options.epochs;
+  return result;
+}
+
+}  // namespace nas
