@@ -1,7 +1,9 @@
 // nasctl: the researcher's command line for nas.v1.SearchService.
 //
 //   nasctl [--controller=HOST:PORT] submit SPEC.textproto [--watch]
-//   nasctl watch SEARCH_ID        live progress line until the search ends
+//   nasctl watch SEARCH_ID        live progress line until the search ends (and
+//                                 each supernet epoch as it is reported)
+//   nasctl epochs SEARCH_ID       every epoch a supernet search reported
 //   nasctl get SEARCH_ID
 //   nasctl list
 //   nasctl best SEARCH_ID
@@ -27,6 +29,7 @@
 #include "absl/time/clock.h"
 #include "common/search_space/search_space.h"
 #include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
 #include "google/protobuf/text_format.h"
 #include "common/rpc/channel.h"
 #include "controller/cli/fitness_plot.h"
@@ -126,16 +129,56 @@ absl::Status Best(Stub& stub, int64_t id) {
   return absl::OkStatus();
 }
 
+std::string EpochLine(const v1::EpochProgress& e) {
+  auto metric = [&](const char* name) {
+    auto it = e.metrics().find(name);
+    return it == e.metrics().end() ? std::string("-") : absl::StrFormat("%.4f", it->second);
+  };
+  return absl::StrFormat(
+      "job %d epoch %d/%d: train loss %s acc %s, valid loss %s acc %s; derived %s", e.job_id(),
+      e.epoch(), e.epochs(), metric("train_loss"), metric("train_accuracy"), metric("valid_loss"),
+      metric("valid_accuracy"), e.architecture().text());
+}
+
+// Epochs reported since the first `*seen` (supernet searches report them).
+absl::StatusOr<std::vector<v1::EpochProgress>> NewEpochs(Stub& stub, int64_t id, int* seen) {
+  v1::ListEpochProgressRequest req;
+  req.set_search_id(id);
+  req.set_skip(*seen);
+  v1::ListEpochProgressResponse response;
+  auto c = Context();
+  RETURN_IF_ERROR(FromGrpcStatus(stub.ListEpochProgress(c.get(), req, &response)));
+  *seen += response.epochs_size();
+  return std::vector<v1::EpochProgress>(response.epochs().begin(), response.epochs().end());
+}
+
+absl::Status Epochs(Stub& stub, int64_t id) {
+  int seen = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(std::vector<v1::EpochProgress> epochs, NewEpochs(stub, id, &seen));
+    if (epochs.empty()) break;
+    for (const auto& e : epochs) std::cout << EpochLine(e) << "\n";
+  }
+  if (seen == 0) std::cout << "no epochs reported (only supernet searches report them)\n";
+  return absl::OkStatus();
+}
+
 absl::Status Watch(Stub& stub, int64_t id) {
   const bool tty = isatty(fileno(stdout));
   std::string last;
   absl::Time last_print = absl::InfinitePast();
+  int epochs_seen = 0;
   while (true) {
     v1::GetSearchRequest req;
     req.set_search_id(id);
     v1::Search search;
     auto c = Context();
     if (auto s = FromGrpcStatus(stub.GetSearch(c.get(), req, &search)); !s.ok()) return s;
+    ASSIGN_OR_RETURN(std::vector<v1::EpochProgress> epochs, NewEpochs(stub, id, &epochs_seen));
+    for (const auto& e : epochs) {
+      std::cout << (tty ? "\r\033[K" : "") << EpochLine(e) << std::endl;
+      last.clear();  // Reprint the progress line below the epoch.
+    }
     const std::string line = ProgressLine(search);
     if (tty) {
       std::cout << "\r\033[K" << line << std::flush;
@@ -284,7 +327,7 @@ absl::Status Cancel(Stub& stub, int64_t id) {
 absl::Status Dispatch(Stub& stub, const std::vector<char*>& args) {
   if (args.size() < 3) {
     return absl::InvalidArgumentError(
-        "usage: nasctl submit|watch|get|list|best|individuals|lineage|cancel|plot ARG");
+        "usage: nasctl submit|watch|epochs|get|list|best|individuals|lineage|cancel|plot ARG");
   }
   const std::string cmd = args[1];
   const std::string arg = args[2];
@@ -294,6 +337,7 @@ absl::Status Dispatch(Stub& stub, const std::vector<char*>& args) {
   auto id = ParseId(arg, what);
   if (!id.ok()) return id.status();
   if (cmd == "watch") return Watch(stub, *id);
+  if (cmd == "epochs") return Epochs(stub, *id);
   if (cmd == "get") return Get(stub, *id);
   if (cmd == "best") return Best(stub, *id);
   if (cmd == "individuals") return Individuals(stub, *id);
@@ -308,7 +352,7 @@ absl::Status Dispatch(Stub& stub, const std::vector<char*>& args) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "nasctl submit SPEC [--watch] | watch|get|best|individuals|cancel SEARCH_ID | "
+      "nasctl submit SPEC [--watch] | watch|epochs|get|best|individuals|cancel SEARCH_ID | "
       "lineage INDIVIDUAL_ID | list all");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() == 2 && std::string(args[1]) == "list") args.push_back(args[1]);  // "list" takes no argument.
