@@ -33,9 +33,9 @@ class Calls {
     auto c = Context();
     const absl::Status status = FromGrpcStatus(stub_.GetBestIndividual(c.get(), request, &best));
     if (status.code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(absl::StrCat("search ", search_id,
-                                              " has no evaluated individual (or does not exist): ",
-                                              status.message()));
+      return absl::NotFoundError(
+          absl::StrCat("search ", search_id,
+                       " has no evaluated individual (or does not exist): ", status.message()));
     }
     RETURN_IF_ERROR(status);
     return best;
@@ -85,10 +85,10 @@ class Calls {
 absl::Status CheckHasWeights(const v1::Search& search, const v1::Individual& individual) {
   const v1::SearchSpec& spec = search.spec();
   if (spec.space().has_nasbench201() || spec.has_table_lookup()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "search ", search.id(), " evaluates architectures by table lookup (",
-        spec.space().has_nasbench201() ? "nasbench201 space" : "table_lookup",
-        "): it trains no networks, so there are no weights to export"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("search ", search.id(), " evaluates architectures by table lookup (",
+                     spec.space().has_nasbench201() ? "nasbench201 space" : "table_lookup",
+                     "): it trains no networks, so there are no weights to export"));
   }
   if (individual.state() != v1::INDIVIDUAL_EVALUATED) {
     return absl::FailedPreconditionError(
@@ -133,9 +133,8 @@ absl::Status ExportIndividual(v1::SearchService::Stub& stub, const ExportOptions
   ASSIGN_OR_RETURN(const std::string bytes, calls.Checkpoint(individual.checkpoint()));
   auto exported = ExportCheckpoint(individual.architecture().text(), bytes);
   if (!exported.ok()) {
-    return absl::Status(exported.status().code(),
-                        absl::StrCat("individual ", individual.id(), ": ",
-                                     exported.status().message()));
+    return absl::Status(exported.status().code(), absl::StrCat("individual ", individual.id(), ": ",
+                                                               exported.status().message()));
   }
   RETURN_IF_ERROR(SaveTorchScript(exported->module, options.out));
   report << absl::StrFormat(

@@ -23,13 +23,9 @@ absl::Status WriteReferenceIo(const std::string& path, const torch::Tensor& inpu
   return absl::OkStatus();
 }
 
-PythonCheckResult RunPythonCheck(const std::string& script,
-                                 const std::vector<std::pair<std::string, std::string>>& pairs) {
-  std::string command = absl::StrCat("/usr/bin/python3 '", script, "'");
-  for (const auto& p : pairs) absl::StrAppend(&command, " '", p.first, "' '", p.second, "'");
-  absl::StrAppend(&command, " 2>&1");
-  PythonCheckResult result;
-  FILE* pipe = popen(command.c_str(), "r");
+CommandResult RunCommand(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) {
     result.output = absl::StrCat("cannot run: ", command);
     return result;
@@ -39,6 +35,13 @@ PythonCheckResult RunPythonCheck(const std::string& script,
   const int status = pclose(pipe);
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+CommandResult RunPythonCheck(const std::string& script,
+                             const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::string command = absl::StrCat("/usr/bin/python3 '", script, "'");
+  for (const auto& p : pairs) absl::StrAppend(&command, " '", p.first, "' '", p.second, "'");
+  return RunCommand(command);
 }
 
 }  // namespace nas::testing

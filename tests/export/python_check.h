@@ -1,6 +1,7 @@
 // The C++ half of the Python export check (tests/export/check_export.py):
 // writes a batch and the outputs a network computes on it in a file that
-// Python's torch.load reads, and runs the script under /usr/bin/python3.
+// Python's torch.load reads, and runs the script under /usr/bin/python3 (or
+// other commands, such as nasctl).
 #ifndef NAS_TESTS_EXPORT_PYTHON_CHECK_H_
 #define NAS_TESTS_EXPORT_PYTHON_CHECK_H_
 
@@ -18,15 +19,18 @@ namespace nas::testing {
 absl::Status WriteReferenceIo(const std::string& path, const torch::Tensor& input,
                               const torch::Tensor& output);
 
-struct PythonCheckResult {
-  int exit_status = -1;  // 0 = every model reproduced its reference.
-  std::string output;    // The script's stdout and stderr.
+struct CommandResult {
+  int exit_status = -1;
+  std::string output;  // stdout and stderr.
 };
 
+// Runs `command` with /bin/sh and waits for it.
+CommandResult RunCommand(const std::string& command);
+
 // Runs /usr/bin/python3 `script` (check_export.py's path) on (model,
-// reference) path pairs.
-PythonCheckResult RunPythonCheck(const std::string& script,
-                                 const std::vector<std::pair<std::string, std::string>>& pairs);
+// reference) path pairs. Exit status 0 = every model reproduced its reference.
+CommandResult RunPythonCheck(const std::string& script,
+                             const std::vector<std::pair<std::string, std::string>>& pairs);
 
 }  // namespace nas::testing
 

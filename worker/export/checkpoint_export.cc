@@ -71,9 +71,9 @@ absl::StatusOr<ExportedNetwork> ExportCheckpoint(absl::string_view architecture,
   if (absl::StartsWith(checkpoint, kConvNetMagic)) {
     return ExportConvNetCheckpoint(architecture, checkpoint);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "not a DARTS (NASDART1) or ConvNet (NASCONV1) checkpoint: it starts with '",
-      absl::CHexEscape(checkpoint.substr(0, 8)), "'"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("not a DARTS (NASDART1) or ConvNet (NASCONV1) checkpoint: it starts with '",
+                   absl::CHexEscape(checkpoint.substr(0, 8)), "'"));
 }
 
 }  // namespace nas

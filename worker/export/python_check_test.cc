@@ -2,13 +2,15 @@
 // python3-torch (/usr/bin/python3) loads the saved modules and must compute
 // what the C++ networks compute. Fails, not skips, when that interpreter has
 // no torch.
+#include "tests/export/python_check.h"
+
+#include <iostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/export/python_check.h"
 #include "tests/testing/child_process.h"
 #include "worker/export/random_weights.h"
 #include "worker/export/torchscript_export.h"
@@ -77,8 +79,9 @@ TEST_F(PythonCheckTest, PythonTorchReproducesDartsAndConvNetOutputs) {
   const std::vector<std::pair<std::string, std::string>> pairs = {
       Write("darts", *darts_module, darts, torch::randn({16, 1, 8, 8})),
       Write("convnet", *conv_module, *convnet, torch::randn({16, 3, 9, 9}))};
-  const testing::PythonCheckResult check = testing::RunPythonCheck(script_, pairs);
+  const testing::CommandResult check = testing::RunPythonCheck(script_, pairs);
   EXPECT_EQ(check.exit_status, 0) << check.output;
+  std::cout << check.output;
   EXPECT_THAT(check.output, HasSubstr("ok " + pairs[0].first));
   EXPECT_THAT(check.output, HasSubstr("ok " + pairs[1].first));
 }
@@ -98,7 +101,7 @@ TEST_F(PythonCheckTest, WrongReferenceOutputsFailTheCheck) {
   const std::string model = TempPath("off.pt"), reference = TempPath("off.io.pt");
   ASSERT_TRUE(SaveTorchScript(*module, model).ok());
   ASSERT_TRUE(testing::WriteReferenceIo(reference, x, (*net)->forward(x) + 1e-4).ok());
-  const testing::PythonCheckResult check = testing::RunPythonCheck(script_, {{model, reference}});
+  const testing::CommandResult check = testing::RunPythonCheck(script_, {{model, reference}});
   EXPECT_EQ(check.exit_status, 1) << check.output;
   EXPECT_THAT(check.output, HasSubstr("FAIL " + model));
 }

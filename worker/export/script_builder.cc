@@ -141,9 +141,9 @@ absl::StatusOr<std::string> ScriptBuilder::Conv2d(const std::string& path,
     if (!b.ok()) return b.status();
     bias = *b;
   }
-  return Let(absl::StrCat("torch.conv2d(", x, ", ", *weight, ", ", bias, ", ",
-                          IntList(o.stride()), ", ", IntList(*padding), ", ",
-                          IntList(o.dilation()), ", ", o.groups(), ")"));
+  return Let(absl::StrCat("torch.conv2d(", x, ", ", *weight, ", ", bias, ", ", IntList(o.stride()),
+                          ", ", IntList(*padding), ", ", IntList(o.dilation()), ", ", o.groups(),
+                          ")"));
 }
 
 absl::StatusOr<std::string> ScriptBuilder::BatchNorm2d(const std::string& path,
@@ -164,9 +164,8 @@ absl::StatusOr<std::string> ScriptBuilder::BatchNorm2d(const std::string& path,
   // the layer keeps no running ones.
   const bool batch_statistics = !o.track_running_stats();
   return Let(absl::StrCat("torch.batch_norm(", x, ", ", absl::StrJoin(args, ", "), ", ",
-                          Bool(batch_statistics), ", ",
-                          FloatLiteral(o.momentum().value_or(0.0)), ", ", FloatLiteral(o.eps()),
-                          ", True)"));
+                          Bool(batch_statistics), ", ", FloatLiteral(o.momentum().value_or(0.0)),
+                          ", ", FloatLiteral(o.eps()), ", True)"));
 }
 
 absl::StatusOr<std::string> ScriptBuilder::Linear(const std::string& path,
@@ -190,8 +189,7 @@ absl::StatusOr<torch::jit::Module> ScriptBuilder::Finish(const std::string& clas
   for (const auto& p : parameters_) {
     if (read.count(p.first) == 0) {
       return absl::InternalError(
-          absl::StrCat("cannot export: the generated code does not use parameter '", p.first,
-                       "'"));
+          absl::StrCat("cannot export: the generated code does not use parameter '", p.first, "'"));
     }
   }
   for (const auto& b : buffers_) {

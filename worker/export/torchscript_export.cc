@@ -38,8 +38,8 @@ absl::StatusOr<std::string> Preprocess(ScriptBuilder& b, const std::string& path
   if (dynamic_cast<const ReluConvBnImpl*>(module.get()) != nullptr) {
     return b.Apply(path + ".body", x);
   }
-  return absl::InternalError(absl::StrCat("cannot export module '", path, "': not a known ",
-                                          "cell preprocessing"));
+  return absl::InternalError(
+      absl::StrCat("cannot export module '", path, "': not a known ", "cell preprocessing"));
 }
 
 // One edge's op, as MakeDartsOp builds it.
@@ -86,8 +86,8 @@ absl::StatusOr<std::string> Cell(ScriptBuilder& b, const std::string& path,
 
 // The head both networks share: global average pooling, flatten, linear.
 absl::StatusOr<std::string> Head(ScriptBuilder& b, const std::string& features) {
-  const std::string pooled = b.Let(
-      absl::StrCat("torch.flatten(torch.adaptive_avg_pool2d(", features, ", [1, 1]), 1)"));
+  const std::string pooled =
+      b.Let(absl::StrCat("torch.flatten(torch.adaptive_avg_pool2d(", features, ", [1, 1]), 1)"));
   return b.Apply("classifier", pooled);
 }
 
@@ -171,8 +171,8 @@ absl::Status SaveTorchScript(const torch::jit::Module& module, const std::string
     module.save(path);
     return absl::OkStatus();
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("cannot write TorchScript to ", path, ": ",
-                                               e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot write TorchScript to ", path, ": ", e.what()));
   }
 }
 

@@ -86,8 +86,9 @@ TEST(ConvNetExportTest, AddAndConcatSkipsAndPools) {
 
 TEST(ExportTest, TrainingModeNetworkIsExportedWithItsEvalFunction) {
   torch::set_num_threads(1);
-  auto genome = ParseDartsGenome("normal: sep_conv_3x3(0)+skip_connect(1) ; "
-                                 "reduce: max_pool_3x3(0)+dil_conv_3x3(1)");
+  auto genome = ParseDartsGenome(
+      "normal: sep_conv_3x3(0)+skip_connect(1) ; "
+      "reduce: max_pool_3x3(0)+dil_conv_3x3(1)");
   ASSERT_TRUE(genome.ok());
   DartsNetworkOptions options;
   options.init_channels = 4;

@@ -20,8 +20,7 @@ class TrainCandidateRunner : public JobRunner {
 
   // Errors besides training's: those of the upload (UNAVAILABLE when the
   // controller cannot be reached, so the job is retried).
-  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job,
-                                           const ProgressFn& progress) override;
+  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const ProgressFn& progress) override;
 
  private:
   const torch::Device device_;
