@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
                                                absl::SkipWhitespace())) {
     if (kind == "train_candidate") {
       runners[nas::v1::TRAIN_CANDIDATE] =
-          std::make_unique<nas::TrainCandidateRunner>(*device, &datasets);
+          std::make_unique<nas::TrainCandidateRunner>(*device, &datasets, client->get());
     } else if (kind == "train_morphed") {
       runners[nas::v1::TRAIN_MORPHED] =
           std::make_unique<nas::TrainMorphedRunner>(*device, &datasets, client->get());

@@ -11,6 +11,9 @@
 //   nasctl lineage INDIVIDUAL_ID
 //   nasctl cancel SEARCH_ID
 //   nasctl plot SEARCH_ID [--out=fitness.svg]   fitness over time, best so far
+//   nasctl export --search=SEARCH_ID [--individual=ID] --out=model.pt
+//                                  the best (or the named) individual's trained
+//                                  network as TorchScript
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +35,7 @@
 #include "common/status/status_macros.h"
 #include "google/protobuf/text_format.h"
 #include "common/rpc/channel.h"
+#include "controller/cli/export_command.h"
 #include "controller/cli/fitness_plot.h"
 #include "proto/search_service.grpc.pb.h"
 
@@ -39,7 +43,11 @@ ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port");
 ABSL_FLAG(bool, watch, false, "with submit: watch the search until it ends");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call");
 ABSL_FLAG(int, poll_ms, 1000, "with watch: how often to refresh");
-ABSL_FLAG(std::string, out, "fitness.svg", "with plot: the SVG file to write");
+ABSL_FLAG(std::string, out, "",
+          "with plot: the SVG file to write (default fitness.svg); with export: the TorchScript "
+          "file to write");
+ABSL_FLAG(int64_t, search, 0, "with export: the search whose best individual is exported");
+ABSL_FLAG(int64_t, individual, 0, "with export: export this individual instead of the best");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
 ABSL_FLAG(std::string, token_file, "", "file holding a client bearer token (needs TLS)");
 
@@ -306,7 +314,8 @@ absl::Status Plot(Stub& stub, int64_t id) {
   std::sort(evaluated.begin(), evaluated.end());
   std::vector<double> fitness;
   for (const auto& e : evaluated) fitness.push_back(e.second);
-  const std::string path = absl::GetFlag(FLAGS_out);
+  std::string path = absl::GetFlag(FLAGS_out);
+  if (path.empty()) path = "fitness.svg";
   std::ofstream out(path);
   out << FitnessPlotSvg(fitness, absl::StrCat("search ", id, ": fitness per evaluation"));
   if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
@@ -324,10 +333,21 @@ absl::Status Cancel(Stub& stub, int64_t id) {
   return absl::OkStatus();
 }
 
+absl::Status Export(Stub& stub) {
+  ExportOptions options;
+  options.search_id = absl::GetFlag(FLAGS_search);
+  options.individual_id = absl::GetFlag(FLAGS_individual);
+  options.out = absl::GetFlag(FLAGS_out);
+  options.call_timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds));
+  return ExportIndividual(stub, options, std::cout);
+}
+
 absl::Status Dispatch(Stub& stub, const std::vector<char*>& args) {
+  if (args.size() == 2 && std::string(args[1]) == "export") return Export(stub);
   if (args.size() < 3) {
     return absl::InvalidArgumentError(
-        "usage: nasctl submit|watch|epochs|get|list|best|individuals|lineage|cancel|plot ARG");
+        "usage: nasctl submit|watch|epochs|get|list|best|individuals|lineage|cancel|plot ARG, or "
+        "nasctl export --search=ID [--individual=ID] --out=FILE");
   }
   const std::string cmd = args[1];
   const std::string arg = args[2];
@@ -353,7 +373,7 @@ absl::Status Dispatch(Stub& stub, const std::vector<char*>& args) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "nasctl submit SPEC [--watch] | watch|epochs|get|best|individuals|cancel SEARCH_ID | "
-      "lineage INDIVIDUAL_ID | list all");
+      "lineage INDIVIDUAL_ID | list all | export --search=ID [--individual=ID] --out=FILE");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() == 2 && std::string(args[1]) == "list") args.push_back(args[1]);  // "list" takes no argument.
   nas::ChannelOptions channel_options;

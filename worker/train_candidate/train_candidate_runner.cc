@@ -1,16 +1,18 @@
 #include "worker/train_candidate/train_candidate_runner.h"
 
+#include <string>
+
 #include "common/genome/darts_genome.h"
+#include "common/status/status_macros.h"
+#include "worker/model/darts_checkpoint.h"
 #include "worker/training/trainer.h"
 
 namespace nas {
 
 absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& job,
                                                                const ProgressFn& progress) {
-  auto genome = ParseDartsGenome(job.architecture().text());
-  if (!genome.ok()) return genome.status();
-  auto data = datasets_->Get(job.spec());
-  if (!data.ok()) return data.status();
+  ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(job.architecture().text()));
+  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
 
   const v1::Training& t = job.spec().training();
   TrainOptions options{device_};
@@ -23,16 +25,22 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
   options.cells = t.cells();
   options.seed = job.seed();
   options.on_progress = progress;
-  auto outcome = TrainAndEvaluate(*genome, **data, options);
-  if (!outcome.ok()) return outcome.status();
+  ASSIGN_OR_RETURN(TrainOutcome outcome, TrainAndEvaluate(genome, *data, options));
+  // The weights go to the controller so that the best network can be
+  // exported later; the controller decides how long to keep them.
+  ASSIGN_OR_RETURN(std::string bytes,
+                   SerializeDartsNetwork(genome, outcome.network_options, outcome.network));
+  ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
 
   v1::EvaluationResult result;
-  result.set_fitness(outcome->validation_accuracy);
-  result.set_parameter_count(outcome->parameter_count);
+  result.set_fitness(outcome.validation_accuracy);
+  result.set_parameter_count(outcome.parameter_count);
+  result.set_checkpoint(digest);
   auto& metrics = *result.mutable_metrics();
-  metrics["final_train_loss"] = outcome->final_train_loss;
-  metrics["train_seconds"] = outcome->train_seconds;
-  metrics["train_examples"] = static_cast<double>(outcome->train_examples);
+  metrics["final_train_loss"] = outcome.final_train_loss;
+  metrics["train_seconds"] = outcome.train_seconds;
+  metrics["train_examples"] = static_cast<double>(outcome.train_examples);
+  metrics["checkpoint_bytes"] = static_cast<double>(bytes.size());
   return result;
 }
 

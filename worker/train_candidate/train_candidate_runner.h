@@ -1,26 +1,31 @@
 // Runs TRAIN_CANDIDATE jobs: build the DARTS-cell network from the genome,
-// train it on the spec's dataset, report validation accuracy.
+// train it on the spec's dataset, upload its trained weights to the
+// controller (worker/model/darts_checkpoint.h format) and report validation
+// accuracy with the weights' digest.
 #ifndef NAS_WORKER_TRAIN_CANDIDATE_TRAIN_CANDIDATE_RUNNER_H_
 #define NAS_WORKER_TRAIN_CANDIDATE_TRAIN_CANDIDATE_RUNNER_H_
 
 #include "torch/torch.h"
 #include "worker/data/dataset_cache.h"
+#include "worker/runtime/controller_client.h"
 #include "worker/runtime/job_runner.h"
 
 namespace nas {
 
 class TrainCandidateRunner : public JobRunner {
  public:
-  // `datasets` must outlive the runner.
-  TrainCandidateRunner(torch::Device device, DatasetCache* datasets)
-      : device_(device), datasets_(datasets) {}
+  // `datasets` and `client` must outlive the runner.
+  TrainCandidateRunner(torch::Device device, DatasetCache* datasets, ControllerClient* client)
+      : device_(device), datasets_(datasets), client_(client) {}
 
-  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job,
-                                           const ProgressFn& progress) override;
+  // Errors besides training's: those of the upload (UNAVAILABLE when the
+  // controller cannot be reached, so the job is retried).
+  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const ProgressFn& progress) override;
 
  private:
   const torch::Device device_;
   DatasetCache* const datasets_;
+  ControllerClient* const client_;
 };
 
 }  // namespace nas

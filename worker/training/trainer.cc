@@ -142,6 +142,8 @@ absl::StatusOr<TrainOutcome> Train(const DartsGenome& genome, const TrainValidat
   ASSIGN_OR_RETURN(outcome.validation_accuracy, Accuracy(net, data.validation, o.device));
   outcome.parameter_count = CountParameters(*net);
   outcome.train_examples = n;
+  outcome.network = net;
+  outcome.network_options = shape;
   outcome.train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome;

@@ -10,6 +10,7 @@
 #include "common/genome/darts_genome.h"
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
+#include "worker/model/darts_network.h"
 
 namespace nas {
 
@@ -37,6 +38,10 @@ struct TrainOutcome {
   int64_t parameter_count = 0;     // Trainable scalars of the network.
   double train_seconds = 0;        // Wall time of building, training and evaluating.
   int64_t train_examples = 0;      // Examples per epoch.
+  // The trained network (eval mode, on options.device) and the shape it was
+  // built with, e.g. for saving its weights.
+  DartsNetwork network{nullptr};
+  DartsNetworkOptions network_options;
 };
 
 // Builds the network of `genome` for `data` (input channels from the images,

@@ -1,0 +1,142 @@
+// `nasctl export` through the real service: a DARTS-cell random search on the
+// digits, trained by a real worker that uploads its networks' weights; nasctl
+// (a subprocess) writes the best network as TorchScript, and Debian's
+// python3-torch loading that file reproduces what the worker's own network,
+// rebuilt from the downloaded checkpoint, computes. Individuals without
+// weights give errors that say why.
+#include <string>
+
+#include "bench/search_quality/quality_runner.h"
+#include "common/rpc/sha256.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/export/python_check.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/local_cluster.h"
+#include "tests/testing/specs.h"
+#include "worker/model/darts_checkpoint.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+}
+
+// Runs nasctl against controller 0 of `cluster` with `args`.
+testing::CommandResult Nasctl(testing::LocalCluster& cluster, const std::string& args) {
+  return testing::RunCommand(testing::RunfilePath("controller/cli/nasctl") +
+                             " --controller=" + cluster.controller_address(0) + " " + args);
+}
+
+std::string Download(testing::LocalCluster& cluster, const std::string& digest) {
+  auto stub = cluster.SearchStub();
+  grpc::ClientContext context;
+  v1::DownloadCheckpointRequest request;
+  request.set_digest(digest);
+  auto reader = stub->DownloadCheckpoint(&context, request);
+  std::string bytes;
+  v1::CheckpointChunk chunk;
+  while (reader->Read(&chunk)) bytes += chunk.data();
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(Sha256Digest(bytes), digest);
+  return bytes;
+}
+
+TEST(ExportEndToEndTest, ExportedBestNetworkReproducesTheWorkersNetworkInPython) {
+  testing::LocalCluster cluster("export");
+  cluster.StartController();
+  cluster.StartWorker("w1", 0, {"--job_kinds=train_candidate"});
+  v1::SearchSpec spec = testing::DigitsSpec(/*epochs=*/1);
+  spec.set_budget(2);
+  const int64_t id = cluster.CreateSearch(spec);
+  auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  ASSERT_EQ(done->evaluations_done(), 2) << cluster.Logs();
+  const v1::Individual& best = done->best();
+  ASSERT_FALSE(best.checkpoint().empty()) << "the worker must upload the trained weights";
+
+  const std::string model = TempPath("best.pt");
+  const testing::CommandResult exported =
+      Nasctl(cluster, "export --search=" + std::to_string(id) + " --out=" + model);
+  ASSERT_EQ(exported.exit_status, 0) << exported.output;
+  EXPECT_THAT(exported.output, HasSubstr("individual " + std::to_string(best.id()) + " of search"));
+  EXPECT_THAT(exported.output, HasSubstr("[N, 1, H, W]"));
+
+  // The worker's own network, from the same checkpoint, on digit-sized inputs.
+  auto loaded = DeserializeDartsNetwork(Download(cluster, best.checkpoint()));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(DartsGenomeToText(loaded->genome), best.architecture().text());
+  torch::manual_seed(1);
+  const torch::Tensor x = torch::rand({64, 1, 8, 8}) * 2 - 1;
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    expected = loaded->net->forward(x);
+  }
+  // Trained weights, not a fresh network's: BatchNorm statistics moved off their start values.
+  bool trained = false;
+  for (const auto& b : loaded->net->named_buffers()) {
+    if (b.key().find("running_mean") != std::string::npos) {
+      trained = trained || b.value().abs().max().item<float>() > 1e-3;
+    }
+  }
+  EXPECT_TRUE(trained);
+  const std::string reference = TempPath("best.io.pt");
+  ASSERT_TRUE(testing::WriteReferenceIo(reference, x, expected).ok());
+  const testing::CommandResult check = testing::RunPythonCheck(
+      testing::RunfilePath("tests/export/check_export.py"), {{model, reference}});
+  EXPECT_EQ(check.exit_status, 0) << check.output;
+  std::cout << exported.output << check.output;
+
+  // Another individual by id, and an individual whose weights are gone.
+  pqxx::connection conn(cluster.dsn());
+  pqxx::work txn(conn);
+  const int64_t other =
+      txn.exec_params1("SELECT id FROM individuals WHERE search_id = $1 AND id <> $2", id,
+                       best.id())[0]
+          .as<int64_t>();
+  const bool other_has_weights =
+      !txn.exec_params1("SELECT checkpoint_digest FROM individuals WHERE id = $1", other)[0]
+           .is_null();
+  txn.exec_params("UPDATE individuals SET checkpoint_digest = NULL WHERE id = $1", best.id());
+  txn.commit();
+  if (other_has_weights) {
+    const testing::CommandResult by_id = Nasctl(
+        cluster, "export --individual=" + std::to_string(other) + " --out=" + TempPath("other.pt"));
+    EXPECT_EQ(by_id.exit_status, 0) << by_id.output;
+  }
+  const testing::CommandResult gone = Nasctl(
+      cluster, "export --search=" + std::to_string(id) +
+                   " --individual=" + std::to_string(best.id()) + " --out=" + TempPath("gone.pt"));
+  EXPECT_EQ(gone.exit_status, 1);
+  EXPECT_THAT(gone.output, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(gone.output, HasSubstr("individual " + std::to_string(best.id())));
+  EXPECT_THAT(gone.output, HasSubstr("weights were not kept"));
+}
+
+TEST(ExportEndToEndTest, TableLookupSearchHasNoWeightsToExport) {
+  testing::LocalCluster cluster("export_table");
+  cluster.StartController();
+  cluster.StartWorker("w1", 0, {"--job_kinds=table_lookup"});
+  const int64_t id =
+      cluster.CreateSearch(NasBench201Spec(testing::NasBench201Table(), 3, 2, 1, false));
+  auto done = cluster.WaitForSearch(id, absl::Minutes(2));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  const testing::CommandResult result =
+      Nasctl(cluster, "export --search=" + std::to_string(id) + " --out=" + TempPath("nb.pt"));
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_THAT(result.output, HasSubstr("nasbench201"));
+  EXPECT_THAT(result.output, HasSubstr("no weights to export"));
+
+  const testing::CommandResult no_out = Nasctl(cluster, "export --search=" + std::to_string(id));
+  EXPECT_EQ(no_out.exit_status, 1);
+  EXPECT_THAT(no_out.output, HasSubstr("--out"));
+}
+
+}  // namespace
+}  // namespace nas
