@@ -22,7 +22,7 @@
 #include "worker/training/trainer.h"
 
 ABSL_FLAG(std::string, data, "/usr/share/datasets/fashion-mnist", "Fashion-MNIST idx directory");
-ABSL_FLAG(std::vector<std::string>, genomes, {}, "DARTS genomes, canonical text, ';;'-free");
+ABSL_FLAG(std::vector<std::string>, genomes, {}, "DARTS genomes, canonical text, comma-separated");
 ABSL_FLAG(int, threads, 2, "LibTorch intra-op threads");
 ABSL_FLAG(int, batch_size, 64, "examples per step");
 ABSL_FLAG(int, warmup_steps, 3, "steps run before the clock starts");
