@@ -129,14 +129,19 @@ def wrap(args):
 
 def profile(args):
     """The top inclusive and self items of a callgrind_annotate listing."""
-    items = []
+    items, section = [], ""
     with open(args.annotate) as f:
         for line in f:
+            if line.startswith("## "):
+                section = line[3:].strip()
             m = re.match(r"\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(\S.*)", line)
             if m:
                 items.append({"instructions": int(m.group(1).replace(",", "")),
-                              "percent": float(m.group(2)), "symbol": m.group(3).strip()})
-    write(args.out, envelope("controller_profile", args.params, top=items[:args.top]))
+                              "percent": float(m.group(2)), "symbol": m.group(3).strip(),
+                              "section": section})
+    top = {s: [i for i in items if i["section"] == s][:args.top] for s in ("self", "inclusive, nas:: functions")}
+    write(args.out, envelope("controller_profile", args.params, self=top["self"],
+                             inclusive=top["inclusive, nas:: functions"]))
 
 
 def fmt(x, digits=1):
@@ -179,7 +184,8 @@ def summary_rows(results):
                          f"{cells}. Goal >= 1.1x: {'met' if g['met'] else 'NOT met'}", where,
                          "training.json"))
         elif name == "controller_profile":
-            top = ", ".join(f"{t['symbol'][:60]} {t['percent']:.0f}%" for t in d["top"][:5])
+            top = ", ".join(f"`{re.sub(r'[(].*', '', t['symbol'].replace('???:', ''))}` "
+                            f"{t['percent']:.0f}%" for t in d["inclusive"][:6])
             rows.append(("where the controller's CPU goes at N=256 (callgrind, inclusive)",
                          "`bench/profile_controller.sh`", top, where, "controller_profile.json"))
         else:
