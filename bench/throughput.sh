@@ -37,8 +37,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-# N=256 Optuna processes each hold a connection, besides the controller's.
-THROWAWAY_PG_MAX_CONNECTIONS=400 bash scripts/throwaway_pg.sh start "$WORK/pg" >/dev/null
+# Each Optuna process may hold two connections (400 was too few for N=256).
+THROWAWAY_PG_MAX_CONNECTIONS=700 bash scripts/throwaway_pg.sh start "$WORK/pg" >/dev/null
 PORT=$(cat "$WORK/pg/port")
 createdb() { psql -q "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" -c "CREATE DATABASE $1"; }
 

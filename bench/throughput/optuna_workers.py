@@ -28,6 +28,7 @@ import math
 import multiprocessing as mp
 import os
 import sys
+import threading
 import time
 
 import optuna
@@ -65,6 +66,16 @@ def percentile(sorted_values, q):
 
 
 def worker(index, args, table, barrier, claimed, results):
+    """Runs trials; always puts one item on `results` so the parent never waits forever."""
+    try:
+        run_trials(index, args, table, barrier, claimed, results)
+    except Exception as e:  # pylint: disable=broad-except
+        barrier.abort()  # Releases everyone still waiting at the start line.
+        results.put(f"worker {index}: {type(e).__name__}: {e}")
+        raise
+
+
+def run_trials(index, args, table, barrier, claimed, results):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = optuna.storages.RDBStorage(args.url)
     study = optuna.load_study(study_name=args.study, storage=storage,
@@ -114,11 +125,19 @@ def main():
              for i in range(args.workers)]
     for p in procs:
         p.start()
-    barrier.wait()  # Every worker has its storage and study open.
+    try:
+        barrier.wait()  # Every worker has its storage and study open.
+    except threading.BrokenBarrierError:
+        pass  # A worker failed to start; its error comes through `results`.
     start = time.time()
     ask_ms, tell_ms, last = [], [], start
     for _ in procs:
-        a, t, l = results.get()
+        item = results.get()
+        if isinstance(item, str):
+            for p in procs:
+                p.terminate()
+            sys.exit(f"optuna_workers: {item}")
+        a, t, l = item
         ask_ms += a
         tell_ms += t
         last = max(last, l)
