@@ -46,6 +46,7 @@ class Database {
   absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::CondVar connection_freed_;  // Signalled when idle_ grows or open_ shrinks.
 };
 
 // Maps a libpqxx exception (in flight inside a catch block) to a status:

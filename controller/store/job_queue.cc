@@ -120,9 +120,16 @@ absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
 
 }  // namespace
 
+bool JobQueue::ReclaimDue() {
+  const int64_t now = absl::GetCurrentTimeNanos();
+  int64_t last = last_reclaim_ns_.load();
+  if (now - last < absl::ToInt64Nanoseconds(kReclaimOnLeaseInterval)) return false;
+  return last_reclaim_ns_.compare_exchange_strong(last, now);  // One caller wins.
+}
+
 absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& worker) {
   RETURN_IF_ERROR(ValidateWorker(worker));
-  RETURN_IF_ERROR(ReclaimExpiredLeases().status());
+  if (ReclaimDue()) RETURN_IF_ERROR(ReclaimExpiredLeases().status());
   std::vector<std::string> kinds;
   for (int k : worker.job_kinds()) kinds.push_back(JobKindToDb(v1::JobKind(k)));
   const std::string kinds_literal = TextArrayLiteral(kinds);

@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""Turns benchmark outputs into bench/results/*.json and the README table.
+
+  report.py throughput --controller=C.jsonl --optuna=O.jsonl --params='k=v ...' --out=F.json
+  report.py training --lines=L.jsonl --params='k=v ...' --out=F.json
+  report.py wrap --name=N --md=F.md --command=CMD --seconds=S --params='k=v ...' --out=F.json
+  report.py profile --annotate=callgrind_annotate.txt --params='k=v ...' --out=F.json
+  report.py readme --results=bench/results --readme=README.md
+
+Every JSON file carries the machine (CPU model, cores, memory, load when it
+ran), the date, the parameters and the figures; the README table between
+<!-- bench:begin --> and <!-- bench:end --> is regenerated from them alone.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import sys
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def machine():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu_model": model, "cores": os.cpu_count(), "memory_gib": round(mem_gib, 1),
+            "kernel": platform.release(), "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
+def envelope(name, params, **body):
+    return {"benchmark": name, "date": datetime.datetime.now(datetime.timezone.utc)
+            .strftime("%Y-%m-%dT%H:%M:%SZ"), "machine": machine(),
+            "parameters": dict(kv.split("=", 1) for kv in shlex.split(params or "")), **body}
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip().startswith("{")]
+
+
+def write(out, data):
+    with open(out, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+
+
+def throughput(args):
+    ctl = {r["workers"]: r for r in read_jsonl(args.controller)}
+    opt = {r["workers"]: r for r in read_jsonl(args.optuna)}
+    rows = []
+    for n in sorted(set(ctl) | set(opt)):
+        c, o = ctl.get(n), opt.get(n)
+        ratio = (c["evaluations_per_second"] / o["trials_per_second"]
+                 if c and o and o["trials_per_second"] > 0 else None)
+        rows.append({"workers": n, "controller": c, "optuna": o,
+                     "ratio": round(ratio, 2) if ratio is not None else None})
+    at64 = next((r["ratio"] for r in rows if r["workers"] == 64), None)
+    write(args.out, envelope("throughput", args.params, results=rows, goal={
+        "workers": 64, "min_ratio": 5.0, "ratio": at64,
+        "met": at64 is not None and at64 >= 5.0}))
+
+
+def training(args):
+    lines = read_jsonl(args.lines)
+    genomes = list(dict.fromkeys(r["genome"] for r in lines))
+    rows = []
+    for g in genomes:
+        row = {"genome": g}
+        for impl in ("libtorch_cpp", "pytorch_python"):
+            runs = [r for r in lines if r["genome"] == g and r["impl"] == impl]
+            row[impl] = {
+                "parameters": sorted({r["parameters"] for r in runs}),
+                "end_to_end_images_per_second": [r["end_to_end_images_per_second"] for r in runs],
+                "compute_images_per_second": [r["compute_images_per_second"] for r in runs],
+                "median_end_to_end": statistics.median(
+                    r["end_to_end_images_per_second"] for r in runs),
+                "median_compute": statistics.median(r["compute_images_per_second"] for r in runs),
+            }
+        cpp, py = row["libtorch_cpp"], row["pytorch_python"]
+        row["parameters_match"] = cpp["parameters"] == py["parameters"] and len(cpp["parameters"]) == 1
+        row["ratio_end_to_end"] = round(cpp["median_end_to_end"] / py["median_end_to_end"], 3)
+        row["ratio_compute"] = round(cpp["median_compute"] / py["median_compute"], 3)
+        # The data pipeline costs what end-to-end loses against compute-only.
+        row["cpp_end_to_end_over_compute"] = round(
+            cpp["median_end_to_end"] / cpp["median_compute"], 3)
+        rows.append(row)
+    worst = min((min(r["ratio_end_to_end"], r["ratio_compute"]) for r in rows), default=None)
+    write(args.out, envelope("training", args.params, results=rows, goal={
+        "min_ratio": 1.1, "worst_ratio": worst, "met": worst is not None and worst >= 1.1}))
+
+
+def md_tables(text):
+    """Every markdown table of `text` as a list of row dicts."""
+    tables, lines = [], text.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("|") and i + 1 < len(lines) and re.match(r"\|\s*-", lines[i + 1]):
+            head = [c.strip() for c in lines[i].strip("|").split("|")]
+            rows, i = [], i + 2
+            while i < len(lines) and lines[i].startswith("|"):
+                cells = [c.strip() for c in lines[i].strip("|").split("|")]
+                rows.append(dict(zip(head, cells)))
+                i += 1
+            tables.append(rows)
+        else:
+            i += 1
+    return tables
+
+
+def wrap(args):
+    with open(args.md) as f:
+        text = f.read()
+    write(args.out, envelope(args.name, args.params, command=args.command,
+                             wall_seconds=float(args.seconds), title=text.splitlines()[0].lstrip("# "),
+                             tables=md_tables(text), report=os.path.basename(args.md)))
+
+
+def profile(args):
+    """The top inclusive and self items of a callgrind_annotate listing."""
+    items, section = [], ""
+    with open(args.annotate) as f:
+        for line in f:
+            if line.startswith("## "):
+                section = line[3:].strip()
+            m = re.match(r"\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(\S.*)", line)
+            if m:
+                items.append({"instructions": int(m.group(1).replace(",", "")),
+                              "percent": float(m.group(2)), "symbol": m.group(3).strip(),
+                              "section": section})
+    top = {s: [i for i in items if i["section"] == s][:args.top] for s in ("self", "inclusive, nas:: functions")}
+    write(args.out, envelope("controller_profile", args.params, self=top["self"],
+                             inclusive=top["inclusive, nas:: functions"]))
+
+
+def fmt(x, digits=1):
+    return "n/a" if x is None else f"{x:,.{digits}f}"
+
+
+def summary_rows(results):
+    rows = []
+    for name, d in results:
+        m, date = d["machine"], d["date"][:10]
+        where = f"{date}, {m['cpu_model']}, {m['cores']} cores"
+        if name == "throughput":
+            cells = "; ".join(
+                f"N={r['workers']}: {fmt(r['controller'] and r['controller']['evaluations_per_second'])}"
+                f" vs {fmt(r['optuna'] and r['optuna']['trials_per_second'])}/s "
+                f"(**{fmt(r['ratio'], 2)}x**), lease p50/p99 "
+                f"{fmt(r['controller'] and r['controller']['lease']['p50_ms'])}/"
+                f"{fmt(r['controller'] and r['controller']['lease']['p99_ms'])} ms"
+                for r in d["results"])
+            g = d["goal"]
+            rows.append(("controller vs Optuna 3.1, evaluations/s with N table-lookup workers, one "
+                         "PostgreSQL", "`bench/throughput.sh`",
+                         f"{cells}. Goal >= 5x at N=64: {'met' if g['met'] else 'NOT met'}",
+                         where, "throughput.json"))
+        elif name == "training":
+            p = d["parameters"]
+            cells = "; ".join(
+                f"{'ABCDEFG'[i]} ({r['libtorch_cpp']['parameters'][0]:,} params, "
+                f"{'same' if r['parameters_match'] else 'DIFFERENT'} in PyTorch): end-to-end "
+                f"{fmt(r['libtorch_cpp']['median_end_to_end'])} vs "
+                f"{fmt(r['pytorch_python']['median_end_to_end'])} img/s (**{r['ratio_end_to_end']:.2f}x**),"
+                f" compute-only {fmt(r['libtorch_cpp']['median_compute'])} vs "
+                f"{fmt(r['pytorch_python']['median_compute'])} (**{r['ratio_compute']:.2f}x**)"
+                for i, r in enumerate(d["results"]))
+            g = d["goal"]
+            rows.append((f"training images/s, LibTorch C++ worker vs PyTorch Python, Fashion-MNIST, "
+                         f"C={p.get('init_channels')}, {p.get('cells')} cells, batch "
+                         f"{p.get('batch_size')}, {p.get('threads')} thread(s), median of "
+                         f"{p.get('repeats')}", "`bench/training.sh`",
+                         f"{cells}. Goal >= 1.1x: {'met' if g['met'] else 'NOT met'}", where,
+                         "training.json"))
+        elif name == "controller_profile":
+            top = ", ".join(f"`{re.sub(r'[(].*', '', t['symbol'].replace('???:', ''))}` "
+                            f"{t['percent']:.0f}%" for t in d["inclusive"][:6])
+            rows.append(("where the controller's CPU goes at N=256 (callgrind, inclusive)",
+                         "`bench/profile_controller.sh`", top, where, "controller_profile.json"))
+        else:
+            t = d["tables"][0] if d.get("tables") else []
+            first = "; ".join(", ".join(f"{k} {v}" for k, v in list(row.items())[:4]) for row in t)
+            rows.append((d["title"], f"`{d['command']}`", first, where,
+                         f"{name}.json"))
+    return rows
+
+
+def readme(args):
+    names = ["throughput", "training", "controller_profile", "search_quality",
+             "nash_fashion_mnist", "supernet_memory"]
+    results = []
+    for n in names:
+        path = os.path.join(args.results, n + ".json")
+        if os.path.exists(path):
+            with open(path) as f:
+                results.append((n, json.load(f)))
+    lines = [BEGIN, "", "| benchmark | command | medians and ratios | when, where | JSON |",
+             "| --- | --- | --- | --- | --- |"]
+    for what, cmd, figures, where, js in summary_rows(results):
+        lines.append(f"| {what} | {cmd} | {figures} | {where} | "
+                     f"[{js}](bench/results/{js}) |")
+    lines += ["", "Generated by `bench/run_all.sh` from `bench/results/*.json`.", "", END]
+    with open(args.readme) as f:
+        text = f.read()
+    if BEGIN not in text or END not in text:
+        sys.exit(f"{args.readme}: no {BEGIN} ... {END} markers")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(args.readme, "w") as f:
+        f.write(head + "\n".join(lines) + tail)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("throughput")
+    t.add_argument("--controller", required=True)
+    t.add_argument("--optuna", required=True)
+    tr = sub.add_parser("training")
+    tr.add_argument("--lines", required=True)
+    w = sub.add_parser("wrap")
+    w.add_argument("--name", required=True)
+    w.add_argument("--md", required=True)
+    w.add_argument("--command", required=True)
+    w.add_argument("--seconds", required=True)
+    pr = sub.add_parser("profile")
+    pr.add_argument("--annotate", required=True)
+    pr.add_argument("--top", type=int, default=15)
+    for s in (t, tr, w, pr):
+        s.add_argument("--params", default="")
+        s.add_argument("--out", required=True)
+    r = sub.add_parser("readme")
+    r.add_argument("--results", default="bench/results")
+    r.add_argument("--readme", default="README.md")
+    args = p.parse_args()
+    {"throughput": throughput, "training": training, "wrap": wrap, "profile": profile,
+     "readme": readme}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+// Simulated table-lookup workers for the controller throughput benchmark:
+// N threads, each with its own channel to a live controller, lease a job,
+// evaluate it with the worker's own TableLookupRunner and report at once,
+// until the search's budget is consumed. No training: what is measured is
+// the controller (and its database) per evaluation.
+#ifndef NAS_BENCH_THROUGHPUT_SIMULATED_WORKERS_H_
+#define NAS_BENCH_THROUGHPUT_SIMULATED_WORKERS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "proto/search.pb.h"
+
+namespace nas {
+
+struct SimulatedWorkersOptions {
+  std::string controller;  // host:port of a plaintext controller.
+  v1::SearchSpec spec;     // A table_lookup search; submitted once, fresh.
+  int workers = 1;         // >= 1 threads, one channel (TCP connection) each.
+  // An empty lease is retried after min(retry_after_ms, this); real workers
+  // wait the whole retry_after_ms, which would only add idle time at the
+  // start and the end of a run.
+  int max_idle_ms = 50;
+  absl::Duration timeout = absl::Minutes(10);
+  std::string worker_id_prefix = "sim";
+};
+
+// Percentiles in milliseconds of one RPC's latency as the client sees it.
+struct LatencySummary {
+  int64_t calls = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+struct SimulatedWorkersResult {
+  int64_t search_id = 0;
+  int evaluations = 0;  // Recorded by the controller (its evaluations_done).
+  // From the release of the workers to the last accepted report.
+  double wall_seconds = 0;
+  double evaluations_per_second = 0;
+  LatencySummary lease;        // Leases that handed out a job.
+  LatencySummary empty_lease;  // Leases answered "none yet".
+  LatencySummary report;
+};
+
+// Submits options.spec, runs the workers until the search succeeds, and
+// checks every report was accepted exactly once. INVALID_ARGUMENT for bad
+// options; the first RPC error otherwise; DEADLINE_EXCEEDED past timeout.
+absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(const SimulatedWorkersOptions& options);
+
+}  // namespace nas
+
+#endif  // NAS_BENCH_THROUGHPUT_SIMULATED_WORKERS_H_
