@@ -1,0 +1,195 @@
+#include "worker/tfnas/latency_target.h"
+
+#include <random>
+
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+
+TfNasSpace SmallSpace() {
+  TfNasSpaceOptions o;
+  o.image_size = 8;
+  o.width_multiplier = 0.25;
+  o.max_layers_per_stage = 3;
+  return *MakeTfNasSpace(o);
+}
+
+// A hand-made table: every block of the space, latency linear in width and
+// growing with kernel size and input resolution.
+LatencyTable HandMadeTable(const TfNasSpace& space) {
+  LatencyTable t;
+  t.base_ms = 2.0;
+  for (size_t s = 0; s < space.stages.size(); ++s) {
+    for (int l = 0; l < space.stages[s].max_layers; ++l) {
+      const TfNasLayerShape shape = LayerShape(space, s, l);
+      for (int k : space.kernels) {
+        auto& widths = t.blocks[BlockLatencyKey(shape, k)];
+        for (int w = 1; w <= 8 * shape.in_channels; ++w) {
+          widths[w] = 0.05 + 1e-3 * w * (k * k / 9.0 + 1) * shape.input_size;
+        }
+      }
+    }
+  }
+  return t;
+}
+
+ArchDistribution RandomDistribution(const TfNasSpace& space, std::mt19937& rng) {
+  std::uniform_real_distribution<double> u(0.01, 1.0);
+  auto normalised = [&](int n) {
+    std::vector<double> p(n);
+    double sum = 0;
+    for (double& v : p) sum += v = u(rng);
+    for (double& v : p) v /= sum;
+    return p;
+  };
+  ArchDistribution d;
+  for (const TfNasStageSpec& st : space.stages) {
+    d.depth.push_back(normalised(st.max_layers));
+    d.op.emplace_back();
+    for (int l = 0; l < st.max_layers; ++l) d.op.back().push_back(normalised(6));
+  }
+  return d;
+}
+
+std::vector<std::vector<std::vector<int>>> InitialWidths(const TfNasSpace& space) {
+  std::vector<std::vector<std::vector<int>>> w;
+  for (size_t s = 0; s < space.stages.size(); ++s) {
+    w.emplace_back();
+    for (int l = 0; l < space.stages[s].max_layers; ++l) {
+      w[s].emplace_back();
+      for (const TfNasOp& op : SpaceOps(space)) {
+        w[s][l].push_back(
+            MidChannelRange(LayerShape(space, s, l).in_channels, op.expansion).initial);
+      }
+    }
+  }
+  return w;
+}
+
+class LatencyTargetTest : public ::testing::Test {
+ protected:
+  LatencyTargetTest()
+      : space_(SmallSpace()),
+        table_(HandMadeTable(space_)),
+        latencies_(*SpaceLatencies::Create(space_, table_)) {}
+
+  TfNasSpace space_;
+  LatencyTable table_;
+  SpaceLatencies latencies_;
+};
+
+TEST_F(LatencyTargetTest, FastestAndSlowestBoundTheSpace) {
+  const double min_ms = latencies_.Predict(latencies_.Fastest());
+  const double max_ms = latencies_.Predict(latencies_.Slowest());
+  EXPECT_LT(min_ms, max_ms);
+  EXPECT_TRUE(ValidateGenomeInSpace(space_, latencies_.Fastest()).ok());
+  EXPECT_TRUE(ValidateGenomeInSpace(space_, latencies_.Slowest()).ok());
+  std::mt19937 rng(1);
+  for (int i = 0; i < 20; ++i) {
+    const TfNasGenome g =
+        DeriveArgmax(space_, RandomDistribution(space_, rng), InitialWidths(space_));
+    ASSERT_TRUE(ValidateGenomeInSpace(space_, g).ok()) << TfNasGenomeToText(g);
+    EXPECT_GE(latencies_.Predict(g), min_ms);
+    EXPECT_LE(latencies_.Predict(g), max_ms);
+    EXPECT_DOUBLE_EQ(latencies_.Predict(g), *PredictLatency(table_, space_, g));
+  }
+}
+
+TEST_F(LatencyTargetTest, DerivationMeetsSeveralTargetsStrictly) {
+  const double min_ms = latencies_.Predict(latencies_.Fastest());
+  const double max_ms = latencies_.Predict(latencies_.Slowest());
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 10; ++trial) {
+    const ArchDistribution dist = RandomDistribution(space_, rng);
+    // The widest version of the plain derivation: usually far over target.
+    TfNasGenome plain = DeriveArgmax(space_, dist, InitialWidths(space_));
+    plain = FitWidths(latencies_, plain, 1e9, MaxWidths(latencies_, plain));
+    for (double fraction : {0.05, 0.3, 0.6, 0.9}) {
+      const double target = min_ms + fraction * (max_ms - min_ms);
+      auto d = MeetLatencyTarget(latencies_, dist, plain, target);
+      ASSERT_TRUE(d.ok()) << d.status();
+      EXPECT_TRUE(ValidateGenomeInSpace(space_, d->genome).ok());
+      EXPECT_LE(d->predicted_ms, target) << TfNasGenomeToText(d->genome);
+      EXPECT_DOUBLE_EQ(d->predicted_ms, *PredictLatency(table_, space_, d->genome));
+      EXPECT_DOUBLE_EQ(d->plain_ms, latencies_.Predict(plain));
+      if (d->plain_ms <= target) {
+        EXPECT_EQ(d->genome, plain);
+        EXPECT_TRUE(d->repairs.empty());
+      } else {
+        EXPECT_FALSE(d->repairs.empty());
+        // Not needlessly small: within a few width steps of the target.
+        EXPECT_GT(d->predicted_ms, target - 0.2 * (max_ms - min_ms))
+            << TfNasGenomeToText(d->genome);
+      }
+    }
+  }
+}
+
+TEST_F(LatencyTargetTest, TargetBelowTheMinimumFailsNamingBoth) {
+  const double min_ms = latencies_.Predict(latencies_.Fastest());
+  std::mt19937 rng(2);
+  const ArchDistribution dist = RandomDistribution(space_, rng);
+  const TfNasGenome plain = DeriveArgmax(space_, dist, InitialWidths(space_));
+  auto d = MeetLatencyTarget(latencies_, dist, plain, min_ms - 0.01);
+  ASSERT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(d.status().message()),
+              HasSubstr(absl::StrFormat("latency target %.4f ms is below the minimum achievable "
+                                        "%.4f ms",
+                                        min_ms - 0.01, min_ms)));
+  // Exactly the minimum is achievable.
+  d = MeetLatencyTarget(latencies_, dist, plain, min_ms);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_LE(d->predicted_ms, min_ms);
+}
+
+TEST_F(LatencyTargetTest, RepairDropsTheLeastProbableDepthFirst) {
+  std::mt19937 rng(3);
+  ArchDistribution dist = RandomDistribution(space_, rng);
+  // Full depth everywhere; stage 2's third layer barely beats two layers, so
+  // dropping it costs least architecture weight.
+  for (auto& d : dist.depth) std::fill(d.begin(), d.end(), 0.0), d.back() = 1.0;
+  for (auto& stage : dist.op) {
+    for (auto& p : stage) std::fill(p.begin(), p.end(), 0.0), p[0] = 1.0;  // All k3e3.
+  }
+  dist.depth[1] = {0.1, 0.44, 0.46};
+  TfNasGenome plain = DeriveArgmax(space_, dist, InitialWidths(space_));
+  TfNasGenome narrow = plain;
+  narrow = FitWidths(latencies_, narrow, 0, MaxWidths(latencies_, narrow));  // All at minimum.
+  const double target = latencies_.Predict(narrow) - 0.01;
+  auto d = MeetLatencyTarget(latencies_, dist, plain, target);
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_GE(d->repairs.size(), 2u);
+  EXPECT_EQ(d->repairs[0], "widths fitted");
+  EXPECT_EQ(d->repairs[1], "stage 2: depth 3 -> 2");
+  EXPECT_EQ(d->genome.stages[1].layers.size(), 2u);
+  EXPECT_LE(d->predicted_ms, target);
+}
+
+TEST_F(LatencyTargetTest, FitWidthsWidensUpToTheTarget) {
+  std::mt19937 rng(4);
+  const ArchDistribution dist = RandomDistribution(space_, rng);
+  const TfNasGenome g = DeriveArgmax(space_, dist, InitialWidths(space_));
+  const double start = latencies_.Predict(g);
+  const TfNasGenome wider = FitWidths(latencies_, g, start + 0.5, MaxWidths(latencies_, g));
+  EXPECT_GT(latencies_.Predict(wider), start);
+  EXPECT_LE(latencies_.Predict(wider), start + 0.5);
+  const TfNasGenome narrower = FitWidths(latencies_, g, start - 0.5, MaxWidths(latencies_, g));
+  EXPECT_LE(latencies_.Predict(narrower), start - 0.5);
+  EXPECT_TRUE(ValidateGenomeInSpace(space_, narrower).ok());
+}
+
+TEST_F(LatencyTargetTest, MissingTableEntryIsNotFound) {
+  LatencyTable t = table_;
+  t.blocks.erase(t.blocks.begin());
+  auto latencies = SpaceLatencies::Create(space_, t);
+  EXPECT_EQ(latencies.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(latencies.status().message()), HasSubstr("MBInvertedResBlock_"));
+}
+
+}  // namespace
+}  // namespace nas
