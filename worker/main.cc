@@ -13,22 +13,24 @@
 #include "worker/data/dataset_cache.h"
 #include "worker/metrics/worker_metrics.h"
 #include "worker/nash/train_morphed_runner.h"
-#include "worker/supernet_search/supernet_search_runner.h"
 #include "worker/runtime/controller_client.h"
 #include "worker/runtime/worker_loop.h"
+#include "worker/supernet_search/supernet_search_runner.h"
 #include "worker/table_lookup/table_lookup_runner.h"
+#include "worker/tfnas_search/measure_latency_runner.h"
+#include "worker/tfnas_search/tfnas_search_runner.h"
 #include "worker/train_candidate/train_candidate_runner.h"
 #include "worker/training/device.h"
 
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051",
           "controller host:port, or ip:port,ip:port,... to fail over between controllers");
-ABSL_FLAG(std::string, worker_id, "",
-          "unique id of this worker; default HOSTNAME-PID");
+ABSL_FLAG(std::string, worker_id, "", "unique id of this worker; default HOSTNAME-PID");
 ABSL_FLAG(std::string, device, "auto",
           "auto (CUDA when the linked LibTorch has it), cpu, cuda or cuda:N");
-ABSL_FLAG(int, threads, 0,
-          "CPU threads for LibTorch; 0 = all cores (LibTorch would use 1)");
-ABSL_FLAG(std::string, job_kinds, "train_candidate,train_morphed,table_lookup,supernet_search",
+ABSL_FLAG(int, threads, 0, "CPU threads for LibTorch; 0 = all cores (LibTorch would use 1)");
+ABSL_FLAG(std::string, job_kinds,
+          "train_candidate,train_morphed,table_lookup,supernet_search,tfnas_search,"
+          "measure_latency",
           "comma-separated job kinds this worker accepts");
 ABSL_FLAG(int, max_jobs, 0, "exit after this many jobs; 0 = run until stopped");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
@@ -78,8 +80,8 @@ int main(int argc, char** argv) {
   }
   nas::DatasetCache datasets;
   std::map<nas::v1::JobKind, std::unique_ptr<nas::JobRunner>> runners;
-  for (absl::string_view kind : absl::StrSplit(absl::GetFlag(FLAGS_job_kinds), ',',
-                                               absl::SkipWhitespace())) {
+  for (absl::string_view kind :
+       absl::StrSplit(absl::GetFlag(FLAGS_job_kinds), ',', absl::SkipWhitespace())) {
     if (kind == "train_candidate") {
       runners[nas::v1::TRAIN_CANDIDATE] =
           std::make_unique<nas::TrainCandidateRunner>(*device, &datasets, client->get());
@@ -91,9 +93,16 @@ int main(int argc, char** argv) {
     } else if (kind == "supernet_search") {
       runners[nas::v1::SUPERNET_SEARCH] =
           std::make_unique<nas::SupernetSearchRunner>(*device, &datasets, client->get());
+    } else if (kind == "tfnas_search") {
+      runners[nas::v1::TFNAS_SEARCH] =
+          std::make_unique<nas::TfNasSearchRunner>(*device, &datasets, client->get());
+    } else if (kind == "measure_latency") {
+      runners[nas::v1::MEASURE_LATENCY] = std::make_unique<nas::MeasureLatencyRunner>(*device);
     } else {
       std::cerr << "--job_kinds: unknown job kind '" << kind
-                << "'; known: train_candidate, train_morphed, table_lookup, supernet_search" << std::endl;
+                << "'; known: train_candidate, train_morphed, table_lookup, supernet_search, "
+                   "tfnas_search, measure_latency"
+                << std::endl;
       return 2;
     }
   }
@@ -124,9 +133,8 @@ int main(int argc, char** argv) {
   g_loop = &loop;
   std::signal(SIGINT, HandleStop);
   std::signal(SIGTERM, HandleStop);
-  std::cerr << "worker " << options.info.worker_id() << " on " << device->str()
-            << " with " << threads << " thread(s), controller "
-            << absl::GetFlag(FLAGS_controller) << std::endl;
+  std::cerr << "worker " << options.info.worker_id() << " on " << device->str() << " with "
+            << threads << " thread(s), controller " << absl::GetFlag(FLAGS_controller) << std::endl;
   const absl::Status status = loop.Run();
   if (!status.ok()) {
     std::cerr << "worker stopped: " << status << std::endl;

@@ -3,7 +3,7 @@
 // number of layers) and, per layer, the operator (depthwise kernel 3, 5 or 7,
 // expansion 3 or 6) and the width (mid channels of the inverted bottleneck).
 // Channel counts, strides and image size belong to the search space, not to
-// the genome (worker/tfnas/search_space.h checks a genome against a space).
+// the genome (common/genome/tfnas_space.h checks a genome against a space).
 //
 // Canonical text (what ToText writes and Parse reads, whitespace-tolerant):
 //   "k3e6w96 k5e3w48 | k7e6w120 | k3e3w60 k3e3w58 k5e6w112"

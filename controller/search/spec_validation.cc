@@ -4,26 +4,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/search_space/search_space.h"
+#include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
 #include "controller/search/nash/nash.h"
-#include "controller/search/supernet/supernet_strategy.h"
 #include "controller/search/strategy_registry.h"
+#include "controller/search/supernet/supernet_strategy.h"
+#include "controller/search/tfnas/tfnas_strategy.h"
 
 namespace nas {
 namespace {
 
 constexpr int kMaxBudget = 100000;
 
-absl::Status OutOfRange(absl::string_view field, double value,
-                        absl::string_view rule) {
+absl::Status OutOfRange(absl::string_view field, double value, absl::string_view rule) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", value, " ", rule));
 }
 
-absl::Status CheckIntRange(absl::string_view field, int64_t value, int64_t lo,
-                           int64_t hi) {
+absl::Status CheckIntRange(absl::string_view field, int64_t value, int64_t lo, int64_t hi) {
   if (value < lo || value > hi) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", value, " is out of range ", lo, "..", hi));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", value, " is out of range ", lo, "..", hi));
   }
   return absl::OkStatus();
 }
@@ -64,10 +64,8 @@ absl::Status CheckColumn(absl::string_view field, const std::string& column) {
 }
 
 absl::Status ValidateDataset(const v1::Dataset& d) {
-  if (d.format() == v1::Dataset::FORMAT_UNSPECIFIED ||
-      !v1::Dataset::Format_IsValid(d.format())) {
-    return absl::InvalidArgumentError(
-        "dataset.format: must be IDX, DIGITS_CSV or CIFAR10_BINARY");
+  if (d.format() == v1::Dataset::FORMAT_UNSPECIFIED || !v1::Dataset::Format_IsValid(d.format())) {
+    return absl::InvalidArgumentError("dataset.format: must be IDX, DIGITS_CSV or CIFAR10_BINARY");
   }
   RETURN_IF_ERROR(CheckPath("dataset.path", d.path()));
   if (d.validation_examples() <= 0) {
@@ -89,8 +87,7 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
     return absl::InvalidArgumentError("name: must be at most 200 characters");
   }
   RETURN_IF_ERROR(CheckIntRange("budget", s.budget(), 1, kMaxBudget));
-  if (s.space().kind_case() == v1::SearchSpace::kDartsCell &&
-      s.space().darts_cell().nodes() == 0) {
+  if (s.space().kind_case() == v1::SearchSpace::kDartsCell && s.space().darts_cell().nodes() == 0) {
     s.mutable_space()->mutable_darts_cell()->set_nodes(4);
   }
   if (s.strategy().has_nash()) {
@@ -98,6 +95,17 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   }
   if (s.strategy().has_supernet()) {
     *s.mutable_strategy()->mutable_supernet() = FillSupernetDefaults(s.strategy().supernet());
+  }
+  if (s.strategy().has_tfnas()) {
+    *s.mutable_strategy()->mutable_tfnas() = FillTfNasDefaults(s.strategy().tfnas());
+  }
+  if (s.space().has_tfnas()) {
+    *s.mutable_space()->mutable_tfnas() = FillTfNasSpaceDefaults(s.space().tfnas());
+    if (!s.strategy().has_tfnas()) {
+      return absl::InvalidArgumentError(
+          "space.tfnas: is searched by strategy.tfnas only (workers do not train tfnas "
+          "candidates one by one)");
+    }
   }
   RETURN_IF_ERROR(MakeSearchSpace(s.space()).status());
   if (s.space().has_convnet() && s.strategy().has_random()) {
@@ -107,8 +115,9 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   }
   RETURN_IF_ERROR(MakeStrategy(s).status());
 
+  const bool gradient_search = s.strategy().has_supernet() || s.strategy().has_tfnas();
   if (s.has_table_lookup()) {
-    if (s.strategy().has_supernet()) {
+    if (gradient_search) {
       return absl::InvalidArgumentError(
           "table_lookup: a supernet search trains on a dataset and cannot use a table");
     }
@@ -127,7 +136,8 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
           "evaluate them with table_lookup");
     }
     // A supernet search trains its own supernet; `training` is for retraining.
-    const bool needs_training = !s.strategy().has_supernet() || s.strategy().supernet().retrain();
+    const bool needs_training =
+        !gradient_search || (s.strategy().has_supernet() && s.strategy().supernet().retrain());
     if (needs_training && !s.has_training()) {
       return absl::InvalidArgumentError(
           s.strategy().has_supernet()
@@ -135,9 +145,9 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
               : "training: must be set (or table_lookup for table evaluation)");
     }
     if (!s.has_dataset()) {
-      return absl::InvalidArgumentError(
-          s.strategy().has_supernet() ? "dataset: must be set for a supernet search"
-                                      : "dataset: must be set with training");
+      return absl::InvalidArgumentError(gradient_search
+                                            ? "dataset: must be set for a supernet search"
+                                            : "dataset: must be set with training");
     }
     if (s.has_training()) RETURN_IF_ERROR(ValidateTraining(s.training()));
     RETURN_IF_ERROR(ValidateDataset(s.dataset()));

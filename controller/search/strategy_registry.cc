@@ -5,6 +5,7 @@
 #include "controller/search/nash/nash.h"
 #include "controller/search/random_search/random_search.h"
 #include "controller/search/supernet/supernet_strategy.h"
+#include "controller/search/tfnas/tfnas_strategy.h"
 
 namespace nas {
 
@@ -18,6 +19,8 @@ std::string StrategyName(const v1::Strategy& strategy) {
       return "nash";
     case v1::Strategy::kSupernet:
       return "supernet";
+    case v1::Strategy::kTfnas:
+      return "tfnas";
     default:
       return "unset";
   }
@@ -27,8 +30,8 @@ namespace {
 
 absl::Status CheckRange(const char* field, int value, int lo, int hi) {
   if (value < lo || value > hi) {
-    return absl::InvalidArgumentError(absl::StrCat("strategy.nash.", field, ": ", value,
-                                                   " is out of range ", lo, "..", hi));
+    return absl::InvalidArgumentError(
+        absl::StrCat("strategy.nash.", field, ": ", value, " is out of range ", lo, "..", hi));
   }
   return absl::OkStatus();
 }
@@ -36,8 +39,7 @@ absl::Status CheckRange(const char* field, int value, int lo, int hi) {
 absl::StatusOr<std::unique_ptr<Strategy>> MakeNash(const v1::SearchSpec& spec) {
   const v1::Nash nash = FillNashDefaults(spec.strategy().nash());
   if (!spec.space().has_convnet()) {
-    return absl::InvalidArgumentError(
-        "strategy.nash: needs the convnet space (network morphisms)");
+    return absl::InvalidArgumentError("strategy.nash: needs the convnet space (network morphisms)");
   }
   for (const absl::Status& s :
        {CheckRange("n_steps", nash.n_steps(), 1, 100),
@@ -51,13 +53,12 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeNash(const v1::SearchSpec& spec) {
   }
   if (!(nash.lr_min() >= 0) || nash.lr_min() >= spec.training().learning_rate()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "strategy.nash.lr_min: ", nash.lr_min(),
-        " must be >= 0 and below training.learning_rate"));
+        "strategy.nash.lr_min: ", nash.lr_min(), " must be >= 0 and below training.learning_rate"));
   }
   if (spec.budget() != NashHillClimbing::Budget(nash)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "budget: ", spec.budget(), " must equal 2 + n_steps * n_neighbours = ",
-        NashHillClimbing::Budget(nash), " for nash"));
+        "budget: ", spec.budget(),
+        " must equal 2 + n_steps * n_neighbours = ", NashHillClimbing::Budget(nash), " for nash"));
   }
   return std::make_unique<NashHillClimbing>(nash);
 }
@@ -72,18 +73,17 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const v1::SearchSpec& spe
       const auto& ae = spec.strategy().aging_evolution();
       if (ae.population_size() < 2) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "strategy.aging_evolution.population_size: ", ae.population_size(),
-            " must be >= 2"));
+            "strategy.aging_evolution.population_size: ", ae.population_size(), " must be >= 2"));
       }
       if (ae.population_size() > spec.budget()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "strategy.aging_evolution.population_size: ", ae.population_size(),
-            " must not exceed budget (", spec.budget(), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("strategy.aging_evolution.population_size: ", ae.population_size(),
+                         " must not exceed budget (", spec.budget(), ")"));
       }
       if (ae.sample_size() < 1 || ae.sample_size() > ae.population_size()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "strategy.aging_evolution.sample_size: ", ae.sample_size(),
-            " must be in 1..population_size (", ae.population_size(), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("strategy.aging_evolution.sample_size: ", ae.sample_size(),
+                         " must be in 1..population_size (", ae.population_size(), ")"));
       }
       return std::make_unique<AgingEvolution>(ae.population_size(), ae.sample_size(),
                                               /*inherit_weights=*/spec.space().has_convnet());
@@ -97,9 +97,16 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const v1::SearchSpec& spe
       if (absl::Status s = ValidateSupernetSpec(filled); !s.ok()) return s;
       return std::make_unique<SupernetStrategy>(supernet);
     }
+    case v1::Strategy::kTfnas: {
+      const v1::TfNasSearch tfnas = FillTfNasDefaults(spec.strategy().tfnas());
+      v1::SearchSpec filled = spec;
+      *filled.mutable_strategy()->mutable_tfnas() = tfnas;
+      if (absl::Status s = ValidateTfNasSpec(filled); !s.ok()) return s;
+      return std::make_unique<TfNasStrategy>(tfnas);
+    }
     default:
       return absl::InvalidArgumentError(
-          "strategy: must be set (random, aging_evolution, nash or supernet)");
+          "strategy: must be set (random, aging_evolution, nash, supernet or tfnas)");
   }
 }
 

@@ -65,6 +65,7 @@ absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
 }
 
 constexpr size_t kMaxArchitectureChars = 65536;
+constexpr size_t kMaxLatencyTableBytes = 16 << 20;
 
 absl::Status ValidateMetrics(absl::string_view field,
                              const google::protobuf::Map<std::string, double>& metrics) {
@@ -109,6 +110,22 @@ void RecordEpoch(pqxx::work& txn, int64_t job_id, int attempt, const v1::EpochPr
       "ON CONFLICT (job_id, attempt, epoch) DO NOTHING",
       job_id, attempt, epoch.epoch(), epoch.epochs(), TextArrayLiteral(names), values,
       epoch.architecture().text());
+}
+
+// A TF-NAS search runs under the table measured on the leasing worker's own
+// device if there is one, else under the one its search measured (or the
+// newest for the space). A spec with a table file needs none. Without any,
+// the job goes out without one and its worker fails it, naming why.
+void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* job) {
+  if (!job->spec().strategy().tfnas().latency_table_path().empty()) return;
+  const pqxx::result rows = txn.exec_params(
+      "SELECT t.device, t.table_json FROM latency_tables t JOIN jobs m ON m.id = t.measured_by "
+      "WHERE t.space = $1 ORDER BY t.device = $2 DESC, m.search_id = $3 DESC, "
+      "t.measured_at DESC LIMIT 1",
+      TfNasSpaceKey(job->spec()), worker.device(), job->search_id());
+  if (rows.empty()) return;
+  job->set_latency_device(rows[0][0].as<std::string>());
+  job->set_latency_table(rows[0][1].as<std::string>());
 }
 
 absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
@@ -183,6 +200,7 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
       job.set_morphisms(j[5].as<std::string>());
       job.set_epochs(j[6].as<int>());
     }
+    if (job.kind() == v1::TFNAS_SEARCH) AttachLatencyTable(txn, worker, &job);
     out = std::move(job);
     return absl::OkStatus();
   }));
@@ -238,6 +256,10 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
     if (r.architecture().text().size() > kMaxArchitectureChars) {
       return absl::InvalidArgumentError(absl::StrCat("result.architecture.text: must be at most ",
                                                      kMaxArchitectureChars, " characters"));
+    }
+    if (r.latency_table().size() > kMaxLatencyTableBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("result.latency_table: must be at most ", kMaxLatencyTableBytes, " bytes"));
     }
   } else if (request.has_failure()) {
     if (request.failure().reason().size() > 10000) {

@@ -389,7 +389,7 @@ TEST_F(SupernetJobTest, ReportMustNameAValidArchitectureThenTheRetrainIsQueued) 
   v1::ReportResultRequest candidate = Report(retrain, "cpu", 0.8);
   candidate.mutable_result()->mutable_architecture()->set_text(kCell);
   EXPECT_THAT(queue_->ReportResult(candidate).status().message(),
-              HasSubstr("only a SUPERNET_SEARCH job reports an architecture"));
+              HasSubstr("only SUPERNET_SEARCH and TFNAS_SEARCH jobs report an architecture"));
   ASSERT_TRUE(queue_->ReportResult(Report(retrain, "cpu", 0.8)).ok());
   EXPECT_EQ(searches_->GetSearch(search->id())->state(), v1::SEARCH_SUCCEEDED);
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/search_space/tfnas_space_spec.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -155,9 +156,19 @@ v1::JobKind JobKindFromDb(const std::string& kind) {
   return out;
 }
 
+std::string TfNasSpaceKey(const v1::SearchSpec& spec) {
+  if (!spec.space().has_tfnas()) return "";
+  std::string key;
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetSingleLineMode(true);
+  printer.PrintToString(FillTfNasSpaceDefaults(spec.space().tfnas()), &key);
+  return key;
+}
+
 v1::JobKind JobKindForSpec(const v1::SearchSpec& spec) {
   if (spec.has_table_lookup()) return v1::TABLE_LOOKUP;
   if (spec.strategy().has_supernet()) return v1::SUPERNET_SEARCH;
+  if (spec.strategy().has_tfnas()) return v1::TFNAS_SEARCH;
   if (spec.space().has_convnet()) return v1::TRAIN_MORPHED;
   return v1::TRAIN_CANDIDATE;
 }

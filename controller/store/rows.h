@@ -37,6 +37,10 @@ v1::JobKind JobKindFromDb(const std::string& kind);
 // The kind of job that evaluates an individual of `spec`.
 v1::JobKind JobKindForSpec(const v1::SearchSpec& spec);
 
+// The key of a TF-NAS search's space in latency_tables: the canonical text of
+// spec.space.tfnas (defaults filled); empty for other spaces.
+std::string TfNasSpaceKey(const v1::SearchSpec& spec);
+
 // A PostgreSQL array literal, e.g. {"a","b"}, for a `$n::text[]` parameter.
 std::string TextArrayLiteral(const std::vector<std::string>& values);
 

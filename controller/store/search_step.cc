@@ -9,6 +9,8 @@
 #include "common/status/status_macros.h"
 #include "controller/search/strategy_registry.h"
 #include "controller/store/rows.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace nas {
 namespace {
@@ -140,23 +142,51 @@ absl::StatusOr<int> TopUpView(pqxx::work& txn, LockedSearch& search, const Strat
   return queued;
 }
 
-// A supernet job's individual is born without a genome: its report names the
-// derived architecture, which becomes the individual's genome, and its
-// mutation then names the job that produced it. Other jobs must not report one.
-absl::Status RecordDerivedArchitecture(pqxx::work& txn, const LockedSearch& search,
-                                       int64_t individual_id, const v1::EvaluationResult& result) {
-  const pqxx::row job =
-      txn.exec_params1("SELECT id, kind FROM jobs WHERE individual_id = $1", individual_id);
-  const bool derives = JobKindFromDb(job[1].as<std::string>()) == v1::SUPERNET_SEARCH;
+// Stores a MEASURE_LATENCY job's table, keyed by the device of the worker
+// that measured it and the space it times. Other jobs must not report one.
+absl::Status RecordLatencyTable(pqxx::work& txn, const LockedSearch& search, int64_t job_id,
+                                v1::JobKind kind, const v1::EvaluationResult& result) {
+  const std::string& table = result.latency_table();
+  if (kind != v1::MEASURE_LATENCY) {
+    if (table.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "result.latency_table: only a MEASURE_LATENCY job reports a latency table");
+  }
+  google::protobuf::Struct parsed;
+  if (table.empty() || !google::protobuf::util::JsonStringToMessage(table, &parsed).ok() ||
+      !parsed.fields().contains("base")) {
+    return absl::InvalidArgumentError(
+        "result.latency_table: a MEASURE_LATENCY job must report a JSON object with \"base\"");
+  }
+  txn.exec_params(
+      "INSERT INTO latency_tables (device, space, table_json, measured_by) "
+      "SELECT w.device, $2, $3, a.job_id FROM job_attempts a JOIN workers w ON w.id = a.worker_id "
+      "WHERE a.job_id = $1 AND a.outcome = 'reported' ON CONFLICT (device, space) DO UPDATE SET "
+      "table_json = EXCLUDED.table_json, measured_by = EXCLUDED.measured_by, measured_at = now()",
+      job_id, TfNasSpaceKey(search.spec), table);
+  return absl::OkStatus();
+}
+
+// Supernet and TF-NAS jobs' individuals are born without a genome: the
+// report names the derived architecture, which becomes the individual's
+// genome, and its mutation then names the job that produced it. Other jobs
+// must not report one.
+absl::Status RecordDerivedArchitecture(pqxx::work& txn, const LockedSearch& search, int64_t job_id,
+                                       v1::JobKind kind, int64_t individual_id,
+                                       const v1::EvaluationResult& result) {
+  const bool derives = kind == v1::SUPERNET_SEARCH || kind == v1::TFNAS_SEARCH;
   const std::string& text = result.architecture().text();
   if (!derives) {
     if (text.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        "result.architecture: only a SUPERNET_SEARCH job reports an architecture");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "result.architecture: only SUPERNET_SEARCH and TFNAS_SEARCH jobs report an architecture, "
+        "not ",
+        v1::JobKind_Name(kind)));
   }
   if (text.empty()) {
-    return absl::InvalidArgumentError(
-        "result.architecture: a SUPERNET_SEARCH job must report the derived architecture");
+    return absl::InvalidArgumentError(absl::StrCat("result.architecture: a ",
+                                                   v1::JobKind_Name(kind),
+                                                   " job must report the derived architecture"));
   }
   ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
   absl::StatusOr<std::string> genome = space->Canonicalize(text);
@@ -167,8 +197,19 @@ absl::Status RecordDerivedArchitecture(pqxx::work& txn, const LockedSearch& sear
   txn.exec_params(
       "UPDATE individuals SET genome = $2, genome_hash = $3, "
       "mutation = 'derived by job ' || $4 || ', ' || mutation WHERE id = $1",
-      individual_id, *genome, StableTextHash(*genome), job[0].as<int64_t>());
+      individual_id, *genome, StableTextHash(*genome), job_id);
   return absl::OkStatus();
+}
+
+// What a job reports beside its fitness: a derived architecture or a table.
+absl::Status RecordJobOutput(pqxx::work& txn, const LockedSearch& search, int64_t individual_id,
+                             const v1::EvaluationResult& result) {
+  const pqxx::row job =
+      txn.exec_params1("SELECT id, kind FROM jobs WHERE individual_id = $1", individual_id);
+  const int64_t job_id = job[0].as<int64_t>();
+  const v1::JobKind kind = JobKindFromDb(job[1].as<std::string>());
+  RETURN_IF_ERROR(RecordLatencyTable(txn, search, job_id, kind, result));
+  return RecordDerivedArchitecture(txn, search, job_id, kind, individual_id, result);
 }
 
 }  // namespace
@@ -214,7 +255,7 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t ind
     return absl::InvalidArgumentError(
         absl::StrCat("result.checkpoint: '", result.checkpoint(), "' was not uploaded"));
   }
-  RETURN_IF_ERROR(RecordDerivedArchitecture(txn, search, individual_id, result));
+  RETURN_IF_ERROR(RecordJobOutput(txn, search, individual_id, result));
   ++search.evaluations_done;
   txn.exec_params(
       "UPDATE individuals SET state = 'evaluated', fitness = $2, "

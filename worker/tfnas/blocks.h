@@ -6,7 +6,7 @@
 #define NAS_WORKER_TFNAS_BLOCKS_H_
 
 #include "torch/torch.h"
-#include "worker/tfnas/search_space.h"
+#include "common/genome/tfnas_space.h"
 
 namespace nas {
 

@@ -12,7 +12,7 @@
 #include "common/genome/tfnas_genome.h"
 #include "torch/torch.h"
 #include "worker/tfnas/latency_table.h"
-#include "worker/tfnas/search_space.h"
+#include "common/genome/tfnas_space.h"
 
 namespace nas {
 

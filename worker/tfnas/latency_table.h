@@ -17,7 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/genome/tfnas_genome.h"
-#include "worker/tfnas/search_space.h"
+#include "common/genome/tfnas_space.h"
 
 namespace nas {
 

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "common/genome/tfnas_genome.h"
 #include "worker/tfnas/latency_table.h"
-#include "worker/tfnas/search_space.h"
+#include "common/genome/tfnas_space.h"
 
 namespace nas {
 

@@ -16,7 +16,7 @@
 #include "worker/data/image_dataset.h"
 #include "worker/tfnas/latency_measure.h"
 #include "worker/tfnas/latency_table.h"
-#include "worker/tfnas/search_space.h"
+#include "common/genome/tfnas_space.h"
 
 namespace nas {
 

@@ -16,7 +16,7 @@
 #include "torch/torch.h"
 #include "worker/tfnas/blocks.h"
 #include "worker/tfnas/latency_target.h"
-#include "worker/tfnas/search_space.h"
+#include "common/genome/tfnas_space.h"
 
 namespace nas {
 

@@ -1,4 +1,4 @@
-#include "worker/tfnas/search_space.h"
+#include "common/genome/tfnas_space.h"
 
 #include <algorithm>
 #include <cmath>

@@ -10,8 +10,8 @@
 //
 // No LibTorch here: the space is shared by latency tables, derivation and
 // the modules that build it.
-#ifndef NAS_WORKER_TFNAS_SEARCH_SPACE_H_
-#define NAS_WORKER_TFNAS_SEARCH_SPACE_H_
+#ifndef NAS_COMMON_GENOME_TFNAS_SPACE_H_
+#define NAS_COMMON_GENOME_TFNAS_SPACE_H_
 
 #include <string>
 #include <vector>
@@ -108,4 +108,4 @@ std::string BlockLatencyKey(const TfNasLayerShape& shape, int kernel);
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_TFNAS_SEARCH_SPACE_H_
+#endif  // NAS_COMMON_GENOME_TFNAS_SPACE_H_

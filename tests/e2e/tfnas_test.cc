@@ -1,0 +1,107 @@
+// TF-NAS as jobs of the real service: a worker measures a latency table on its
+// own device (stored in PostgreSQL keyed by the device), then searches under
+// it; the derived architecture meets the target strictly by the table, for
+// several targets, with its latency measured on the worker reported beside
+// the predicted one, every epoch in the history and the architecture
+// parameters as the individual's checkpoint.
+#include "absl/strings/str_cat.h"
+#include "common/genome/tfnas_genome.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "tests/testing/local_cluster.h"
+#include "tests/testing/specs.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// The 8x8 digits in a slim TF-NAS space.
+v1::SearchSpec TfNasSpec(double target_fraction) {
+  v1::SearchSpec spec = testing::DigitsSpec();
+  spec.set_name(absl::StrCat("tfnas digits at ", target_fraction));
+  spec.clear_training();
+  v1::TfNasSpace* space = spec.mutable_space()->mutable_tfnas();
+  space->set_image_size(8);
+  space->set_width_multiplier(0.25);
+  space->set_max_layers_per_stage(2);
+  v1::TfNasSearch* t = spec.mutable_strategy()->mutable_tfnas();
+  t->set_target_fraction(target_fraction);
+  t->set_epochs(3);
+  t->set_warmup_epochs(1);
+  t->set_batch_size(64);
+  t->set_measure_repeats(3);
+  t->set_measure_width_stride(16);
+  spec.set_budget(2);
+  return spec;
+}
+
+TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
+  testing::LocalCluster cluster("tfnas");
+  cluster.StartController();
+  cluster.StartWorker("w1", 0, {"--job_kinds=measure_latency,tfnas_search"});
+  const std::vector<double> fractions = {0.15, 0.6};
+  std::vector<int64_t> ids;
+  for (double f : fractions) ids.push_back(cluster.CreateSearch(TfNasSpec(f)));
+
+  pqxx::connection conn(cluster.dsn());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const int64_t id = ids[k];
+    auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+    ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+    ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED) << cluster.Logs();
+    ASSERT_EQ(done->evaluations_done(), 2) << cluster.Logs();
+
+    pqxx::work txn(conn);
+    // The measurement: a table stored under the worker's device.
+    const pqxx::row measured = txn.exec_params1(
+        "SELECT i.id, i.mutation, j.id FROM individuals i JOIN jobs j ON j.individual_id = i.id "
+        "WHERE i.search_id = $1 AND i.birth_order = 0",
+        id);
+    EXPECT_EQ(measured[1].as<std::string>(), "latency table measurement");
+    EXPECT_EQ(
+        txn.exec_params1("SELECT count(*) FROM latency_tables WHERE device = 'cpu'")[0].as<int>(),
+        1);  // Both searches time the same space on the same device: one row.
+
+    // The search: derived from that table, under the target.
+    const pqxx::row derived = txn.exec_params1(
+        "SELECT i.id, i.genome, i.mutation, i.parent_id, i.checkpoint_digest IS NOT NULL, j.id "
+        "FROM individuals i JOIN jobs j ON j.individual_id = i.id "
+        "WHERE i.search_id = $1 AND i.birth_order = 1",
+        id);
+    EXPECT_TRUE(ParseTfNasGenome(derived[1].as<std::string>()).ok()) << derived[1];
+    EXPECT_THAT(derived[2].as<std::string>(),
+                StartsWith(absl::StrCat("derived by job ", derived[5].as<int64_t>(),
+                                        ", supernet search: TF-NAS, target ")));
+    EXPECT_EQ(derived[3].as<int64_t>(), measured[0].as<int64_t>());
+    EXPECT_TRUE(derived[4].as<bool>());
+    std::map<std::string, double> metrics;
+    for (const auto& row :
+         txn.exec_params("SELECT name, value FROM individual_metrics WHERE individual_id = $1",
+                         derived[0].as<int64_t>())) {
+      metrics[row[0].as<std::string>()] = row[1].as<double>();
+    }
+    const double target = metrics.at("target_latency_ms");
+    EXPECT_LE(metrics.at("predicted_latency_ms"), target) << "strictly by the table";
+    EXPECT_GT(metrics.at("measured_latency_ms"), 0);
+    EXPECT_NEAR(target,
+                metrics.at("table_fastest_ms") + fractions[k] * (metrics.at("table_slowest_ms") -
+                                                                 metrics.at("table_fastest_ms")),
+                1e-9);
+    // Every epoch reported, each derivation under the target too.
+    const pqxx::result epochs = txn.exec_params(
+        "SELECT epoch, architecture, (metrics->>'predicted_latency_ms')::float8 FROM job_epochs "
+        "WHERE job_id = $1 ORDER BY epoch",
+        derived[5].as<int64_t>());
+    ASSERT_EQ(epochs.size(), 3u);
+    for (const auto& row : epochs) {
+      EXPECT_TRUE(ParseTfNasGenome(row[1].as<std::string>()).ok());
+      EXPECT_LE(row[2].as<double>(), target);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nas

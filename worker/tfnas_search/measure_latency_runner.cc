@@ -1,0 +1,33 @@
+#include "worker/tfnas_search/measure_latency_runner.h"
+
+#include "absl/time/clock.h"
+#include "common/search_space/tfnas_space_spec.h"
+#include "common/status/status_macros.h"
+#include "worker/tfnas/latency_measure.h"
+#include "worker/tfnas/latency_table.h"
+
+namespace nas {
+
+absl::StatusOr<v1::EvaluationResult> MeasureLatencyRunner::Run(const v1::Job& job,
+                                                               const ProgressFn& progress) {
+  if (!job.spec().space().has_tfnas() || !job.spec().strategy().has_tfnas()) {
+    return absl::InvalidArgumentError("space.tfnas: a MEASURE_LATENCY job needs a TF-NAS spec");
+  }
+  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceFromSpec(job.spec().space().tfnas()));
+  LatencyMeasureOptions options;
+  options.repeats = job.spec().strategy().tfnas().measure_repeats();
+  options.width_stride = job.spec().strategy().tfnas().measure_width_stride();
+  const absl::Time start = absl::Now();
+  ASSIGN_OR_RETURN(LatencyTable table, MeasureLatencyTable(space, device_, options));
+  if (!progress(1.0)) return absl::CancelledError("stopped");
+
+  v1::EvaluationResult result;
+  result.set_latency_table(WriteLatencyTableJson(table));
+  auto& metrics = *result.mutable_metrics();
+  metrics["table_blocks"] = static_cast<double>(table.blocks.size());
+  metrics["base_ms"] = table.base_ms;
+  metrics["measure_seconds"] = absl::ToDoubleSeconds(absl::Now() - start);
+  return result;  // Fitness 0: a measurement is not an architecture.
+}
+
+}  // namespace nas

@@ -1,0 +1,127 @@
+#include "worker/tfnas_search/tfnas_search_runner.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/genome/tfnas_genome.h"
+#include "common/search_space/tfnas_space_spec.h"
+#include "common/status/status_macros.h"
+#include "worker/model/parameter_count.h"
+#include "worker/tfnas/latency_table.h"
+#include "worker/tfnas/latency_target.h"
+#include "worker/tfnas/network.h"
+#include "worker/tfnas/search.h"
+
+namespace nas {
+namespace {
+
+// The job's table, or the spec's table file.
+absl::StatusOr<LatencyTable> JobLatencyTable(const v1::Job& job) {
+  const std::string& path = job.spec().strategy().tfnas().latency_table_path();
+  if (path.empty()) {
+    if (job.latency_table().empty()) {
+      return absl::FailedPreconditionError(
+          "latency_table: the controller has no latency table for this search's space");
+    }
+    return ReadLatencyTableJson(job.latency_table());
+  }
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("strategy.tfnas.latency_table_path: cannot read ", path));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ReadLatencyTableJson(text.str());
+}
+
+absl::Status CheckDataMatchesSpace(const v1::TfNasSpace& spec, const TrainValidationSplit& data) {
+  const v1::TfNasSpace s = FillTfNasSpaceDefaults(spec);
+  const auto& images = data.train.images;  // [N, C, H, W]
+  if (images.size(1) != s.image_channels() || images.size(2) != s.image_size() ||
+      images.size(3) != s.image_size() || data.train.num_classes > s.num_classes()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "space.tfnas: describes ", s.image_channels(), "x", s.image_size(), "x", s.image_size(),
+        " images of ", s.num_classes(), " classes but the dataset has ", images.size(1), "x",
+        images.size(2), "x", images.size(3), " images of ", data.train.num_classes, " classes"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
+                                                            const ProgressFn& progress,
+                                                            const EpochFn& epoch) {
+  if (!job.spec().space().has_tfnas() || !job.spec().strategy().has_tfnas()) {
+    return absl::InvalidArgumentError("space.tfnas: a TFNAS_SEARCH job needs a TF-NAS spec");
+  }
+  const v1::TfNasSearch& t = job.spec().strategy().tfnas();
+  ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data, datasets_->Get(job.spec()));
+  RETURN_IF_ERROR(CheckDataMatchesSpace(job.spec().space().tfnas(), *data));
+  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceFromSpec(job.spec().space().tfnas()));
+  ASSIGN_OR_RETURN(LatencyTable table, JobLatencyTable(job));
+
+  TfNasSearchOptions options;
+  options.space = TfNasSpaceOptionsFromSpec(job.spec().space().tfnas());
+  options.latency_table = table;
+  double fastest_ms = 0, slowest_ms = 0;
+  {
+    ASSIGN_OR_RETURN(SpaceLatencies latencies, SpaceLatencies::Create(space, table));
+    fastest_ms = latencies.Predict(latencies.Fastest());
+    slowest_ms = latencies.Predict(latencies.Slowest());
+  }
+  options.target_ms = t.target_latency_ms() != 0
+                          ? t.target_latency_ms()
+                          : fastest_ms + t.target_fraction() * (slowest_ms - fastest_ms);
+  options.latency_weight = t.latency_weight();
+  options.device = device_;
+  options.epochs = t.epochs();
+  options.warmup_epochs = t.warmup_epochs();
+  options.batch_size = t.batch_size();
+  options.weight_learning_rate = t.weight_learning_rate();
+  options.arch_learning_rate = t.arch_learning_rate();
+  options.measure.repeats = t.measure_repeats();
+  options.seed = job.seed();
+  options.on_epoch = [&](const TfNasProgress& p) {
+    v1::EpochProgress report;
+    report.set_epoch(p.epoch);
+    report.set_epochs(options.epochs);
+    auto& m = *report.mutable_metrics();
+    m["train_loss"] = p.train_loss;
+    m["train_accuracy"] = p.train_accuracy;
+    m["valid_loss"] = p.valid_loss;
+    m["valid_accuracy"] = p.valid_accuracy;
+    m["predicted_latency_ms"] = p.predicted_ms;
+    m["expected_latency_ms"] = p.expected_ms;
+    m["temperature"] = p.temperature;
+    report.mutable_architecture()->set_text(p.genome);
+    const bool go_on_epoch = !epoch || epoch(report);
+    const bool go_on = progress(static_cast<double>(p.epoch) / options.epochs);
+    return go_on_epoch && go_on;
+  };
+  ASSIGN_OR_RETURN(TfNasOutcome outcome, RunTfNasSearch(*data, options));
+  ASSIGN_OR_RETURN(TfNasNetwork network, BuildTfNasNetwork(outcome.space, outcome.genome));
+  ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(outcome.arch_bytes));
+
+  v1::EvaluationResult result;
+  result.set_fitness(outcome.valid_accuracy);  // The derived path in the supernet.
+  result.set_parameter_count(CountParameters(*network));
+  result.set_checkpoint(digest);
+  result.mutable_architecture()->set_text(TfNasGenomeToText(outcome.genome));
+  auto& metrics = *result.mutable_metrics();
+  metrics["target_latency_ms"] = options.target_ms;
+  metrics["predicted_latency_ms"] = outcome.predicted_ms;
+  metrics["measured_latency_ms"] = outcome.measured_ms;
+  metrics["plain_predicted_latency_ms"] = outcome.plain_predicted_ms;
+  metrics["table_fastest_ms"] = fastest_ms;
+  metrics["table_slowest_ms"] = slowest_ms;
+  metrics["repairs"] = static_cast<double>(outcome.repairs.size());
+  metrics["supernet_train_accuracy"] = outcome.train_accuracy;
+  metrics["supernet_valid_accuracy"] = outcome.valid_accuracy;
+  metrics["search_seconds"] = outcome.seconds;
+  return result;
+}
+
+}  // namespace nas
