@@ -34,17 +34,10 @@ testing::CommandResult Nasctl(testing::LocalCluster& cluster, const std::string&
 }
 
 std::string Download(testing::LocalCluster& cluster, const std::string& digest) {
-  auto stub = cluster.SearchStub();
-  grpc::ClientContext context;
-  v1::DownloadCheckpointRequest request;
-  request.set_digest(digest);
-  auto reader = stub->DownloadCheckpoint(&context, request);
-  std::string bytes;
-  v1::CheckpointChunk chunk;
-  while (reader->Read(&chunk)) bytes += chunk.data();
-  EXPECT_TRUE(reader->Finish().ok());
-  EXPECT_EQ(Sha256Digest(bytes), digest);
-  return bytes;
+  absl::StatusOr<std::string> bytes = cluster.DownloadCheckpoint(digest);
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(Sha256Digest(bytes.value_or("")), digest);
+  return bytes.value_or("");
 }
 
 TEST(ExportEndToEndTest, ExportedBestNetworkReproducesTheWorkersNetworkInPython) {

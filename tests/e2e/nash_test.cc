@@ -86,17 +86,10 @@ TEST(NashEndToEndTest, ChildrenInheritWeightsAcrossWorkersAndPreserveFunction) {
 
   // The researcher downloads the best individual's weights.
   ASSERT_FALSE(done->best().checkpoint().empty());
-  auto stub = cluster.SearchStub();
-  grpc::ClientContext context;
-  v1::DownloadCheckpointRequest request;
-  request.set_digest(done->best().checkpoint());
-  auto reader = stub->DownloadCheckpoint(&context, request);
-  std::string bytes;
-  v1::CheckpointChunk chunk;
-  while (reader->Read(&chunk)) bytes += chunk.data();
-  ASSERT_TRUE(reader->Finish().ok());
-  EXPECT_GT(bytes.size(), 1000u);
-  EXPECT_EQ(Sha256Digest(bytes), done->best().checkpoint());
+  absl::StatusOr<std::string> bytes = cluster.DownloadCheckpoint(done->best().checkpoint());
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_GT(bytes->size(), 1000u);
+  EXPECT_EQ(Sha256Digest(*bytes), done->best().checkpoint());
 }
 
 TEST(NashEndToEndTest, CorruptParentCheckpointFailsChildrenWithReason) {

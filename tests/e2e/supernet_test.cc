@@ -33,19 +33,6 @@ v1::SearchSpec SupernetSpec(v1::SupernetSearch::Method method, bool retrain) {
   return spec;
 }
 
-std::string Download(testing::LocalCluster& cluster, const std::string& digest) {
-  auto stub = cluster.SearchStub();
-  grpc::ClientContext context;
-  v1::DownloadCheckpointRequest request;
-  request.set_digest(digest);
-  auto reader = stub->DownloadCheckpoint(&context, request);
-  std::string bytes;
-  v1::CheckpointChunk chunk;
-  while (reader->Read(&chunk)) bytes += chunk.data();
-  EXPECT_TRUE(reader->Finish().ok());
-  return bytes;
-}
-
 TEST(SupernetEndToEndTest, SecondOrderDartsDerivesACellThatIsThenRetrained) {
   testing::LocalCluster cluster("supernet_darts");
   cluster.StartController();
@@ -85,9 +72,10 @@ TEST(SupernetEndToEndTest, SecondOrderDartsDerivesACellThatIsThenRetrained) {
 
   // The final architecture weights are the individual's checkpoint.
   ASSERT_FALSE(derived.checkpoint().empty());
-  const std::string arch = Download(cluster, derived.checkpoint());
-  EXPECT_GT(arch.size(), 100u);
-  EXPECT_EQ(Sha256Digest(arch), derived.checkpoint());
+  absl::StatusOr<std::string> arch = cluster.DownloadCheckpoint(derived.checkpoint());
+  ASSERT_TRUE(arch.ok()) << arch.status();
+  EXPECT_GT(arch->size(), 100u);
+  EXPECT_EQ(Sha256Digest(*arch), derived.checkpoint());
 
   // Every epoch was reported once, with the cell derived so far.
   grpc::ClientContext progress_context;

@@ -113,6 +113,23 @@ std::string LocalCluster::controller_address(int i) const {
   return absl::StrCat("127.0.0.1:", ports_.at(i));
 }
 
+absl::StatusOr<std::string> LocalCluster::DownloadCheckpoint(const std::string& digest,
+                                                             int i) const {
+  grpc::ClientContext context;
+  v1::DownloadCheckpointRequest request;
+  request.set_digest(digest);
+  auto reader = SearchStub(i)->DownloadCheckpoint(&context, request);
+  std::string bytes;
+  v1::CheckpointChunk chunk;
+  while (reader->Read(&chunk)) bytes += chunk.data();
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    return absl::UnknownError(absl::StrCat("DownloadCheckpoint ", digest, ": ",
+                                           status.error_message()));
+  }
+  return bytes;
+}
+
 std::unique_ptr<v1::SearchService::Stub> LocalCluster::SearchStub(int i) const {
   return v1::SearchService::NewStub(
       grpc::CreateChannel(controller_address(i), grpc::InsecureChannelCredentials()));

@@ -47,6 +47,8 @@ class LocalCluster {
 
   // A stub for controller `i`.
   std::unique_ptr<v1::SearchService::Stub> SearchStub(int i = 0) const;
+  // The bytes of a checkpoint, streamed from controller i.
+  absl::StatusOr<std::string> DownloadCheckpoint(const std::string& digest, int i = 0) const;
 
   // Creates a search through controller `i`; fails the test (and returns 0)
   // if the controller refuses it.

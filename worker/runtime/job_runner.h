@@ -17,6 +17,15 @@ using ProgressFn = std::function<bool(double fraction_done)>;
 // recorded in the search's history); returns false when the job must stop.
 using EpochFn = std::function<bool(const v1::EpochProgress& epoch)>;
 
+// Reports a finished epoch of `report.epochs()` to both callbacks (`epoch`
+// may be empty); false when the job must stop.
+inline bool ReportEpoch(const v1::EpochProgress& report, const ProgressFn& progress,
+                        const EpochFn& epoch) {
+  const bool go_on_epoch = !epoch || epoch(report);
+  const bool go_on = progress(static_cast<double>(report.epoch()) / report.epochs());
+  return go_on_epoch && go_on;
+}
+
 class JobRunner {
  public:
   virtual ~JobRunner() = default;

@@ -78,9 +78,7 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
     m["valid_loss"] = p.valid_loss;
     m["valid_accuracy"] = p.valid_accuracy;
     report.mutable_architecture()->set_text(p.genotype);
-    const bool go_on_epoch = !epoch || epoch(report);
-    const bool go_on = progress(static_cast<double>(p.epoch) / options.epochs);
-    return go_on_epoch && go_on;
+    return ReportEpoch(report, progress, epoch);
   };
   ASSIGN_OR_RETURN(SupernetOutcome outcome, RunSupernetSearch(*data, options));
   ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, job.spec(), *data));

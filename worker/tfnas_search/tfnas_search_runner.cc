@@ -97,9 +97,7 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
     m["expected_latency_ms"] = p.expected_ms;
     m["temperature"] = p.temperature;
     report.mutable_architecture()->set_text(p.genome);
-    const bool go_on_epoch = !epoch || epoch(report);
-    const bool go_on = progress(static_cast<double>(p.epoch) / options.epochs);
-    return go_on_epoch && go_on;
+    return ReportEpoch(report, progress, epoch);
   };
   ASSIGN_OR_RETURN(TfNasOutcome outcome, RunTfNasSearch(*data, options));
   ASSIGN_OR_RETURN(TfNasNetwork network, BuildTfNasNetwork(outcome.space, outcome.genome));
