@@ -4,6 +4,8 @@
 // several targets, with its latency measured on the worker reported beside
 // the predicted one, every epoch in the history and the architecture
 // parameters as the individual's checkpoint.
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 #include "common/genome/tfnas_genome.h"
 #include "gmock/gmock.h"
@@ -101,6 +103,49 @@ TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
       EXPECT_LE(row[2].as<double>(), target);
     }
   }
+}
+
+// A table file in the paper's JSON format (here the one a worker measured,
+// written out of PostgreSQL) replaces the measurement job.
+TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
+  testing::LocalCluster cluster("tfnas_table_file");
+  cluster.StartController();
+  cluster.StartWorker("w1", 0, {"--job_kinds=measure_latency,tfnas_search"});
+  const int64_t measured = cluster.CreateSearch(TfNasSpec(0.5));
+  ASSERT_TRUE(cluster.WaitForSearch(measured, absl::Minutes(5)).ok()) << cluster.Logs();
+  const std::string path = absl::StrCat(::testing::TempDir(), "/latency_cpu.json");
+  {
+    pqxx::connection conn(cluster.dsn());
+    pqxx::work txn(conn);
+    std::ofstream(path) << txn.exec1("SELECT table_json FROM latency_tables")[0].as<std::string>();
+  }
+  v1::SearchSpec spec = TfNasSpec(0.3);
+  spec.mutable_strategy()->mutable_tfnas()->set_latency_table_path(path);
+  spec.set_budget(1);
+  const int64_t id = cluster.CreateSearch(spec);
+  auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  ASSERT_EQ(done->evaluations_done(), 1) << cluster.Logs();
+  const v1::Individual& derived = done->best();
+  EXPECT_EQ(derived.birth_order(), 0);
+  EXPECT_TRUE(ParseTfNasGenome(derived.architecture().text()).ok());
+  EXPECT_LE(derived.metrics().at("predicted_latency_ms"),
+            derived.metrics().at("target_latency_ms"));
+
+  // A table that lacks the space's blocks fails the search with the reason.
+  const std::string partial = absl::StrCat(::testing::TempDir(), "/partial.json");
+  std::ofstream(partial) << R"({"base": 1.0})";
+  spec.mutable_strategy()->mutable_tfnas()->set_latency_table_path(partial);
+  const int64_t failing = cluster.CreateSearch(spec);
+  auto failed = cluster.WaitForSearch(failing, absl::Minutes(2));
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(failed->evaluations_failed(), 1) << cluster.Logs();
+  pqxx::connection conn(cluster.dsn());
+  pqxx::work txn(conn);
+  EXPECT_THAT(
+      txn.exec_params1("SELECT failure_reason FROM individuals WHERE search_id = $1", failing)[0]
+          .as<std::string>(),
+      HasSubstr("MBInvertedResBlock_"));
 }
 
 }  // namespace
