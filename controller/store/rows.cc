@@ -4,6 +4,7 @@
 #include <map>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -132,6 +133,13 @@ absl::StatusOr<v1::EpochProgress> RowToEpochProgress(const pqxx::row& row) {
   e.mutable_architecture()->set_text(row[6].as<std::string>());
   SetTimestamp(row[7].as<double>(), e.mutable_report_time());
   return e;
+}
+
+double DoubleField(const pqxx::field& field) {
+  double value = 0;
+  // PostgreSQL writes NaN, Infinity and -Infinity; SimpleAtod reads them.
+  if (!field.is_null() && absl::SimpleAtod(field.c_str(), &value)) return value;
+  return field.as<double>();
 }
 
 absl::StatusOr<v1::SearchSpec> ParseSpecText(const std::string& text) {
