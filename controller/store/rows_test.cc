@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
@@ -26,6 +27,18 @@ TEST(DoubleFieldTest, ReadsWhatAsDoubleReads) {
   EXPECT_EQ(DoubleField(row[6]), -std::numeric_limits<double>::infinity());
   EXPECT_TRUE(std::isnan(DoubleField(row[7])));
   EXPECT_THROW(DoubleField(row[8]), std::exception);
+}
+
+TEST(ParseSpecTextTest, RepeatedAndDifferentTexts) {
+  for (int round = 0; round < 3; ++round) {  // The later rounds come from the cache.
+    for (int budget = 1; budget <= 100; ++budget) {
+      auto spec = ParseSpecText("budget: " + std::to_string(budget));
+      ASSERT_TRUE(spec.ok()) << spec.status();
+      EXPECT_EQ(spec->budget(), budget);
+    }
+  }
+  EXPECT_FALSE(ParseSpecText("budget: \"many\"").ok());
+  EXPECT_FALSE(ParseSpecText("budget: \"many\"").ok());  // Failures are not cached.
 }
 
 }  // namespace
