@@ -6,8 +6,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 bash scripts/install_deps.sh
-bazel build --noshow_progress --ui_event_filters=-info //controller:nas_controller \
+bazel build -c opt --noshow_progress --ui_event_filters=-info //controller:nas_controller \
   //worker:nas_worker //controller/cli:nasctl
+CLUSTER_BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
+export CLUSTER_BIN
 source deploy/local/cluster_lib.sh
 cluster_start 2 --job_kinds=train_morphed
 SPEC=deploy/specs/nash_fashion_mnist.textproto

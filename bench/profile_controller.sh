@@ -16,9 +16,9 @@ RESULTS=${BENCH_RESULTS:-bench/results}
 TABLE=$(cd "$ROOT/../shared/data/nasbench201" && pwd)/nb201_cifar10_test_acc.csv
 command -v valgrind >/dev/null || { echo "profile_controller: valgrind is not installed" >&2; exit 1; }
 
-bazel build --noshow_progress --ui_event_filters=-info //controller:nas_controller \
+bazel build -c opt --noshow_progress --ui_event_filters=-info //controller:nas_controller \
   //bench/throughput:controller_throughput
-BIN=$(bazel info bazel-bin 2>/dev/null)
+BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
 WORK=$(mktemp -d /tmp/nas-profile.XXXXXX)
 chmod 755 "$WORK"
 CONTROLLER_PID=""

@@ -9,8 +9,10 @@ SEEDS=${1:-100}
 TABLE=$(cd "$ROOT/../shared/data/nasbench201" && pwd)/nb201_cifar10_test_acc.csv
 
 bash scripts/install_deps.sh
-bazel build --noshow_progress --ui_event_filters=-info //controller:nas_controller \
+bazel build -c opt --noshow_progress --ui_event_filters=-info //controller:nas_controller \
   //worker:nas_worker //bench/search_quality:search_quality
+CLUSTER_BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
+export CLUSTER_BIN
 source deploy/local/cluster_lib.sh
 cluster_start 2 --job_kinds=table_lookup --threads=1
 mkdir -p bench/results

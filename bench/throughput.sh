@@ -24,9 +24,9 @@ CONTROLLER_FLAGS=${CONTROLLER_FLAGS:-}
 OUT=${BENCH_OUT:-bench/results/throughput.json}
 TABLE=$(cd "$ROOT/../shared/data/nasbench201" && pwd)/nb201_cifar10_test_acc.csv
 
-bazel build --noshow_progress --ui_event_filters=-info //controller:nas_controller \
+bazel build -c opt --noshow_progress --ui_event_filters=-info //controller:nas_controller \
   //bench/throughput:controller_throughput
-BIN=$(bazel info bazel-bin 2>/dev/null)
+BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
 
 WORK=$(mktemp -d /tmp/nas-throughput.XXXXXX)
 chmod 755 "$WORK"

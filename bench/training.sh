@@ -28,8 +28,8 @@ OUT=${BENCH_OUT:-bench/results/training.json}
 GENOME_A="normal: sep_conv_3x3(0)+sep_conv_3x3(1) | sep_conv_3x3(0)+sep_conv_3x3(1) | sep_conv_3x3(1)+skip_connect(0) | skip_connect(0)+dil_conv_3x3(2) ; reduce: max_pool_3x3(0)+max_pool_3x3(1) | skip_connect(2)+max_pool_3x3(1) | max_pool_3x3(0)+skip_connect(2) | skip_connect(2)+max_pool_3x3(1)"
 GENOME_B="normal: dil_conv_5x5(0)+avg_pool_3x3(1) | sep_conv_5x5(1)+skip_connect(2) | max_pool_3x3(0)+dil_conv_3x3(3) | skip_connect(1)+sep_conv_3x3(4) ; reduce: avg_pool_3x3(0)+dil_conv_5x5(1) | sep_conv_3x3(1)+max_pool_3x3(2) | skip_connect(0)+dil_conv_3x3(2) | avg_pool_3x3(1)+sep_conv_5x5(3)"
 
-bazel build --noshow_progress --ui_event_filters=-info //bench/training:training_throughput
-BIN=$(bazel info bazel-bin 2>/dev/null)
+bazel build -c opt --noshow_progress --ui_event_filters=-info //bench/training:training_throughput
+BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
 ARGS=(--data="$DATA" --genomes="$GENOME_A,$GENOME_B" --threads="$THREADS" --batch_size="$BATCH"
       --steps="$STEPS" --warmup_steps="$WARMUP" --init_channels="$INIT_CHANNELS" --cells="$CELLS")
 LINES=$(mktemp /tmp/nas-training.XXXXXX)

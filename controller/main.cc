@@ -6,6 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/synchronization/mutex.h"
 #include "controller/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -30,6 +31,9 @@ ABSL_FLAG(std::string, port_file, "",
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  // Debian's absl is built with mutex deadlock detection on: it kept a lock
+  // graph on every Lock/Unlock, 4% of the controller's CPU with 256 workers.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (absl::GetFlag(FLAGS_database).empty()) {
     std::cerr << "--database: required (a libpq connection string)" << std::endl;
     return 2;

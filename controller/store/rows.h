@@ -28,6 +28,12 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row);
 extern const char kEpochColumns[];
 absl::StatusOr<v1::EpochProgress> RowToEpochProgress(const pqxx::row& row);
 
+// A float8 column as a double, parsed with absl::SimpleAtod. libpqxx 6's
+// as<double>() goes through a stringstream, which showed in the controller's
+// profile: every report reads the whole aging-evolution population. NULL or
+// text that is not a number throws pqxx's conversion error, as as<double>() does.
+double DoubleField(const pqxx::field& field);
+
 absl::StatusOr<v1::SearchSpec> ParseSpecText(const std::string& text);
 std::string SpecToText(const v1::SearchSpec& spec);
 

@@ -29,7 +29,7 @@ void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
                              state == "evaluated" ? HistoryEntry::State::kEvaluated
                              : state == "pending" ? HistoryEntry::State::kPending
                                                   : HistoryEntry::State::kFailed,
-                             row[3].as<double>(), row[4].as<std::string>(), row[5].as<bool>(),
+                             DoubleField(row[3]), row[4].as<std::string>(), row[5].as<bool>(),
                              row[6].as<int64_t>(), row[7].as<bool>()});
   }
 }
@@ -44,7 +44,7 @@ absl::StatusOr<SearchView> LoadView(pqxx::work& txn, const LockedSearch& search,
                                          "WHERE search_id = $1 AND alive ORDER BY evaluated_order",
                                          search.id)) {
     view.population.push_back(
-        {row[0].as<int64_t>(), row[1].as<int>(), row[2].as<double>(), row[3].as<std::string>()});
+        {row[0].as<int64_t>(), row[1].as<int>(), DoubleField(row[2]), row[3].as<std::string>()});
   }
   const pqxx::row counts = txn.exec_params1(
       "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "

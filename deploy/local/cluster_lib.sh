@@ -10,7 +10,8 @@
 cluster_start() {
   local workers=$1; shift
   local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  CLUSTER_BIN="$root/bazel-bin"
+  # Callers may point CLUSTER_BIN at another output tree (bazel info -c opt bazel-bin).
+  CLUSTER_BIN=${CLUSTER_BIN:-$root/bazel-bin}
   CLUSTER_ROOT=$root
   CLUSTER_DIR=$(mktemp -d /tmp/nas-cluster.XXXXXX)
   chmod 755 "$CLUSTER_DIR"  # The PostgreSQL server runs as its own user.
