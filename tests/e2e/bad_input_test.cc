@@ -102,7 +102,7 @@ std::string Snapshot(const std::string& dsn) {
   std::string out;
   for (const char* table :
        {"searches", "individuals", "individual_metrics", "jobs", "job_attempts", "job_epochs",
-        "checkpoints"}) {
+        "checkpoints", "latency_tables"}) {
     absl::StrAppend(&out, table, ": ",
                     txn.exec1(absl::StrCat("SELECT COALESCE(string_agg(t::text, '|' ORDER BY "
                                            "t::text), '') FROM ",
@@ -277,6 +277,7 @@ TEST(BadInputTest, EveryMalformedRequestIsRefusedAndChangesNothing) {
       heartbeat_case("heartbeat unknown job", grpc::NOT_FOUND, "does not exist", [](v1::HeartbeatRequest* r) { r->set_job_id(98765); }),
       heartbeat_case("heartbeat epoch beyond its epochs", kInvalid, "epoch.epoch", [](v1::HeartbeatRequest* r) { r->mutable_epoch()->set_epoch(5); r->mutable_epoch()->set_epochs(3); }),
       heartbeat_case("heartbeat epoch NaN metric", kInvalid, "epoch.metrics[loss]", [nan](v1::HeartbeatRequest* r) { r->mutable_epoch()->set_epoch(1); r->mutable_epoch()->set_epochs(3); (*r->mutable_epoch()->mutable_metrics())["loss"] = nan; }),
+      report_case("report latency table from a candidate", kInvalid, "result.latency_table", [](v1::ReportResultRequest* r) { r->mutable_result()->set_latency_table(R"({"base": 1})"); }),
       report_case("report architecture from a candidate", kInvalid, "result.architecture", [](v1::ReportResultRequest* r) { r->mutable_result()->mutable_architecture()->set_text("normal: x"); }),
       report_case("report no outcome", kInvalid, "outcome", [](v1::ReportResultRequest* r) { r->clear_result(); }),
       report_case("report NaN fitness", kInvalid, "result.fitness", [nan](v1::ReportResultRequest* r) { r->mutable_result()->set_fitness(nan); }),
