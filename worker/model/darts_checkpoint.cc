@@ -14,23 +14,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status_macros.h"
-#include "zlib.h"
+#include "worker/model/checkpoint_frame.h"
 
 namespace nas {
 namespace {
 
 constexpr absl::string_view kMagic = "NASDART1";
-constexpr size_t kPreambleSize = 8 + 8 + 1;  // Magic, checksum, newline.
-
-uint32_t Crc32(absl::string_view data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (!data.empty()) {  // zlib takes at most uInt bytes at a time.
-    const size_t n = std::min<size_t>(data.size(), 1u << 30);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(n));
-    data.remove_prefix(n);
-  }
-  return static_cast<uint32_t>(crc);
-}
 
 absl::Status Corrupt(absl::string_view why) {
   return absl::DataLossError(absl::StrCat("corrupt DARTS checkpoint: ", why));
@@ -88,38 +77,16 @@ struct Header {
   absl::string_view payload;
 };
 
-// Checks magic and checksum, then splits the body into header and payload.
+// The frame's header as genome and network options.
 absl::StatusOr<Header> ParseCheckpoint(absl::string_view bytes) {
-  uint32_t stored = 0;
-  if (bytes.size() < kPreambleSize || !LooksLikeDartsCheckpoint(bytes) ||
-      bytes[kPreambleSize - 1] != '\n' ||
-      !absl::SimpleHexAtoi(bytes.substr(kMagic.size(), 8), &stored) ||
-      absl::StrFormat("%08x", stored) != bytes.substr(kMagic.size(), 8)) {
-    return Corrupt(absl::StrCat("does not start with '", kMagic, "' and a checksum (", bytes.size(),
-                                " bytes)"));
-  }
-  const absl::string_view body = bytes.substr(kPreambleSize);
-  if (Crc32(body) != stored) {
-    return Corrupt(
-        absl::StrCat("checksum mismatch over ", body.size(), " bytes (truncated or altered)"));
-  }
-  const size_t end = body.find("\n\n");
-  if (end == absl::string_view::npos) return Corrupt("no end of header");
-  std::map<std::string, std::string> fields;
-  for (absl::string_view line : absl::StrSplit(body.substr(0, end), '\n')) {
-    std::vector<std::string> kv = absl::StrSplit(line, absl::MaxSplits(": ", 1));
-    if (kv.size() == 2) fields[kv[0]] = kv[1];
-  }
+  ASSIGN_OR_RETURN(CheckpointFrame frame, ParseCheckpointFrame(bytes, kMagic, "DARTS"));
   Header h;
-  h.genome_text = fields["genome"];
-  h.payload = body.substr(end + 2);
-  int64_t payload_bytes = -1;
-  if (!absl::SimpleAtoi(fields["in_channels"], &h.options.in_channels) ||
-      !absl::SimpleAtoi(fields["num_classes"], &h.options.num_classes) ||
-      !absl::SimpleAtoi(fields["init_channels"], &h.options.init_channels) ||
-      !absl::SimpleAtoi(fields["cells"], &h.options.cells) ||
-      !absl::SimpleAtoi(fields["payload_bytes"], &payload_bytes) ||
-      payload_bytes != static_cast<int64_t>(h.payload.size())) {
+  h.genome_text = frame.header["genome"];
+  h.payload = frame.payload;
+  if (!absl::SimpleAtoi(frame.header["in_channels"], &h.options.in_channels) ||
+      !absl::SimpleAtoi(frame.header["num_classes"], &h.options.num_classes) ||
+      !absl::SimpleAtoi(frame.header["init_channels"], &h.options.init_channels) ||
+      !absl::SimpleAtoi(frame.header["cells"], &h.options.cells)) {
     return Corrupt("header fields missing or inconsistent with the payload");
   }
   return h;
@@ -149,11 +116,13 @@ absl::StatusOr<std::string> SerializeDartsNetwork(const DartsGenome& genome,
                              torch::save(net, out);
                              return out.str();
                            }));
-  const std::string body = absl::StrCat(
-      "genome: ", DartsGenomeToText(genome), "\nin_channels: ", options.in_channels,
-      "\nnum_classes: ", options.num_classes, "\ninit_channels: ", options.init_channels,
-      "\ncells: ", options.cells, "\npayload_bytes: ", payload.size(), "\n\n", payload);
-  return absl::StrCat(kMagic, absl::StrFormat("%08x", Crc32(body)), "\n", body);
+  return FrameCheckpoint(kMagic,
+                         {{"genome", DartsGenomeToText(genome)},
+                          {"in_channels", absl::StrCat(options.in_channels)},
+                          {"num_classes", absl::StrCat(options.num_classes)},
+                          {"init_channels", absl::StrCat(options.init_channels)},
+                          {"cells", absl::StrCat(options.cells)}},
+                         payload);
 }
 
 absl::StatusOr<LoadedDartsNetwork> DeserializeDartsNetwork(absl::string_view bytes) {

@@ -11,24 +11,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status_macros.h"
+#include "worker/model/checkpoint_frame.h"
 #include "worker/morphism/torch_errors.h"
-#include "zlib.h"
 
 namespace nas {
 namespace {
 
 constexpr absl::string_view kMagic = "NASCONV1";
-constexpr size_t kPreambleSize = 8 + 8 + 1;  // Magic, checksum, newline.
-
-uint32_t Crc32(absl::string_view data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (!data.empty()) {  // zlib takes at most uInt bytes at a time.
-    const size_t n = std::min<size_t>(data.size(), 1u << 30);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(n));
-    data.remove_prefix(n);
-  }
-  return static_cast<uint32_t>(crc);
-}
 
 absl::Status Corrupt(absl::string_view why) {
   return absl::DataLossError(absl::StrCat("corrupt ConvNet checkpoint: ", why));
@@ -45,43 +34,21 @@ struct Header {
   absl::string_view payload;
 };
 
-// Checks magic and checksum, then splits the body into header and payload.
+// The frame's header as genome, shapes and dtype.
 absl::StatusOr<Header> ParseCheckpoint(absl::string_view bytes) {
-  uint32_t stored = 0;
-  if (bytes.size() < kPreambleSize || !absl::StartsWith(bytes, kMagic) ||
-      bytes[kPreambleSize - 1] != '\n' ||
-      !absl::SimpleHexAtoi(bytes.substr(kMagic.size(), 8), &stored) ||
-      // Exactly as written, so that e.g. a changed letter case is caught.
-      absl::StrFormat("%08x", stored) != bytes.substr(kMagic.size(), 8)) {
-    return Corrupt(absl::StrCat("does not start with '", kMagic, "' and a checksum (", bytes.size(),
-                                " bytes)"));
-  }
-  const absl::string_view body = bytes.substr(kPreambleSize);
-  if (Crc32(body) != stored) {
-    return Corrupt(
-        absl::StrCat("checksum mismatch over ", body.size(), " bytes (truncated or altered)"));
-  }
-  const size_t end = body.find("\n\n");
-  if (end == absl::string_view::npos) return Corrupt("no end of header");
+  ASSIGN_OR_RETURN(CheckpointFrame frame, ParseCheckpointFrame(bytes, kMagic, "ConvNet"));
   Header h;
-  std::map<std::string, std::string> fields;
-  for (absl::string_view line : absl::StrSplit(body.substr(0, end), '\n')) {
-    std::vector<std::string> kv = absl::StrSplit(line, absl::MaxSplits(": ", 1));
-    if (kv.size() == 2) fields[kv[0]] = kv[1];
-  }
-  int64_t payload_bytes = -1;
-  h.payload = body.substr(end + 2);
-  h.genome_text = fields["genome"];
-  if (!absl::SimpleAtoi(fields["in_channels"], &h.in_channels) ||
-      !absl::SimpleAtoi(fields["num_classes"], &h.num_classes) ||
-      !absl::SimpleAtoi(fields["payload_bytes"], &payload_bytes) ||
-      payload_bytes != static_cast<int64_t>(h.payload.size())) {
+  h.payload = frame.payload;
+  h.genome_text = frame.header["genome"];
+  if (!absl::SimpleAtoi(frame.header["in_channels"], &h.in_channels) ||
+      !absl::SimpleAtoi(frame.header["num_classes"], &h.num_classes)) {
     return Corrupt("header fields missing or inconsistent with the payload");
   }
+  const std::string& name = frame.header["dtype"];
   const auto dtype = std::find_if(std::begin(kDtypes), std::end(kDtypes),
-                                  [&](auto t) { return fields["dtype"] == c10::toString(t); });
+                                  [&](auto t) { return name == c10::toString(t); });
   if (dtype == std::end(kDtypes)) {
-    return Corrupt(absl::StrCat("unsupported dtype '", fields["dtype"], "'"));
+    return Corrupt(absl::StrCat("unsupported dtype '", name, "'"));
   }
   h.dtype = *dtype;
   return h;
@@ -150,11 +117,12 @@ absl::StatusOr<std::string> SerializeNet(ConvNet& net) {
                                                             torch::save(net, out);
                                                             return out.str();
                                                           }));
-  const std::string body = absl::StrCat(
-      "genome: ", ConvNetGenomeToText(net->genome), "\nin_channels: ", net->in_channels,
-      "\nnum_classes: ", net->num_classes, "\ndtype: ", c10::toString(dtype),
-      "\npayload_bytes: ", payload.size(), "\n\n", payload);
-  return absl::StrCat(kMagic, absl::StrFormat("%08x", Crc32(body)), "\n", body);
+  return FrameCheckpoint(kMagic,
+                         {{"genome", ConvNetGenomeToText(net->genome)},
+                          {"in_channels", absl::StrCat(net->in_channels)},
+                          {"num_classes", absl::StrCat(net->num_classes)},
+                          {"dtype", c10::toString(dtype)}},
+                         payload);
 }
 
 absl::StatusOr<ConvNet> DeserializeNet(const ConvNetGenome& genome, int64_t in_channels,
