@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status/status_macros.h"
 #include "worker/model/checkpoint_frame.h"
+#include "worker/morphism/torch_errors.h"
 
 namespace nas {
 namespace {
@@ -23,25 +24,6 @@ constexpr absl::string_view kMagic = "NASDART1";
 
 absl::Status Corrupt(absl::string_view why) {
   return absl::DataLossError(absl::StrCat("corrupt DARTS checkpoint: ", why));
-}
-
-// Runs fn() and turns what LibTorch throws into `fallback` (out of memory
-// into RESOURCE_EXHAUSTED), so no exception leaves this file.
-template <typename Fn>
-auto Guarded(absl::string_view context, absl::StatusCode fallback, Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const std::bad_alloc& e) {
-    return absl::ResourceExhaustedError(absl::StrCat(context, ": out of memory: ", e.what()));
-  } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    if (absl::StrContains(what, "out of memory") || absl::StrContains(what, "Failed to allocate")) {
-      return absl::ResourceExhaustedError(absl::StrCat(context, ": ", what));
-    }
-    return absl::Status(fallback, absl::StrCat(context, ": ", what));
-  } catch (const std::exception& e) {
-    return absl::Status(fallback, absl::StrCat(context, ": ", e.what()));
-  }
 }
 
 // Every registered tensor's dtype and shape, by name.
@@ -67,8 +49,9 @@ absl::Status ValidateOptions(const DartsNetworkOptions& o) {
 absl::StatusOr<DartsNetwork> Build(const DartsGenome& genome, const DartsNetworkOptions& options) {
   RETURN_IF_ERROR(ValidateDartsGenome(genome));
   RETURN_IF_ERROR(ValidateOptions(options));
-  return Guarded("building the DARTS network", absl::StatusCode::kInternal,
-                 [&]() -> absl::StatusOr<DartsNetwork> { return DartsNetwork(genome, options); });
+  return CallGuarded("building the DARTS network", [&]() -> absl::StatusOr<DartsNetwork> {
+    return DartsNetwork(genome, options);
+  });
 }
 
 struct Header {
@@ -110,12 +93,11 @@ absl::StatusOr<std::string> SerializeDartsNetwork(const DartsGenome& genome,
         "given (or not float32)");
   }
   ASSIGN_OR_RETURN(const std::string payload,
-                   Guarded("writing a DARTS checkpoint", absl::StatusCode::kInternal,
-                           [&]() -> absl::StatusOr<std::string> {
-                             std::ostringstream out;
-                             torch::save(net, out);
-                             return out.str();
-                           }));
+                   CallGuarded("writing a DARTS checkpoint", [&]() -> absl::StatusOr<std::string> {
+                     std::ostringstream out;
+                     torch::save(net, out);
+                     return out.str();
+                   }));
   return FrameCheckpoint(kMagic,
                          {{"genome", DartsGenomeToText(genome)},
                           {"in_channels", absl::StrCat(options.in_channels)},
@@ -139,12 +121,14 @@ absl::StatusOr<LoadedDartsNetwork> DeserializeDartsNetwork(absl::string_view byt
   }
   loaded.net = *net;
   const auto expected = Shapes(*loaded.net);
-  RETURN_IF_ERROR(Guarded("reading the DARTS checkpoint's tensors", absl::StatusCode::kDataLoss,
-                          [&]() -> absl::Status {
-                            std::istringstream in{std::string(header.payload)};
-                            torch::load(loaded.net, in, torch::Device(torch::kCPU));
-                            return absl::OkStatus();
-                          }));
+  RETURN_IF_ERROR(CallGuarded(
+      "reading the DARTS checkpoint's tensors",
+      [&]() -> absl::Status {
+        std::istringstream in{std::string(header.payload)};
+        torch::load(loaded.net, in, torch::Device(torch::kCPU));
+        return absl::OkStatus();
+      },
+      absl::StatusCode::kDataLoss));
   if (Shapes(*loaded.net) != expected) {
     return Corrupt("its tensors do not have the dtype and shapes its header implies");
   }

@@ -1,6 +1,7 @@
 // Where LibTorch exceptions stop: every public function of worker/morphism
-// runs its LibTorch work through CallGuarded, so no exception crosses the
-// package boundary and the mapping to status codes lives in one place.
+// (and of worker/model's DARTS checkpoints) runs its LibTorch work through
+// CallGuarded, so no exception crosses the package boundary and the mapping
+// to status codes lives in one place.
 #ifndef NAS_WORKER_MORPHISM_TORCH_ERRORS_H_
 #define NAS_WORKER_MORPHISM_TORCH_ERRORS_H_
 
