@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/search/aging_evolution/aging_evolution.h"
+#include "controller/search/field_range.h"
 #include "controller/search/nash/nash.h"
 #include "controller/search/random_search/random_search.h"
 #include "controller/search/supernet/supernet_strategy.h"
@@ -28,12 +29,8 @@ std::string StrategyName(const v1::Strategy& strategy) {
 
 namespace {
 
-absl::Status CheckRange(const char* field, int value, int lo, int hi) {
-  if (value < lo || value > hi) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("strategy.nash.", field, ": ", value, " is out of range ", lo, "..", hi));
-  }
-  return absl::OkStatus();
+absl::Status CheckRange(const char* field, double value, double lo, double hi) {
+  return CheckFieldRange("strategy.nash.", field, value, lo, hi);
 }
 
 absl::StatusOr<std::unique_ptr<Strategy>> MakeNash(const v1::SearchSpec& spec) {

@@ -2,16 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
+#include "controller/search/field_range.h"
 
 namespace nas {
 namespace {
 
 absl::Status CheckRange(const char* field, double value, double lo, double hi) {
-  if (!(value >= lo && value <= hi)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("strategy.supernet.", field, ": ", value, " is out of range ", lo, "..", hi));
-  }
-  return absl::OkStatus();
+  return CheckFieldRange("strategy.supernet.", field, value, lo, hi);
 }
 
 }  // namespace
