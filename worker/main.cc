@@ -20,6 +20,7 @@
 #include "worker/tfnas_search/measure_latency_runner.h"
 #include "worker/tfnas_search/tfnas_search_runner.h"
 #include "worker/train_candidate/train_candidate_runner.h"
+#include "worker/training/allocator_tuning.h"
 #include "worker/training/device.h"
 
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051",
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
   torch::set_num_threads(threads);
+  nas::KeepFreedMemoryForReuse();  // Each training step reuses the last one's buffers.
 
   nas::ControllerClient::Options client_options;
   client_options.channel.target = absl::GetFlag(FLAGS_controller);

@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "worker/data/image_dataset.h"
 #include "worker/model/darts_network.h"
+#include "worker/training/allocator_tuning.h"
 #include "worker/training/trainer.h"
 
 ABSL_FLAG(std::string, data, "/usr/share/datasets/fashion-mnist", "Fashion-MNIST idx directory");
@@ -112,6 +113,7 @@ int Main() {
     return 2;
   }
   torch::set_num_threads(absl::GetFlag(FLAGS_threads));
+  KeepFreedMemoryForReuse();  // As the worker does at start-up.
   auto all = LoadIdxDataset(absl::GetFlag(FLAGS_data), /*train=*/true);
   if (!all.ok()) {
     std::cerr << all.status() << std::endl;
