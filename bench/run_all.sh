@@ -3,7 +3,7 @@
 # throwaway PostgreSQL, writes one JSON per benchmark under bench/results/
 # (machine, date, parameters, figures) and regenerates the README's benchmark
 # table (between <!-- bench:begin --> and <!-- bench:end -->) from the JSON.
-#   bench/run_all.sh           full sizes (about 20 minutes on 2 cores)
+#   bench/run_all.sh           full sizes (about 45 minutes on 2 cores)
 #   QUICK=1 bench/run_all.sh   small sizes, a smoke run (a few minutes); writes
 #                              bench/results/quick/ and leaves the README alone
 # Not part of the test suite: too slow.
