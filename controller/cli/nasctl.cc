@@ -1,6 +1,8 @@
 // nasctl: the researcher's command line for nas.v1.SearchService.
 //
-//   nasctl [--controller=HOST:PORT] submit SPEC.textproto [--watch]
+//   nasctl [--controller=HOST:PORT] submit SPEC.textproto [--watch] [--request_id=ID]
+//                                 retried with the same request id when the
+//                                 answer is lost, so never creates two searches
 //   nasctl watch SEARCH_ID        live progress line until the search ends (and
 //                                 each supernet epoch as it is reported)
 //   nasctl epochs SEARCH_ID       every epoch a supernet search reported
@@ -26,21 +28,25 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/rpc/channel.h"
 #include "common/search_space/search_space.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
-#include "google/protobuf/text_format.h"
-#include "common/rpc/channel.h"
 #include "controller/cli/export_command.h"
 #include "controller/cli/fitness_plot.h"
+#include "google/protobuf/text_format.h"
 #include "proto/search_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port");
 ABSL_FLAG(bool, watch, false, "with submit: watch the search until it ends");
+ABSL_FLAG(std::string, request_id, "",
+          "with submit: the request's id (default: a fresh random one); running submit again "
+          "with the id it printed returns the search it created instead of creating another");
 ABSL_FLAG(int, timeout_seconds, 30, "deadline of each call");
 ABSL_FLAG(int, poll_ms, 1000, "with watch: how often to refresh");
 ABSL_FLAG(std::string, out, "",
@@ -214,9 +220,34 @@ absl::Status Submit(Stub& stub, const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a valid text-format nas.v1.SearchSpec"));
   }
+  req.set_request_id(absl::GetFlag(FLAGS_request_id));
+  if (req.request_id().empty()) {
+    absl::BitGen gen;
+    req.set_request_id(absl::StrFormat("nasctl:%016x%016x", absl::Uniform<uint64_t>(gen),
+                                       absl::Uniform<uint64_t>(gen)));
+  }
+  // The controller may have created the search even when the answer was lost
+  // (a timeout, a dropped connection): a retry with the same request_id
+  // returns that search rather than creating a second one.
   v1::Search search;
-  auto c = Context();
-  if (auto s = FromGrpcStatus(stub.CreateSearch(c.get(), req, &search)); !s.ok()) return s;
+  absl::Status created;
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    auto c = Context();
+    // A retry waits (up to the deadline) for the controller to come back
+    // rather than failing at once while the channel reconnects.
+    c->set_wait_for_ready(attempt > 1);
+    created = FromGrpcStatus(stub.CreateSearch(c.get(), req, &search));
+    const bool answer_lost = absl::IsUnavailable(created) || absl::IsDeadlineExceeded(created);
+    if (!answer_lost || attempt == kAttempts) break;
+    std::cerr << "submit: " << created.message() << "; retrying (attempt " << attempt + 1
+              << " of " << kAttempts << ", request_id " << req.request_id() << ")" << std::endl;
+    absl::SleepFor(absl::Seconds(attempt));
+  }
+  if (!created.ok()) {
+    return absl::Status(created.code(), absl::StrCat(created.message(), " (request_id ",
+                                                     req.request_id(), ")"));
+  }
   std::cout << "created search " << search.id() << std::endl;
   if (absl::GetFlag(FLAGS_watch)) return Watch(stub, search.id());
   return absl::OkStatus();

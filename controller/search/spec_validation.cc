@@ -28,7 +28,7 @@ absl::Status CheckIntRange(absl::string_view field, int64_t value, int64_t lo, i
   return absl::OkStatus();
 }
 
-absl::Status ValidateTraining(const v1::Training& t) {
+absl::Status ValidateTraining(const v1::Training& t, bool darts_shape) {
   RETURN_IF_ERROR(CheckIntRange("training.epochs", t.epochs(), 1, 1000));
   RETURN_IF_ERROR(CheckIntRange("training.batch_size", t.batch_size(), 1, 65536));
   if (!std::isfinite(t.learning_rate()) || t.learning_rate() <= 0) {
@@ -40,6 +40,7 @@ absl::Status ValidateTraining(const v1::Training& t) {
   if (!std::isfinite(t.weight_decay()) || t.weight_decay() < 0) {
     return OutOfRange("training.weight_decay", t.weight_decay(), "must be >= 0");
   }
+  if (!darts_shape) return absl::OkStatus();
   RETURN_IF_ERROR(CheckIntRange("training.init_channels", t.init_channels(), 4, 512));
   RETURN_IF_ERROR(CheckIntRange("training.cells", t.cells(), 1, 30));
   return absl::OkStatus();
@@ -136,20 +137,25 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
           "evaluate them with table_lookup");
     }
     // A supernet search trains its own supernet; `training` is for retraining.
-    const bool needs_training =
-        !gradient_search || (s.strategy().has_supernet() && s.strategy().supernet().retrain());
+    const bool needs_training = !gradient_search ||
+                                (s.strategy().has_supernet() && s.strategy().supernet().retrain()) ||
+                                (s.strategy().has_tfnas() && s.strategy().tfnas().retrain());
     if (needs_training && !s.has_training()) {
       return absl::InvalidArgumentError(
-          s.strategy().has_supernet()
-              ? "training: must be set for strategy.supernet.retrain"
-              : "training: must be set (or table_lookup for table evaluation)");
+          s.strategy().has_supernet() ? "training: must be set for strategy.supernet.retrain"
+          : s.strategy().has_tfnas()  ? "training: must be set for strategy.tfnas.retrain"
+                                      : "training: must be set (or table_lookup for table evaluation)");
     }
     if (!s.has_dataset()) {
       return absl::InvalidArgumentError(gradient_search
                                             ? "dataset: must be set for a supernet search"
                                             : "dataset: must be set with training");
     }
-    if (s.has_training()) RETURN_IF_ERROR(ValidateTraining(s.training()));
+    if (s.has_training()) {
+      // A TF-NAS network's shape comes from the tfnas space, not from
+      // init_channels and cells; those are left at 0 there.
+      RETURN_IF_ERROR(ValidateTraining(s.training(), /*darts_shape=*/!s.space().has_tfnas()));
+    }
     RETURN_IF_ERROR(ValidateDataset(s.dataset()));
   }
 

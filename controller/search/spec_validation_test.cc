@@ -38,6 +38,18 @@ TEST(SpecValidationTest, AcceptsValidSpecAndFillsDefaults) {
   EXPECT_EQ(spec.space().darts_cell().nodes(), 4);
 }
 
+TEST(SpecValidationTest, TfNasRetrainTakesItsShapeFromTheSpaceNotTraining) {
+  v1::SearchSpec spec = ValidSpec();
+  spec.mutable_space()->mutable_tfnas();
+  spec.mutable_strategy()->mutable_tfnas()->set_target_fraction(0.5);
+  spec.mutable_strategy()->mutable_tfnas()->set_retrain(true);
+  spec.set_budget(3);  // Measurement, search, retrain.
+  spec.mutable_training()->clear_init_channels();
+  spec.mutable_training()->clear_cells();
+  const absl::Status status = ValidateAndNormalizeSpec(&spec);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
 struct BadCase {
   std::string expected_prefix;
   std::function<void(v1::SearchSpec*)> mutate;
@@ -93,6 +105,24 @@ TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
        }},
       {"space.convnet.start: ",
        [](v1::SearchSpec* s) { s->mutable_space()->mutable_convnet()->set_start("pool conv3x8"); }},
+      {"training: must be set for strategy.tfnas.retrain",
+       [](v1::SearchSpec* s) {
+         s->mutable_space()->mutable_tfnas();
+         s->mutable_strategy()->mutable_tfnas()->set_target_fraction(0.5);
+         s->mutable_strategy()->mutable_tfnas()->set_retrain(true);
+         s->set_budget(3);
+         s->clear_training();
+       }},
+      {"training.epochs: 0 is out of range",
+       [](v1::SearchSpec* s) {  // A TF-NAS retrain needs no init_channels or cells, but epochs.
+         s->mutable_space()->mutable_tfnas();
+         s->mutable_strategy()->mutable_tfnas()->set_target_fraction(0.5);
+         s->mutable_strategy()->mutable_tfnas()->set_retrain(true);
+         s->set_budget(3);
+         s->mutable_training()->clear_init_channels();
+         s->mutable_training()->clear_cells();
+         s->mutable_training()->set_epochs(0);
+       }},
       {"table_lookup: must not be combined",
        [](v1::SearchSpec* s) { s->mutable_table_lookup()->set_table_path("t.csv"); }},
       {"table_lookup.fitness_column:",

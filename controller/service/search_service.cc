@@ -1,5 +1,7 @@
 #include "controller/service/search_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
 #include "controller/search/spec_validation.h"
@@ -44,7 +46,14 @@ grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext* context,
     if (!valid.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("spec.", valid.message()));
     }
-    auto search = store_->CreateSearch(spec);
+    const std::string& request_id = request->request_id();
+    if (request_id.size() > 128 ||
+        !std::all_of(request_id.begin(), request_id.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7e; })) {
+      return absl::InvalidArgumentError(
+          "request_id: must be at most 128 printable ASCII characters");
+    }
+    auto search = store_->CreateSearch(spec, request_id);
     if (!search.ok()) return search.status();
     *response = *std::move(search);
     return absl::OkStatus();

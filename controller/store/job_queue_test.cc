@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "controller/store/migrator.h"
@@ -83,6 +84,50 @@ TEST_F(JobQueueTest, MigrationsAreIdempotent) {
   auto again = ApplyMigrations(*db_, EmbeddedMigrations());
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty());
+}
+
+// A client whose answer was lost retries with the same request id; the retry,
+// even racing the first call, must not create a second search or queue more jobs.
+TEST_F(JobQueueTest, CreateSearchIsIdempotentPerRequestId) {
+  auto rows = [&](const char* table) {
+    int64_t n = -1;
+    EXPECT_TRUE(db_->Transact([&](pqxx::work& txn) {
+                     n = txn.exec1(absl::StrCat("SELECT count(*) FROM ", table))[0].as<int64_t>();
+                     return absl::OkStatus();
+                   }).ok());
+    return n;
+  };
+  auto first = searches_->CreateSearch(Spec(3), "submit-1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  const int64_t jobs = rows("jobs");
+  auto retry = searches_->CreateSearch(Spec(3), "submit-1");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->id(), first->id());
+  EXPECT_EQ(rows("searches"), 1);
+  EXPECT_EQ(rows("jobs"), jobs);
+
+  auto other_spec = searches_->CreateSearch(Spec(4), "submit-1");
+  EXPECT_EQ(other_spec.status().code(), absl::StatusCode::kAlreadyExists) << other_spec.status();
+  EXPECT_THAT(other_spec.status().message(), HasSubstr("request_id: 'submit-1' already created"));
+  EXPECT_EQ(rows("searches"), 1);
+
+  std::vector<int64_t> ids(4, 0);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 4; ++i) {
+    racers.emplace_back([&, i] {
+      auto created = searches_->CreateSearch(Spec(3), "submit-2");
+      EXPECT_TRUE(created.ok()) << created.status();
+      if (created.ok()) ids[i] = created->id();
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 1u);
+  EXPECT_EQ(rows("searches"), 2);
+
+  // Without a request id every call is a new search.
+  ASSERT_TRUE(searches_->CreateSearch(Spec(3)).ok());
+  ASSERT_TRUE(searches_->CreateSearch(Spec(3)).ok());
+  EXPECT_EQ(rows("searches"), 4);
 }
 
 TEST_F(JobQueueTest, RandomSearchRunsItsBudgetAndEndsWithTheBest) {

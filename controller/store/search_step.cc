@@ -95,12 +95,11 @@ absl::Status ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
 }
 
 // TopUp over an already loaded view, which it keeps up to date with what it
-// queues.
+// queues; `in_flight` is JobsInFlight's count.
 absl::StatusOr<int> TopUpView(pqxx::work& txn, LockedSearch& search, const Strategy& strategy,
-                              SearchView& view, int target_in_flight) {
+                              SearchView& view, int target_in_flight, int in_flight) {
   if (search.state != "running") return 0;
   ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
-  int in_flight = JobsInFlight(txn, search.id);
   const v1::JobKind spec_kind = JobKindForSpec(search.spec);
   const uint64_t search_seed = search.spec.seed();
   int queued = 0;
@@ -241,10 +240,14 @@ int ActiveWorkers(pqxx::work& txn, v1::JobKind kind) {
 }
 
 absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search, int target_in_flight) {
-  if (search.state != "running") return 0;
+  if (search.state != "running" || search.births >= search.spec.budget()) return 0;
+  // Idle workers call this on every empty lease; when the queue is already
+  // full, reading the population (the costly part) would be wasted.
+  const int in_flight = JobsInFlight(txn, search.id);
+  if (in_flight >= target_in_flight) return 0;
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
   ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
-  return TopUpView(txn, search, *strategy, view, target_in_flight);
+  return TopUpView(txn, search, *strategy, view, target_in_flight, in_flight);
 }
 
 absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
@@ -304,7 +307,8 @@ absl::Status AdvanceSearch(pqxx::work& txn, LockedSearch& search) {
   const int target = std::max(1, ActiveWorkers(txn, JobKindForSpec(search.spec)));
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
   ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
-  RETURN_IF_ERROR(TopUpView(txn, search, *strategy, view, target).status());
+  RETURN_IF_ERROR(
+      TopUpView(txn, search, *strategy, view, target, JobsInFlight(txn, search.id)).status());
   RETURN_IF_ERROR(ReleaseCheckpoints(txn, search, *strategy, view));
   if ((search.births >= search.spec.budget() || strategy->Finished(view)) &&
       JobsInFlight(txn, search.id) == 0) {

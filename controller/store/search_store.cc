@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/status/status_macros.h"
 #include "controller/search/strategy_registry.h"
 #include "controller/store/rows.h"
@@ -47,18 +49,43 @@ absl::StatusOr<v1::Search> ReadSearch(pqxx::work& txn, int64_t search_id) {
   return search;
 }
 
+// 128 random bits as 32 lowercase hex digits.
+std::string RandomHex128() {
+  absl::BitGen gen;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen), absl::Uniform<uint64_t>(gen));
+}
+
 }  // namespace
 
-absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec) {
+absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
+                                                     std::string request_id) {
   ASSIGN_OR_RETURN(auto strategy, MakeStrategy(spec));
+  // Drawn once, outside Transact: a retry of the transaction after an
+  // in-doubt commit must find the search the first try created.
+  if (request_id.empty()) request_id = absl::StrCat("controller:", RandomHex128());
+  const std::string spec_text = SpecToText(spec);
   v1::Search out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    const int64_t id = txn.exec_params1(
-                              "INSERT INTO searches (name, spec_text, strategy, seed, budget, "
-                              "state) VALUES ($1, $2, $3, $4, $5, 'running') RETURNING id",
-                              spec.name(), SpecToText(spec), StrategyName(spec.strategy()),
-                              static_cast<int64_t>(spec.seed()), spec.budget())[0]
-                           .as<int64_t>();
+    // ON CONFLICT waits for a concurrent request with the same id to commit.
+    const pqxx::result inserted = txn.exec_params(
+        "INSERT INTO searches (name, spec_text, strategy, seed, budget, state, request_id) "
+        "VALUES ($1, $2, $3, $4, $5, 'running', $6) "
+        "ON CONFLICT (request_id) DO NOTHING RETURNING id",
+        spec.name(), spec_text, StrategyName(spec.strategy()), static_cast<int64_t>(spec.seed()),
+        spec.budget(), request_id);
+    if (inserted.empty()) {
+      const pqxx::row existing = txn.exec_params1(
+          "SELECT id, spec_text FROM searches WHERE request_id = $1", request_id);
+      const int64_t id = existing[0].as<int64_t>();
+      if (existing[1].as<std::string>() != spec_text) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("request_id: '", request_id, "' already created search ", id,
+                         " with a different spec; use a new request_id for a new search"));
+      }
+      ASSIGN_OR_RETURN(out, ReadSearch(txn, id));
+      return absl::OkStatus();
+    }
+    const int64_t id = inserted[0][0].as<int64_t>();
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, id));
     const int workers = ActiveWorkers(txn, JobKindForSpec(spec));
     RETURN_IF_ERROR(TopUp(txn, search, std::max({1, workers, strategy->InitialJobs()})).status());

@@ -30,8 +30,12 @@ class SearchStore {
   explicit SearchStore(Database* db) : db_(db) {}
 
   // Stores a validated, normalised spec and queues the strategy's first jobs,
-  // all in one transaction.
-  absl::StatusOr<v1::Search> CreateSearch(const v1::SearchSpec& spec);
+  // all in one transaction. Idempotent per request_id: if a search was
+  // already created with it, returns that search (ALREADY_EXISTS when its
+  // spec differs). An empty request_id gets a fresh random one, which still
+  // keeps the transaction's own retries from creating two searches.
+  absl::StatusOr<v1::Search> CreateSearch(const v1::SearchSpec& spec,
+                                          std::string request_id = "");
   // NOT_FOUND if absent. `best` is filled when an evaluation exists.
   absl::StatusOr<v1::Search> GetSearch(int64_t search_id);
   // Newest first. INVALID_ARGUMENT for a malformed page token.

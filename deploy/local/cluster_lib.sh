@@ -29,11 +29,15 @@ cluster_start() {
   if [ ! -s "$CLUSTER_DIR/controller.port" ]; then cat "$CLUSTER_LOGS/controller.log" >&2; return 1; fi
   CLUSTER_ADDR="127.0.0.1:$(cat "$CLUSTER_DIR/controller.port")"
 
-  # The workers share the machine's cores.
+  # The workers share the machine's cores with each other, the controller and
+  # PostgreSQL. LibTorch's OpenMP threads spin-wait between parallel regions
+  # by default, and on shared cores that slowed training many times over;
+  # passive waiting is the default here unless the caller set a policy.
   local threads=$(( $(nproc) / workers )); [ "$threads" -ge 1 ] || threads=1
   for i in $(seq "$workers"); do
-    "$CLUSTER_BIN/worker/nas_worker" --controller="$CLUSTER_ADDR" --worker_id="worker-$i" \
-      --threads="$threads" --device=auto "$@" >"$CLUSTER_LOGS/worker-$i.log" 2>&1 &
+    OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} "$CLUSTER_BIN/worker/nas_worker" \
+      --controller="$CLUSTER_ADDR" --worker_id="worker-$i" --threads="$threads" --device=auto \
+      "$@" >"$CLUSTER_LOGS/worker-$i.log" 2>&1 &
     CLUSTER_PIDS+=($!)
   done
   echo "cluster: PostgreSQL $CLUSTER_DSN, controller $CLUSTER_ADDR, $workers worker(s) x $threads thread(s)"

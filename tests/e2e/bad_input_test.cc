@@ -48,8 +48,10 @@ struct Case {
   std::function<grpc::Status(v1::SearchService::Stub&, v1::WorkerService::Stub&)> call;
 };
 
-grpc::Status Create(v1::SearchService::Stub& s, const std::function<void(v1::SearchSpec*)>& edit) {
+grpc::Status Create(v1::SearchService::Stub& s, const std::function<void(v1::SearchSpec*)>& edit,
+                    const std::string& request_id = "") {
   v1::CreateSearchRequest request;
+  request.set_request_id(request_id);
   *request.mutable_spec() = GoodSpec();
   edit(request.mutable_spec());
   grpc::ClientContext context;
@@ -131,7 +133,7 @@ TEST(BadInputTest, EveryMalformedRequestIsRefusedAndChangesNothing) {
   auto workers = v1::WorkerService::NewStub(channel);
 
   // One real search with one leased job, so reports have something to hit.
-  ASSERT_TRUE(Create(*searches, [](v1::SearchSpec*) {}).ok());
+  ASSERT_TRUE(Create(*searches, [](v1::SearchSpec*) {}, "first-submit").ok());
   v1::LeaseJobRequest lease;
   *lease.mutable_worker() = GoodWorker();
   v1::LeaseJobResponse leased;
@@ -179,6 +181,15 @@ TEST(BadInputTest, EveryMalformedRequestIsRefusedAndChangesNothing) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
 
   std::vector<Case> cases = {
+      Case{"request_id too long", kInvalid, "request_id: must be at most 128 printable ASCII",
+           [](SS& s, WS&) { return Create(s, [](v1::SearchSpec*) {}, std::string(129, 'r')); }},
+      Case{"request_id with a newline", kInvalid, "request_id: must be at most 128 printable",
+           [](SS& s, WS&) { return Create(s, [](v1::SearchSpec*) {}, "a\nb"); }},
+      Case{"request_id reused for another spec", grpc::ALREADY_EXISTS,
+           "request_id: 'first-submit' already created search 1 with a different spec",
+           [](SS& s, WS&) {
+             return Create(s, [](v1::SearchSpec* spec) { spec->set_budget(7); }, "first-submit");
+           }},
       spec_case("empty spec", "spec.budget", [](v1::SearchSpec* s) { s->Clear(); }),
       spec_case("name too long", "spec.name", [](v1::SearchSpec* s) { s->set_name(std::string(300, 'n')); }),
       spec_case("budget zero", "spec.budget", [](v1::SearchSpec* s) { s->set_budget(0); }),

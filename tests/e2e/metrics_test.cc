@@ -1,6 +1,5 @@
 // The controller's and a worker's Prometheus endpoints, scraped by Debian's
 // real Prometheus server and read back through its query API.
-#include <cstdio>
 #include <fstream>
 #include <regex>
 
@@ -8,29 +7,19 @@
 #include "absl/time/clock.h"
 #include "bench/search_quality/quality_runner.h"
 #include "gtest/gtest.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
 
 namespace nas {
 namespace {
 
-// Runs `command` and returns its standard output.
-std::string RunCommand(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  pclose(pipe);
-  return out;
-}
-
 // The value of an instant PromQL query with one result, or NaN.
 double Query(int prometheus_port, const std::string& promql) {
   const std::string json =
-      RunCommand(absl::StrCat("curl -s --get --data-urlencode 'query=", promql, "' http://127.0.0.1:",
-                       prometheus_port, "/api/v1/query"));
+      testing::RunCommand(absl::StrCat("curl -s --get --data-urlencode 'query=", promql,
+                                       "' http://127.0.0.1:", prometheus_port, "/api/v1/query"))
+          .output;
   std::smatch m;
   if (!std::regex_search(json, m, std::regex("\"value\":\\[[0-9.]+,\"([^\"]+)\"\\]"))) return NAN;
   return std::stod(m[1]);
@@ -73,7 +62,9 @@ TEST(MetricsTest, PrometheusScrapesControllerAndWorker) {
     absl::SleepFor(absl::Milliseconds(500));
   }
   EXPECT_EQ(Query(prometheus_port, "nas_controller_leases_granted_total"), budget)
-      << RunCommand(absl::StrCat("curl -s http://127.0.0.1:", prometheus_port, "/api/v1/targets"));
+      << testing::RunCommand(
+             absl::StrCat("curl -s http://127.0.0.1:", prometheus_port, "/api/v1/targets"))
+             .output;
   EXPECT_EQ(Query(prometheus_port, "nas_controller_evaluations_total"), budget);
   EXPECT_EQ(Query(prometheus_port, "nas_worker_jobs_total{outcome=\"evaluated\"}"), budget);
   EXPECT_EQ(Query(prometheus_port, "nas_worker_job_duration_seconds_count"), budget);

@@ -3,7 +3,8 @@
 // it; the derived architecture meets the target strictly by the table, for
 // several targets, with its latency measured on the worker reported beside
 // the predicted one, every epoch in the history and the architecture
-// parameters as the individual's checkpoint.
+// parameters as the individual's checkpoint; with retrain, the derived
+// architecture is then trained from scratch as a candidate.
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,11 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+
+// Retraining a derived architecture on the digits: epochs, and a validation
+// accuracy it must beat (chance is 0.1).
+constexpr int kRetrainEpochs = 6;
+constexpr double kRetrainAccuracyFloor = 0.3;
 
 // The 8x8 digits in a slim TF-NAS space.
 v1::SearchSpec TfNasSpec(double target_fraction) {
@@ -110,7 +116,7 @@ TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
 TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   testing::LocalCluster cluster("tfnas_table_file");
   cluster.StartController();
-  cluster.StartWorker("w1", 0, {"--job_kinds=measure_latency,tfnas_search"});
+  cluster.StartWorker("w1", 0, {"--job_kinds=measure_latency,tfnas_search,train_candidate"});
   const int64_t measured = cluster.CreateSearch(TfNasSpec(0.5));
   ASSERT_TRUE(cluster.WaitForSearch(measured, absl::Minutes(5)).ok()) << cluster.Logs();
   const std::string path = absl::StrCat(::testing::TempDir(), "/latency_cpu.json");
@@ -131,6 +137,32 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   EXPECT_TRUE(ParseTfNasGenome(derived.architecture().text()).ok());
   EXPECT_LE(derived.metrics().at("predicted_latency_ms"),
             derived.metrics().at("target_latency_ms"));
+
+  // With retrain, the derived architecture is then trained from scratch.
+  v1::SearchSpec retrain = spec;
+  retrain.mutable_strategy()->mutable_tfnas()->set_retrain(true);
+  *retrain.mutable_training() = testing::DigitsSpec(/*epochs=*/kRetrainEpochs).training();
+  retrain.mutable_training()->clear_init_channels();  // The space sets the shape.
+  retrain.mutable_training()->clear_cells();
+  retrain.set_budget(2);
+  const int64_t retrained = cluster.CreateSearch(retrain);
+  auto after_retrain = cluster.WaitForSearch(retrained, absl::Minutes(5));
+  ASSERT_TRUE(after_retrain.ok()) << after_retrain.status() << cluster.Logs();
+  ASSERT_EQ(after_retrain->evaluations_done(), 2) << cluster.Logs();
+  {
+    pqxx::connection conn(cluster.dsn());
+    pqxx::work txn(conn);
+    const pqxx::result rows = txn.exec_params(
+        "SELECT i.id, i.genome, i.parent_id, i.mutation, i.fitness, j.kind FROM individuals i "
+        "JOIN jobs j ON j.individual_id = i.id WHERE i.search_id = $1 ORDER BY i.birth_order",
+        retrained);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[1][1].as<std::string>(), rows[0][1].as<std::string>()) << "the derived one";
+    EXPECT_EQ(rows[1][2].as<int64_t>(), rows[0][0].as<int64_t>());
+    EXPECT_THAT(rows[1][3].as<std::string>(), StartsWith("retrain from scratch"));
+    EXPECT_EQ(rows[1][5].as<std::string>(), "train_candidate");
+    EXPECT_GT(rows[1][4].as<double>(), kRetrainAccuracyFloor) << "chance is 0.1";
+  }
 
   // A table that lacks the space's blocks fails the search with the reason.
   const std::string partial = absl::StrCat(::testing::TempDir(), "/partial.json");

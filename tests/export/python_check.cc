@@ -1,8 +1,5 @@
 #include "tests/export/python_check.h"
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -21,20 +18,6 @@ absl::Status WriteReferenceIo(const std::string& path, const torch::Tensor& inpu
   out.close();
   if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
   return absl::OkStatus();
-}
-
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) {
-    result.output = absl::StrCat("cannot run: ", command);
-    return result;
-  }
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
 }
 
 CommandResult RunPythonCheck(const std::string& script,

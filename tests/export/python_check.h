@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "tests/testing/child_process.h"
 #include "torch/torch.h"
 
 namespace nas::testing {
@@ -18,14 +19,6 @@ namespace nas::testing {
 // UNAVAILABLE if the file cannot be written.
 absl::Status WriteReferenceIo(const std::string& path, const torch::Tensor& input,
                               const torch::Tensor& output);
-
-struct CommandResult {
-  int exit_status = -1;
-  std::string output;  // stdout and stderr.
-};
-
-// Runs `command` with /bin/sh and waits for it.
-CommandResult RunCommand(const std::string& command);
 
 // Runs /usr/bin/python3 `script` (check_export.py's path) on (model,
 // reference) path pairs. Exit status 0 = every model reproduced its reference.

@@ -39,6 +39,14 @@ class ChildProcess {
 // e.g. RunfilePath("controller/nas_controller").
 std::string RunfilePath(const std::string& workspace_relative);
 
+struct CommandResult {
+  int exit_status = -1;
+  std::string output;  // stdout and stderr.
+};
+
+// Runs `command` with /bin/sh and waits for it.
+CommandResult RunCommand(const std::string& command);
+
 // Waits until `path` exists with content; returns it ("" on timeout).
 std::string WaitForFile(const std::string& path, int timeout_ms);
 

@@ -14,8 +14,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status_macros.h"
+#include "worker/errors/torch_errors.h"
 #include "worker/model/checkpoint_frame.h"
-#include "worker/morphism/torch_errors.h"
+#include "worker/model/tensor_signature.h"
 
 namespace nas {
 namespace {
@@ -24,17 +25,6 @@ constexpr absl::string_view kMagic = "NASDART1";
 
 absl::Status Corrupt(absl::string_view why) {
   return absl::DataLossError(absl::StrCat("corrupt DARTS checkpoint: ", why));
-}
-
-// Every registered tensor's dtype and shape, by name.
-std::map<std::string, std::string> Shapes(const torch::nn::Module& net) {
-  std::map<std::string, std::string> shapes;
-  auto describe = [](const torch::Tensor& t) {
-    return absl::StrCat(c10::toString(t.scalar_type()), " ", c10::str(t.sizes()));
-  };
-  for (const auto& p : net.named_parameters()) shapes[p.key()] = describe(p.value());
-  for (const auto& b : net.named_buffers()) shapes[b.key()] = describe(b.value());
-  return shapes;
 }
 
 absl::Status ValidateOptions(const DartsNetworkOptions& o) {
@@ -86,8 +76,8 @@ absl::StatusOr<std::string> SerializeDartsNetwork(const DartsGenome& genome,
   // The network must be the one genome and options describe, or the bytes
   // would not load back.
   ASSIGN_OR_RETURN(DartsNetwork fresh, Build(genome, options));
-  std::map<std::string, std::string> expected = Shapes(*fresh);
-  if (Shapes(*net) != expected) {
+  std::map<std::string, std::string> expected = TensorSignature(*fresh);
+  if (TensorSignature(*net) != expected) {
     return absl::InvalidArgumentError(
         "SerializeDartsNetwork: the network's tensors are not those of the genome and options "
         "given (or not float32)");
@@ -120,7 +110,7 @@ absl::StatusOr<LoadedDartsNetwork> DeserializeDartsNetwork(absl::string_view byt
     return Corrupt(absl::StrCat("its header: ", net.status().message()));
   }
   loaded.net = *net;
-  const auto expected = Shapes(*loaded.net);
+  const auto expected = TensorSignature(*loaded.net);
   RETURN_IF_ERROR(CallGuarded(
       "reading the DARTS checkpoint's tensors",
       [&]() -> absl::Status {
@@ -129,7 +119,7 @@ absl::StatusOr<LoadedDartsNetwork> DeserializeDartsNetwork(absl::string_view byt
         return absl::OkStatus();
       },
       absl::StatusCode::kDataLoss));
-  if (Shapes(*loaded.net) != expected) {
+  if (TensorSignature(*loaded.net) != expected) {
     return Corrupt("its tensors do not have the dtype and shapes its header implies");
   }
   loaded.net->eval();

@@ -11,8 +11,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status_macros.h"
+#include "worker/errors/torch_errors.h"
 #include "worker/model/checkpoint_frame.h"
-#include "worker/morphism/torch_errors.h"
+#include "worker/model/tensor_signature.h"
 
 namespace nas {
 namespace {
@@ -66,19 +67,6 @@ absl::Status CheckMatches(const Header& h, const ConvNetGenome& genome, int64_t 
   return absl::OkStatus();
 }
 
-// Every registered tensor's dtype and shape. InputArchive replaces a
-// tensor's contents wholesale (shape included), so they are compared after
-// loading.
-std::map<std::string, std::string> Shapes(const ConvNet& net) {
-  std::map<std::string, std::string> shapes;
-  auto describe = [](const torch::Tensor& t) {
-    return absl::StrCat(c10::toString(t.scalar_type()), " ", c10::str(t.sizes()));
-  };
-  for (const auto& p : net->named_parameters()) shapes[p.key()] = describe(p.value());
-  for (const auto& b : net->named_buffers()) shapes[b.key()] = describe(b.value());
-  return shapes;
-}
-
 absl::StatusOr<ConvNet> Load(const ConvNetGenome& genome, int64_t in_channels, int64_t num_classes,
                              const Header& h) {
   ASSIGN_OR_RETURN(ConvNet net, MakeConvNet(genome, in_channels, num_classes));
@@ -87,7 +75,7 @@ absl::StatusOr<ConvNet> Load(const ConvNetGenome& genome, int64_t in_channels, i
     ConvertFloatingPoint(*net, h.dtype);
     return absl::OkStatus();
   }));
-  const auto expected = Shapes(net);
+  const auto expected = TensorSignature(*net);
   RETURN_IF_ERROR(CallGuarded(
       "reading the ConvNet checkpoint's tensors",
       [&]() -> absl::Status {
@@ -96,7 +84,7 @@ absl::StatusOr<ConvNet> Load(const ConvNetGenome& genome, int64_t in_channels, i
         return absl::OkStatus();
       },
       absl::StatusCode::kDataLoss));
-  if (Shapes(net) != expected) {
+  if (TensorSignature(*net) != expected) {
     return Corrupt("its tensors do not have the dtype and shapes its header implies");
   }
   return net;

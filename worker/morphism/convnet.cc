@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "worker/morphism/torch_errors.h"
+#include "worker/errors/torch_errors.h"
 
 namespace nas {
 namespace {

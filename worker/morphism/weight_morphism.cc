@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
-#include "worker/morphism/torch_errors.h"
+#include "worker/errors/torch_errors.h"
 
 namespace nas {
 namespace {

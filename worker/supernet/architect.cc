@@ -4,7 +4,7 @@
 #include <cmath>
 #include <tuple>
 
-#include "worker/supernet/torch_status.h"
+#include "worker/errors/torch_errors.h"
 
 namespace nas {
 namespace {
@@ -80,7 +80,7 @@ Architect::Architect(Supernet net, const ArchitectOptions& options)
                                               .weight_decay(options.arch_weight_decay)) {}
 
 absl::Status Architect::Step(const Batch& train, const Batch& valid) {
-  return RunGuarded("architecture step", [&]() -> absl::Status {
+  return CallGuarded("architecture step", [&]() -> absl::Status {
     BilevelProblem problem;
     problem.weights = net_->weight_parameters();
     problem.arch = net_->arch_parameters();

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "worker/errors/torch_errors.h"
 #include "worker/supernet/derive.h"
-#include "worker/supernet/torch_status.h"
 #include "worker/training/sgd_steps.h"
 
 namespace nas {
@@ -134,6 +134,10 @@ absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
       torch::nn::utils::clip_grad_norm_(net->weight_parameters(), o.grad_clip);
       sgd.step();
       train.Add(logits.detach(), weight_batch.labels, loss_value);
+      const double epoch_done = static_cast<double>(std::min(s + o.batch_size, half)) / half;
+      if (o.on_step && !o.on_step((epoch - 1 + epoch_done) / o.epochs)) {
+        return absl::CancelledError(absl::StrCat("supernet search cancelled in epoch ", epoch));
+      }
     }
     const Totals valid = Evaluate(net, data.validation, o.device);
     absl::StatusOr<DartsGenome> genome = Derive(net);
@@ -183,7 +187,7 @@ absl::StatusOr<SupernetOutcome> RunSupernetSearch(const TrainValidationSplit& da
         "supernet search needs >= 2 training and >= 1 validation examples");
   }
   absl::StatusOr<SupernetOutcome> result;
-  const absl::Status status = RunGuarded("supernet search", [&]() -> absl::Status {
+  const absl::Status status = CallGuarded("supernet search", [&]() -> absl::Status {
     result = Search(data, options);
     return result.status();
   });

@@ -42,6 +42,11 @@ struct SupernetSearchOptions {
   uint64_t seed = 0;
   // After every epoch; returning false stops the search with CANCELLED. May be empty.
   std::function<bool(const SupernetProgress&)> on_epoch;
+  // After every step, with the fraction of the whole search done; returning
+  // false stops the search with CANCELLED at once rather than at the end of a
+  // long epoch (a lost lease, a cancelled search, a worker shutting down).
+  // May be empty.
+  std::function<bool(double fraction_done)> on_step;
 };
 
 struct SupernetOutcome {
@@ -67,8 +72,8 @@ struct SupernetOutcome {
 //
 // Never throws. Errors: INVALID_ARGUMENT bad options (named) or data (fewer
 // than 2 training examples, empty validation, non-finite loss); CANCELLED
-// on_epoch returned false; RESOURCE_EXHAUSTED out of memory; INTERNAL other
-// LibTorch errors.
+// on_epoch or on_step returned false; RESOURCE_EXHAUSTED out of memory;
+// INTERNAL other LibTorch errors.
 absl::StatusOr<SupernetOutcome> RunSupernetSearch(const TrainValidationSplit& data,
                                                   const SupernetSearchOptions& options);
 

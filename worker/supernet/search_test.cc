@@ -1,5 +1,6 @@
 #include "worker/supernet/search.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -50,9 +51,19 @@ class SupernetSearchTest : public ::testing::Test {
       EXPECT_TRUE(ParseDartsGenome(p.genotype).ok()) << p.genotype;
       return true;
     };
+    std::vector<double> fractions;
+    with_progress.on_step = [&](double done) {
+      fractions.push_back(done);
+      return true;
+    };
     auto outcome = RunSupernetSearch(*data_, with_progress);
     ASSERT_TRUE(outcome.ok()) << outcome.status();
     EXPECT_EQ(epochs_seen, 2);
+    ASSERT_EQ(fractions.size(), 16u);  // 8 steps x 2 epochs.
+    EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+    EXPECT_GT(fractions.front(), 0);
+    EXPECT_DOUBLE_EQ(fractions[7], 0.5);
+    EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
     EXPECT_TRUE(ValidateDartsGenome(outcome->genome).ok());
     // Moved away from the (almost) uniform start: the init is 1e-3 * N(0, 1),
     // 16 Adam steps of 3e-2 move a logit by up to ~0.5.
@@ -89,6 +100,19 @@ TEST_F(SupernetSearchTest, CallbackCancels) {
   SupernetSearchOptions o = Tiny(SupernetMethod::kDarts, ArchitectOrder::kFirst);
   o.on_epoch = [](const SupernetProgress&) { return false; };
   EXPECT_EQ(RunSupernetSearch(*data_, o).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(SupernetSearchTest, StepCallbackStopsWithinTheEpoch) {
+  SupernetSearchOptions o = Tiny(SupernetMethod::kDarts, ArchitectOrder::kFirst);
+  int steps = 0;
+  o.on_step = [&](double) { return ++steps < 3; };
+  o.on_epoch = [](const SupernetProgress&) {
+    ADD_FAILURE() << "an epoch ended after the search was told to stop";
+    return true;
+  };
+  const auto outcome = RunSupernetSearch(*data_, o);
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kCancelled) << outcome.status();
+  EXPECT_EQ(steps, 3);
 }
 
 TEST_F(SupernetSearchTest, RejectsBadOptions) {

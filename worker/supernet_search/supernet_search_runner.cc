@@ -68,6 +68,7 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   ASSIGN_OR_RETURN(SupernetSearchOptions options,
                    SupernetOptionsForSpec(job.spec(), device_, job.seed()));
   ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data, datasets_->Get(job.spec()));
+  options.on_step = progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const SupernetProgress& p) {
     v1::EpochProgress report;
     report.set_epoch(p.epoch);

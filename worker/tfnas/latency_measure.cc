@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "torch/cuda.h"
-#include "worker/supernet/torch_status.h"
+#include "worker/errors/torch_errors.h"
 #include "worker/tfnas/blocks.h"
 #include "worker/tfnas/network.h"
 
@@ -115,7 +115,7 @@ absl::StatusOr<double> MeasureForwardLatency(
     const LatencyMeasureOptions& options) {
   RETURN_IF_ERROR(ValidateLatencyMeasureOptions(options));
   double ms = 0;
-  RETURN_IF_ERROR(RunGuarded("latency measurement", [&]() -> absl::Status {
+  RETURN_IF_ERROR(CallGuarded("latency measurement", [&]() -> absl::Status {
     torch::NoGradGuard no_grad;
     ms = TimedMedian(forward, torch::randn(shape, device), options);
     return absl::OkStatus();
@@ -129,7 +129,7 @@ absl::StatusOr<double> MeasureNetworkLatency(const TfNasSpace& space, const TfNa
   RETURN_IF_ERROR(ValidateLatencyMeasureOptions(options));
   ASSIGN_OR_RETURN(TfNasNetwork net, BuildTfNasNetwork(space, genome));
   double ms = 0;
-  RETURN_IF_ERROR(RunGuarded("network latency measurement", [&]() -> absl::Status {
+  RETURN_IF_ERROR(CallGuarded("network latency measurement", [&]() -> absl::Status {
     torch::NoGradGuard no_grad;
     ms = TimeModule(net,
                     {options.batch_size, space.image_channels, space.image_size, space.image_size},
@@ -145,7 +145,7 @@ absl::StatusOr<LatencyTable> MeasureLatencyTable(const TfNasSpace& space,
   RETURN_IF_ERROR(ValidateLatencyMeasureOptions(options));
   RETURN_IF_ERROR(ValidateTfNasSpace(space));
   LatencyTable table;
-  RETURN_IF_ERROR(RunGuarded("latency table measurement", [&]() -> absl::Status {
+  RETURN_IF_ERROR(CallGuarded("latency table measurement", [&]() -> absl::Status {
     table = MeasureTable(space, device, options);
     return absl::OkStatus();
   }));

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
-#include "worker/supernet/torch_status.h"
+#include "worker/errors/torch_errors.h"
 #include "worker/tfnas/latency_target.h"
 #include "worker/tfnas/supernet.h"
 #include "worker/training/sgd_steps.h"
@@ -163,8 +163,11 @@ absl::StatusOr<Totals> Search::TrainEpoch(int epoch, double temperature, bool ar
       RETURN_IF_ERROR(
           ArchStep(Take(all, arch_order.slice(0, a, a + o_.batch_size), o_.device), temperature));
     }
+    const double epoch_done = static_cast<double>(i + 1) / steps;
+    if (o_.on_step && !o_.on_step((epoch - 1 + epoch_done) / o_.epochs)) {
+      return absl::CancelledError(absl::StrCat("tfnas search cancelled in epoch ", epoch));
+    }
   }
-  (void)epoch;
   return train;
 }
 
@@ -259,7 +262,7 @@ absl::StatusOr<TfNasOutcome> RunTfNasSearch(const TrainValidationSplit& data,
         minimum_ms, " ms (", TfNasGenomeToText(fastest), ") of the space by the latency table"));
   }
   absl::StatusOr<TfNasOutcome> result;
-  RETURN_IF_ERROR(RunGuarded("tfnas search", [&]() -> absl::Status {
+  RETURN_IF_ERROR(CallGuarded("tfnas search", [&]() -> absl::Status {
     torch::manual_seed(options.seed);
     Search search(data, options, space, latencies);
     result = search.Run();

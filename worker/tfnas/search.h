@@ -56,6 +56,10 @@ struct TfNasSearchOptions {
   uint64_t seed = 0;
   // After every epoch; returning false stops the search with CANCELLED. May be empty.
   std::function<bool(const TfNasProgress&)> on_epoch;
+  // After every weight step, with the fraction of the whole search done;
+  // returning false stops the search with CANCELLED at once rather than at
+  // the end of a long epoch. May be empty.
+  std::function<bool(double fraction_done)> on_step;
 };
 
 struct TfNasOutcome {
@@ -85,7 +89,8 @@ struct TfNasOutcome {
 // Never throws. Errors: INVALID_ARGUMENT bad options (named) or data,
 // non-finite loss; NOT_FOUND the table lacks a block of the space;
 // FAILED_PRECONDITION (before training) the target is below the minimum
-// achievable latency, naming both; CANCELLED on_epoch returned false;
+// achievable latency, naming both; CANCELLED on_epoch or on_step
+// returned false;
 // RESOURCE_EXHAUSTED out of memory; INTERNAL other LibTorch errors.
 absl::StatusOr<TfNasOutcome> RunTfNasSearch(const TrainValidationSplit& data,
                                             const TfNasSearchOptions& options);

@@ -1,5 +1,6 @@
 #include "worker/tfnas/search.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -79,9 +80,18 @@ class TfNasSearchTest : public ::testing::Test {
       EXPECT_GT(p.expected_ms, 0);
       return true;
     };
+    std::vector<double> fractions;
+    o.on_step = [&](double done) {
+      fractions.push_back(done);
+      return true;
+    };
     auto outcome = RunTfNasSearch(*data_, o);
     ASSERT_TRUE(outcome.ok()) << outcome.status();
     EXPECT_EQ(epochs_seen, 4);
+    ASSERT_EQ(fractions.size(), 16u);  // 4 weight steps x 4 epochs.
+    EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+    EXPECT_DOUBLE_EQ(fractions[3], 0.25);
+    EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
     EXPECT_TRUE(ValidateGenomeInSpace(outcome->space, outcome->genome).ok());
     EXPECT_LE(outcome->predicted_ms, target_ms);
     EXPECT_DOUBLE_EQ(outcome->predicted_ms,
@@ -135,6 +145,19 @@ TEST_F(TfNasSearchTest, CallbackCancels) {
   TfNasSearchOptions o = Tiny(max_ms_);
   o.on_epoch = [](const TfNasProgress&) { return false; };
   EXPECT_EQ(RunTfNasSearch(*data_, o).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(TfNasSearchTest, StepCallbackStopsWithinTheEpoch) {
+  TfNasSearchOptions o = Tiny(max_ms_);
+  int steps = 0;
+  o.on_step = [&](double) { return ++steps < 2; };
+  o.on_epoch = [](const TfNasProgress&) {
+    ADD_FAILURE() << "an epoch ended after the search was told to stop";
+    return true;
+  };
+  const auto outcome = RunTfNasSearch(*data_, o);
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kCancelled) << outcome.status();
+  EXPECT_EQ(steps, 2);
 }
 
 TEST_F(TfNasSearchTest, RejectsBadOptionsAndIncompleteTables) {

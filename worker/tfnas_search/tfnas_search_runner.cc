@@ -12,6 +12,7 @@
 #include "worker/tfnas/latency_target.h"
 #include "worker/tfnas/network.h"
 #include "worker/tfnas/search.h"
+#include "worker/tfnas/space_for_data.h"
 
 namespace nas {
 namespace {
@@ -36,19 +37,6 @@ absl::StatusOr<LatencyTable> JobLatencyTable(const v1::Job& job) {
   return ReadLatencyTableJson(text.str());
 }
 
-absl::Status CheckDataMatchesSpace(const v1::TfNasSpace& spec, const TrainValidationSplit& data) {
-  const v1::TfNasSpace s = FillTfNasSpaceDefaults(spec);
-  const auto& images = data.train.images;  // [N, C, H, W]
-  if (images.size(1) != s.image_channels() || images.size(2) != s.image_size() ||
-      images.size(3) != s.image_size() || data.train.num_classes > s.num_classes()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "space.tfnas: describes ", s.image_channels(), "x", s.image_size(), "x", s.image_size(),
-        " images of ", s.num_classes(), " classes but the dataset has ", images.size(1), "x",
-        images.size(2), "x", images.size(3), " images of ", data.train.num_classes, " classes"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
@@ -59,8 +47,7 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   }
   const v1::TfNasSearch& t = job.spec().strategy().tfnas();
   ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data, datasets_->Get(job.spec()));
-  RETURN_IF_ERROR(CheckDataMatchesSpace(job.spec().space().tfnas(), *data));
-  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceFromSpec(job.spec().space().tfnas()));
+  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(job.spec().space().tfnas(), *data));
   ASSIGN_OR_RETURN(LatencyTable table, JobLatencyTable(job));
 
   TfNasSearchOptions options;
@@ -84,6 +71,7 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   options.arch_learning_rate = t.arch_learning_rate();
   options.measure.repeats = t.measure_repeats();
   options.seed = job.seed();
+  options.on_step = progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const TfNasProgress& p) {
     v1::EpochProgress report;
     report.set_epoch(p.epoch);

@@ -3,19 +3,19 @@
 #include <string>
 
 #include "common/genome/darts_genome.h"
+#include "common/genome/tfnas_genome.h"
 #include "common/status/status_macros.h"
 #include "worker/model/darts_checkpoint.h"
+#include "worker/tfnas/network.h"
+#include "worker/tfnas/space_for_data.h"
 #include "worker/training/trainer.h"
 
 namespace nas {
+namespace {
 
-absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& job,
-                                                               const ProgressFn& progress) {
-  ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(job.architecture().text()));
-  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
-
+TrainOptions OptionsFor(const v1::Job& job, torch::Device device, const ProgressFn& progress) {
   const v1::Training& t = job.spec().training();
-  TrainOptions options{device_};
+  TrainOptions options{device};
   options.epochs = t.epochs();
   options.batch_size = t.batch_size();
   options.learning_rate = t.learning_rate();
@@ -25,23 +25,53 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
   options.cells = t.cells();
   options.seed = job.seed();
   options.on_progress = progress;
-  ASSIGN_OR_RETURN(TrainOutcome outcome, TrainAndEvaluate(genome, *data, options));
+  return options;
+}
+
+v1::EvaluationResult ResultOf(const TrainOutcome& outcome) {
+  v1::EvaluationResult result;
+  result.set_fitness(outcome.validation_accuracy);
+  result.set_parameter_count(outcome.parameter_count);
+  auto& metrics = *result.mutable_metrics();
+  metrics["final_train_loss"] = outcome.final_train_loss;
+  metrics["train_seconds"] = outcome.train_seconds;
+  metrics["train_examples"] = static_cast<double>(outcome.train_examples);
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& job,
+                                                               const ProgressFn& progress) {
+  if (job.spec().space().has_tfnas()) return RunTfNas(job, progress);
+  ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(job.architecture().text()));
+  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
+  ASSIGN_OR_RETURN(TrainOutcome outcome,
+                   TrainAndEvaluate(genome, *data, OptionsFor(job, device_, progress)));
   // The weights go to the controller so that the best network can be
   // exported later; the controller decides how long to keep them.
   ASSIGN_OR_RETURN(std::string bytes,
                    SerializeDartsNetwork(genome, outcome.network_options, outcome.network));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
-
-  v1::EvaluationResult result;
-  result.set_fitness(outcome.validation_accuracy);
-  result.set_parameter_count(outcome.parameter_count);
+  v1::EvaluationResult result = ResultOf(outcome);
   result.set_checkpoint(digest);
-  auto& metrics = *result.mutable_metrics();
-  metrics["final_train_loss"] = outcome.final_train_loss;
-  metrics["train_seconds"] = outcome.train_seconds;
-  metrics["train_examples"] = static_cast<double>(outcome.train_examples);
-  metrics["checkpoint_bytes"] = static_cast<double>(bytes.size());
+  (*result.mutable_metrics())["checkpoint_bytes"] = static_cast<double>(bytes.size());
   return result;
+}
+
+absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Job& job,
+                                                                    const ProgressFn& progress) {
+  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
+  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(job.spec().space().tfnas(), *data));
+  ASSIGN_OR_RETURN(TfNasGenome genome, ParseTfNasGenome(job.architecture().text()));
+  auto build = [&]() -> absl::StatusOr<TrainableNetwork> {
+    ASSIGN_OR_RETURN(TfNasNetwork net, BuildTfNasNetwork(space, genome));
+    return TrainableNetwork{net.ptr(),
+                            [net](const torch::Tensor& x) mutable { return net->forward(x); }};
+  };
+  ASSIGN_OR_RETURN(TrainOutcome outcome,
+                   TrainNetworkAndEvaluate(build, *data, OptionsFor(job, device_, progress)));
+  return ResultOf(outcome);
 }
 
 }  // namespace nas

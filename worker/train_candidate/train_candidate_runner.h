@@ -1,7 +1,9 @@
-// Runs TRAIN_CANDIDATE jobs: build the DARTS-cell network from the genome,
-// train it on the spec's dataset, upload its trained weights to the
-// controller (worker/model/darts_checkpoint.h format) and report validation
-// accuracy with the weights' digest.
+// Runs TRAIN_CANDIDATE jobs: build the network of the genome, train it on the
+// spec's dataset and report its validation accuracy. DARTS-cell networks
+// also upload their trained weights to the controller
+// (worker/model/darts_checkpoint.h format) and report the weights' digest;
+// TF-NAS networks (the retrain of a TF-NAS search's derived architecture)
+// have no checkpoint format yet, so they report no weights.
 #ifndef NAS_WORKER_TRAIN_CANDIDATE_TRAIN_CANDIDATE_RUNNER_H_
 #define NAS_WORKER_TRAIN_CANDIDATE_TRAIN_CANDIDATE_RUNNER_H_
 
@@ -23,6 +25,8 @@ class TrainCandidateRunner : public JobRunner {
   absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const ProgressFn& progress) override;
 
  private:
+  absl::StatusOr<v1::EvaluationResult> RunTfNas(const v1::Job& job, const ProgressFn& progress);
+
   const torch::Device device_;
   DatasetCache* const datasets_;
   ControllerClient* const client_;

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <new>
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
+#include "worker/errors/torch_errors.h"
 #include "worker/model/darts_network.h"
 #include "worker/training/sgd_steps.h"
 
@@ -36,8 +35,6 @@ absl::Status ValidateOptions(const TrainOptions& o) {
   if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
     return InvalidOption("weight_decay", o.weight_decay, "finite and >= 0");
   }
-  if (o.init_channels < 1) return InvalidOption("init_channels", o.init_channels, ">= 1");
-  if (o.cells < 1) return InvalidOption("cells", o.cells, ">= 1");
   return absl::OkStatus();
 }
 
@@ -62,7 +59,7 @@ absl::Status ValidateData(const TrainValidationSplit& data) {
 
 // What one training run needs on the device, and where it stands.
 struct Run {
-  DartsNetwork net;
+  TrainableNetwork net;
   torch::optim::SGD optimizer;
   torch::Tensor images, labels;  // The training set, on the device.
   int64_t step = 0, total_steps = 0;
@@ -70,7 +67,7 @@ struct Run {
 
 // One pass over the training set in `order`; the mean batch loss.
 absl::StatusOr<double> TrainEpoch(Run& run, const torch::Tensor& order, const TrainOptions& o) {
-  run.net->train();
+  run.net.module->train();
   const int64_t n = order.size(0);
   double loss_sum = 0;
   int64_t batches = 0;
@@ -79,11 +76,11 @@ absl::StatusOr<double> TrainEpoch(Run& run, const torch::Tensor& order, const Tr
                     0.5 * o.learning_rate * (1 + std::cos(kPi * run.step / run.total_steps)));
     const torch::Tensor batch = order.slice(0, begin, std::min(n, begin + o.batch_size));
     const torch::Tensor loss = torch::nn::functional::cross_entropy(
-        run.net->forward(run.images.index_select(0, batch)), run.labels.index_select(0, batch));
+        run.net.forward(run.images.index_select(0, batch)), run.labels.index_select(0, batch));
     ASSIGN_OR_RETURN(const double loss_value, FiniteLoss(loss, run.step, run.total_steps));
     run.optimizer.zero_grad();
     loss.backward();
-    torch::nn::utils::clip_grad_norm_(run.net->parameters(), kMaxGradNorm);
+    torch::nn::utils::clip_grad_norm_(run.net.module->parameters(), kMaxGradNorm);
     run.optimizer.step();
     loss_sum += loss_value;
     if (o.on_progress && !o.on_progress(static_cast<double>(run.step + 1) / run.total_steps)) {
@@ -95,14 +92,15 @@ absl::StatusOr<double> TrainEpoch(Run& run, const torch::Tensor& order, const Tr
 }
 
 // Accuracy in eval mode, in batches.
-absl::StatusOr<double> Accuracy(DartsNetwork& net, const ImageDataset& data, torch::Device device) {
+absl::StatusOr<double> Accuracy(TrainableNetwork& net, const ImageDataset& data,
+                                torch::Device device) {
   torch::NoGradGuard no_grad;
-  net->eval();
+  net.module->eval();
   int64_t correct = 0;
   const int64_t n = data.size();
   for (int64_t begin = 0; begin < n; begin += kEvalBatch) {
     const int64_t end = std::min(n, begin + kEvalBatch);
-    const torch::Tensor logits = net->forward(data.images.slice(0, begin, end).to(device));
+    const torch::Tensor logits = net.forward(data.images.slice(0, begin, end).to(device));
     if (!logits.isfinite().all().item<bool>()) {
       return absl::InvalidArgumentError(
           "non-finite loss: the trained network gives non-finite outputs on validation "
@@ -114,21 +112,16 @@ absl::StatusOr<double> Accuracy(DartsNetwork& net, const ImageDataset& data, tor
   return static_cast<double>(correct) / static_cast<double>(n);
 }
 
-absl::StatusOr<TrainOutcome> Train(const DartsGenome& genome, const TrainValidationSplit& data,
+absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValidationSplit& data,
                                    const TrainOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  torch::manual_seed(o.seed);
-  DartsNetworkOptions shape;
-  shape.in_channels = data.train.images.size(1);
-  shape.num_classes = data.train.num_classes;
-  shape.init_channels = o.init_channels;
-  shape.cells = o.cells;
-  DartsNetwork net(genome, shape);
-  net->to(o.device);
+  torch::manual_seed(o.seed);  // Before building: the initial weights follow the seed.
+  ASSIGN_OR_RETURN(TrainableNetwork net, build());
+  net.module->to(o.device);
   Run run{net,
-          torch::optim::SGD(net->parameters(), torch::optim::SGDOptions(o.learning_rate)
-                                                   .momentum(o.momentum)
-                                                   .weight_decay(o.weight_decay)),
+          torch::optim::SGD(net.module->parameters(), torch::optim::SGDOptions(o.learning_rate)
+                                                          .momentum(o.momentum)
+                                                          .weight_decay(o.weight_decay)),
           data.train.images.to(o.device), data.train.labels.to(o.device)};
   const int64_t n = data.train.size();
   run.total_steps = (n + o.batch_size - 1) / o.batch_size * o.epochs;
@@ -139,43 +132,47 @@ absl::StatusOr<TrainOutcome> Train(const DartsGenome& genome, const TrainValidat
     const torch::Tensor order = torch::randperm(n, shuffle, torch::kInt64).to(o.device);
     ASSIGN_OR_RETURN(outcome.final_train_loss, TrainEpoch(run, order, o));
   }
-  ASSIGN_OR_RETURN(outcome.validation_accuracy, Accuracy(net, data.validation, o.device));
-  outcome.parameter_count = CountParameters(*net);
+  ASSIGN_OR_RETURN(outcome.validation_accuracy, Accuracy(run.net, data.validation, o.device));
+  outcome.parameter_count = CountParameters(*net.module);
   outcome.train_examples = n;
-  outcome.network = net;
-  outcome.network_options = shape;
   outcome.train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome;
 }
 
-bool IsOutOfMemory(const std::string& what) {
-  return absl::StrContains(what, "out of memory") ||
-         absl::StrContains(what, "can't allocate memory") ||
-         absl::StrContains(what, "Failed to allocate");
-}
-
 }  // namespace
+
+absl::StatusOr<TrainOutcome> TrainNetworkAndEvaluate(const NetworkBuilder& build,
+                                                     const TrainValidationSplit& data,
+                                                     const TrainOptions& options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  RETURN_IF_ERROR(ValidateData(data));
+  return CallGuarded("training", [&] { return Train(build, data, options); });
+}
 
 absl::StatusOr<TrainOutcome> TrainAndEvaluate(const DartsGenome& genome,
                                               const TrainValidationSplit& data,
                                               const TrainOptions& options) {
   RETURN_IF_ERROR(ValidateDartsGenome(genome));
-  RETURN_IF_ERROR(ValidateOptions(options));
-  RETURN_IF_ERROR(ValidateData(data));
-  try {
-    return Train(genome, data, options);
-  } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    if (IsOutOfMemory(what)) {
-      return absl::ResourceExhaustedError(absl::StrCat("out of memory in training: ", what));
-    }
-    return absl::InternalError(absl::StrCat("LibTorch error in training: ", what));
-  } catch (const std::bad_alloc& e) {
-    return absl::ResourceExhaustedError(absl::StrCat("out of memory in training: ", e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("training: ", e.what()));
+  if (options.init_channels < 1) {
+    return InvalidOption("init_channels", options.init_channels, ">= 1");
   }
+  if (options.cells < 1) return InvalidOption("cells", options.cells, ">= 1");
+  DartsNetworkOptions shape;
+  shape.init_channels = options.init_channels;
+  shape.cells = options.cells;
+  DartsNetwork built{nullptr};
+  auto build = [&]() -> absl::StatusOr<TrainableNetwork> {
+    shape.in_channels = data.train.images.size(1);  // The data is validated by now.
+    shape.num_classes = data.train.num_classes;
+    built = DartsNetwork(genome, shape);
+    return TrainableNetwork{built.ptr(),
+                            [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
+  };
+  ASSIGN_OR_RETURN(TrainOutcome outcome, TrainNetworkAndEvaluate(build, data, options));
+  outcome.network = built;
+  outcome.network_options = shape;
+  return outcome;
 }
 
 }  // namespace nas

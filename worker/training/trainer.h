@@ -1,10 +1,12 @@
-// Trains a candidate DARTS-cell network from scratch and measures it on
-// held-out data: the fitness of one individual.
+// Trains a candidate network from scratch and measures it on held-out data:
+// the fitness of one individual. DARTS-cell networks have their own entry
+// point; any other network (TF-NAS) comes through TrainNetworkAndEvaluate.
 #ifndef NAS_WORKER_TRAINING_TRAINER_H_
 #define NAS_WORKER_TRAINING_TRAINER_H_
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "common/genome/darts_genome.h"
@@ -23,8 +25,8 @@ struct TrainOptions {
   double learning_rate = 0.05;         // > 0: the start of the cosine schedule.
   double momentum = 0.9;               // In [0, 1).
   double weight_decay = 3e-4;          // >= 0.
-  int init_channels = 16;              // >= 1: C, the channels after the stem are 3C.
-  int cells = 8;                       // >= 1.
+  int init_channels = 16;              // DARTS only, >= 1: C, the channels after the stem are 3C.
+  int cells = 8;                       // DARTS only, >= 1.
   uint64_t seed = 0;                   // Seeds the initial weights and the batch order.
   // Called after every optimisation step with the fraction done, in (0, 1];
   // returning false stops training (the result is then CANCELLED). May be
@@ -38,11 +40,22 @@ struct TrainOutcome {
   int64_t parameter_count = 0;     // Trainable scalars of the network.
   double train_seconds = 0;        // Wall time of building, training and evaluating.
   int64_t train_examples = 0;      // Examples per epoch.
-  // The trained network (eval mode, on options.device) and the shape it was
-  // built with, e.g. for saving its weights.
+  // TrainAndEvaluate only: the trained network (eval mode, on
+  // options.device) and the shape it was built with, e.g. for saving its
+  // weights.
   DartsNetwork network{nullptr};
   DartsNetworkOptions network_options;
 };
+
+// A network to train: its module (parameters, train/eval mode, device) and
+// its forward pass, [N, C, H, W] images -> [N, classes] logits.
+struct TrainableNetwork {
+  std::shared_ptr<torch::nn::Module> module;
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+};
+// Builds the network; called after LibTorch is seeded, so that the initial
+// weights follow options.seed. Its errors are returned as they are.
+using NetworkBuilder = std::function<absl::StatusOr<TrainableNetwork>()>;
 
 // Builds the network of `genome` for `data` (input channels from the images,
 // classes from num_classes), seeds LibTorch with options.seed
@@ -65,6 +78,12 @@ struct TrainOutcome {
 absl::StatusOr<TrainOutcome> TrainAndEvaluate(const DartsGenome& genome,
                                               const TrainValidationSplit& data,
                                               const TrainOptions& options);
+
+// The same recipe for the network `build` makes (init_channels and cells are
+// ignored). The same errors, except that the builder's own are passed on.
+absl::StatusOr<TrainOutcome> TrainNetworkAndEvaluate(const NetworkBuilder& build,
+                                                     const TrainValidationSplit& data,
+                                                     const TrainOptions& options);
 
 }  // namespace nas
 

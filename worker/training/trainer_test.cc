@@ -74,6 +74,34 @@ TEST_F(TrainerTest, LearnsRealDigitsFarBeyondChance) {
   EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
 }
 
+// Any network trains through TrainNetworkAndEvaluate: here a two-layer
+// perceptron, built after seeding so that its initial weights follow the seed.
+TEST_F(TrainerTest, TrainsAnyNetworkItIsGivenAndPassesBuilderErrorsOn) {
+  auto mlp = []() -> absl::StatusOr<TrainableNetwork> {
+    auto net = torch::nn::Sequential(torch::nn::Flatten(), torch::nn::Linear(64, 32),
+                                     torch::nn::ReLU(), torch::nn::Linear(32, 10));
+    return TrainableNetwork{net.ptr(),
+                            [net](const torch::Tensor& x) mutable { return net->forward(x); }};
+  };
+  TrainOptions o = Options();
+  o.init_channels = 0;  // Ignored: the builder decides the shape.
+  o.cells = 0;
+  auto a = TrainNetworkAndEvaluate(mlp, data_, o);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_GT(a->validation_accuracy, 0.8);
+  EXPECT_EQ(a->parameter_count, 64 * 32 + 32 + 32 * 10 + 10);
+  auto b = TrainNetworkAndEvaluate(mlp, data_, o);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->validation_accuracy, b->validation_accuracy);
+  EXPECT_EQ(a->final_train_loss, b->final_train_loss);
+
+  auto refuse = []() -> absl::StatusOr<TrainableNetwork> {
+    return absl::InvalidArgumentError("genome: does not fit the space");
+  };
+  EXPECT_EQ(TrainNetworkAndEvaluate(refuse, data_, o).status().message(),
+            "genome: does not fit the space");
+}
+
 TEST_F(TrainerTest, SameSeedSameResult) {
   TrainOptions o = Options();
   o.epochs = 1;

@@ -59,8 +59,9 @@ absl::Status ValidateTfNasSpec(const v1::SearchSpec& spec) {
   if (spec.budget() != TfNasStrategy::Budget(t)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "budget: ", spec.budget(), " must be ", TfNasStrategy::Budget(t), " for a TF-NAS search ",
-        t.latency_table_path().empty() ? "(a latency measurement, then the search)"
-                                       : "with a latency table file (the search alone)"));
+        t.latency_table_path().empty() ? "(a latency measurement, then the search"
+                                       : "with a latency table file (the search",
+        t.retrain() ? ", then the retrain)" : ")"));
   }
   return absl::OkStatus();
 }
@@ -74,26 +75,39 @@ std::string DescribeTfNas(const v1::TfNasSearch& t) {
 }
 
 bool TfNasStrategy::Finished(const SearchView& view) const {
-  // A failed measurement leaves no table to search with.
-  return Budget(tfnas_) == 2 && !view.history.empty() &&
-         view.history[0].state == HistoryEntry::State::kFailed;
+  // A failed measurement leaves no table to search with, a failed search no
+  // architecture to retrain.
+  for (const HistoryEntry& entry : view.history) {
+    if (entry.state == HistoryEntry::State::kFailed) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<std::optional<Proposal>> TfNasStrategy::Propose(const SearchView& view,
                                                                const SearchSpace& /*space*/,
                                                                SeededRandom& /*rng*/) const {
-  const bool measure = Budget(tfnas_) == 2;
-  Proposal p;  // Neither job starts from a genome: the search derives it.
-  if (view.births == 0 && measure) {
+  const int search_birth = tfnas_.latency_table_path().empty() ? 1 : 0;
+  auto evaluated = [&view](int birth) {
+    return static_cast<int>(view.history.size()) > birth &&
+           view.history[birth].state == HistoryEntry::State::kEvaluated;
+  };
+  Proposal p;  // Neither the measurement nor the search starts from a genome.
+  if (view.births == 0 && search_birth == 1) {
     p.mutation = "latency table measurement";
     p.job_kind = v1::MEASURE_LATENCY;
     return p;
   }
-  if (view.births == 0 || (view.births == 1 && measure && !view.history.empty() &&
-                           view.history[0].state == HistoryEntry::State::kEvaluated)) {
+  if (view.births == search_birth && (search_birth == 0 || evaluated(0))) {
     p.mutation = absl::StrCat("supernet search: ", DescribeTfNas(tfnas_));
-    if (measure) p.parent_id = view.history[0].individual_id;  // Its table.
+    if (search_birth == 1) p.parent_id = view.history[0].individual_id;  // Its table.
     p.job_kind = v1::TFNAS_SEARCH;
+    return p;
+  }
+  if (view.births == search_birth + 1 && tfnas_.retrain() && evaluated(search_birth)) {
+    p.genome = view.history[search_birth].genome;  // Derived by the search.
+    p.parent_id = view.history[search_birth].individual_id;
+    p.mutation = "retrain from scratch: the derived architecture trained as a candidate";
+    p.job_kind = v1::TRAIN_CANDIDATE;
     return p;
   }
   return std::nullopt;

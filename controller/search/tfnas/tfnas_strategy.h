@@ -27,9 +27,10 @@ class TfNasStrategy : public Strategy {
  public:
   explicit TfNasStrategy(v1::TfNasSearch tfnas) : tfnas_(std::move(tfnas)) {}
 
-  // The measurement (unless a table file is given), then the search.
+  // The measurement (unless a table file is given), then the search, then
+  // the retrain if asked for.
   static int Budget(const v1::TfNasSearch& tfnas) {
-    return tfnas.latency_table_path().empty() ? 2 : 1;
+    return (tfnas.latency_table_path().empty() ? 2 : 1) + (tfnas.retrain() ? 1 : 0);
   }
 
   int InitialJobs() const override { return 1; }

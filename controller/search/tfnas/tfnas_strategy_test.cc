@@ -92,6 +92,39 @@ TEST(TfNasStrategyTest, WithATableFileSearchesAtOnce) {
   EXPECT_EQ((*first)->parent_id, 0);
 }
 
+TEST(TfNasStrategyTest, RetrainTrainsTheDerivedArchitectureAfterTheSearch) {
+  v1::SearchSpec spec = Spec(true);
+  spec.mutable_strategy()->mutable_tfnas()->set_retrain(true);
+  EXPECT_THAT(ErrorOf(spec), HasSubstr("budget: 1 must be 2 for a TF-NAS search with a latency "
+                                       "table file (the search, then the retrain)"));
+  spec.set_budget(2);
+  EXPECT_TRUE(ValidateTfNasSpec(spec).ok());
+  const TfNasStrategy strategy(spec.strategy().tfnas());
+  auto space = MakeSearchSpace(spec.space());
+  ASSERT_TRUE(space.ok());
+  SeededRandom rng(1);
+  SearchView view;
+  view.births = 1;
+  view.history.push_back({4, 0, HistoryEntry::State::kPending, 0, "", false, 0, false});
+  auto waiting = strategy.Propose(view, **space, rng);
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_FALSE(waiting->has_value()) << "nothing to retrain before the search reports";
+
+  const std::string derived = "k3e3w16 | k3e3w24 | k3e3w40 | k3e3w80 | k3e3w96 | k3e3w192";
+  view.history[0].state = HistoryEntry::State::kEvaluated;
+  view.history[0].genome = derived;
+  auto retrain = strategy.Propose(view, **space, rng);
+  ASSERT_TRUE(retrain.ok() && retrain->has_value());
+  EXPECT_EQ((*retrain)->job_kind, v1::TRAIN_CANDIDATE);
+  EXPECT_EQ((*retrain)->genome, derived);
+  EXPECT_EQ((*retrain)->parent_id, 4);
+  EXPECT_THAT((*retrain)->mutation, HasSubstr("retrain from scratch"));
+  EXPECT_FALSE(strategy.Finished(view));
+
+  view.history[0].state = HistoryEntry::State::kFailed;
+  EXPECT_TRUE(strategy.Finished(view)) << "a failed search leaves nothing to retrain";
+}
+
 TEST(TfNasSearchSpaceTest, RandomGenomesAndMutationsStayInTheSpace) {
   auto space = MakeSearchSpace(Spec(false).space());
   ASSERT_TRUE(space.ok());

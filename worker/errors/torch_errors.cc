@@ -1,4 +1,6 @@
-#include "worker/supernet/torch_status.h"
+#include "worker/errors/torch_errors.h"
+
+#include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -6,8 +8,8 @@
 namespace nas {
 namespace {
 
-// LibTorch reports allocation failures with these phrases (CUDA caching
-// allocator, CPU allocator, and the default c10 allocator respectively).
+// LibTorch has no error codes; these are the CUDA caching allocator's, the CPU
+// allocator's and c10's default allocator's messages.
 bool IsOutOfMemory(absl::string_view what) {
   return absl::StrContains(what, "out of memory") ||
          absl::StrContains(what, "can't allocate memory") ||
@@ -16,19 +18,21 @@ bool IsOutOfMemory(absl::string_view what) {
 
 }  // namespace
 
-absl::Status TorchErrorToStatus(absl::string_view context, const c10::Error& e) {
+absl::Status StatusFromTorchError(absl::string_view context, const c10::Error& e,
+                                  absl::StatusCode fallback) {
   const std::string what = e.what_without_backtrace();
   if (IsOutOfMemory(what)) {
     return absl::ResourceExhaustedError(absl::StrCat("out of memory in ", context, ": ", what));
   }
-  return absl::InternalError(absl::StrCat("LibTorch error in ", context, ": ", what));
+  return absl::Status(fallback, absl::StrCat("LibTorch error in ", context, ": ", what));
 }
 
-absl::Status StdErrorToStatus(absl::string_view context, const std::exception& e) {
+absl::Status StatusFromStdError(absl::string_view context, const std::exception& e,
+                                absl::StatusCode fallback) {
   if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) {
     return absl::ResourceExhaustedError(absl::StrCat("out of memory in ", context, ": ", e.what()));
   }
-  return absl::InternalError(absl::StrCat(context, ": ", e.what()));
+  return absl::Status(fallback, absl::StrCat(context, ": ", e.what()));
 }
 
 }  // namespace nas
