@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
                                  : absl::GetFlag(FLAGS_worker_id));
   options.info.set_hostname(Hostname());
   options.info.set_device(device->str());
+  options.info.set_device_model(nas::DescribeDeviceModel(*device, threads));
   options.max_jobs = absl::GetFlag(FLAGS_max_jobs);
   std::unique_ptr<nas::WorkerMetrics> metrics;
   if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {

@@ -1,5 +1,6 @@
 #include "controller/store/job_queue.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -51,6 +52,12 @@ absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
   }
   if (worker.device().size() > 64) {
     return absl::InvalidArgumentError("worker.device: must be at most 64 characters");
+  }
+  const std::string& model = worker.device_model();
+  if (model.size() > 128 || !std::all_of(model.begin(), model.end(),
+                                         [](char c) { return c >= 0x20 && c <= 0x7e; })) {
+    return absl::InvalidArgumentError(
+        "worker.device_model: must be at most 128 printable ASCII characters");
   }
   if (worker.job_kinds().empty()) {
     return absl::InvalidArgumentError("worker.job_kinds: must name at least one job kind");
@@ -112,8 +119,16 @@ void RecordEpoch(pqxx::work& txn, int64_t job_id, int attempt, const v1::EpochPr
       epoch.architecture().text());
 }
 
+// The worker's device as latency tables know it: the device and, when the
+// worker names it, its model, so that two different machines' "cpu" do not
+// share a table. Also what the workers table shows.
+std::string DeviceKey(const v1::WorkerInfo& worker) {
+  if (worker.device_model().empty()) return worker.device();
+  return absl::StrCat(worker.device(), " (", worker.device_model(), ")");
+}
+
 // A TF-NAS search runs under the table measured on the leasing worker's own
-// device if there is one, else under the one its search measured (or the
+// device (DeviceKey) if there is one, else under the one its search measured (or the
 // newest for the space). A spec with a table file needs none. Without any,
 // the job goes out without one and its worker fails it, naming why.
 void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* job) {
@@ -122,7 +137,7 @@ void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* 
       "SELECT t.device, t.table_json FROM latency_tables t JOIN jobs m ON m.id = t.measured_by "
       "WHERE t.space = $1 ORDER BY t.device = $2 DESC, m.search_id = $3 DESC, "
       "t.measured_at DESC LIMIT 1",
-      TfNasSpaceKey(job->spec()), worker.device(), job->search_id());
+      TfNasSpaceKey(job->spec()), DeviceKey(worker), job->search_id());
   if (rows.empty()) return;
   job->set_latency_device(rows[0][0].as<std::string>());
   job->set_latency_table(rows[0][1].as<std::string>());
@@ -159,7 +174,7 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
         "VALUES ($1, $2, $3, $4::text[]) ON CONFLICT (id) DO UPDATE SET "
         "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
         "job_kinds = EXCLUDED.job_kinds, last_seen = now()",
-        worker.worker_id(), worker.hostname(), worker.device(), kinds_literal);
+        worker.worker_id(), worker.hostname(), DeviceKey(worker), kinds_literal);
     std::optional<int64_t> job_id = ClaimPending(txn, kinds_literal);
     if (!job_id.has_value()) {
       RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));

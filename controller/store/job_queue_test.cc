@@ -439,6 +439,61 @@ TEST_F(SupernetJobTest, ReportMustNameAValidArchitectureThenTheRetrainIsQueued) 
   EXPECT_EQ(searches_->GetSearch(search->id())->state(), v1::SEARCH_SUCCEEDED);
 }
 
+// Latency tables are keyed by device and model: a TF-NAS search runs under the
+// table of its own worker's machine when there is one, else under the one its
+// search measured; two machines whose device is "cpu" never share a table.
+TEST_F(SupernetJobTest, LatencyTablesAreKeptPerDeviceModel) {
+  v1::SearchSpec spec = Spec(2);
+  spec.mutable_space()->mutable_tfnas()->set_image_size(8);
+  spec.mutable_strategy()->mutable_tfnas()->set_target_fraction(0.5);
+  spec.mutable_strategy()->mutable_tfnas()->set_epochs(1);
+  auto tfnas_worker = [](const std::string& id, const std::string& model) {
+    v1::WorkerInfo w = Worker(id);
+    w.set_device_model(model);
+    w.clear_job_kinds();
+    w.add_job_kinds(v1::MEASURE_LATENCY);
+    w.add_job_kinds(v1::TFNAS_SEARCH);
+    return w;
+  };
+  const v1::WorkerInfo alpha = tfnas_worker("alpha", "Alpha CPU, 1 thread");
+  const v1::WorkerInfo beta = tfnas_worker("beta", "Beta CPU, 2 threads");
+  auto lease = [&](const v1::WorkerInfo& w) {
+    auto job = queue_->LeaseJob(w);
+    EXPECT_TRUE(job.ok() && job->has_value()) << job.status();
+    return job.ok() ? job->value_or(v1::Job()) : v1::Job();
+  };
+  auto report_table = [&](const v1::Job& job, const std::string& worker, const char* json) {
+    v1::ReportResultRequest r = Report(job, worker, 0);
+    r.mutable_result()->set_latency_table(json);
+    ASSERT_TRUE(queue_->ReportResult(r).ok());
+  };
+
+  ASSERT_TRUE(searches_->CreateSearch(spec).ok());
+  const v1::Job alpha_measures = lease(alpha);
+  ASSERT_EQ(alpha_measures.kind(), v1::MEASURE_LATENCY);
+  report_table(alpha_measures, "alpha", R"({"base": 1.0})");
+  // Beta has no table of its own yet: it searches under the one its search measured.
+  const v1::Job beta_searches = lease(beta);
+  ASSERT_EQ(beta_searches.kind(), v1::TFNAS_SEARCH);
+  EXPECT_EQ(beta_searches.latency_device(), "cpu (Alpha CPU, 1 thread)");
+
+  ASSERT_TRUE(searches_->CreateSearch(spec).ok());
+  const v1::Job beta_measures = lease(beta);
+  ASSERT_EQ(beta_measures.kind(), v1::MEASURE_LATENCY);
+  report_table(beta_measures, "beta", R"({"base": 2.0})");
+  EXPECT_EQ(Count("SELECT count(*) FROM latency_tables"), 2) << "one table per machine";
+  // Alpha runs the second search under its own machine's table, not beta's.
+  const v1::Job alpha_searches = lease(alpha);
+  ASSERT_EQ(alpha_searches.kind(), v1::TFNAS_SEARCH);
+  EXPECT_EQ(alpha_searches.latency_device(), "cpu (Alpha CPU, 1 thread)");
+  EXPECT_THAT(alpha_searches.latency_table(), HasSubstr("1.0"));
+
+  v1::WorkerInfo odd = alpha;
+  odd.set_device_model("tab\there");
+  EXPECT_THAT(queue_->LeaseJob(odd).status().message(),
+              HasSubstr("worker.device_model: must be at most 128 printable ASCII"));
+}
+
 TEST_F(JobQueueTest, OnlyTheBestKeepsItsWeightsWhenNoStepNeedsThem) {
   ASSERT_TRUE(searches_->CreateSearch(Spec(3)).ok());
   {

@@ -142,7 +142,8 @@ absl::StatusOr<int> TopUpView(pqxx::work& txn, LockedSearch& search, const Strat
 }
 
 // Stores a MEASURE_LATENCY job's table, keyed by the device of the worker
-// that measured it and the space it times. Other jobs must not report one.
+// that measured it (workers.device: device and model, see DeviceKey in
+// job_queue.cc) and the space it times. Other jobs must not report one.
 absl::Status RecordLatencyTable(pqxx::work& txn, const LockedSearch& search, int64_t job_id,
                                 v1::JobKind kind, const v1::EvaluationResult& result) {
   const std::string& table = result.latency_table();

@@ -276,6 +276,7 @@ TEST(BadInputTest, EveryMalformedRequestIsRefusedAndChangesNothing) {
       lease_case("worker id empty", "worker.worker_id", [](v1::WorkerInfo* w) { w->clear_worker_id(); }),
       lease_case("worker id too long", "worker.worker_id", [](v1::WorkerInfo* w) { w->set_worker_id(std::string(200, 'w')); }),
       lease_case("no job kinds", "worker.job_kinds", [](v1::WorkerInfo* w) { w->clear_job_kinds(); }),
+      lease_case("device model with a tab", "worker.device_model", [](v1::WorkerInfo* w) { w->set_device_model("a\tb"); }),
       lease_case("unknown job kind", "worker.job_kinds", [](v1::WorkerInfo* w) { w->add_job_kinds(static_cast<v1::JobKind>(42)); }),
       lease_case("hostname too long", "worker.hostname", [](v1::WorkerInfo* w) { w->set_hostname(std::string(300, 'h')); }),
       lease_case("device too long", "worker.device", [](v1::WorkerInfo* w) { w->set_device(std::string(100, 'd')); }),

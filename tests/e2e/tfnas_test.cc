@@ -70,8 +70,9 @@ TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
         id);
     EXPECT_EQ(measured[1].as<std::string>(), "latency table measurement");
     EXPECT_EQ(
-        txn.exec_params1("SELECT count(*) FROM latency_tables WHERE device = 'cpu'")[0].as<int>(),
-        1);  // Both searches time the same space on the same device: one row.
+        txn.exec_params1("SELECT count(*) FROM latency_tables WHERE device LIKE 'cpu (%, 1 thread)'")[0]
+            .as<int>(),
+        1);  // Both searches time the same space on the same machine: one row.
 
     // The search: derived from that table, under the target.
     const pqxx::row derived = txn.exec_params1(

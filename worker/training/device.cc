@@ -1,14 +1,55 @@
 #include "worker/training/device.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
 namespace nas {
 namespace {
+
+// Keeps what a worker may report as its device model (printable ASCII, at
+// most 128 characters).
+std::string Printable(absl::string_view text) {
+  std::string out;
+  for (char c : absl::StripAsciiWhitespace(text)) {
+    if (c >= 0x20 && c <= 0x7e && out.size() < 128) out.push_back(c);
+  }
+  return out;
+}
+
+std::string CpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (absl::StartsWith(line, "model name")) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) return Printable(line.substr(colon + 1));
+    }
+  }
+  return "unknown CPU";
+}
+
+// LibTorch's C++ API has no GPU name without the CUDA headers; nvidia-smi
+// is there wherever the NVIDIA driver is.
+std::string GpuModel(int index) {
+  const std::string command = absl::StrCat(
+      "nvidia-smi --query-gpu=name --format=csv,noheader --id=", index, " 2>/dev/null");
+  std::string name;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[256];
+    while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) name.append(buffer, n);
+    if (pclose(pipe) != 0) name.clear();
+  }
+  name = Printable(name);
+  return name.empty() ? absl::StrCat("CUDA device ", index) : name;
+}
 
 bool AllDigits(absl::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), absl::ascii_isdigit);
@@ -40,6 +81,12 @@ absl::StatusOr<torch::Device> ResolveDevice(absl::string_view flag) {
   }
   return absl::InvalidArgumentError(
       absl::StrCat("device '", flag, "': must be auto, cpu, cuda or cuda:N"));
+}
+
+std::string DescribeDeviceModel(const torch::Device& device, int threads) {
+  if (device.is_cuda()) return GpuModel(device.has_index() ? device.index() : 0);
+  const std::string threads_text = absl::StrCat(", ", threads, threads == 1 ? " thread" : " threads");
+  return absl::StrCat(CpuModel().substr(0, 128 - threads_text.size()), threads_text);
 }
 
 }  // namespace nas

@@ -2,6 +2,8 @@
 #ifndef NAS_WORKER_TRAINING_DEVICE_H_
 #define NAS_WORKER_TRAINING_DEVICE_H_
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "torch/torch.h"
@@ -16,6 +18,14 @@ namespace nas {
 //                     CUDA is unavailable or fewer than N + 1 GPUs are visible.
 // Anything else (including "CPU", "cuda:x", "gpu") is INVALID_ARGUMENT.
 absl::StatusOr<torch::Device> ResolveDevice(absl::string_view flag);
+
+// What the device is, for latency tables that must not be shared between
+// different machines: for the CPU its model name from /proc/cpuinfo and the
+// thread count LibTorch uses ("AMD EPYC 7B13, 2 threads"); for a GPU the name
+// nvidia-smi gives ("NVIDIA H100 80GB HBM3"). Falls back to "unknown CPU" or
+// "CUDA device N" where those cannot be read. At most 128 printable ASCII
+// characters.
+std::string DescribeDeviceModel(const torch::Device& device, int threads);
 
 }  // namespace nas
 
