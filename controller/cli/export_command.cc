@@ -90,6 +90,19 @@ absl::Status CheckHasWeights(const v1::Search& search, const v1::Individual& ind
                      spec.space().has_nasbench201() ? "nasbench201 space" : "table_lookup",
                      "): it trains no networks, so there are no weights to export"));
   }
+  // Gradient searches' own individuals keep architecture parameters as their
+  // checkpoint, not a network.
+  if (spec.space().has_tfnas()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "search ", search.id(), " is a TF-NAS search: its checkpoints hold architecture parameters, "
+        "and TF-NAS networks have no weight format to export yet"));
+  }
+  if (spec.strategy().has_supernet() && individual.birth_order() == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "individual ", individual.id(), " is search ", search.id(),
+        "'s supernet: its checkpoint holds architecture parameters, not a trained network; "
+        "export the derived cell's retrain (strategy.supernet.retrain: true) with --individual"));
+  }
   if (individual.state() != v1::INDIVIDUAL_EVALUATED) {
     return absl::FailedPreconditionError(
         absl::StrCat("individual ", individual.id(), " of search ", search.id(),

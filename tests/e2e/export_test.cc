@@ -112,6 +112,25 @@ TEST(ExportEndToEndTest, ExportedBestNetworkReproducesTheWorkersNetworkInPython)
   EXPECT_THAT(gone.output, HasSubstr("weights were not kept"));
 }
 
+// A supernet individual's checkpoint is its architecture parameters: export
+// refuses it by name instead of failing to read it as a network.
+TEST(ExportEndToEndTest, SupernetIndividualsAreNotNetworks) {
+  testing::LocalCluster cluster("export_supernet");
+  cluster.StartController();
+  cluster.StartWorker("w1");
+  const int64_t id = cluster.CreateSearch(
+      testing::DigitsSupernetSpec(v1::SupernetSearch::PC_DARTS, /*retrain=*/false));
+  auto done = cluster.WaitForSearch(id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  ASSERT_EQ(done->evaluations_done(), 1) << cluster.Logs();
+  const testing::CommandResult result =
+      Nasctl(cluster, "export --search=" + std::to_string(id) + " --out=" + TempPath("s.pt"));
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_THAT(result.output, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(result.output, HasSubstr("checkpoint holds architecture parameters"));
+  EXPECT_THAT(result.output, HasSubstr("strategy.supernet.retrain"));
+}
+
 TEST(ExportEndToEndTest, TableLookupSearchHasNoWeightsToExport) {
   testing::LocalCluster cluster("export_table");
   cluster.StartController();

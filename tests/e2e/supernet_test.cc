@@ -18,26 +18,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-v1::SearchSpec SupernetSpec(v1::SupernetSearch::Method method, bool retrain) {
-  v1::SearchSpec spec = testing::DigitsSpec(/*epochs=*/2);
-  spec.set_name("supernet digits");
-  v1::SupernetSearch* s = spec.mutable_strategy()->mutable_supernet();
-  s->set_method(method);
-  s->set_epochs(3);
-  s->set_batch_size(32);
-  s->set_cells(2);
-  s->set_init_channels(4);
-  if (method == v1::SupernetSearch::PC_DARTS) s->set_partial_k(2);
-  s->set_retrain(retrain);
-  spec.set_budget(retrain ? 2 : 1);
-  return spec;
-}
-
 TEST(SupernetEndToEndTest, SecondOrderDartsDerivesACellThatIsThenRetrained) {
   testing::LocalCluster cluster("supernet_darts");
   cluster.StartController();
   cluster.StartWorker("w1");
-  v1::SearchSpec spec = SupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
+  v1::SearchSpec spec = testing::DigitsSupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
   spec.mutable_strategy()->mutable_supernet()->set_order(v1::SupernetSearch::SECOND_ORDER);
   const int64_t id = cluster.CreateSearch(spec);
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
@@ -122,7 +107,7 @@ TEST(SupernetEndToEndTest, PcDartsWithoutRetrainEndsWithTheDerivedCell) {
   cluster.StartController();
   cluster.StartWorker("w1", 0, {"--job_kinds=supernet_search"});
   const int64_t id =
-      cluster.CreateSearch(SupernetSpec(v1::SupernetSearch::PC_DARTS, /*retrain=*/false));
+      cluster.CreateSearch(testing::DigitsSupernetSpec(v1::SupernetSearch::PC_DARTS, /*retrain=*/false));
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED) << cluster.Logs();
@@ -136,7 +121,7 @@ TEST(SupernetEndToEndTest, AFailedSupernetEndsTheSearchInsteadOfWaitingForever) 
   testing::LocalCluster cluster("supernet_failed");
   cluster.StartController();
   cluster.StartWorker("w1");
-  v1::SearchSpec spec = SupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
+  v1::SearchSpec spec = testing::DigitsSupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
   spec.mutable_dataset()->set_path("/nonexistent/digits.csv.gz");
   spec.set_max_attempts(1);
   const int64_t id = cluster.CreateSearch(spec);

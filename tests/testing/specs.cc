@@ -31,4 +31,19 @@ v1::SearchSpec DigitsSpec(int epochs) {
   return spec;
 }
 
+v1::SearchSpec DigitsSupernetSpec(v1::SupernetSearch::Method method, bool retrain) {
+  v1::SearchSpec spec = DigitsSpec(/*epochs=*/2);
+  spec.set_name("supernet digits");
+  v1::SupernetSearch* s = spec.mutable_strategy()->mutable_supernet();
+  s->set_method(method);
+  s->set_epochs(3);
+  s->set_batch_size(32);
+  s->set_cells(2);
+  s->set_init_channels(4);
+  if (method == v1::SupernetSearch::PC_DARTS) s->set_partial_k(2);
+  s->set_retrain(retrain);
+  spec.set_budget(retrain ? 2 : 1);
+  return spec;
+}
+
 }  // namespace nas::testing

@@ -16,6 +16,10 @@ std::string NasBench201Table();
 // and measured on 300 held out; budget 1, seed 11.
 v1::SearchSpec DigitsSpec(int epochs = 2);
 
+// A supernet search (3 epochs, 2 cells, C=4; PC-DARTS with K=2) on the digits
+// of DigitsSpec, which also trains the retrain when `retrain` is set.
+v1::SearchSpec DigitsSupernetSpec(v1::SupernetSearch::Method method, bool retrain);
+
 }  // namespace nas::testing
 
 #endif  // NAS_TESTS_TESTING_SPECS_H_
