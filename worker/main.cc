@@ -24,7 +24,8 @@
 #include "worker/training/device.h"
 
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051",
-          "controller host:port, or ip:port,ip:port,... to fail over between controllers");
+          "controller host:port, or ip:port,ip:port,... (IP addresses only) to fail over between "
+          "controllers; behind one name (a Kubernetes Service) failover is the Service's");
 ABSL_FLAG(std::string, worker_id, "", "unique id of this worker; default HOSTNAME-PID");
 ABSL_FLAG(std::string, device, "auto",
           "auto (CUDA when the linked LibTorch has it), cpu, cuda or cuda:N");
