@@ -91,11 +91,17 @@ absl::Status CheckHasWeights(const v1::Search& search, const v1::Individual& ind
                      "): it trains no networks, so there are no weights to export"));
   }
   // Gradient searches' own individuals keep architecture parameters as their
-  // checkpoint, not a network.
-  if (spec.space().has_tfnas()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "search ", search.id(), " is a TF-NAS search: its checkpoints hold architecture parameters, "
-        "and TF-NAS networks have no weight format to export yet"));
+  // checkpoint, not a network; only their retrain (the last birth) is one.
+  if (spec.strategy().has_tfnas()) {
+    const v1::TfNasSearch& t = spec.strategy().tfnas();
+    const int retrain_birth = t.latency_table_path().empty() ? 2 : 1;
+    if (!t.retrain() || individual.birth_order() != retrain_birth) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "individual ", individual.id(), " of TF-NAS search ", search.id(),
+          " is not a trained network (its checkpoint, if any, holds architecture parameters); "
+          "export the derived architecture's retrain (strategy.tfnas.retrain: true) with "
+          "--individual"));
+    }
   }
   if (spec.strategy().has_supernet() && individual.birth_order() == 0) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -12,8 +12,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
+#include "torch/script.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "worker/tfnas/checkpoint.h"
 
 namespace nas {
 namespace {
@@ -147,6 +150,7 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   retrain.mutable_training()->clear_cells();
   retrain.set_budget(2);
   const int64_t retrained = cluster.CreateSearch(retrain);
+  int64_t retrain_id = 0, search_id_of_derived = 0;
   auto after_retrain = cluster.WaitForSearch(retrained, absl::Minutes(5));
   ASSERT_TRUE(after_retrain.ok()) << after_retrain.status() << cluster.Logs();
   ASSERT_EQ(after_retrain->evaluations_done(), 2) << cluster.Logs();
@@ -163,6 +167,40 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
     EXPECT_THAT(rows[1][3].as<std::string>(), StartsWith("retrain from scratch"));
     EXPECT_EQ(rows[1][5].as<std::string>(), "train_candidate");
     EXPECT_GT(rows[1][4].as<double>(), kRetrainAccuracyFloor) << "chance is 0.1";
+    retrain_id = rows[1][0].as<int64_t>();
+    search_id_of_derived = rows[0][0].as<int64_t>();
+  }
+  // The retrain's weights were uploaded and export as TorchScript computing
+  // the same function; the search's own individual (architecture parameters)
+  // is refused by name.
+  const std::string nasctl = testing::RunfilePath("controller/cli/nasctl") +
+                             " --controller=" + cluster.controller_address(0) + " export";
+  const std::string model = absl::StrCat(::testing::TempDir(), "/tfnas_retrain.pt");
+  const testing::CommandResult exported =
+      testing::RunCommand(absl::StrCat(nasctl, " --individual=", retrain_id, " --out=", model));
+  ASSERT_EQ(exported.exit_status, 0) << exported.output << cluster.Logs();
+  const testing::CommandResult refused = testing::RunCommand(
+      absl::StrCat(nasctl, " --individual=", search_id_of_derived, " --out=", model, ".no"));
+  EXPECT_EQ(refused.exit_status, 1);
+  EXPECT_THAT(refused.output, HasSubstr("is not a trained network"));
+  {
+    auto individual = [&]() {
+      v1::GetLineageRequest request;
+      request.set_individual_id(retrain_id);
+      v1::GetLineageResponse response;
+      grpc::ClientContext context;
+      EXPECT_TRUE(cluster.SearchStub()->GetLineage(&context, request, &response).ok());
+      return response.individuals(0);
+    }();
+    auto bytes = cluster.DownloadCheckpoint(individual.checkpoint());
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    auto loaded = DeserializeTfNasNetwork(*bytes);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    torch::jit::Module script = torch::jit::load(model);
+    torch::NoGradGuard no_grad;
+    const torch::Tensor x = torch::randn({5, 1, 8, 8});
+    EXPECT_TRUE(torch::allclose(script.forward({x}).toTensor(), loaded->net->forward(x), 1e-5,
+                                1e-5));
   }
 
   // A table that lacks the space's blocks fails the search with the reason.

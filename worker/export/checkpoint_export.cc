@@ -10,11 +10,13 @@
 #include "absl/strings/str_split.h"
 #include "common/genome/convnet_genome.h"
 #include "common/genome/darts_genome.h"
+#include "common/genome/tfnas_genome.h"
 #include "common/status/status_macros.h"
 #include "worker/export/torchscript_export.h"
 #include "worker/model/darts_checkpoint.h"
 #include "worker/morphism/checkpoint.h"
 #include "worker/morphism/convnet.h"
+#include "worker/tfnas/checkpoint.h"
 
 namespace nas {
 namespace {
@@ -63,6 +65,18 @@ absl::StatusOr<ExportedNetwork> ExportConvNetCheckpoint(absl::string_view archit
   return ExportedNetwork{module, "convnet", in_channels, num_classes};
 }
 
+absl::StatusOr<ExportedNetwork> ExportTfNas(absl::string_view architecture,
+                                            absl::string_view checkpoint) {
+  ASSIGN_OR_RETURN(LoadedTfNasNetwork loaded, DeserializeTfNasNetwork(checkpoint));
+  ASSIGN_OR_RETURN(TfNasGenome expected, ParseTfNasGenome(architecture));
+  if (TfNasGenomeToText(expected) != TfNasGenomeToText(loaded.genome)) {
+    return OtherArchitecture(TfNasGenomeToText(loaded.genome), architecture);
+  }
+  ASSIGN_OR_RETURN(torch::jit::Module module, ExportTfNasNetwork(*loaded.net));
+  return ExportedNetwork{module, "tfnas", loaded.space_spec.image_channels(),
+                         loaded.space_spec.num_classes()};
+}
+
 }  // namespace
 
 absl::StatusOr<ExportedNetwork> ExportCheckpoint(absl::string_view architecture,
@@ -71,9 +85,11 @@ absl::StatusOr<ExportedNetwork> ExportCheckpoint(absl::string_view architecture,
   if (absl::StartsWith(checkpoint, kConvNetMagic)) {
     return ExportConvNetCheckpoint(architecture, checkpoint);
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("not a DARTS (NASDART1) or ConvNet (NASCONV1) checkpoint: it starts with '",
-                   absl::CHexEscape(checkpoint.substr(0, 8)), "'"));
+  if (LooksLikeTfNasCheckpoint(checkpoint)) return ExportTfNas(architecture, checkpoint);
+  return absl::InvalidArgumentError(absl::StrCat(
+      "not a DARTS (NASDART1), ConvNet (NASCONV1) or TF-NAS (NASTFNA1) checkpoint: it starts "
+      "with '",
+      absl::CHexEscape(checkpoint.substr(0, 8)), "'"));
 }
 
 }  // namespace nas

@@ -50,7 +50,7 @@ class PythonCheckTest : public ::testing::Test {
   std::string script_;
 };
 
-TEST_F(PythonCheckTest, PythonTorchReproducesDartsAndConvNetOutputs) {
+TEST_F(PythonCheckTest, PythonTorchReproducesDartsConvNetAndTfNasOutputs) {
   auto darts_genome = ParseDartsGenome(
       "normal: sep_conv_3x3(0)+sep_conv_5x5(1) | dil_conv_3x3(0)+dil_conv_5x5(2) | "
       "max_pool_3x3(1)+avg_pool_3x3(3) ; "
@@ -76,14 +76,31 @@ TEST_F(PythonCheckTest, PythonTorchReproducesDartsAndConvNetOutputs) {
   auto conv_module = ExportConvNet(**convnet);
   ASSERT_TRUE(conv_module.ok()) << conv_module.status();
 
+  TfNasSpaceOptions so;
+  so.image_size = 8;
+  so.width_multiplier = 0.25;
+  so.max_layers_per_stage = 2;
+  auto space = MakeTfNasSpace(so);
+  ASSERT_TRUE(space.ok()) << space.status();
+  auto tfnas_genome =
+      ParseTfNasGenome("k3e3w8 k7e6w64 | k5e3w24 | k3e6w72 | k3e3w60 k5e6w120 | k5e3w84 | k3e6w288");
+  ASSERT_TRUE(tfnas_genome.ok()) << tfnas_genome.status();
+  auto tfnas = BuildTfNasNetwork(*space, *tfnas_genome);
+  ASSERT_TRUE(tfnas.ok()) << tfnas.status();
+  RandomizeAllWeights(**tfnas, 41);
+  auto tfnas_module = ExportTfNasNetwork(**tfnas);
+  ASSERT_TRUE(tfnas_module.ok()) << tfnas_module.status();
+
   const std::vector<std::pair<std::string, std::string>> pairs = {
       Write("darts", *darts_module, darts, torch::randn({16, 1, 8, 8})),
-      Write("convnet", *conv_module, *convnet, torch::randn({16, 3, 9, 9}))};
+      Write("convnet", *conv_module, *convnet, torch::randn({16, 3, 9, 9})),
+      Write("tfnas", *tfnas_module, *tfnas, torch::randn({16, 1, 8, 8}))};
   const testing::CommandResult check = testing::RunPythonCheck(script_, pairs);
   EXPECT_EQ(check.exit_status, 0) << check.output;
   std::cout << check.output;
   EXPECT_THAT(check.output, HasSubstr("ok " + pairs[0].first));
   EXPECT_THAT(check.output, HasSubstr("ok " + pairs[1].first));
+  EXPECT_THAT(check.output, HasSubstr("ok " + pairs[2].first));
 }
 
 // The check is not vacuous: outputs off by more than the tolerance fail it.

@@ -8,6 +8,7 @@
 #include "common/status/status_macros.h"
 #include "worker/export/script_builder.h"
 #include "worker/model/darts_ops.h"
+#include "worker/tfnas/blocks.h"
 
 namespace nas {
 namespace {
@@ -110,6 +111,32 @@ absl::StatusOr<std::string> ConsumerInput(ScriptBuilder& b, const ConvNetImpl& n
   return b.Let(Cat(parts));
 }
 
+// As MbConvImpl::forward without a mask: expand (unless the block has no
+// expansion), depthwise, project, each with BatchNorm, activations after the
+// first two, and the residual when shapes allow.
+absl::StatusOr<std::string> MbConvBlock(ScriptBuilder& b, const std::string& path,
+                                        const std::string& x) {
+  const auto* block = dynamic_cast<const MbConvImpl*>(b.Submodule(path).get());
+  if (block == nullptr) {
+    return absl::InternalError(absl::StrCat("cannot export module '", path, "': not an MBConv"));
+  }
+  const MbConvOptions& o = block->options();
+  const char* activation = o.swish ? "torch.silu(" : "torch.relu(";
+  std::string h = x;
+  if (o.expand) {
+    ASSIGN_OR_RETURN(const std::string expanded, b.Apply(path + ".expand", h));
+    ASSIGN_OR_RETURN(const std::string normed, b.Apply(path + ".expand_bn", expanded));
+    h = b.Let(absl::StrCat(activation, normed, ")"));
+  }
+  ASSIGN_OR_RETURN(const std::string depthwise, b.Apply(path + ".depthwise", h));
+  ASSIGN_OR_RETURN(const std::string depthwise_bn, b.Apply(path + ".depthwise_bn", depthwise));
+  h = b.Let(absl::StrCat(activation, depthwise_bn, ")"));
+  ASSIGN_OR_RETURN(const std::string projected, b.Apply(path + ".project", h));
+  ASSIGN_OR_RETURN(h, b.Apply(path + ".project_bn", projected));
+  const bool residual = o.stride == 1 && o.in_channels == o.out_channels;
+  return residual ? b.Let(absl::StrCat(h, " + ", x)) : h;
+}
+
 // Runs an exporter so that nothing LibTorch throws (e.g. out of memory
 // while copying the weights) leaves this file.
 template <typename Fn>
@@ -156,7 +183,32 @@ absl::StatusOr<torch::jit::Module> ConvNetToScript(ConvNetImpl& net) {
   return b.Finish("nas.ExportedConvNet", logits);
 }
 
+// As TfNasNetworkImpl::forward: stem (conv, BN, ReLU, an MBConv without
+// expansion), the genome's MBConv layers, head (1x1 conv, BN, swish, global
+// mean, linear).
+absl::StatusOr<torch::jit::Module> TfNasNetworkToScript(TfNasNetworkImpl& net) {
+  ScriptBuilder b(net);
+  ASSIGN_OR_RETURN(const std::string conv, b.Apply("stem.conv", ScriptBuilder::kInput));
+  ASSIGN_OR_RETURN(const std::string bn, b.Apply("stem.bn", conv));
+  ASSIGN_OR_RETURN(std::string h, MbConvBlock(b, "stem.block", b.Let("torch.relu(" + bn + ")")));
+  const auto layers = b.Submodule("layers");
+  const size_t n = layers == nullptr ? 0 : layers->children().size();
+  for (size_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(h, MbConvBlock(b, absl::StrCat("layers.", i), h));
+  }
+  ASSIGN_OR_RETURN(const std::string head_conv, b.Apply("head.conv", h));
+  ASSIGN_OR_RETURN(const std::string head_bn, b.Apply("head.bn", head_conv));
+  const std::string features =
+      b.Let(absl::StrCat("torch.mean(torch.silu(", head_bn, "), [2, 3])"));
+  ASSIGN_OR_RETURN(const std::string logits, b.Apply("head.classifier", features));
+  return b.Finish("nas.ExportedTfNasNetwork", logits);
+}
+
 }  // namespace
+
+absl::StatusOr<torch::jit::Module> ExportTfNasNetwork(TfNasNetworkImpl& net) {
+  return Guarded([&] { return TfNasNetworkToScript(net); });
+}
 
 absl::StatusOr<torch::jit::Module> ExportDartsNetwork(DartsNetworkImpl& net) {
   return Guarded([&] { return DartsNetworkToScript(net); });

@@ -21,6 +21,7 @@
 #include "torch/script.h"
 #include "worker/model/darts_network.h"
 #include "worker/morphism/convnet.h"
+#include "worker/tfnas/network.h"
 
 namespace nas {
 
@@ -28,6 +29,7 @@ namespace nas {
 // know (the message names it) or a tensor the generated code would not use.
 absl::StatusOr<torch::jit::Module> ExportDartsNetwork(DartsNetworkImpl& net);
 absl::StatusOr<torch::jit::Module> ExportConvNet(ConvNetImpl& net);
+absl::StatusOr<torch::jit::Module> ExportTfNasNetwork(TfNasNetworkImpl& net);
 
 // Writes `module` to `path` (torch::jit::Module::save). UNAVAILABLE if the
 // file cannot be written.

@@ -6,6 +6,7 @@
 #include "common/genome/tfnas_genome.h"
 #include "common/status/status_macros.h"
 #include "worker/model/darts_checkpoint.h"
+#include "worker/tfnas/checkpoint.h"
 #include "worker/tfnas/network.h"
 #include "worker/tfnas/space_for_data.h"
 #include "worker/training/trainer.h"
@@ -64,14 +65,21 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
   ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
   ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(job.spec().space().tfnas(), *data));
   ASSIGN_OR_RETURN(TfNasGenome genome, ParseTfNasGenome(job.architecture().text()));
+  TfNasNetwork built{nullptr};
   auto build = [&]() -> absl::StatusOr<TrainableNetwork> {
-    ASSIGN_OR_RETURN(TfNasNetwork net, BuildTfNasNetwork(space, genome));
-    return TrainableNetwork{net.ptr(),
-                            [net](const torch::Tensor& x) mutable { return net->forward(x); }};
+    ASSIGN_OR_RETURN(built, BuildTfNasNetwork(space, genome));
+    return TrainableNetwork{built.ptr(),
+                            [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
   };
   ASSIGN_OR_RETURN(TrainOutcome outcome,
                    TrainNetworkAndEvaluate(build, *data, OptionsFor(job, device_, progress)));
-  return ResultOf(outcome);
+  ASSIGN_OR_RETURN(std::string bytes,
+                   SerializeTfNasNetwork(job.spec().space().tfnas(), genome, built));
+  ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
+  v1::EvaluationResult result = ResultOf(outcome);
+  result.set_checkpoint(digest);
+  (*result.mutable_metrics())["checkpoint_bytes"] = static_cast<double>(bytes.size());
+  return result;
 }
 
 }  // namespace nas

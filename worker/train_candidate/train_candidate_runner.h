@@ -1,9 +1,8 @@
-// Runs TRAIN_CANDIDATE jobs: build the network of the genome, train it on the
-// spec's dataset and report its validation accuracy. DARTS-cell networks
-// also upload their trained weights to the controller
-// (worker/model/darts_checkpoint.h format) and report the weights' digest;
-// TF-NAS networks (the retrain of a TF-NAS search's derived architecture)
-// have no checkpoint format yet, so they report no weights.
+// Runs TRAIN_CANDIDATE jobs: build the network of the genome (a DARTS cell,
+// or the retrain of a TF-NAS search's derived architecture), train it on the
+// spec's dataset, upload its trained weights to the controller
+// (worker/model/darts_checkpoint.h or worker/tfnas/checkpoint.h format) and
+// report validation accuracy with the weights' digest.
 #ifndef NAS_WORKER_TRAIN_CANDIDATE_TRAIN_CANDIDATE_RUNNER_H_
 #define NAS_WORKER_TRAIN_CANDIDATE_TRAIN_CANDIDATE_RUNNER_H_
 
