@@ -5,7 +5,6 @@
 #include <exception>
 #include <map>
 #include <new>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -16,6 +15,7 @@
 #include "common/status/status_macros.h"
 #include "worker/errors/torch_errors.h"
 #include "worker/model/checkpoint_frame.h"
+#include "worker/model/module_payload.h"
 #include "worker/model/tensor_signature.h"
 
 namespace nas {
@@ -82,12 +82,7 @@ absl::StatusOr<std::string> SerializeDartsNetwork(const DartsGenome& genome,
         "SerializeDartsNetwork: the network's tensors are not those of the genome and options "
         "given (or not float32)");
   }
-  ASSIGN_OR_RETURN(const std::string payload,
-                   CallGuarded("writing a DARTS checkpoint", [&]() -> absl::StatusOr<std::string> {
-                     std::ostringstream out;
-                     torch::save(net, out);
-                     return out.str();
-                   }));
+  ASSIGN_OR_RETURN(const std::string payload, SaveModulePayload(*net, "DARTS"));
   return FrameCheckpoint(kMagic,
                          {{"genome", DartsGenomeToText(genome)},
                           {"in_channels", absl::StrCat(options.in_channels)},
@@ -110,18 +105,7 @@ absl::StatusOr<LoadedDartsNetwork> DeserializeDartsNetwork(absl::string_view byt
     return Corrupt(absl::StrCat("its header: ", net.status().message()));
   }
   loaded.net = *net;
-  const auto expected = TensorSignature(*loaded.net);
-  RETURN_IF_ERROR(CallGuarded(
-      "reading the DARTS checkpoint's tensors",
-      [&]() -> absl::Status {
-        std::istringstream in{std::string(header.payload)};
-        torch::load(loaded.net, in, torch::Device(torch::kCPU));
-        return absl::OkStatus();
-      },
-      absl::StatusCode::kDataLoss));
-  if (TensorSignature(*loaded.net) != expected) {
-    return Corrupt("its tensors do not have the dtype and shapes its header implies");
-  }
+  RETURN_IF_ERROR(LoadModulePayload(header.payload, *loaded.net, "DARTS"));
   loaded.net->eval();
   return loaded;
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -13,7 +12,7 @@
 #include "common/status/status_macros.h"
 #include "worker/errors/torch_errors.h"
 #include "worker/model/checkpoint_frame.h"
-#include "worker/model/tensor_signature.h"
+#include "worker/model/module_payload.h"
 
 namespace nas {
 namespace {
@@ -75,18 +74,7 @@ absl::StatusOr<ConvNet> Load(const ConvNetGenome& genome, int64_t in_channels, i
     ConvertFloatingPoint(*net, h.dtype);
     return absl::OkStatus();
   }));
-  const auto expected = TensorSignature(*net);
-  RETURN_IF_ERROR(CallGuarded(
-      "reading the ConvNet checkpoint's tensors",
-      [&]() -> absl::Status {
-        std::istringstream in{std::string(h.payload)};
-        torch::load(net, in, torch::Device(torch::kCPU));
-        return absl::OkStatus();
-      },
-      absl::StatusCode::kDataLoss));
-  if (TensorSignature(*net) != expected) {
-    return Corrupt("its tensors do not have the dtype and shapes its header implies");
-  }
+  RETURN_IF_ERROR(LoadModulePayload(h.payload, *net, "ConvNet"));
   return net;
 }
 
@@ -99,12 +87,7 @@ absl::StatusOr<std::string> SerializeNet(ConvNet& net) {
     return absl::InvalidArgumentError(
         absl::StrCat("SerializeNet: unsupported dtype ", c10::toString(dtype)));
   }
-  ASSIGN_OR_RETURN(const std::string payload, CallGuarded("writing a ConvNet checkpoint",
-                                                          [&]() -> absl::StatusOr<std::string> {
-                                                            std::ostringstream out;
-                                                            torch::save(net, out);
-                                                            return out.str();
-                                                          }));
+  ASSIGN_OR_RETURN(const std::string payload, SaveModulePayload(*net, "ConvNet"));
   return FrameCheckpoint(kMagic,
                          {{"genome", ConvNetGenomeToText(net->genome)},
                           {"in_channels", absl::StrCat(net->in_channels)},

@@ -1,7 +1,5 @@
 #include "worker/tfnas/checkpoint.h"
 
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -10,6 +8,7 @@
 #include "google/protobuf/text_format.h"
 #include "worker/errors/torch_errors.h"
 #include "worker/model/checkpoint_frame.h"
+#include "worker/model/module_payload.h"
 #include "worker/model/tensor_signature.h"
 
 namespace nas {
@@ -51,12 +50,7 @@ absl::StatusOr<std::string> SerializeTfNasNetwork(const v1::TfNasSpace& space_sp
         "SerializeTfNasNetwork: the network's tensors are not those of the space and genome "
         "given (or not float32)");
   }
-  ASSIGN_OR_RETURN(const std::string payload,
-                   CallGuarded("writing a TF-NAS checkpoint", [&]() -> absl::StatusOr<std::string> {
-                     std::ostringstream out;
-                     torch::save(net, out);
-                     return out.str();
-                   }));
+  ASSIGN_OR_RETURN(const std::string payload, SaveModulePayload(*net, "TF-NAS"));
   return FrameCheckpoint(kMagic, {{"space", OneLine(filled)}, {"genome", TfNasGenomeToText(genome)}},
                          payload);
 }
@@ -79,18 +73,7 @@ absl::StatusOr<LoadedTfNasNetwork> DeserializeTfNasNetwork(absl::string_view byt
     return Corrupt(absl::StrCat("its header: ", net.status().message()));
   }
   loaded.net = *net;
-  const auto expected = TensorSignature(*loaded.net);
-  RETURN_IF_ERROR(CallGuarded(
-      "reading the TF-NAS checkpoint's tensors",
-      [&]() -> absl::Status {
-        std::istringstream in{std::string(frame.payload)};
-        torch::load(loaded.net, in, torch::Device(torch::kCPU));
-        return absl::OkStatus();
-      },
-      absl::StatusCode::kDataLoss));
-  if (TensorSignature(*loaded.net) != expected) {
-    return Corrupt("its tensors do not have the dtype and shapes its header implies");
-  }
+  RETURN_IF_ERROR(LoadModulePayload(frame.payload, *loaded.net, "TF-NAS"));
   loaded.net->eval();
   return loaded;
 }
