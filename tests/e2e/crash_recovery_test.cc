@@ -138,7 +138,12 @@ TEST(CrashRecoveryTest, PostgresRestartedMidSearch) {
   std::system(("chmod 755 " + dir).c_str());
   const std::string script = testing::RunfilePath("scripts/throwaway_pg.sh");
   const std::string dsn_file = dir + "/dsn";
-  ASSERT_EQ(std::system(("bash " + script + " start " + dir + "/pg > " + dsn_file).c_str()), 0);
+  // Synchronous commits: an acknowledged commit survives the crash-stop, as on
+  // a production server (the shared test server trades that for speed).
+  ASSERT_EQ(std::system(("THROWAWAY_PG_SYNCHRONOUS_COMMIT=on bash " + script + " start " + dir +
+                         "/pg > " + dsn_file)
+                            .c_str()),
+            0);
   const std::string admin_dsn = testing::WaitForFile(dsn_file, 1000);
   {
     testing::LocalCluster cluster("postgres_restarted", admin_dsn);

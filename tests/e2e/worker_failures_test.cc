@@ -1,6 +1,7 @@
 // Failures inside a worker (diverging training, out of memory, a missing
 // dataset) become failed evaluations with their reasons recorded, and the
 // same worker process goes on serving.
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
@@ -82,6 +83,45 @@ TEST(WorkerFailuresTest, FailuresAreRecordedAndTheWorkerKeepsServing) {
   EXPECT_EQ(outcomes[2].attempts, 2) << "out of memory may pass elsewhere: retried";
   EXPECT_EQ(outcomes[3].state, "evaluated") << cluster.Logs();
   // One worker process served all four, crashing on none.
+  EXPECT_TRUE(cluster.worker(0).running());
+  EXPECT_EQ(cluster.worker(0).pid(), worker_pid);
+}
+
+// A job that vanished while the worker ran it (a database restored to an
+// earlier state) is dropped: its report is refused with NOT_FOUND and the
+// same worker process goes on with the next job.
+TEST(WorkerFailuresTest, AJobThatVanishedIsDroppedAndTheWorkerGoesOn) {
+  testing::LocalCluster cluster("vanished_job");
+  cluster.StartController();
+  cluster.StartWorker("w1");
+  const pid_t worker_pid = cluster.worker(0).pid();
+  v1::SearchSpec slow = Spec("slow");
+  slow.mutable_training()->set_epochs(40);  // Seconds: time to remove the job under it.
+  const int64_t vanishing = cluster.CreateSearch(slow);
+
+  pqxx::connection conn(cluster.dsn());
+  int64_t job = 0;
+  for (int waited = 0; job == 0 && waited < 30000; waited += 50) {
+    pqxx::work txn(conn);
+    const pqxx::result rows = txn.exec_params(
+        "SELECT id FROM jobs WHERE search_id = $1 AND state = 'leased'", vanishing);
+    if (!rows.empty()) job = rows[0][0].as<int64_t>();
+    txn.commit();
+    if (job == 0) absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_NE(job, 0) << cluster.Logs();
+  {
+    pqxx::work txn(conn);
+    txn.exec_params("DELETE FROM job_attempts WHERE job_id = $1", job);
+    txn.exec_params("DELETE FROM jobs WHERE id = $1", job);
+    txn.commit();
+  }
+
+  const int64_t next = cluster.CreateSearch(Spec("next"));
+  auto done = cluster.WaitForSearch(next, absl::Minutes(3));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->evaluations_done(), 1) << cluster.Logs();
+  EXPECT_THAT(cluster.worker(0).Log(), HasSubstr("report refused: NOT_FOUND"));
   EXPECT_TRUE(cluster.worker(0).running());
   EXPECT_EQ(cluster.worker(0).pid(), worker_pid);
 }

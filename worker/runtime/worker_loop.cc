@@ -144,10 +144,14 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   finished(result.ok() ? "evaluated" : "failed");
   auto reply = client_->ReportResult(report);
   if (!reply.ok()) {
-    if (absl::IsFailedPrecondition(reply.status())) {
+    // FAILED_PRECONDITION: the lease was lost meanwhile and another attempt
+    // owns the job. NOT_FOUND: the job is gone (a database restored to an
+    // earlier state). Either way this worker's result is not wanted, and the
+    // worker goes on with other jobs.
+    if (absl::IsFailedPrecondition(reply.status()) || absl::IsNotFound(reply.status())) {
       std::cerr << options_.info.worker_id() << ": " << tag << " report refused: " << reply.status()
                 << std::endl;
-      return absl::OkStatus();  // Lease lost meanwhile; another attempt owns it.
+      return absl::OkStatus();
     }
     return reply.status();
   }
