@@ -1,6 +1,7 @@
 #include "controller/cli/export_command.h"
 
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -39,6 +40,21 @@ class Calls {
     }
     RETURN_IF_ERROR(status);
     return best;
+  }
+
+  // The individual born `birth`-th in `search_id` (0-based birth order).
+  absl::StatusOr<v1::Individual> ByBirth(int64_t search_id, int birth) {
+    v1::ListIndividualsRequest request;
+    request.set_search_id(search_id);
+    request.set_page_size(birth + 1);
+    v1::ListIndividualsResponse page;
+    auto c = Context();
+    RETURN_IF_ERROR(FromGrpcStatus(stub_.ListIndividuals(c.get(), request, &page)));
+    for (const v1::Individual& individual : page.individuals()) {
+      if (individual.birth_order() == birth) return individual;
+    }
+    return absl::NotFoundError(absl::StrCat(
+        "search ", search_id, " has not queued the retrain of its derived architecture yet"));
   }
 
   // The lineage starts with the individual itself.
@@ -81,6 +97,16 @@ class Calls {
   const absl::Duration timeout_;
 };
 
+// The birth order of the retrain of a supernet or TF-NAS search's derived
+// architecture (see their strategies), if the spec asks for one.
+std::optional<int> RetrainBirth(const v1::SearchSpec& spec) {
+  if (spec.strategy().has_supernet() && spec.strategy().supernet().retrain()) return 1;
+  if (spec.strategy().has_tfnas() && spec.strategy().tfnas().retrain()) {
+    return spec.strategy().tfnas().latency_table_path().empty() ? 2 : 1;
+  }
+  return std::nullopt;
+}
+
 // FAILED_PRECONDITION unless `individual` of `search` can have weights.
 absl::Status CheckHasWeights(const v1::Search& search, const v1::Individual& individual) {
   const v1::SearchSpec& spec = search.spec();
@@ -90,24 +116,18 @@ absl::Status CheckHasWeights(const v1::Search& search, const v1::Individual& ind
                      spec.space().has_nasbench201() ? "nasbench201 space" : "table_lookup",
                      "): it trains no networks, so there are no weights to export"));
   }
-  // Gradient searches' own individuals keep architecture parameters as their
-  // checkpoint, not a network; only their retrain (the last birth) is one.
-  if (spec.strategy().has_tfnas()) {
-    const v1::TfNasSearch& t = spec.strategy().tfnas();
-    const int retrain_birth = t.latency_table_path().empty() ? 2 : 1;
-    if (!t.retrain() || individual.birth_order() != retrain_birth) {
+  // A gradient search's own individuals hold architecture parameters (or a
+  // latency table); only the retrain of its derived architecture is a network.
+  if (spec.strategy().has_supernet() || spec.strategy().has_tfnas()) {
+    const std::optional<int> retrain = RetrainBirth(spec);
+    if (!retrain.has_value() || individual.birth_order() != *retrain) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "individual ", individual.id(), " of TF-NAS search ", search.id(),
-          " is not a trained network (its checkpoint, if any, holds architecture parameters); "
-          "export the derived architecture's retrain (strategy.tfnas.retrain: true) with "
-          "--individual"));
+          "individual ", individual.id(), " of search ", search.id(),
+          " is not a trained network: its checkpoint holds architecture parameters, as every "
+          "individual of a supernet or TF-NAS search does but the retrain of its derived "
+          "architecture (strategy.",
+          spec.strategy().has_supernet() ? "supernet" : "tfnas", ".retrain: true)"));
     }
-  }
-  if (spec.strategy().has_supernet() && individual.birth_order() == 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "individual ", individual.id(), " is search ", search.id(),
-        "'s supernet: its checkpoint holds architecture parameters, not a trained network; "
-        "export the derived cell's retrain (strategy.supernet.retrain: true) with --individual"));
   }
   if (individual.state() != v1::INDIVIDUAL_EVALUATED) {
     return absl::FailedPreconditionError(
@@ -145,7 +165,14 @@ absl::Status ExportIndividual(v1::SearchService::Stub& stub, const ExportOptions
                                                      ", not --search ", options.search_id));
     }
   } else {
-    ASSIGN_OR_RETURN(individual, calls.Best(options.search_id));
+    ASSIGN_OR_RETURN(const v1::Search search, calls.Search(options.search_id));
+    if (const std::optional<int> retrain = RetrainBirth(search.spec())) {
+      // A gradient search's only trained network is its retrain, whatever the
+      // supernet's own validation accuracy.
+      ASSIGN_OR_RETURN(individual, calls.ByBirth(options.search_id, *retrain));
+    } else {
+      ASSIGN_OR_RETURN(individual, calls.Best(options.search_id));
+    }
   }
   ASSIGN_OR_RETURN(const v1::Search search, calls.Search(individual.search_id()));
   RETURN_IF_ERROR(CheckHasWeights(search, individual));

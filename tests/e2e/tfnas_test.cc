@@ -176,13 +176,16 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   const std::string nasctl = testing::RunfilePath("controller/cli/nasctl") +
                              " --controller=" + cluster.controller_address(0) + " export";
   const std::string model = absl::StrCat(::testing::TempDir(), "/tfnas_retrain.pt");
+  // --search exports the retrain: a TF-NAS search's only trained network.
   const testing::CommandResult exported =
-      testing::RunCommand(absl::StrCat(nasctl, " --individual=", retrain_id, " --out=", model));
+      testing::RunCommand(absl::StrCat(nasctl, " --search=", retrained, " --out=", model));
   ASSERT_EQ(exported.exit_status, 0) << exported.output << cluster.Logs();
+  EXPECT_THAT(exported.output, HasSubstr(absl::StrCat("individual ", retrain_id)));
   const testing::CommandResult refused = testing::RunCommand(
       absl::StrCat(nasctl, " --individual=", search_id_of_derived, " --out=", model, ".no"));
   EXPECT_EQ(refused.exit_status, 1);
   EXPECT_THAT(refused.output, HasSubstr("is not a trained network"));
+  EXPECT_THAT(refused.output, HasSubstr("strategy.tfnas.retrain: true"));
   {
     auto individual = [&]() {
       v1::GetLineageRequest request;
