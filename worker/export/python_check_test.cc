@@ -14,6 +14,7 @@
 #include "tests/testing/child_process.h"
 #include "worker/export/random_weights.h"
 #include "worker/export/torchscript_export.h"
+#include "worker/tfnas/small_test_network.h"
 
 namespace nas {
 namespace {
@@ -76,16 +77,8 @@ TEST_F(PythonCheckTest, PythonTorchReproducesDartsConvNetAndTfNasOutputs) {
   auto conv_module = ExportConvNet(**convnet);
   ASSERT_TRUE(conv_module.ok()) << conv_module.status();
 
-  TfNasSpaceOptions so;
-  so.image_size = 8;
-  so.width_multiplier = 0.25;
-  so.max_layers_per_stage = 2;
-  auto space = MakeTfNasSpace(so);
-  ASSERT_TRUE(space.ok()) << space.status();
-  auto tfnas_genome =
-      ParseTfNasGenome("k3e3w8 k7e6w64 | k5e3w24 | k3e6w72 | k3e3w60 k5e6w120 | k5e3w84 | k3e6w288");
-  ASSERT_TRUE(tfnas_genome.ok()) << tfnas_genome.status();
-  auto tfnas = BuildTfNasNetwork(*space, *tfnas_genome);
+  auto tfnas = SmallTestTfNasNetwork(
+      "k3e3w8 k7e6w64 | k5e3w24 | k3e6w72 | k3e3w60 k5e6w120 | k5e3w84 | k3e6w288");
   ASSERT_TRUE(tfnas.ok()) << tfnas.status();
   RandomizeAllWeights(**tfnas, 41);
   auto tfnas_module = ExportTfNasNetwork(**tfnas);

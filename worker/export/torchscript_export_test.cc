@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "worker/export/random_weights.h"
+#include "worker/tfnas/small_test_network.h"
 
 namespace nas {
 namespace {
@@ -89,16 +90,8 @@ TEST(ConvNetExportTest, AddAndConcatSkipsAndPools) {
 TEST(TfNasExportTest, StemLayersAndHead) {
   torch::set_num_threads(1);
   torch::manual_seed(5);
-  TfNasSpaceOptions so;
-  so.image_size = 8;
-  so.width_multiplier = 0.25;
-  so.max_layers_per_stage = 2;
-  auto space = MakeTfNasSpace(so);
-  ASSERT_TRUE(space.ok()) << space.status();
-  auto genome =
-      ParseTfNasGenome("k3e3w8 k7e6w64 | k5e3w24 k3e3w30 | k3e6w72 | k3e3w60 | k5e3w84 | k3e6w288");
-  ASSERT_TRUE(genome.ok()) << genome.status();
-  auto net = BuildTfNasNetwork(*space, *genome);
+  auto net = SmallTestTfNasNetwork(
+      "k3e3w8 k7e6w64 | k5e3w24 k3e3w30 | k3e6w72 | k3e3w60 | k5e3w84 | k3e6w288");
   ASSERT_TRUE(net.ok()) << net.status();
   RandomizeAllWeights(**net, 29);
   ExpectSameFunction(*net, 1, "tfnas", &ExportTfNasNetwork);

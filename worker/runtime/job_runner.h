@@ -3,6 +3,7 @@
 #define NAS_WORKER_RUNTIME_JOB_RUNNER_H_
 
 #include <functional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "proto/worker_service.pb.h"
@@ -16,6 +17,24 @@ using ProgressFn = std::function<bool(double fraction_done)>;
 // Reports a finished epoch of a long job (sent at once in a heartbeat and
 // recorded in the search's history); returns false when the job must stop.
 using EpochFn = std::function<bool(const v1::EpochProgress& epoch)>;
+
+// What every gradient search reports of an epoch the same way: the epoch,
+// its training and validation loss and accuracy, and the architecture
+// derived so far. `Progress` has epoch, train_loss, train_accuracy,
+// valid_loss and valid_accuracy; searches add their own metrics.
+template <typename Progress>
+v1::EpochProgress EpochReport(const Progress& p, int epochs, const std::string& architecture) {
+  v1::EpochProgress report;
+  report.set_epoch(p.epoch);
+  report.set_epochs(epochs);
+  auto& m = *report.mutable_metrics();
+  m["train_loss"] = p.train_loss;
+  m["train_accuracy"] = p.train_accuracy;
+  m["valid_loss"] = p.valid_loss;
+  m["valid_accuracy"] = p.valid_accuracy;
+  report.mutable_architecture()->set_text(architecture);
+  return report;
+}
 
 // Reports a finished epoch of `report.epochs()` to both callbacks (`epoch`
 // may be empty); false when the job must stop.

@@ -70,16 +70,7 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data, datasets_->Get(job.spec()));
   options.on_step = progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const SupernetProgress& p) {
-    v1::EpochProgress report;
-    report.set_epoch(p.epoch);
-    report.set_epochs(options.epochs);
-    auto& m = *report.mutable_metrics();
-    m["train_loss"] = p.train_loss;
-    m["train_accuracy"] = p.train_accuracy;
-    m["valid_loss"] = p.valid_loss;
-    m["valid_accuracy"] = p.valid_accuracy;
-    report.mutable_architecture()->set_text(p.genotype);
-    return ReportEpoch(report, progress, epoch);
+    return ReportEpoch(EpochReport(p, options.epochs, p.genotype), progress, epoch);
   };
   ASSIGN_OR_RETURN(SupernetOutcome outcome, RunSupernetSearch(*data, options));
   ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, job.spec(), *data));

@@ -73,18 +73,11 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   options.seed = job.seed();
   options.on_step = progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const TfNasProgress& p) {
-    v1::EpochProgress report;
-    report.set_epoch(p.epoch);
-    report.set_epochs(options.epochs);
+    v1::EpochProgress report = EpochReport(p, options.epochs, p.genome);
     auto& m = *report.mutable_metrics();
-    m["train_loss"] = p.train_loss;
-    m["train_accuracy"] = p.train_accuracy;
-    m["valid_loss"] = p.valid_loss;
-    m["valid_accuracy"] = p.valid_accuracy;
     m["predicted_latency_ms"] = p.predicted_ms;
     m["expected_latency_ms"] = p.expected_ms;
     m["temperature"] = p.temperature;
-    report.mutable_architecture()->set_text(p.genome);
     return ReportEpoch(report, progress, epoch);
   };
   ASSIGN_OR_RETURN(TfNasOutcome outcome, RunTfNasSearch(*data, options));
