@@ -1,7 +1,7 @@
 #include "controller/metrics/controller_metrics.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/status/status_macros.h"
+#include "controller/store/gauges_store.h"
 
 namespace nas {
 
@@ -56,21 +56,14 @@ absl::StatusOr<std::unique_ptr<ControllerMetrics>> ControllerMetrics::Create(
 }
 
 absl::Status ControllerMetrics::Refresh() {
-  return db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    const pqxx::row counts = txn.exec1(
-        "SELECT count(*) FILTER (WHERE j.state = 'pending' AND s.state = 'running'), "
-        "count(*) FILTER (WHERE j.state = 'leased') FROM jobs j JOIN searches s "
-        "ON s.id = j.search_id WHERE j.state IN ('pending', 'leased')");
-    queue_depth_->Set(counts[0].as<double>());
-    jobs_leased_->Set(counts[1].as<double>());
-    for (const auto& row : txn.exec(
-             "SELECT s.id, max(i.fitness) FROM searches s JOIN individuals i ON "
-             "i.search_id = s.id WHERE i.state = 'evaluated' AND (s.state = 'running' OR "
-             "s.finished_at > now() - interval '1 hour') GROUP BY s.id")) {
-      best_fitness_->Add({{"search", row[0].as<std::string>()}}).Set(row[1].as<double>());
-    }
-    return absl::OkStatus();
-  });
+  absl::StatusOr<QueueGauges> gauges = ReadQueueGauges(*db_);
+  if (!gauges.ok()) return gauges.status();
+  queue_depth_->Set(static_cast<double>(gauges->pending));
+  jobs_leased_->Set(static_cast<double>(gauges->leased));
+  for (const auto& [search_id, best] : gauges->best_fitness) {
+    best_fitness_->Add({{"search", absl::StrCat(search_id)}}).Set(best);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace nas

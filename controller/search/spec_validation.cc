@@ -6,10 +6,7 @@
 #include "common/search_space/search_space.h"
 #include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
-#include "controller/search/nash/nash.h"
 #include "controller/search/strategy_registry.h"
-#include "controller/search/supernet/supernet_strategy.h"
-#include "controller/search/tfnas/tfnas_strategy.h"
 
 namespace nas {
 namespace {
@@ -91,15 +88,6 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   if (s.space().kind_case() == v1::SearchSpace::kDartsCell && s.space().darts_cell().nodes() == 0) {
     s.mutable_space()->mutable_darts_cell()->set_nodes(4);
   }
-  if (s.strategy().has_nash()) {
-    *s.mutable_strategy()->mutable_nash() = FillNashDefaults(s.strategy().nash());
-  }
-  if (s.strategy().has_supernet()) {
-    *s.mutable_strategy()->mutable_supernet() = FillSupernetDefaults(s.strategy().supernet());
-  }
-  if (s.strategy().has_tfnas()) {
-    *s.mutable_strategy()->mutable_tfnas() = FillTfNasDefaults(s.strategy().tfnas());
-  }
   if (s.space().has_tfnas()) {
     *s.mutable_space()->mutable_tfnas() = FillTfNasSpaceDefaults(s.space().tfnas());
     if (!s.strategy().has_tfnas()) {
@@ -109,14 +97,10 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
     }
   }
   RETURN_IF_ERROR(MakeSearchSpace(s.space()).status());
-  if (s.space().has_convnet() && s.strategy().has_random()) {
-    return absl::InvalidArgumentError(
-        "strategy.random: the convnet space grows by morphisms and has nothing to sample; "
-        "use nash or aging_evolution");
-  }
-  RETURN_IF_ERROR(MakeStrategy(s).status());
+  ASSIGN_OR_RETURN(const StrategyRegistration* strategy, FindStrategy(s));
+  RETURN_IF_ERROR(strategy->normalize(s));
 
-  const bool gradient_search = s.strategy().has_supernet() || s.strategy().has_tfnas();
+  const bool gradient_search = strategy->trains_supernet;
   if (s.has_table_lookup()) {
     if (gradient_search) {
       return absl::InvalidArgumentError(
@@ -137,14 +121,12 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
           "evaluate them with table_lookup");
     }
     // A supernet search trains its own supernet; `training` is for retraining.
-    const bool needs_training = !gradient_search ||
-                                (s.strategy().has_supernet() && s.strategy().supernet().retrain()) ||
-                                (s.strategy().has_tfnas() && s.strategy().tfnas().retrain());
+    const bool needs_training = !strategy->needs_training || strategy->needs_training(s);
     if (needs_training && !s.has_training()) {
       return absl::InvalidArgumentError(
-          s.strategy().has_supernet() ? "training: must be set for strategy.supernet.retrain"
-          : s.strategy().has_tfnas()  ? "training: must be set for strategy.tfnas.retrain"
-                                      : "training: must be set (or table_lookup for table evaluation)");
+          gradient_search
+              ? absl::StrCat("training: must be set for strategy.", strategy->name, ".retrain")
+              : "training: must be set (or table_lookup for table evaluation)");
     }
     if (!s.has_dataset()) {
       return absl::InvalidArgumentError(gradient_search

@@ -33,7 +33,7 @@ absl::Status TopUpRunningSearches(pqxx::work& txn, const v1::WorkerInfo& worker)
       "ORDER BY id FOR UPDATE SKIP LOCKED");
   for (const auto& row : rows) {
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, row[0].as<int64_t>()));
-    const v1::JobKind kind = JobKindForSpec(search.spec);
+    const v1::JobKind kind = search.step->job_kind();
     bool can_run = false;
     for (int k : worker.job_kinds()) can_run |= (k == kind);
     if (!can_run) continue;

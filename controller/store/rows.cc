@@ -188,14 +188,6 @@ std::string TfNasSpaceKey(const v1::SearchSpec& spec) {
   return key;
 }
 
-v1::JobKind JobKindForSpec(const v1::SearchSpec& spec) {
-  if (spec.has_table_lookup()) return v1::TABLE_LOOKUP;
-  if (spec.strategy().has_supernet()) return v1::SUPERNET_SEARCH;
-  if (spec.strategy().has_tfnas()) return v1::TFNAS_SEARCH;
-  if (spec.space().has_convnet()) return v1::TRAIN_MORPHED;
-  return v1::TRAIN_CANDIDATE;
-}
-
 std::string TextArrayLiteral(const std::vector<std::string>& values) {
   std::vector<std::string> quoted;
   for (const std::string& v : values) {
@@ -203,6 +195,10 @@ std::string TextArrayLiteral(const std::vector<std::string>& values) {
         absl::StrCat("\"", absl::StrReplaceAll(v, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\""));
   }
   return absl::StrCat("{", absl::StrJoin(quoted, ","), "}");
+}
+
+std::string BigintArrayLiteral(const std::vector<int64_t>& values) {
+  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
 }
 
 }  // namespace nas

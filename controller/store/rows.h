@@ -40,8 +40,6 @@ std::string SpecToText(const v1::SearchSpec& spec);
 // "train_candidate", "table_lookup": how job kinds are stored.
 std::string JobKindToDb(v1::JobKind kind);
 v1::JobKind JobKindFromDb(const std::string& kind);
-// The kind of job that evaluates an individual of `spec`.
-v1::JobKind JobKindForSpec(const v1::SearchSpec& spec);
 
 // The key of a TF-NAS search's space in latency_tables: the canonical text of
 // spec.space.tfnas (defaults filled); empty for other spaces.
@@ -49,6 +47,8 @@ std::string TfNasSpaceKey(const v1::SearchSpec& spec);
 
 // A PostgreSQL array literal, e.g. {"a","b"}, for a `$n::text[]` parameter.
 std::string TextArrayLiteral(const std::vector<std::string>& values);
+// {1,2,3}, for a `$n::bigint[]` parameter.
+std::string BigintArrayLiteral(const std::vector<int64_t>& values);
 
 }  // namespace nas
 

@@ -2,21 +2,34 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/genome/stable_hash.h"
-#include "common/random/seeded_random.h"
-#include "common/search_space/search_space.h"
 #include "common/status/status_macros.h"
-#include "controller/search/strategy_registry.h"
 #include "controller/store/rows.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace nas {
 namespace {
 
-// Separates the strategy's random stream from the training seed stream.
-constexpr uint64_t kStrategyStream = 0x5eed5eed5eed5eedull;
+// The step of a stored spec, which never changes. Every lease and report
+// locks a search; the last steps built are kept, keyed by the spec's text,
+// so a strategy and space are built once per spec, not per transaction.
+absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::string& text) {
+  constexpr size_t kCachedSteps = 64;
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* cache = new absl::flat_hash_map<std::string, std::shared_ptr<const SearchStep>>();
+  {
+    absl::MutexLock lock(&mu);
+    if (auto it = cache->find(text); it != cache->end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(const v1::SearchSpec spec, ParseSpecText(text));
+  ASSIGN_OR_RETURN(std::shared_ptr<const SearchStep> step, SearchStep::Create(spec));
+  absl::MutexLock lock(&mu);
+  if (cache->size() >= kCachedSteps) cache->clear();
+  cache->emplace(text, step);
+  return step;
+}
 
 void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
   for (const auto& row :
@@ -34,28 +47,6 @@ void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
   }
 }
 
-absl::StatusOr<SearchView> LoadView(pqxx::work& txn, const LockedSearch& search,
-                                    const Strategy& strategy) {
-  const int initial_jobs = strategy.InitialJobs();
-  SearchView view;
-  view.births = search.births;
-  view.budget = search.spec.budget();
-  for (const auto& row : txn.exec_params("SELECT id, birth_order, fitness, genome FROM individuals "
-                                         "WHERE search_id = $1 AND alive ORDER BY evaluated_order",
-                                         search.id)) {
-    view.population.push_back(
-        {row[0].as<int64_t>(), row[1].as<int>(), DoubleField(row[2]), row[3].as<std::string>()});
-  }
-  const pqxx::row counts = txn.exec_params1(
-      "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
-      "FROM individuals WHERE search_id = $1 AND state = 'pending'",
-      search.id, initial_jobs);
-  view.unfinished = counts[0].as<int>();
-  view.unfinished_initial = counts[1].as<int>();
-  if (strategy.NeedsHistory()) LoadHistory(txn, search.id, &view);
-  return view;
-}
-
 int JobsInFlight(pqxx::work& txn, int64_t search_id) {
   return txn
       .exec_params1(
@@ -65,151 +56,106 @@ int JobsInFlight(pqxx::work& txn, int64_t search_id) {
       .as<int>();
 }
 
-// Drops references to weights no later step can need, so checkpoint garbage
-// collection can free them. The search's best individual always keeps its
-// weights (users export them); strategies that read the history say what else
-// they will grow from again; other strategies need none.
-absl::Status ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
-                                const Strategy& strategy, const SearchView& view) {
-  constexpr char kBest[] =
-      "(SELECT id FROM individuals WHERE search_id = $1 AND state = 'evaluated' "
-      "ORDER BY fitness DESC, birth_order LIMIT 1)";
-  if (!strategy.NeedsHistory()) {
-    if (search.spec.has_table_lookup()) return absl::OkStatus();  // No weights at all.
-    txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
-                                 "WHERE search_id = $1 AND checkpoint_digest IS NOT NULL "
-                                 "AND id <> ",
-                                 kBest),
-                    search.id);
-    return absl::OkStatus();
-  }
-  const std::vector<int64_t> release = strategy.ReleasableCheckpoints(view);
-  if (release.empty()) return absl::OkStatus();
-  std::string ids;
-  for (int64_t id : release) absl::StrAppend(&ids, ids.empty() ? "" : ",", id);
-  txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
-                               "WHERE search_id = $1 AND id = ANY($2::bigint[]) AND id <> ",
-                               kBest),
-                  search.id, absl::StrCat("{", ids, "}"));
-  return absl::OkStatus();
+SearchCounts Counts(const LockedSearch& search, int jobs_in_flight) {
+  return {search.state, search.births, search.evaluations_done, jobs_in_flight};
 }
 
-// TopUp over an already loaded view, which it keeps up to date with what it
-// queues; `in_flight` is JobsInFlight's count.
-absl::StatusOr<int> TopUpView(pqxx::work& txn, LockedSearch& search, const Strategy& strategy,
-                              SearchView& view, int target_in_flight, int in_flight) {
-  if (search.state != "running") return 0;
-  ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
-  const v1::JobKind spec_kind = JobKindForSpec(search.spec);
-  const uint64_t search_seed = search.spec.seed();
-  int queued = 0;
-  while (search.births < search.spec.budget() && in_flight < target_in_flight) {
-    const uint64_t seed = DeriveSeed(search_seed, search.births);
-    SeededRandom rng(MixSeed(seed ^ kStrategyStream));
-    ASSIGN_OR_RETURN(std::optional<Proposal> proposal, strategy.Propose(view, *space, rng));
-    if (!proposal.has_value()) break;
-    const std::string hash = StableTextHash(proposal->genome);
+// The population (and history, if the strategy reads it) as the step sees it.
+SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int jobs_in_flight) {
+  const Strategy& strategy = search.step->strategy();
+  SearchSnapshot snapshot;
+  snapshot.counts = Counts(search, jobs_in_flight);
+  SearchView& view = snapshot.view;
+  view.births = search.births;
+  view.budget = search.step->spec().budget();
+  for (const auto& row : txn.exec_params("SELECT id, birth_order, fitness, genome FROM individuals "
+                                         "WHERE search_id = $1 AND alive ORDER BY evaluated_order",
+                                         search.id)) {
+    view.population.push_back(
+        {row[0].as<int64_t>(), row[1].as<int>(), DoubleField(row[2]), row[3].as<std::string>()});
+  }
+  const pqxx::row counts = txn.exec_params1(
+      "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
+      "FROM individuals WHERE search_id = $1 AND state = 'pending'",
+      search.id, strategy.InitialJobs());
+  view.unfinished = counts[0].as<int>();
+  view.unfinished_initial = counts[1].as<int>();
+  if (strategy.NeedsHistory()) LoadHistory(txn, search.id, &view);
+  return snapshot;
+}
+
+void InsertBirths(pqxx::work& txn, LockedSearch& search, const std::vector<Birth>& births) {
+  for (const Birth& b : births) {
     const int64_t individual_id =
         txn.exec_params1(
                "INSERT INTO individuals (search_id, birth_order, genome, "
                "genome_hash, parent_id, mutation, seed, state) VALUES "
                "($1, $2, $3, $4, NULLIF($5, 0), $6, $7, 'pending') RETURNING id",
-               search.id, search.births, proposal->genome, hash, proposal->parent_id,
-               proposal->mutation, static_cast<int64_t>(seed))[0]
+               search.id, b.birth_order, b.genome, b.genome_hash, b.parent_id, b.mutation,
+               static_cast<int64_t>(b.seed))[0]
             .as<int64_t>();
     txn.exec_params(
         "INSERT INTO jobs (search_id, individual_id, kind, state, max_attempts, "
         "lease_seconds, morphisms, epochs) VALUES ($1, $2, $3, 'pending', $4, $5, $6, "
         "NULLIF($7, 0))",
-        search.id, individual_id,
-        JobKindToDb(proposal->job_kind == v1::JOB_KIND_UNSPECIFIED ? spec_kind
-                                                                   : proposal->job_kind),
-        search.spec.max_attempts(), search.spec.lease_seconds(), proposal->morphisms,
-        proposal->epochs);
-    ++search.births;
-    ++in_flight;
-    ++queued;
-    view.births = search.births;
-    ++view.unfinished;
-    if (search.births <= strategy.InitialJobs()) ++view.unfinished_initial;
-    if (strategy.NeedsHistory()) {
-      view.history.push_back({individual_id, search.births - 1, HistoryEntry::State::kPending, 0,
-                              proposal->genome, false, proposal->parent_id, false});
-    }
+        search.id, individual_id, JobKindToDb(b.job_kind), b.max_attempts, b.lease_seconds,
+        b.morphisms, b.epochs);
+    search.births = b.birth_order + 1;
   }
-  txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id, search.births);
-  return queued;
+  if (!births.empty()) {
+    txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id, search.births);
+  }
+}
+
+void AgeOut(pqxx::work& txn, const LockedSearch& search, const std::vector<int64_t>& ids) {
+  if (ids.empty()) return;
+  txn.exec_params(
+      "UPDATE individuals SET alive = false, aged_out_at = $2 "
+      "WHERE search_id = $1 AND id = ANY($3::bigint[])",
+      search.id, search.evaluations_done, BigintArrayLiteral(ids));
+}
+
+// Drops references to weights, so checkpoint garbage collection can free
+// them; the search's best individual always keeps its own.
+void ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
+                        const CheckpointRelease& release) {
+  constexpr char kNotBest[] =
+      " AND id <> (SELECT id FROM individuals WHERE search_id = $1 AND state = 'evaluated' "
+      "ORDER BY fitness DESC, birth_order LIMIT 1)";
+  if (release.all_but_best) {
+    txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
+                                 "WHERE search_id = $1 AND checkpoint_digest IS NOT NULL",
+                                 kNotBest),
+                    search.id);
+  } else if (!release.individuals.empty()) {
+    txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
+                                 "WHERE search_id = $1 AND id = ANY($2::bigint[])",
+                                 kNotBest),
+                    search.id, BigintArrayLiteral(release.individuals));
+  }
 }
 
 // Stores a MEASURE_LATENCY job's table, keyed by the device of the worker
 // that measured it (workers.device: device and model, see DeviceKey in
-// job_queue.cc) and the space it times. Other jobs must not report one.
-absl::Status RecordLatencyTable(pqxx::work& txn, const LockedSearch& search, int64_t job_id,
-                                v1::JobKind kind, const v1::EvaluationResult& result) {
-  const std::string& table = result.latency_table();
-  if (kind != v1::MEASURE_LATENCY) {
-    if (table.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        "result.latency_table: only a MEASURE_LATENCY job reports a latency table");
-  }
-  google::protobuf::Struct parsed;
-  if (table.empty() || !google::protobuf::util::JsonStringToMessage(table, &parsed).ok() ||
-      !parsed.fields().contains("base")) {
-    return absl::InvalidArgumentError(
-        "result.latency_table: a MEASURE_LATENCY job must report a JSON object with \"base\"");
-  }
+// job_queue.cc) and the space it times.
+void StoreLatencyTable(pqxx::work& txn, const LockedSearch& search, int64_t job_id,
+                       const std::string& table) {
   txn.exec_params(
       "INSERT INTO latency_tables (device, space, table_json, measured_by) "
       "SELECT w.device, $2, $3, a.job_id FROM job_attempts a JOIN workers w ON w.id = a.worker_id "
       "WHERE a.job_id = $1 AND a.outcome = 'reported' ON CONFLICT (device, space) DO UPDATE SET "
       "table_json = EXCLUDED.table_json, measured_by = EXCLUDED.measured_by, measured_at = now()",
-      job_id, TfNasSpaceKey(search.spec), table);
-  return absl::OkStatus();
+      job_id, TfNasSpaceKey(search.step->spec()), table);
 }
 
-// Supernet and TF-NAS jobs' individuals are born without a genome: the
-// report names the derived architecture, which becomes the individual's
-// genome, and its mutation then names the job that produced it. Other jobs
-// must not report one.
-absl::Status RecordDerivedArchitecture(pqxx::work& txn, const LockedSearch& search, int64_t job_id,
-                                       v1::JobKind kind, int64_t individual_id,
-                                       const v1::EvaluationResult& result) {
-  const bool derives = kind == v1::SUPERNET_SEARCH || kind == v1::TFNAS_SEARCH;
-  const std::string& text = result.architecture().text();
-  if (!derives) {
-    if (text.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        "result.architecture: only SUPERNET_SEARCH and TFNAS_SEARCH jobs report an architecture, "
-        "not ",
-        v1::JobKind_Name(kind)));
-  }
-  if (text.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("result.architecture: a ",
-                                                   v1::JobKind_Name(kind),
-                                                   " job must report the derived architecture"));
-  }
-  ASSIGN_OR_RETURN(auto space, MakeSearchSpace(search.spec.space()));
-  absl::StatusOr<std::string> genome = space->Canonicalize(text);
-  if (!genome.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("result.architecture: ", genome.status().message()));
-  }
+// The derived architecture becomes the individual's genome, and its
+// mutation then names the job that produced it.
+void StoreDerivedGenome(pqxx::work& txn, int64_t individual_id, int64_t job_id,
+                        const std::string& genome) {
   txn.exec_params(
       "UPDATE individuals SET genome = $2, genome_hash = $3, "
       "mutation = 'derived by job ' || $4 || ', ' || mutation WHERE id = $1",
-      individual_id, *genome, StableTextHash(*genome), job_id);
-  return absl::OkStatus();
-}
-
-// What a job reports beside its fitness: a derived architecture or a table.
-absl::Status RecordJobOutput(pqxx::work& txn, const LockedSearch& search, int64_t individual_id,
-                             const v1::EvaluationResult& result) {
-  const pqxx::row job =
-      txn.exec_params1("SELECT id, kind FROM jobs WHERE individual_id = $1", individual_id);
-  const int64_t job_id = job[0].as<int64_t>();
-  const v1::JobKind kind = JobKindFromDb(job[1].as<std::string>());
-  RETURN_IF_ERROR(RecordLatencyTable(txn, search, job_id, kind, result));
-  return RecordDerivedArchitecture(txn, search, job_id, kind, individual_id, result);
+      individual_id, genome, StableTextHash(genome), job_id);
 }
 
 }  // namespace
@@ -224,7 +170,7 @@ absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
   }
   LockedSearch s;
   s.id = search_id;
-  ASSIGN_OR_RETURN(s.spec, ParseSpecText(rows[0][0].as<std::string>()));
+  ASSIGN_OR_RETURN(s.step, StepForSpecText(rows[0][0].as<std::string>()));
   s.state = rows[0][1].as<std::string>();
   s.births = rows[0][2].as<int>();
   s.evaluations_done = rows[0][3].as<int>();
@@ -241,25 +187,33 @@ int ActiveWorkers(pqxx::work& txn, v1::JobKind kind) {
 }
 
 absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search, int target_in_flight) {
-  if (search.state != "running" || search.births >= search.spec.budget()) return 0;
+  if (!search.step->WantsTopUp(Counts(search, 0), target_in_flight)) return 0;
   // Idle workers call this on every empty lease; when the queue is already
   // full, reading the population (the costly part) would be wasted.
   const int in_flight = JobsInFlight(txn, search.id);
-  if (in_flight >= target_in_flight) return 0;
-  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
-  ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
-  return TopUpView(txn, search, *strategy, view, target_in_flight, in_flight);
+  if (!search.step->WantsTopUp(Counts(search, in_flight), target_in_flight)) return 0;
+  const SearchSnapshot snapshot = LoadSnapshot(txn, search, in_flight);
+  ASSIGN_OR_RETURN(const StepWrites writes, search.step->TopUp(snapshot, target_in_flight));
+  InsertBirths(txn, search, writes.births);
+  return static_cast<int>(writes.births.size());
 }
 
 absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
                               const v1::EvaluationResult& result) {
-  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
   if (!result.checkpoint().empty() &&
       txn.exec_params("SELECT 1 FROM checkpoints WHERE digest = $1", result.checkpoint()).empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("result.checkpoint: '", result.checkpoint(), "' was not uploaded"));
   }
-  RETURN_IF_ERROR(RecordJobOutput(txn, search, individual_id, result));
+  const pqxx::row job =
+      txn.exec_params1("SELECT id, kind FROM jobs WHERE individual_id = $1", individual_id);
+  const int64_t job_id = job[0].as<int64_t>();
+  ASSIGN_OR_RETURN(const JobOutput output,
+                   search.step->CheckOutput(JobKindFromDb(job[1].as<std::string>()), result));
+  if (!output.latency_table.empty()) StoreLatencyTable(txn, search, job_id, output.latency_table);
+  if (!output.derived_genome.empty()) {
+    StoreDerivedGenome(txn, individual_id, job_id, output.derived_genome);
+  }
   ++search.evaluations_done;
   txn.exec_params(
       "UPDATE individuals SET state = 'evaluated', fitness = $2, "
@@ -275,18 +229,6 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t ind
   }
   txn.exec_params("UPDATE searches SET evaluations_done = $2 WHERE id = $1", search.id,
                   search.evaluations_done);
-  const int limit = strategy->PopulationLimit();
-  if (limit > 0) {
-    // Remove the OLDEST member, not the worst: the one that joined the
-    // population first (with many workers, children join in the order their
-    // evaluations finish, which need not be their birth order).
-    txn.exec_params(
-        "UPDATE individuals SET alive = false, aged_out_at = $2 WHERE id IN ("
-        "  SELECT id FROM individuals WHERE search_id = $1 AND alive "
-        "  ORDER BY evaluated_order LIMIT GREATEST(0, ("
-        "    SELECT count(*) FROM individuals WHERE search_id = $1 AND alive) - $3))",
-        search.id, search.evaluations_done, limit);
-  }
   return absl::OkStatus();
 }
 
@@ -305,14 +247,13 @@ absl::Status RecordFailure(pqxx::work& txn, LockedSearch& search, int64_t indivi
 
 absl::Status AdvanceSearch(pqxx::work& txn, LockedSearch& search) {
   if (search.state != "running") return absl::OkStatus();
-  const int target = std::max(1, ActiveWorkers(txn, JobKindForSpec(search.spec)));
-  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(search.spec));
-  ASSIGN_OR_RETURN(SearchView view, LoadView(txn, search, *strategy));
-  RETURN_IF_ERROR(
-      TopUpView(txn, search, *strategy, view, target, JobsInFlight(txn, search.id)).status());
-  RETURN_IF_ERROR(ReleaseCheckpoints(txn, search, *strategy, view));
-  if ((search.births >= search.spec.budget() || strategy->Finished(view)) &&
-      JobsInFlight(txn, search.id) == 0) {
+  const int workers = ActiveWorkers(txn, search.step->job_kind());
+  const SearchSnapshot snapshot = LoadSnapshot(txn, search, JobsInFlight(txn, search.id));
+  ASSIGN_OR_RETURN(const StepWrites writes, search.step->Advance(snapshot, workers));
+  AgeOut(txn, search, writes.age_out);
+  InsertBirths(txn, search, writes.births);
+  ReleaseCheckpoints(txn, search, writes.release);
+  if (writes.succeeded) {
     txn.exec_params(
         "UPDATE searches SET state = 'succeeded', finished_at = now() "
         "WHERE id = $1",

@@ -59,7 +59,6 @@ std::string RandomHex128() {
 
 absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
                                                      std::string request_id) {
-  ASSIGN_OR_RETURN(auto strategy, MakeStrategy(spec));
   // Drawn once, outside Transact: a retry of the transaction after an
   // in-doubt commit must find the search the first try created.
   if (request_id.empty()) request_id = absl::StrCat("controller:", RandomHex128());
@@ -87,8 +86,8 @@ absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
     }
     const int64_t id = inserted[0][0].as<int64_t>();
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, id));
-    const int workers = ActiveWorkers(txn, JobKindForSpec(spec));
-    RETURN_IF_ERROR(TopUp(txn, search, std::max({1, workers, strategy->InitialJobs()})).status());
+    const int workers = ActiveWorkers(txn, search.step->job_kind());
+    RETURN_IF_ERROR(TopUp(txn, search, search.step->InitialTarget(workers)).status());
     ASSIGN_OR_RETURN(out, ReadSearch(txn, id));
     return absl::OkStatus();
   }));
