@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Every benchmark in one command: builds what each needs (optimised, -c opt), each starts its own
 # throwaway PostgreSQL, writes one JSON per benchmark under bench/results/
-# (machine, date, parameters, figures) and regenerates the README's benchmark
-# table (between <!-- bench:begin --> and <!-- bench:end -->) from the JSON.
+# (machine, date, parameters, figures) and regenerates the benchmark table of
+# docs/benchmarks.md (between <!-- bench:begin --> and <!-- bench:end -->) from the JSON.
 #   bench/run_all.sh           full sizes (about 45 minutes on 2 cores)
 #   QUICK=1 bench/run_all.sh   small sizes, a smoke run (a few minutes); writes
-#                              bench/results/quick/ and leaves the README alone
+#                              bench/results/quick/ and leaves docs/benchmarks.md alone
 # Not part of the test suite: too slow.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +39,7 @@ if [ "$QUICK" = 1 ]; then
   wrapped search_quality "seeds=$SEEDS" bash bench/search_quality.sh "$SEEDS"
   mv bench/results/search_quality.md "$RESULTS/search_quality.md"
   mv "$RESULTS/search_quality.md.full" bench/results/search_quality.md 2>/dev/null || true
-  echo "QUICK=1: NASH and supernet benchmarks skipped; README unchanged" >&2
+  echo "QUICK=1: NASH and supernet benchmarks skipped; docs/benchmarks.md unchanged" >&2
 else
   wrapped search_quality "seeds=100" bash bench/search_quality.sh 100
   wrapped nash_fashion_mnist "spec=deploy/specs/nash_fashion_mnist.textproto" \
@@ -49,6 +49,6 @@ else
   for script in bench/supernet_fashion_mnist.sh bench/tfnas_fashion_mnist.sh; do
     if [ -f "$script" ]; then bash "$script"; else echo "run_all: $script is missing, skipped" >&2; fi
   done
-  /usr/bin/python3 bench/report.py readme --results="$RESULTS" --readme=README.md
-  echo "README benchmark table regenerated from $RESULTS/*.json" >&2
+  /usr/bin/python3 bench/report.py table --results="$RESULTS" --doc=docs/benchmarks.md
+  echo "docs/benchmarks.md: benchmark table regenerated from $RESULTS/*.json" >&2
 fi
