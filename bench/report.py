@@ -201,13 +201,18 @@ def summary_rows(results):
             rows_ = {r["strategy"]: r for r in d["tables"][0]}
             rea = next(v for k, v in rows_.items() if k.startswith("aging"))
             rs = next(v for k, v in rows_.items() if k.startswith("random"))
-            rows.append(("aging evolution (P=10, S=3) vs random search on NAS-Bench-201 CIFAR-10, "
+            ls = next((v for k, v in rows_.items() if k.startswith("local")), None)
+            local = (f", local search {ls['mean']} ± {ls['std']} "
+                     f"(**{float(ls['mean']) - float(rs['mean']):+.2f} points**)") if ls else ""
+            rows.append(("aging evolution (P=10, S=3)" + (" and local search" if ls else "") +
+                         " vs random search on NAS-Bench-201 CIFAR-10, "
                          "100 evaluations per seed, through the real controller, 2 table-lookup "
                          "workers and PostgreSQL", f"`{d['command']}`",
                          f"best accuracy found, mean ± std over seeds: aging evolution "
-                         f"{rea['mean']} ± {rea['std']}, random search {rs['mean']} ± {rs['std']} "
-                         f"(**{float(rea['mean']) - float(rs['mean']):+.2f} points**; reference "
-                         f"simulation 94.17 ± 0.22 vs 93.86 ± 0.23)", where, f"{name}.json"))
+                         f"{rea['mean']} ± {rea['std']} "
+                         f"(**{float(rea['mean']) - float(rs['mean']):+.2f} points**){local}, "
+                         f"random search {rs['mean']} ± {rs['std']}; reference "
+                         f"simulation 94.17 ± 0.22 vs 93.86 ± 0.23", where, f"{name}.json"))
         elif name == "nash_fashion_mnist":
             stages = ", ".join(f"{r['stage']} {float(r['best validation accuracy']):.3f}"
                                for r in d["tables"][0])

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Aging evolution vs random search on NAS-Bench-201 through the real service:
+# Aging evolution and local search vs random search on NAS-Bench-201 through the real service:
 # a throwaway PostgreSQL, one controller, two table-lookup workers.
 # Writes bench/results/search_quality.md.   Usage: bench/search_quality.sh [SEEDS=100]
 set -euo pipefail

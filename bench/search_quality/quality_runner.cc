@@ -35,21 +35,29 @@ absl::StatusOr<v1::Search> Get(v1::SearchService::Stub& stub, int64_t id) {
 }  // namespace
 
 v1::SearchSpec NasBench201Spec(const std::string& table_path, int budget,
-                               int population, int sample, bool aging) {
+                               const v1::Strategy& strategy, const std::string& name) {
   v1::SearchSpec spec;
-  spec.set_name(aging ? "nb201 aging evolution" : "nb201 random search");
+  spec.set_name(name);
   spec.mutable_space()->mutable_nasbench201();
-  if (aging) {
-    spec.mutable_strategy()->mutable_aging_evolution()->set_population_size(population);
-    spec.mutable_strategy()->mutable_aging_evolution()->set_sample_size(sample);
-  } else {
-    spec.mutable_strategy()->mutable_random();
-  }
+  *spec.mutable_strategy() = strategy;
   spec.set_budget(budget);
   spec.mutable_table_lookup()->set_table_path(table_path);
   spec.mutable_table_lookup()->set_cell_column("arch");
   spec.mutable_table_lookup()->set_fitness_column("cifar10_test_acc_200ep");
   return spec;
+}
+
+v1::SearchSpec NasBench201Spec(const std::string& table_path, int budget,
+                               int population, int sample, bool aging) {
+  v1::Strategy strategy;
+  if (aging) {
+    strategy.mutable_aging_evolution()->set_population_size(population);
+    strategy.mutable_aging_evolution()->set_sample_size(sample);
+  } else {
+    strategy.mutable_random();
+  }
+  return NasBench201Spec(table_path, budget, strategy,
+                         aging ? "nb201 aging evolution" : "nb201 random search");
 }
 
 absl::StatusOr<QualitySummary> RunSeeds(v1::SearchService::Stub& stub,

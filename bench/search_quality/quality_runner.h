@@ -29,6 +29,9 @@ absl::StatusOr<QualitySummary> RunSeeds(v1::SearchService::Stub& stub,
 // looking cells up in `table_path`'s cifar10_test_acc_200ep column.
 v1::SearchSpec NasBench201Spec(const std::string& table_path, int budget,
                                int population, int sample, bool aging);
+// Any strategy over NAS-Bench-201, evaluated the same way.
+v1::SearchSpec NasBench201Spec(const std::string& table_path, int budget,
+                               const v1::Strategy& strategy, const std::string& name);
 
 }  // namespace nas
 
