@@ -10,6 +10,7 @@
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/population_invariants.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -20,7 +21,7 @@ const std::vector<std::string> kTableWorker = {"--job_kinds=table_lookup"};
 // seed's run is deterministic and the test cannot flake on timing).
 TEST(AgingEvolutionEndToEndTest, BeatsRandomSearchOnNasBench201) {
   testing::LocalCluster cluster("quality");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, kTableWorker);
   auto stub = cluster.SearchStub();
   const int seeds = 12;
@@ -63,18 +64,18 @@ std::vector<Birth> Lineage(pqxx::work& txn, int64_t search_id) {
 
 TEST(AgingEvolutionEndToEndTest, SameSeedGivesSameLineageWithOneWorker) {
   testing::LocalCluster cluster("reproducible");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, kTableWorker);
   const auto spec = [](uint64_t seed) {
     v1::SearchSpec s = NasBench201Spec(testing::NasBench201Table(), 40, 8, 3, true);
     s.set_seed(seed);
     return s;
   };
-  const int64_t a = cluster.CreateSearch(spec(5));
+  ASSERT_OK_AND_ASSIGN(const int64_t a, cluster.CreateSearch(spec(5)));
   ASSERT_TRUE(cluster.WaitForSearch(a, absl::Minutes(2)).ok()) << cluster.Logs();
-  const int64_t b = cluster.CreateSearch(spec(5));
+  ASSERT_OK_AND_ASSIGN(const int64_t b, cluster.CreateSearch(spec(5)));
   ASSERT_TRUE(cluster.WaitForSearch(b, absl::Minutes(2)).ok());
-  const int64_t c = cluster.CreateSearch(spec(6));
+  ASSERT_OK_AND_ASSIGN(const int64_t c, cluster.CreateSearch(spec(6)));
   ASSERT_TRUE(cluster.WaitForSearch(c, absl::Minutes(2)).ok());
 
   pqxx::connection conn(cluster.dsn());
@@ -90,15 +91,17 @@ TEST(AgingEvolutionEndToEndTest, SameSeedGivesSameLineageWithOneWorker) {
 
 TEST(AgingEvolutionEndToEndTest, TwoControllersOneDatabaseKeepPopulationInvariants) {
   testing::LocalCluster cluster("two_controllers");
-  cluster.StartController();
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, kTableWorker);
   cluster.StartWorker("w2", 1, kTableWorker);
   cluster.StartWorker("w3", 0, kTableWorker);
   cluster.StartWorker("w4", 1, kTableWorker);
   const int budget = 120, population = 10;
-  const int64_t id = cluster.CreateSearch(
-      NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true), 1);
+  ASSERT_OK_AND_ASSIGN(
+      const int64_t id,
+      cluster.CreateSearch(
+          NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true), 1));
   auto done = cluster.WaitForSearch(id, absl::Minutes(3), 0);
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED);

@@ -14,6 +14,7 @@
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/population_invariants.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -55,9 +56,9 @@ bool WaitUntil(const std::string& dsn, const std::string& sql, int at_least,
 
 TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
   testing::LocalCluster cluster("worker_killed");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("doomed");
-  const int64_t id = cluster.CreateSearch(DigitsSpec(1, 60, false));
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(DigitsSpec(1, 60, false)));
   ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT count(*) FROM job_attempts", 1, absl::Seconds(60)));
   absl::SleepFor(absl::Seconds(1));  // Mid-training.
   cluster.worker(0).Kill();
@@ -94,18 +95,19 @@ TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
 
 TEST(CrashRecoveryTest, ControllerKilledAndRestartedMidSearch) {
   testing::LocalCluster cluster("controller_killed");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   for (int w = 0; w < 3; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
   const int budget = 400, population = 10;
-  const int64_t id = cluster.CreateSearch(
-      NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true));
+  ASSERT_OK_AND_ASSIGN(const int64_t id,
+                       cluster.CreateSearch(NasBench201Spec(testing::NasBench201Table(), budget,
+                                                            population, 3, true)));
   ASSERT_TRUE(
       WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100, absl::Minutes(1)));
   cluster.controller(0).Kill();
   const int at_kill = Query(cluster.dsn(), "SELECT evaluations_done FROM searches");
   EXPECT_LT(at_kill, budget) << "the kill came too late to test anything";
   absl::SleepFor(absl::Seconds(1));
-  cluster.RestartController(0);
+  ASSERT_OK(cluster.RestartController(0));
   auto done = cluster.WaitForSearch(id, absl::Minutes(3));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
@@ -114,14 +116,16 @@ TEST(CrashRecoveryTest, ControllerKilledAndRestartedMidSearch) {
 
 TEST(CrashRecoveryTest, OneOfTwoControllersKilledWorkersFailOver) {
   testing::LocalCluster cluster("two_controllers_one_killed");
-  cluster.StartController();
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
+  ASSERT_OK(cluster.StartController());
   for (int w = 0; w < 4; ++w) {
     cluster.StartWorkerOnAllControllers(absl::StrCat("w", w), kTableWorker);
   }
   const int budget = 400, population = 10;
-  const int64_t id = cluster.CreateSearch(
-      NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true), 1);
+  ASSERT_OK_AND_ASSIGN(
+      const int64_t id,
+      cluster.CreateSearch(
+          NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true), 1));
   ASSERT_TRUE(
       WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100, absl::Minutes(1)));
   cluster.controller(0).Kill();  // Not restarted: controller 1 carries on.
@@ -147,11 +151,12 @@ TEST(CrashRecoveryTest, PostgresRestartedMidSearch) {
   const std::string admin_dsn = testing::WaitForFile(dsn_file, 1000);
   {
     testing::LocalCluster cluster("postgres_restarted", admin_dsn);
-    cluster.StartController();
+    ASSERT_OK(cluster.StartController());
     for (int w = 0; w < 2; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
     const int budget = 300, population = 10;
-    const int64_t id = cluster.CreateSearch(
-        NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true));
+    ASSERT_OK_AND_ASSIGN(const int64_t id,
+                         cluster.CreateSearch(NasBench201Spec(testing::NasBench201Table(), budget,
+                                                              population, 3, true)));
     ASSERT_TRUE(
         WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 60, absl::Minutes(1)));
     ASSERT_EQ(std::system(("bash " + script + " restart " + dir + "/pg 3").c_str()), 0);
@@ -167,11 +172,11 @@ TEST(CrashRecoveryTest, PostgresRestartedMidSearch) {
 // within a bounded time) while candidates train.
 TEST(CrashRecoveryTest, ChaosWorkersAndControllersKilledAtRandom) {
   testing::LocalCluster cluster("chaos");
-  cluster.StartController();
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
+  ASSERT_OK(cluster.StartController());
   for (int w = 0; w < 3; ++w) cluster.StartWorkerOnAllControllers(absl::StrCat("w", w));
   const int budget = 30, population = 6;
-  const int64_t id = cluster.CreateSearch(DigitsSpec(budget, 3, true));
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(DigitsSpec(budget, 3, true)));
   std::mt19937 rng(20261123);
   const absl::Time chaos_end = absl::Now() + absl::Seconds(40);
   int kills = 0;
@@ -180,7 +185,7 @@ TEST(CrashRecoveryTest, ChaosWorkersAndControllersKilledAtRandom) {
     absl::SleepFor(absl::Milliseconds(500 + rng() % 2500));
     if (rng() % 4 == 0) {
       const int c = rng() % 2;
-      cluster.RestartController(c);  // SIGKILL, then start on the same port.
+      ASSERT_OK(cluster.RestartController(c));  // SIGKILL, then start on the same port.
     } else {
       cluster.RestartWorker(rng() % 3);
     }

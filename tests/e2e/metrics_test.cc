@@ -10,6 +10,7 @@
 #include "tests/testing/child_process.h"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -30,13 +31,14 @@ TEST(MetricsTest, PrometheusScrapesControllerAndWorker) {
   const int worker_metrics = testing::FreePort();
   const int prometheus_port = testing::FreePort();
   testing::LocalCluster cluster("metrics");
-  cluster.StartController({absl::StrCat("--metrics_listen=127.0.0.1:", controller_metrics)});
+  ASSERT_OK(
+      cluster.StartController({absl::StrCat("--metrics_listen=127.0.0.1:", controller_metrics)}));
   cluster.StartWorker("w1", 0,
                       {"--job_kinds=table_lookup",
                        absl::StrCat("--metrics_listen=127.0.0.1:", worker_metrics)});
   const int budget = 40;
-  const int64_t id =
-      cluster.CreateSearch(NasBench201Spec(testing::NasBench201Table(), budget, 5, 2, true));
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(NasBench201Spec(
+                                             testing::NasBench201Table(), budget, 5, 2, true)));
   auto done = cluster.WaitForSearch(id, absl::Minutes(2));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
 

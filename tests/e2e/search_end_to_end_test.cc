@@ -7,13 +7,14 @@
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
 
 TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
   testing::LocalCluster cluster("e2e");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1");
   cluster.StartWorker("w2");
 
