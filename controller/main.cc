@@ -1,6 +1,9 @@
 // nas_controller: serves nas.v1.SearchService and nas.v1.WorkerService over
 // the PostgreSQL database named by --database.
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -27,7 +30,24 @@ ABSL_FLAG(int, max_message_bytes, 64 << 20, "largest request or response");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on (/metrics); empty = off");
 ABSL_FLAG(std::string, port_file, "",
-          "if set, the bound port is written here once serving (for launchers)");
+          "if set, the bound port and a newline are written here once serving (for "
+          "launchers; with --listen=HOST:0). Written to PORT_FILE.tmp, then renamed, so a "
+          "reader never sees a partial line");
+
+namespace {
+
+// Writes "PORT\n" to `path` through a rename, so a launcher that polls for
+// the file reads the whole line or nothing.
+bool WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return false;
+  const bool written = std::fprintf(f, "%d\n", port) > 0;
+  if (std::fclose(f) != 0 || !written) return false;
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -64,12 +84,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr << "controller serving on port " << (*server)->port() << std::endl;
-  if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
-    FILE* f = std::fopen(port_file.c_str(), "w");
-    if (f != nullptr) {
-      std::fprintf(f, "%d\n", (*server)->port());
-      std::fclose(f);
-    }
+  if (const std::string port_file = absl::GetFlag(FLAGS_port_file);
+      !port_file.empty() && !WritePortFile(port_file, (*server)->port())) {
+    // A launcher waiting for the file would wait in vain: say why and stop.
+    std::cerr << "--port_file: cannot write " << port_file << ": " << std::strerror(errno)
+              << std::endl;
+    (*server)->Shutdown();
+    return 1;
   }
   std::thread signal_waiter([&stop_signals, s = server->get()] {
     int sig = 0;

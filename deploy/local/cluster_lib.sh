@@ -25,7 +25,13 @@ cluster_start() {
   "$CLUSTER_BIN/controller/nas_controller" --database="$CLUSTER_DSN" --listen=127.0.0.1:0 \
     --port_file="$CLUSTER_DIR/controller.port" >"$CLUSTER_LOGS/controller.log" 2>&1 &
   CLUSTER_PIDS+=($!)
-  for _ in $(seq 300); do [ -s "$CLUSTER_DIR/controller.port" ] && break; sleep 0.1; done
+  # The controller renames the port file into place once it serves; stop
+  # waiting early if it exited instead.
+  for _ in $(seq 300); do
+    [ -s "$CLUSTER_DIR/controller.port" ] && break
+    kill -0 "${CLUSTER_PIDS[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
   if [ ! -s "$CLUSTER_DIR/controller.port" ]; then cat "$CLUSTER_LOGS/controller.log" >&2; return 1; fi
   CLUSTER_ADDR="127.0.0.1:$(cat "$CLUSTER_DIR/controller.port")"
 

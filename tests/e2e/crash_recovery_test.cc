@@ -1,5 +1,7 @@
 // A search survives crashes: workers, controllers and PostgreSQL are killed
 // mid-search, and every result is recorded exactly once.
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <random>
 #include <thread>
@@ -14,6 +16,7 @@
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/population_invariants.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -55,11 +58,14 @@ bool WaitUntil(const std::string& dsn, const std::string& sql, int at_least,
 
 TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
   testing::LocalCluster cluster("worker_killed");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("doomed");
-  const int64_t id = cluster.CreateSearch(DigitsSpec(1, 60, false));
-  ASSERT_TRUE(WaitUntil(cluster.dsn(), "SELECT count(*) FROM job_attempts", 1, absl::Seconds(60)));
-  absl::SleepFor(absl::Seconds(1));  // Mid-training.
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(DigitsSpec(1, 60, false)));
+  // Mid-training: the job is leased and a heartbeat has reported progress.
+  ASSERT_TRUE(WaitUntil(cluster.dsn(),
+                        "SELECT count(*) FROM jobs WHERE state = 'leased' AND progress > 0", 1,
+                        absl::Seconds(60)))
+      << cluster.Logs();
   cluster.worker(0).Kill();
   cluster.StartWorker("survivor");
   auto done = cluster.WaitForSearch(id, absl::Minutes(3));
@@ -94,18 +100,20 @@ TEST(CrashRecoveryTest, WorkerKilledMidJobIsRerunElsewhereAndCountedOnce) {
 
 TEST(CrashRecoveryTest, ControllerKilledAndRestartedMidSearch) {
   testing::LocalCluster cluster("controller_killed");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   for (int w = 0; w < 3; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
   const int budget = 400, population = 10;
-  const int64_t id = cluster.CreateSearch(
-      NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true));
+  ASSERT_OK_AND_ASSIGN(const int64_t id,
+                       cluster.CreateSearch(NasBench201Spec(testing::NasBench201Table(), budget,
+                                                            population, 3, true)));
   ASSERT_TRUE(
-      WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100, absl::Minutes(1)));
+      WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100, absl::Minutes(1)))
+      << cluster.Logs();
   cluster.controller(0).Kill();
   const int at_kill = Query(cluster.dsn(), "SELECT evaluations_done FROM searches");
   EXPECT_LT(at_kill, budget) << "the kill came too late to test anything";
-  absl::SleepFor(absl::Seconds(1));
-  cluster.RestartController(0);
+  absl::SleepFor(absl::Seconds(1));  // Down a while: workers find it gone.
+  ASSERT_OK(cluster.RestartController(0));
   auto done = cluster.WaitForSearch(id, absl::Minutes(3));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
@@ -114,16 +122,19 @@ TEST(CrashRecoveryTest, ControllerKilledAndRestartedMidSearch) {
 
 TEST(CrashRecoveryTest, OneOfTwoControllersKilledWorkersFailOver) {
   testing::LocalCluster cluster("two_controllers_one_killed");
-  cluster.StartController();
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
+  ASSERT_OK(cluster.StartController());
   for (int w = 0; w < 4; ++w) {
     cluster.StartWorkerOnAllControllers(absl::StrCat("w", w), kTableWorker);
   }
   const int budget = 400, population = 10;
-  const int64_t id = cluster.CreateSearch(
-      NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true), 1);
+  ASSERT_OK_AND_ASSIGN(
+      const int64_t id,
+      cluster.CreateSearch(
+          NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true), 1));
   ASSERT_TRUE(
-      WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100, absl::Minutes(1)));
+      WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 100, absl::Minutes(1)))
+      << cluster.Logs();
   cluster.controller(0).Kill();  // Not restarted: controller 1 carries on.
   auto done = cluster.WaitForSearch(id, absl::Minutes(3), 1);
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
@@ -131,47 +142,85 @@ TEST(CrashRecoveryTest, OneOfTwoControllersKilledWorkersFailOver) {
   testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
 }
 
-TEST(CrashRecoveryTest, PostgresRestartedMidSearch) {
-  // A private server: this test takes it down.
-  char dir_template[] = "/tmp/nas-pg-restart.XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  std::system(("chmod 755 " + dir).c_str());
-  const std::string script = testing::RunfilePath("scripts/throwaway_pg.sh");
-  const std::string dsn_file = dir + "/dsn";
-  // Synchronous commits: an acknowledged commit survives the crash-stop, as on
-  // a production server (the shared test server trades that for speed).
-  ASSERT_EQ(std::system(("THROWAWAY_PG_SYNCHRONOUS_COMMIT=on bash " + script + " start " + dir +
-                         "/pg > " + dsn_file)
-                            .c_str()),
-            0);
-  const std::string admin_dsn = testing::WaitForFile(dsn_file, 1000);
-  {
-    testing::LocalCluster cluster("postgres_restarted", admin_dsn);
-    cluster.StartController();
-    for (int w = 0; w < 2; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
-    const int budget = 300, population = 10;
-    const int64_t id = cluster.CreateSearch(
-        NasBench201Spec(testing::NasBench201Table(), budget, population, 3, true));
-    ASSERT_TRUE(
-        WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 60, absl::Minutes(1)));
-    ASSERT_EQ(std::system(("bash " + script + " restart " + dir + "/pg 3").c_str()), 0);
-    auto done = cluster.WaitForSearch(id, absl::Minutes(3));
-    ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
-    EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
-    testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
+// A PostgreSQL server of the test's own, stopped and deleted when the guard
+// goes out of scope: also when an assertion ends the test early.
+class PrivatePostgres {
+ public:
+  PrivatePostgres() : script_(testing::RunfilePath("scripts/throwaway_pg.sh")) {
+    char dir_template[] = "/tmp/nas-pg-restart.XXXXXX";
+    if (mkdtemp(dir_template) != nullptr) dir_ = dir_template;
   }
-  std::system(("bash " + script + " stop " + dir + "/pg; rm -rf " + dir).c_str());
+  ~PrivatePostgres() {
+    if (!dir_.empty())
+      testing::RunCommand("bash " + script_ + " stop " + dir_ + "/pg; rm -rf " + dir_);
+  }
+  PrivatePostgres(const PrivatePostgres&) = delete;
+  PrivatePostgres& operator=(const PrivatePostgres&) = delete;
+
+  // Starts the server with synchronous commits, so an acknowledged commit
+  // survives a crash-stop, as on a production server (the shared test server
+  // trades that for speed). Returns its admin DSN.
+  absl::StatusOr<std::string> Start() {
+    if (dir_.empty()) return absl::InternalError("mkdtemp: cannot create a directory in /tmp");
+    chmod(dir_.c_str(), 0755);  // The server may run as the `postgres` user.
+    const std::string dsn_file = dir_ + "/dsn";
+    const testing::CommandResult started =
+        testing::RunCommand("THROWAWAY_PG_SYNCHRONOUS_COMMIT=on bash " + script_ + " start " +
+                            dir_ + "/pg > " + dsn_file);
+    if (started.exit_status != 0) {
+      return absl::UnavailableError("throwaway_pg.sh start: " + started.output);
+    }
+    const std::string dsn = testing::WaitForFile(dsn_file, 1000);
+    if (dsn.empty()) return absl::InternalError("throwaway_pg.sh start printed no DSN");
+    return dsn;
+  }
+
+  // Crash-stops the server and starts it again after `down_seconds`.
+  absl::Status Restart(int down_seconds) {
+    const testing::CommandResult restarted = testing::RunCommand(
+        absl::StrCat("bash ", script_, " restart ", dir_, "/pg ", down_seconds));
+    if (restarted.exit_status != 0) {
+      return absl::UnavailableError("throwaway_pg.sh restart: " + restarted.output);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string script_;
+  std::string dir_;
+};
+
+TEST(CrashRecoveryTest, PostgresRestartedMidSearch) {
+  // Declared first: the cluster (its database, its processes) goes before
+  // the server it runs on.
+  PrivatePostgres postgres;
+  ASSERT_OK_AND_ASSIGN(const std::string admin_dsn, postgres.Start());
+  testing::LocalCluster cluster("postgres_restarted", admin_dsn);
+  ASSERT_OK(cluster.StartController());
+  for (int w = 0; w < 2; ++w) cluster.StartWorker(absl::StrCat("w", w), 0, kTableWorker);
+  const int budget = 300, population = 10;
+  ASSERT_OK_AND_ASSIGN(const int64_t id,
+                       cluster.CreateSearch(NasBench201Spec(testing::NasBench201Table(), budget,
+                                                            population, 3, true)));
+  ASSERT_TRUE(
+      WaitUntil(cluster.dsn(), "SELECT evaluations_done FROM searches", 60, absl::Minutes(1)))
+      << cluster.Logs();
+  ASSERT_OK(postgres.Restart(3));
+  auto done = cluster.WaitForSearch(id, absl::Minutes(3));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+  testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
 }
 
 // Workers and controllers die at random moments (a bounded number of times,
 // within a bounded time) while candidates train.
 TEST(CrashRecoveryTest, ChaosWorkersAndControllersKilledAtRandom) {
   testing::LocalCluster cluster("chaos");
-  cluster.StartController();
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
+  ASSERT_OK(cluster.StartController());
   for (int w = 0; w < 3; ++w) cluster.StartWorkerOnAllControllers(absl::StrCat("w", w));
   const int budget = 30, population = 6;
-  const int64_t id = cluster.CreateSearch(DigitsSpec(budget, 3, true));
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(DigitsSpec(budget, 3, true)));
   std::mt19937 rng(20261123);
   const absl::Time chaos_end = absl::Now() + absl::Seconds(40);
   int kills = 0;
@@ -180,7 +229,7 @@ TEST(CrashRecoveryTest, ChaosWorkersAndControllersKilledAtRandom) {
     absl::SleepFor(absl::Milliseconds(500 + rng() % 2500));
     if (rng() % 4 == 0) {
       const int c = rng() % 2;
-      cluster.RestartController(c);  // SIGKILL, then start on the same port.
+      ASSERT_OK(cluster.RestartController(c));  // SIGKILL, then start on the same port.
     } else {
       cluster.RestartWorker(rng() % 3);
     }
@@ -189,7 +238,7 @@ TEST(CrashRecoveryTest, ChaosWorkersAndControllersKilledAtRandom) {
   auto done = cluster.WaitForSearch(id, absl::Minutes(4));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
-  EXPECT_GT(kills, 3);
+  EXPECT_GT(kills, 3) << "the search ended before the chaos had done anything";
   testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
   std::cout << "chaos: " << kills << " kills, "
             << Query(cluster.dsn(), "SELECT count(*) FROM job_attempts WHERE outcome = 'expired'")

@@ -15,6 +15,7 @@
 #include "tests/testing/child_process.h"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 #include "worker/model/darts_checkpoint.h"
 
 namespace nas {
@@ -42,11 +43,11 @@ std::string Download(testing::LocalCluster& cluster, const std::string& digest) 
 
 TEST(ExportEndToEndTest, ExportedBestNetworkReproducesTheWorkersNetworkInPython) {
   testing::LocalCluster cluster("export");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, {"--job_kinds=train_candidate"});
   v1::SearchSpec spec = testing::DigitsSpec(/*epochs=*/1);
   spec.set_budget(2);
-  const int64_t id = cluster.CreateSearch(spec);
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(spec));
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->evaluations_done(), 2) << cluster.Logs();
@@ -116,10 +117,10 @@ TEST(ExportEndToEndTest, ExportedBestNetworkReproducesTheWorkersNetworkInPython)
 // refuses it by name instead of failing to read it as a network.
 TEST(ExportEndToEndTest, SupernetIndividualsAreNotNetworks) {
   testing::LocalCluster cluster("export_supernet");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1");
-  const int64_t id = cluster.CreateSearch(
-      testing::DigitsSupernetSpec(v1::SupernetSearch::PC_DARTS, /*retrain=*/false));
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(testing::DigitsSupernetSpec(
+                                             v1::SupernetSearch::PC_DARTS, /*retrain=*/false)));
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->evaluations_done(), 1) << cluster.Logs();
@@ -133,10 +134,10 @@ TEST(ExportEndToEndTest, SupernetIndividualsAreNotNetworks) {
 
 TEST(ExportEndToEndTest, TableLookupSearchHasNoWeightsToExport) {
   testing::LocalCluster cluster("export_table");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, {"--job_kinds=table_lookup"});
-  const int64_t id =
-      cluster.CreateSearch(NasBench201Spec(testing::NasBench201Table(), 3, 2, 1, false));
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(NasBench201Spec(
+                                             testing::NasBench201Table(), 3, 2, 1, false)));
   auto done = cluster.WaitForSearch(id, absl::Minutes(2));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   const testing::CommandResult result =

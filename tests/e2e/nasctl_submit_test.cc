@@ -14,6 +14,7 @@
 #include "tests/testing/child_process.h"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -53,7 +54,7 @@ int SearchCount(testing::LocalCluster& cluster) {
 
 TEST(NasctlSubmitTest, TheSameRequestIdNeverCreatesASecondSearch) {
   testing::LocalCluster cluster("nasctl_submit");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   const std::string spec = WriteSpec("spec.textproto", 2);
 
   const testing::CommandResult first = Submit(cluster, spec + " --request_id=run-42");
@@ -78,7 +79,7 @@ TEST(NasctlSubmitTest, TheSameRequestIdNeverCreatesASecondSearch) {
 
 TEST(NasctlSubmitTest, RetriesWhileTheControllerIsDownThenCreatesOneSearch) {
   testing::LocalCluster cluster("nasctl_retry");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   const std::string spec = WriteSpec("spec.textproto", 2);
   cluster.controller(0).Kill();
   // The controller comes back only once nasctl has seen its first attempt fail.
@@ -87,8 +88,9 @@ TEST(NasctlSubmitTest, RetriesWhileTheControllerIsDownThenCreatesOneSearch) {
                                 "--controller=" + cluster.controller_address(0),
                                 "--timeout_seconds=10", "submit", spec},
                                log);
-  ASSERT_THAT(testing::WaitForFile(log, 20000), HasSubstr("retrying (attempt 2 of 3"));
-  cluster.RestartController(0);
+  ASSERT_THAT(testing::WaitForFileContaining(log, "retrying (attempt 2 of 3", 20000),
+              HasSubstr("retrying (attempt 2 of 3"));
+  ASSERT_OK(cluster.RestartController(0));
   for (int waited = 0; nasctl.running() && waited < 30000; waited += 50) {
     absl::SleepFor(absl::Milliseconds(50));
   }
@@ -101,7 +103,7 @@ TEST(NasctlSubmitTest, RetriesWhileTheControllerIsDownThenCreatesOneSearch) {
 
 TEST(NasctlSubmitTest, GivingUpNamesTheRequestIdToRerunWith) {
   testing::LocalCluster cluster("nasctl_down");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   const std::string spec = WriteSpec("spec.textproto", 2);
   cluster.controller(0).Kill();
   const testing::CommandResult result = Submit(cluster, spec + " --request_id=run-7");

@@ -10,6 +10,7 @@
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -50,8 +51,8 @@ void TrainStartOnOneWorker(testing::LocalCluster& cluster) {
 
 TEST(NashEndToEndTest, ChildrenInheritWeightsAcrossWorkersAndPreserveFunction) {
   testing::LocalCluster cluster("nash");
-  cluster.StartController();
-  const int64_t id = cluster.CreateSearch(NashSpec());
+  ASSERT_OK(cluster.StartController());
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(NashSpec()));
   TrainStartOnOneWorker(cluster);
   cluster.StartWorker("second", 0, kMorphWorker);
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
@@ -94,8 +95,8 @@ TEST(NashEndToEndTest, ChildrenInheritWeightsAcrossWorkersAndPreserveFunction) {
 
 TEST(NashEndToEndTest, CorruptParentCheckpointFailsChildrenWithReason) {
   testing::LocalCluster cluster("nash_corrupt");
-  cluster.StartController();
-  const int64_t id = cluster.CreateSearch(NashSpec());
+  ASSERT_OK(cluster.StartController());
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(NashSpec()));
   TrainStartOnOneWorker(cluster);
   {
     pqxx::connection conn(cluster.dsn());
@@ -121,7 +122,7 @@ TEST(NashEndToEndTest, CorruptParentCheckpointFailsChildrenWithReason) {
 // parent's trained weights (as Large-Scale Evolution did).
 TEST(NashEndToEndTest, AgingEvolutionWithMorphismMutationsInheritsWeights) {
   testing::LocalCluster cluster("aging_morphisms");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, kMorphWorker);
   cluster.StartWorker("w2", 0, kMorphWorker);
   v1::SearchSpec spec = NashSpec();
@@ -129,7 +130,7 @@ TEST(NashEndToEndTest, AgingEvolutionWithMorphismMutationsInheritsWeights) {
   spec.mutable_strategy()->mutable_aging_evolution()->set_sample_size(2);
   spec.set_budget(9);
   spec.mutable_training()->set_epochs(2);
-  const int64_t id = cluster.CreateSearch(spec);
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(spec));
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->evaluations_done(), 9) << cluster.Logs();

@@ -2,32 +2,31 @@
 // worker processes training real candidates on the 8x8 digits.
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
 
 TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
   testing::LocalCluster cluster("e2e");
-  cluster.StartController();
-  cluster.StartWorker("w1");
-  cluster.StartWorker("w2");
-
+  ASSERT_OK(cluster.StartController());
   const int budget = 6;
-  auto stub = cluster.SearchStub();
-  v1::CreateSearchRequest create;
-  *create.mutable_spec() = testing::DigitsSpec();
-  create.mutable_spec()->set_budget(budget);
-  v1::Search created;
-  {
-    grpc::ClientContext context;
-    ASSERT_TRUE(stub->CreateSearch(&context, create, &created).ok());
-  }
-  auto done = cluster.WaitForSearch(created.id(), absl::Minutes(4));
+  // Neither worker may run the whole budget, so both share the search
+  // however they happen to be scheduled.
+  const std::string max_jobs = absl::StrCat("--max_jobs=", budget - 1);
+  cluster.StartWorker("w1", 0, {max_jobs});
+  cluster.StartWorker("w2", 0, {max_jobs});
+
+  v1::SearchSpec spec = testing::DigitsSpec();
+  spec.set_budget(budget);
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(spec));
+  auto done = cluster.WaitForSearch(id, absl::Minutes(4));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
   EXPECT_EQ(done->evaluations_done(), budget) << cluster.Logs();
@@ -44,12 +43,12 @@ TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
                       "job_id HAVING count(*) > 1) x")[0]
                 .as<int>(),
             0);
-  // Both workers pulled work.
+  // The cluster's two workers ran every job between them.
   std::set<std::string> workers;
   for (const auto& row : txn.exec("SELECT DISTINCT worker_id FROM job_attempts")) {
     workers.insert(row[0].as<std::string>());
   }
-  EXPECT_EQ(workers, (std::set<std::string>{"w1", "w2"}));
+  EXPECT_EQ(workers, (std::set<std::string>{"w1", "w2"})) << cluster.Logs();
   // Real training: fitness is a validation accuracy, parameters were counted.
   EXPECT_EQ(txn.exec1("SELECT count(*) FROM individuals WHERE state = 'evaluated' AND "
                       "fitness BETWEEN 0 AND 1 AND parameter_count > 0")[0]
@@ -60,10 +59,10 @@ TEST(SearchEndToEndTest, TwoWorkersRunASearchToCompletionEachJobOnce) {
 
   // The best individual reported by the API is the one with the highest fitness.
   v1::GetBestIndividualRequest best_request;
-  best_request.set_search_id(created.id());
+  best_request.set_search_id(id);
   v1::Individual best;
   grpc::ClientContext context;
-  ASSERT_TRUE(stub->GetBestIndividual(&context, best_request, &best).ok());
+  ASSERT_TRUE(cluster.SearchStub()->GetBestIndividual(&context, best_request, &best).ok());
   EXPECT_DOUBLE_EQ(best.fitness(), max_fitness);
   EXPECT_EQ(best.id(), txn.exec1("SELECT id FROM individuals ORDER BY fitness DESC, "
                                  "birth_order LIMIT 1")[0]

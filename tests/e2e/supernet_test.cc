@@ -11,6 +11,7 @@
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -20,11 +21,11 @@ using ::testing::StartsWith;
 
 TEST(SupernetEndToEndTest, SecondOrderDartsDerivesACellThatIsThenRetrained) {
   testing::LocalCluster cluster("supernet_darts");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1");
   v1::SearchSpec spec = testing::DigitsSupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
   spec.mutable_strategy()->mutable_supernet()->set_order(v1::SupernetSearch::SECOND_ORDER);
-  const int64_t id = cluster.CreateSearch(spec);
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(spec));
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED) << cluster.Logs();
@@ -104,10 +105,10 @@ TEST(SupernetEndToEndTest, SecondOrderDartsDerivesACellThatIsThenRetrained) {
 
 TEST(SupernetEndToEndTest, PcDartsWithoutRetrainEndsWithTheDerivedCell) {
   testing::LocalCluster cluster("supernet_pc_darts");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, {"--job_kinds=supernet_search"});
-  const int64_t id =
-      cluster.CreateSearch(testing::DigitsSupernetSpec(v1::SupernetSearch::PC_DARTS, /*retrain=*/false));
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(testing::DigitsSupernetSpec(
+                                             v1::SupernetSearch::PC_DARTS, /*retrain=*/false)));
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->state(), v1::SEARCH_SUCCEEDED) << cluster.Logs();
@@ -119,12 +120,12 @@ TEST(SupernetEndToEndTest, PcDartsWithoutRetrainEndsWithTheDerivedCell) {
 
 TEST(SupernetEndToEndTest, AFailedSupernetEndsTheSearchInsteadOfWaitingForever) {
   testing::LocalCluster cluster("supernet_failed");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1");
   v1::SearchSpec spec = testing::DigitsSupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
   spec.mutable_dataset()->set_path("/nonexistent/digits.csv.gz");
   spec.set_max_attempts(1);
-  const int64_t id = cluster.CreateSearch(spec);
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(spec));
   auto done = cluster.WaitForSearch(id, absl::Minutes(2));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);

@@ -12,10 +12,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
-#include "torch/script.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
+#include "torch/script.h"
 #include "worker/tfnas/checkpoint.h"
 
 namespace nas {
@@ -51,11 +52,14 @@ v1::SearchSpec TfNasSpec(double target_fraction) {
 
 TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
   testing::LocalCluster cluster("tfnas");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, {"--job_kinds=measure_latency,tfnas_search"});
   const std::vector<double> fractions = {0.15, 0.6};
   std::vector<int64_t> ids;
-  for (double f : fractions) ids.push_back(cluster.CreateSearch(TfNasSpec(f)));
+  for (double f : fractions) {
+    ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(TfNasSpec(f)));
+    ids.push_back(id);
+  }
 
   pqxx::connection conn(cluster.dsn());
   for (size_t k = 0; k < ids.size(); ++k) {
@@ -119,9 +123,9 @@ TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
 // written out of PostgreSQL) replaces the measurement job.
 TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   testing::LocalCluster cluster("tfnas_table_file");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, {"--job_kinds=measure_latency,tfnas_search,train_candidate"});
-  const int64_t measured = cluster.CreateSearch(TfNasSpec(0.5));
+  ASSERT_OK_AND_ASSIGN(const int64_t measured, cluster.CreateSearch(TfNasSpec(0.5)));
   ASSERT_TRUE(cluster.WaitForSearch(measured, absl::Minutes(5)).ok()) << cluster.Logs();
   const std::string path = absl::StrCat(::testing::TempDir(), "/latency_cpu.json");
   {
@@ -132,7 +136,7 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   v1::SearchSpec spec = TfNasSpec(0.3);
   spec.mutable_strategy()->mutable_tfnas()->set_latency_table_path(path);
   spec.set_budget(1);
-  const int64_t id = cluster.CreateSearch(spec);
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(spec));
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   ASSERT_EQ(done->evaluations_done(), 1) << cluster.Logs();
@@ -149,7 +153,7 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   retrain.mutable_training()->clear_init_channels();  // The space sets the shape.
   retrain.mutable_training()->clear_cells();
   retrain.set_budget(2);
-  const int64_t retrained = cluster.CreateSearch(retrain);
+  ASSERT_OK_AND_ASSIGN(const int64_t retrained, cluster.CreateSearch(retrain));
   int64_t retrain_id = 0, search_id_of_derived = 0;
   auto after_retrain = cluster.WaitForSearch(retrained, absl::Minutes(5));
   ASSERT_TRUE(after_retrain.ok()) << after_retrain.status() << cluster.Logs();
@@ -210,7 +214,7 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   const std::string partial = absl::StrCat(::testing::TempDir(), "/partial.json");
   std::ofstream(partial) << R"({"base": 1.0})";
   spec.mutable_strategy()->mutable_tfnas()->set_latency_table_path(partial);
-  const int64_t failing = cluster.CreateSearch(spec);
+  ASSERT_OK_AND_ASSIGN(const int64_t failing, cluster.CreateSearch(spec));
   auto failed = cluster.WaitForSearch(failing, absl::Minutes(2));
   ASSERT_TRUE(failed.ok()) << failed.status();
   EXPECT_EQ(failed->evaluations_failed(), 1) << cluster.Logs();

@@ -7,6 +7,7 @@
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -28,7 +29,7 @@ struct Outcome {
 
 TEST(WorkerFailuresTest, FailuresAreRecordedAndTheWorkerKeepsServing) {
   testing::LocalCluster cluster("worker_failures");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1");
   const pid_t worker_pid = cluster.worker(0).pid();
 
@@ -48,15 +49,10 @@ TEST(WorkerFailuresTest, FailuresAreRecordedAndTheWorkerKeepsServing) {
   huge.mutable_training()->set_init_channels(512);
   const v1::SearchSpec healthy = Spec("healthy");
 
-  auto stub = cluster.SearchStub();
   std::vector<int64_t> ids;
   for (const v1::SearchSpec& spec : {diverging, missing, huge, healthy}) {
-    grpc::ClientContext context;
-    v1::CreateSearchRequest request;
-    *request.mutable_spec() = spec;
-    v1::Search search;
-    ASSERT_TRUE(stub->CreateSearch(&context, request, &search).ok());
-    ids.push_back(search.id());
+    ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(spec));
+    ids.push_back(id);
   }
   for (int64_t id : ids) {
     auto done = cluster.WaitForSearch(id, absl::Minutes(3));
@@ -92,12 +88,12 @@ TEST(WorkerFailuresTest, FailuresAreRecordedAndTheWorkerKeepsServing) {
 // same worker process goes on with the next job.
 TEST(WorkerFailuresTest, AJobThatVanishedIsDroppedAndTheWorkerGoesOn) {
   testing::LocalCluster cluster("vanished_job");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1");
   const pid_t worker_pid = cluster.worker(0).pid();
   v1::SearchSpec slow = Spec("slow");
   slow.mutable_training()->set_epochs(40);  // Seconds: time to remove the job under it.
-  const int64_t vanishing = cluster.CreateSearch(slow);
+  ASSERT_OK_AND_ASSIGN(const int64_t vanishing, cluster.CreateSearch(slow));
 
   pqxx::connection conn(cluster.dsn());
   int64_t job = 0;
@@ -117,7 +113,7 @@ TEST(WorkerFailuresTest, AJobThatVanishedIsDroppedAndTheWorkerGoesOn) {
     txn.commit();
   }
 
-  const int64_t next = cluster.CreateSearch(Spec("next"));
+  ASSERT_OK_AND_ASSIGN(const int64_t next, cluster.CreateSearch(Spec("next")));
   auto done = cluster.WaitForSearch(next, absl::Minutes(3));
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->evaluations_done(), 1) << cluster.Logs();

@@ -9,6 +9,7 @@
 #include "tests/grpc_tools/health.grpc.pb.h"
 #include "tests/grpc_tools/reflection.grpc.pb.h"
 #include "tests/testing/local_cluster.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -21,7 +22,7 @@ namespace reflection = ::grpc::reflection::v1alpha;
 class GenericClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cluster_.StartController();
+    ASSERT_OK(cluster_.StartController());
     channel_ = grpc::CreateChannel(cluster_.controller_address(0),
                                    grpc::InsecureChannelCredentials());
   }

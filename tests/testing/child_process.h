@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,8 @@ namespace nas::testing {
 
 class ChildProcess {
  public:
-  // Starts `argv[0]` with `argv`; stdout and stderr go to `log_path`.
+  // Starts `argv[0]` with `argv`; stdout and stderr go to `log_path`. A
+  // program that cannot be executed exits with status 127.
   ChildProcess(std::vector<std::string> argv, std::string log_path);
   // Kills the process if it still runs.
   ~ChildProcess();
@@ -26,8 +28,13 @@ class ChildProcess {
   void Kill();
   // SIGTERM, then SIGKILL after `grace_ms`. Returns the exit status.
   int Stop(int grace_ms = 5000);
+  // How the process ended ("exited with status 1", "killed by signal 9"), or
+  // "still running".
+  std::string DescribeExit();
   // The log so far.
   std::string Log() const;
+  // Its last `max_bytes` bytes, for failure messages.
+  std::string LogTail(size_t max_bytes = 4000) const;
 
  private:
   pid_t pid_ = -1;
@@ -47,8 +54,17 @@ struct CommandResult {
 // Runs `command` with /bin/sh and waits for it.
 CommandResult RunCommand(const std::string& command);
 
-// Waits until `path` exists with content; returns it ("" on timeout).
+// Waits until `path` holds a complete first line (one that ends in '\n');
+// returns it without the newline, or "" on timeout. A line still being
+// written is never returned; writers that replace a file should still write
+// PATH.tmp and rename it, as the controller does with --port_file.
 std::string WaitForFile(const std::string& path, int timeout_ms);
+
+// Waits until the file at `path` (e.g. a log) contains `needle`. Returns its
+// whole content then, or on timeout what it held last (so a failed
+// expectation shows it).
+std::string WaitForFileContaining(const std::string& path, const std::string& needle,
+                                  int timeout_ms);
 
 }  // namespace nas::testing
 

@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
+#include <fstream>
+#include <random>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -15,9 +17,32 @@
 #include "absl/time/clock.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/create_channel.h"
-#include "gtest/gtest.h"
 
 namespace nas::testing {
+
+namespace {
+
+// A controller that migrates a fresh database on a loaded machine takes
+// seconds; one that serves nothing after this long will not.
+constexpr absl::Duration kControllerStartTimeout = absl::Seconds(60);
+
+// Binds `port` on loopback (0: any) and closes it again; the port bound, or
+// 0 if it was taken.
+int TryBind(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  socklen_t len = sizeof(addr);
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  close(fd);
+  return bound ? ntohs(addr.sin_port) : 0;
+}
+
+}  // namespace
 
 LocalCluster::LocalCluster(std::string name)
     : LocalCluster(std::move(name), RequiredEnv("NAS_TEST_PG_DSN")) {}
@@ -35,50 +60,71 @@ LocalCluster::~LocalCluster() {
 }
 
 int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  int ephemeral_low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+  const int low = std::max(1024, ephemeral_low - 12000);
+  if (ephemeral_low - low >= 1000) {
+    std::mt19937 rng(std::random_device{}());
+    std::uniform_int_distribution<int> pick(low, ephemeral_low - 1);
+    for (int tries = 0; tries < 100; ++tries) {
+      if (const int port = TryBind(pick(rng)); port != 0) return port;
+    }
+  }
+  return TryBind(0);  // No room below the ephemeral range: the old way.
 }
 
-void LocalCluster::LaunchController(int index) {
+absl::Status LocalCluster::LaunchController(int index, int port) {
   const std::string port_file = absl::StrCat(dir_, "/controller", index, ".port");
   std::remove(port_file.c_str());
   std::vector<std::string> argv = {RunfilePath("controller/nas_controller"),
                                    "--database=" + db_.dsn(),
-                                   absl::StrCat("--listen=127.0.0.1:", ports_[index]),
+                                   absl::StrCat("--listen=127.0.0.1:", port),
                                    "--port_file=" + port_file, "--reclaim_interval_ms=500"};
   argv.insert(argv.end(), controller_flags_[index].begin(), controller_flags_[index].end());
-  auto process =
+  auto launched =
       std::make_unique<ChildProcess>(argv, absl::StrCat(dir_, "/controller", index, ".log"));
   if (index < static_cast<int>(controllers_.size())) {
-    controllers_[index] = std::move(process);
+    controllers_[index] = std::move(launched);
   } else {
-    controllers_.push_back(std::move(process));
+    controllers_.push_back(std::move(launched));
   }
-  if (WaitForFile(port_file, 30000).empty()) {
-    std::cerr << "controller did not start:\n" << controllers_[index]->Log() << std::endl;
-    std::abort();
+  ChildProcess& process = *controllers_[index];
+  const absl::Time deadline = absl::Now() + kControllerStartTimeout;
+  // The controller writes the file (atomically) once it serves: readiness.
+  while (true) {
+    if (const std::string line = WaitForFile(port_file, 100); !line.empty()) {
+      int bound = 0;
+      if (!absl::SimpleAtoi(line, &bound) || bound <= 0 || (port != 0 && bound != port)) {
+        return absl::InternalError(absl::StrCat("controller ", index, " wrote port '", line,
+                                                "' to ", port_file, ", asked for ", port));
+      }
+      ports_[index] = bound;
+      return absl::OkStatus();
+    }
+    if (!process.running()) {
+      return absl::UnavailableError(absl::StrCat("controller ", index, " ", process.DescribeExit(),
+                                                 " before serving; its log:\n", process.LogTail()));
+    }
+    if (absl::Now() > deadline) {
+      process.Kill();
+      return absl::DeadlineExceededError(absl::StrCat("controller ", index,
+                                                      " did not serve within ",
+                                                      absl::FormatDuration(kControllerStartTimeout),
+                                                      " (killed); its log:\n", process.LogTail()));
+    }
   }
 }
 
-int LocalCluster::StartController(std::vector<std::string> extra_flags) {
+absl::Status LocalCluster::StartController(std::vector<std::string> extra_flags) {
   const int index = static_cast<int>(ports_.size());
-  ports_.push_back(FreePort());
+  ports_.push_back(0);
   controller_flags_.push_back(std::move(extra_flags));
-  LaunchController(index);
-  return index;
+  return LaunchController(index, 0);
 }
 
-void LocalCluster::RestartController(int i) {
-  controllers_[i]->Kill();
-  LaunchController(i);
+absl::Status LocalCluster::RestartController(int i) {
+  controllers_.at(i)->Kill();
+  return LaunchController(i, ports_[i]);
 }
 
 int LocalCluster::StartWorker(const std::string& worker_id, int controller_index,
@@ -135,14 +181,18 @@ std::unique_ptr<v1::SearchService::Stub> LocalCluster::SearchStub(int i) const {
       grpc::CreateChannel(controller_address(i), grpc::InsecureChannelCredentials()));
 }
 
-int64_t LocalCluster::CreateSearch(const v1::SearchSpec& spec, int i) const {
+absl::StatusOr<int64_t> LocalCluster::CreateSearch(const v1::SearchSpec& spec, int i) const {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
   v1::CreateSearchRequest request;
   *request.mutable_spec() = spec;
   v1::Search search;
-  const grpc::Status status = SearchStub(i)->CreateSearch(&context, request, &search);
-  EXPECT_TRUE(status.ok()) << status.error_message();
+  const absl::Status status =
+      FromGrpcStatus(SearchStub(i)->CreateSearch(&context, request, &search));
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat("CreateSearch on controller ", i, ": ", status.message()));
+  }
   return search.id();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "proto/search_service.grpc.pb.h"
@@ -15,7 +16,12 @@
 
 namespace nas::testing {
 
-// A loopback port that was free a moment ago.
+// A loopback port that was free a moment ago, for a process that cannot
+// report the port it bound (the controller's and the worker's metrics
+// endpoints, Prometheus). It lies below the kernel's ephemeral range, so no
+// port-0 bind or outgoing connection is handed it meanwhile; another process
+// may still take it, and the one it was meant for then fails to start.
+// Controllers need none: they bind port 0 and write the port to a file.
 int FreePort();
 
 class LocalCluster {
@@ -25,11 +31,14 @@ class LocalCluster {
   LocalCluster(std::string name, std::string admin_dsn);
   ~LocalCluster();
 
-  // Starts a controller on a free port; returns its index. Aborts the test on
-  // failure to start within 30 s.
-  int StartController(std::vector<std::string> extra_flags = {});
-  // Starts controller `i` again on its old port (after it was killed).
-  void RestartController(int i);
+  // Starts a controller on a port the kernel picks and waits until it serves
+  // (it writes the port to a file once bound). Controllers are numbered 0, 1,
+  // ... in the order they were started. An error naming how the process
+  // ended and the tail of its log if it exits or does not serve within 60 s.
+  absl::Status StartController(std::vector<std::string> extra_flags = {});
+  // Kills controller `i` and starts it again on its old port (workers know it
+  // by that address); waits until it serves, as StartController.
+  absl::Status RestartController(int i);
   // Starts a worker against controller `controller_index`, with id `worker_id`.
   // Returns its index.
   int StartWorker(const std::string& worker_id, int controller_index = 0,
@@ -50,9 +59,9 @@ class LocalCluster {
   // The bytes of a checkpoint, streamed from controller i.
   absl::StatusOr<std::string> DownloadCheckpoint(const std::string& digest, int i = 0) const;
 
-  // Creates a search through controller `i`; fails the test (and returns 0)
-  // if the controller refuses it.
-  int64_t CreateSearch(const v1::SearchSpec& spec, int i = 0) const;
+  // Creates a search through controller `i`; returns its id, or the
+  // controller's refusal (e.g. INVALID_ARGUMENT naming the field).
+  absl::StatusOr<int64_t> CreateSearch(const v1::SearchSpec& spec, int i = 0) const;
 
   // Polls GetSearch until the search leaves RUNNING or `timeout` passes.
   absl::StatusOr<v1::Search> WaitForSearch(int64_t search_id, absl::Duration timeout,
@@ -71,7 +80,9 @@ class LocalCluster {
   std::vector<std::unique_ptr<ChildProcess>> workers_;
   std::vector<std::vector<std::string>> worker_argv_;
   std::vector<std::string> worker_logs_;
-  void LaunchController(int index);
+  // Starts controller `index` listening on `port` (0: any) and waits until it
+  // serves; records the port it bound.
+  absl::Status LaunchController(int index, int port);
   int StartWorkerAt(const std::string& worker_id, const std::string& controllers,
                     std::vector<std::string> extra_flags);
 };
