@@ -8,6 +8,7 @@
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/specs.h"
+#include "tests/testing/status_assertions.h"
 
 namespace nas {
 namespace {
@@ -21,7 +22,7 @@ int EditDistance(const std::string& a, const std::string& b) {
 
 TEST(LocalSearchEndToEndTest, ExploresNeighboursInParallelAndBeatsRandomSearch) {
   testing::LocalCluster cluster("local_search");
-  cluster.StartController();
+  ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, {"--job_kinds=table_lookup"});
   cluster.StartWorker("w2", 0, {"--job_kinds=table_lookup"});
   auto stub = cluster.SearchStub();
