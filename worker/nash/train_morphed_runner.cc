@@ -6,10 +6,10 @@
 #include "common/genome/morphism.h"
 #include "common/random/seeded_random.h"
 #include "common/status/status_macros.h"
-#include "worker/morphism/checkpoint.h"
-#include "worker/morphism/convnet.h"
-#include "worker/morphism/sgdr_trainer.h"
-#include "worker/morphism/weight_morphism.h"
+#include "worker/nash/checkpoint.h"
+#include "worker/nash/convnet.h"
+#include "worker/nash/sgdr_trainer.h"
+#include "worker/nash/weight_morphism.h"
 #include "worker/runtime/job_runner_registry.h"
 
 namespace nas {

@@ -1,4 +1,4 @@
-#include "worker/tfnas_search/tfnas_search_runner.h"
+#include "worker/tfnas/tfnas_search_runner.h"
 
 #include <fstream>
 #include <sstream>

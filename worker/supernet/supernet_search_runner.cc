@@ -1,4 +1,4 @@
-#include "worker/supernet_search/supernet_search_runner.h"
+#include "worker/supernet/supernet_search_runner.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/genome/darts_genome.h"

@@ -1,4 +1,4 @@
-#include "worker/tfnas_search/measure_latency_runner.h"
+#include "worker/tfnas/measure_latency_runner.h"
 
 #include "absl/time/clock.h"
 #include "common/search_space/tfnas_space_spec.h"
