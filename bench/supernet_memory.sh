@@ -6,11 +6,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 bash scripts/install_deps.sh
-bazel build -c opt --noshow_progress --ui_event_filters=-info //worker/supernet:memory_bench
+bazel build -c opt --noshow_progress --ui_event_filters=-info //bench/supernet_memory:memory_bench
 BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
 mkdir -p bench/results
 {
   echo "# Supernet step: DARTS vs PC-DARTS ($(date -u +%Y-%m-%d), $(nproc) cores, CPU)"
   echo
-  "$BIN/worker/supernet/memory_bench" "$@"
+  "$BIN/bench/supernet_memory/memory_bench" "$@"
 } | tee bench/results/supernet_memory.md

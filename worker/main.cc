@@ -8,18 +8,13 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "worker/data/dataset_cache.h"
 #include "worker/metrics/worker_metrics.h"
-#include "worker/nash/train_morphed_runner.h"
 #include "worker/runtime/controller_client.h"
+#include "worker/runtime/job_runner_registry.h"
 #include "worker/runtime/worker_loop.h"
-#include "worker/supernet_search/supernet_search_runner.h"
-#include "worker/table_lookup/table_lookup_runner.h"
-#include "worker/tfnas_search/measure_latency_runner.h"
-#include "worker/tfnas_search/tfnas_search_runner.h"
-#include "worker/train_candidate/train_candidate_runner.h"
 #include "worker/training/allocator_tuning.h"
 #include "worker/training/device.h"
 
@@ -30,10 +25,10 @@ ABSL_FLAG(std::string, worker_id, "", "unique id of this worker; default HOSTNAM
 ABSL_FLAG(std::string, device, "auto",
           "auto (CUDA when the linked LibTorch has it), cpu, cuda or cuda:N");
 ABSL_FLAG(int, threads, 0, "CPU threads for LibTorch; 0 = all cores (LibTorch would use 1)");
-ABSL_FLAG(std::string, job_kinds,
-          "train_candidate,train_morphed,table_lookup,supernet_search,tfnas_search,"
-          "measure_latency",
-          "comma-separated job kinds this worker accepts");
+ABSL_FLAG(std::string, job_kinds, "all",
+          "comma-separated job kinds this worker accepts, or all: every kind this binary "
+          "registers (listed by --help and --list_job_kinds)");
+ABSL_FLAG(bool, list_job_kinds, false, "print the job kinds this binary can run, and exit");
 ABSL_FLAG(int, max_jobs, 0, "exit after this many jobs; 0 = run until stopped");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate for mutual TLS");
@@ -59,7 +54,17 @@ std::string Hostname() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const nas::JobRunnerRegistry& registry = nas::JobRunnerRegistry::Global();
+  absl::SetProgramUsageMessage(
+      absl::StrCat("leases jobs from a controller, runs them and reports their results.\n\n"
+                   "usage: nas_worker --controller=HOST:PORT [--job_kinds=KIND,...] [flags]\n\n"
+                   "Job kinds (--job_kinds):\n",
+                   registry.Describe()));
   absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_list_job_kinds)) {
+    std::cout << registry.Describe();
+    return 0;
+  }
   auto device = nas::ResolveDevice(absl::GetFlag(FLAGS_device));
   if (!device.ok()) {
     std::cerr << "--device: " << device.status().message() << std::endl;
@@ -82,35 +87,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   nas::DatasetCache datasets;
-  std::map<nas::v1::JobKind, std::unique_ptr<nas::JobRunner>> runners;
-  for (absl::string_view kind :
-       absl::StrSplit(absl::GetFlag(FLAGS_job_kinds), ',', absl::SkipWhitespace())) {
-    if (kind == "train_candidate") {
-      runners[nas::v1::TRAIN_CANDIDATE] =
-          std::make_unique<nas::TrainCandidateRunner>(*device, &datasets, client->get());
-    } else if (kind == "train_morphed") {
-      runners[nas::v1::TRAIN_MORPHED] =
-          std::make_unique<nas::TrainMorphedRunner>(*device, &datasets, client->get());
-    } else if (kind == "table_lookup") {
-      runners[nas::v1::TABLE_LOOKUP] = std::make_unique<nas::TableLookupRunner>();
-    } else if (kind == "supernet_search") {
-      runners[nas::v1::SUPERNET_SEARCH] =
-          std::make_unique<nas::SupernetSearchRunner>(*device, &datasets, client->get());
-    } else if (kind == "tfnas_search") {
-      runners[nas::v1::TFNAS_SEARCH] =
-          std::make_unique<nas::TfNasSearchRunner>(*device, &datasets, client->get());
-    } else if (kind == "measure_latency") {
-      runners[nas::v1::MEASURE_LATENCY] = std::make_unique<nas::MeasureLatencyRunner>(*device);
-    } else {
-      std::cerr << "--job_kinds: unknown job kind '" << kind
-                << "'; known: train_candidate, train_morphed, table_lookup, supernet_search, "
-                   "tfnas_search, measure_latency"
-                << std::endl;
-      return 2;
-    }
-  }
-  if (runners.empty()) {
-    std::cerr << "--job_kinds: must name at least one job kind" << std::endl;
+  nas::JobRunnerContext context;
+  context.device = device->str();
+  context.datasets = &datasets;
+  context.client = client->get();
+  auto runners = registry.Make(absl::GetFlag(FLAGS_job_kinds), context);
+  if (!runners.ok()) {
+    std::cerr << "--job_kinds: " << runners.status().message() << std::endl;
     return 2;
   }
 
@@ -133,7 +116,7 @@ int main(int argc, char** argv) {
     options.metrics = metrics.get();
   }
 
-  nas::WorkerLoop loop(options, client->get(), std::move(runners));
+  nas::WorkerLoop loop(options, client->get(), *std::move(runners));
   g_loop = &loop;
   std::signal(SIGINT, HandleStop);
   std::signal(SIGTERM, HandleStop);

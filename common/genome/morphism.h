@@ -1,6 +1,6 @@
 // NASH's network morphisms (Elsken et al. 2017, seed 001) on the genome: each
 // changes a ConvNetGenome so that, with the weights transformed to match
-// (worker/morphism/weight_morphism.h), the child computes the parent's
+// (worker/nash/weight_morphism.h), the child computes the parent's
 // function.
 //
 //   deepen(i,k<k>)   insert conv<k>x<w> right after conv layer i, w = layer

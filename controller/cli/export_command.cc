@@ -8,8 +8,7 @@
 #include "common/rpc/sha256.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
-#include "worker/export/checkpoint_export.h"
-#include "worker/export/torchscript_export.h"
+#include "controller/cli/export_tool.h"
 
 namespace nas {
 namespace {
@@ -176,13 +175,13 @@ absl::Status ExportIndividual(v1::SearchService::Stub& stub, const ExportOptions
   }
   ASSIGN_OR_RETURN(const v1::Search search, calls.Search(individual.search_id()));
   RETURN_IF_ERROR(CheckHasWeights(search, individual));
+  ASSIGN_OR_RETURN(const std::string tool, FindExportTool(options.export_tool));
   ASSIGN_OR_RETURN(const std::string bytes, calls.Checkpoint(individual.checkpoint()));
-  auto exported = ExportCheckpoint(individual.architecture().text(), bytes);
+  auto exported = RunExportTool(tool, individual.architecture().text(), bytes, options.out);
   if (!exported.ok()) {
     return absl::Status(exported.status().code(), absl::StrCat("individual ", individual.id(), ": ",
                                                                exported.status().message()));
   }
-  RETURN_IF_ERROR(SaveTorchScript(exported->module, options.out));
   report << absl::StrFormat(
       "wrote %s: individual %d of search %d (%s, validation accuracy %.4f) as TorchScript\n"
       "  input: float [N, %d, H, W]; output: logits [N, %d]\n"

@@ -54,6 +54,9 @@ ABSL_FLAG(std::string, out, "",
           "file to write");
 ABSL_FLAG(int64_t, search, 0, "with export: the search whose best individual is exported");
 ABSL_FLAG(int64_t, individual, 0, "with export: export this individual instead of the best");
+ABSL_FLAG(std::string, export_tool, "",
+          "with export: the nas_export program, which writes the TorchScript; default: nas_export "
+          "beside nasctl, in its Bazel output tree, or on PATH");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
 ABSL_FLAG(std::string, token_file, "", "file holding a client bearer token (needs TLS)");
 
@@ -369,6 +372,7 @@ absl::Status Export(Stub& stub) {
   options.search_id = absl::GetFlag(FLAGS_search);
   options.individual_id = absl::GetFlag(FLAGS_individual);
   options.out = absl::GetFlag(FLAGS_out);
+  options.export_tool = absl::GetFlag(FLAGS_export_tool);
   options.call_timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds));
   return ExportIndividual(stub, options, std::cout);
 }

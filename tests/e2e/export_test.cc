@@ -2,8 +2,9 @@
 // digits, trained by a real worker that uploads its networks' weights; nasctl
 // (a subprocess) writes the best network as TorchScript, and Debian's
 // python3-torch loading that file reproduces what the worker's own network,
-// rebuilt from the downloaded checkpoint, computes. Individuals without
-// weights give errors that say why.
+// rebuilt from the downloaded checkpoint, computes (nasctl downloads the
+// weights and runs nas_export, found beside it in the runfiles tree, to write
+// the module). Individuals without weights give errors that say why.
 #include <string>
 
 #include "bench/search_quality/quality_runner.h"
@@ -86,6 +87,14 @@ TEST(ExportEndToEndTest, ExportedBestNetworkReproducesTheWorkersNetworkInPython)
       testing::RunfilePath("tests/export/check_export.py"), {{model, reference}});
   EXPECT_EQ(check.exit_status, 0) << check.output;
   std::cout << exported.output << check.output;
+
+  // nasctl has no LibTorch: without nas_export it says what it needs.
+  const testing::CommandResult no_tool =
+      Nasctl(cluster, "export --search=" + std::to_string(id) + " --out=" + TempPath("none.pt") +
+                          " --export_tool=" + TempPath("no_such_tool"));
+  EXPECT_EQ(no_tool.exit_status, 1);
+  EXPECT_THAT(no_tool.output, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(no_tool.output, HasSubstr("//worker/export:nas_export"));
 
   // Another individual by id, and an individual whose weights are gone.
   pqxx::connection conn(cluster.dsn());

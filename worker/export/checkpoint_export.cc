@@ -14,8 +14,8 @@
 #include "common/status/status_macros.h"
 #include "worker/export/torchscript_export.h"
 #include "worker/model/darts_checkpoint.h"
-#include "worker/morphism/checkpoint.h"
-#include "worker/morphism/convnet.h"
+#include "worker/nash/checkpoint.h"
+#include "worker/nash/convnet.h"
 #include "worker/tfnas/checkpoint.h"
 
 namespace nas {

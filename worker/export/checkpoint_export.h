@@ -1,6 +1,6 @@
 // From the stored weights of an individual to a TorchScript module: the
 // bytes a worker uploaded (worker/model/darts_checkpoint.h for the darts_cell
-// space, worker/morphism/checkpoint.h for the convnet space,
+// space, worker/nash/checkpoint.h for the convnet space,
 // worker/tfnas/checkpoint.h for retrained TF-NAS networks) are loaded into
 // the network they describe, which is then exported
 // (worker/export/torchscript_export.h).

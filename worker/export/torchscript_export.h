@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "torch/script.h"
 #include "worker/model/darts_network.h"
-#include "worker/morphism/convnet.h"
+#include "worker/nash/convnet.h"
 #include "worker/tfnas/network.h"
 
 namespace nas {

@@ -6,10 +6,11 @@
 #include "common/genome/morphism.h"
 #include "common/random/seeded_random.h"
 #include "common/status/status_macros.h"
-#include "worker/morphism/checkpoint.h"
-#include "worker/morphism/convnet.h"
-#include "worker/morphism/sgdr_trainer.h"
-#include "worker/morphism/weight_morphism.h"
+#include "worker/nash/checkpoint.h"
+#include "worker/nash/convnet.h"
+#include "worker/nash/sgdr_trainer.h"
+#include "worker/nash/weight_morphism.h"
+#include "worker/runtime/job_runner_registry.h"
 
 namespace nas {
 namespace {
@@ -95,5 +96,17 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
   metrics["checkpoint_bytes"] = static_cast<double>(bytes.size());
   return result;
 }
+
+namespace {
+
+const JobRunnerRegistrar kRegistrar(
+    {v1::TRAIN_MORPHED, "train_morphed",
+     "NASH: morphs a parent's trained network into a child and trains it with SGDR",
+     [](const JobRunnerContext& context) -> std::unique_ptr<JobRunner> {
+       return std::make_unique<TrainMorphedRunner>(torch::Device(context.device), context.datasets,
+                                                   context.client);
+     }});
+
+}  // namespace
 
 }  // namespace nas

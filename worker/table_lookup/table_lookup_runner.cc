@@ -1,5 +1,9 @@
 #include "worker/table_lookup/table_lookup_runner.h"
 
+#include <memory>
+
+#include "worker/runtime/job_runner_registry.h"
+
 namespace nas {
 
 absl::StatusOr<const LookupTable*> TableLookupRunner::Table(const v1::TableLookup& spec) {
@@ -27,5 +31,16 @@ absl::StatusOr<v1::EvaluationResult> TableLookupRunner::Run(const v1::Job& job,
   result.set_fitness(*value);
   return result;
 }
+
+namespace {
+
+const JobRunnerRegistrar kRegistrar(
+    {v1::TABLE_LOOKUP, "table_lookup",
+     "looks an architecture's fitness up in a table (NAS-Bench-201, table_lookup specs)",
+     [](const JobRunnerContext&) -> std::unique_ptr<JobRunner> {
+       return std::make_unique<TableLookupRunner>();
+     }});
+
+}  // namespace
 
 }  // namespace nas

@@ -6,6 +6,7 @@
 #include "common/genome/tfnas_genome.h"
 #include "common/status/status_macros.h"
 #include "worker/model/darts_checkpoint.h"
+#include "worker/runtime/job_runner_registry.h"
 #include "worker/tfnas/checkpoint.h"
 #include "worker/tfnas/network.h"
 #include "worker/tfnas/space_for_data.h"
@@ -81,5 +82,17 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
   (*result.mutable_metrics())["checkpoint_bytes"] = static_cast<double>(bytes.size());
   return result;
 }
+
+namespace {
+
+const JobRunnerRegistrar kRegistrar(
+    {v1::TRAIN_CANDIDATE, "train_candidate",
+     "trains a fixed network (a DARTS cell, a TF-NAS retrain) and uploads its weights",
+     [](const JobRunnerContext& context) -> std::unique_ptr<JobRunner> {
+       return std::make_unique<TrainCandidateRunner>(torch::Device(context.device),
+                                                     context.datasets, context.client);
+     }});
+
+}  // namespace
 
 }  // namespace nas

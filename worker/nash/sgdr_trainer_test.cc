@@ -1,4 +1,4 @@
-#include "worker/morphism/sgdr_trainer.h"
+#include "worker/nash/sgdr_trainer.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -12,7 +12,7 @@
 #include "common/random/seeded_random.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "worker/morphism/weight_morphism.h"
+#include "worker/nash/weight_morphism.h"
 
 namespace nas {
 namespace {

@@ -1,4 +1,4 @@
-#include "worker/morphism/checkpoint.h"
+#include "worker/nash/checkpoint.h"
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-#include "worker/tfnas_search/tfnas_search_runner.h"
+#include "worker/tfnas/tfnas_search_runner.h"
 
 #include <fstream>
 #include <sstream>
@@ -8,6 +8,7 @@
 #include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
 #include "worker/model/parameter_count.h"
+#include "worker/runtime/job_runner_registry.h"
 #include "worker/tfnas/latency_table.h"
 #include "worker/tfnas/latency_target.h"
 #include "worker/tfnas/network.h"
@@ -102,5 +103,17 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   metrics["search_seconds"] = outcome.seconds;
   return result;
 }
+
+namespace {
+
+const JobRunnerRegistrar kRegistrar(
+    {v1::TFNAS_SEARCH, "tfnas_search",
+     "TF-NAS: latency-constrained supernet search over operator, depth and width",
+     [](const JobRunnerContext& context) -> std::unique_ptr<JobRunner> {
+       return std::make_unique<TfNasSearchRunner>(torch::Device(context.device), context.datasets,
+                                                  context.client);
+     }});
+
+}  // namespace
 
 }  // namespace nas

@@ -1,8 +1,8 @@
 // Runs MEASURE_LATENCY jobs: times every block of the search's tfnas space
 // on this worker's device and returns the latency table (JSON), which the
 // controller stores keyed by this worker's device.
-#ifndef NAS_WORKER_TFNAS_SEARCH_MEASURE_LATENCY_RUNNER_H_
-#define NAS_WORKER_TFNAS_SEARCH_MEASURE_LATENCY_RUNNER_H_
+#ifndef NAS_WORKER_TFNAS_MEASURE_LATENCY_RUNNER_H_
+#define NAS_WORKER_TFNAS_MEASURE_LATENCY_RUNNER_H_
 
 #include "torch/torch.h"
 #include "worker/runtime/job_runner.h"
@@ -21,4 +21,4 @@ class MeasureLatencyRunner : public JobRunner {
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_TFNAS_SEARCH_MEASURE_LATENCY_RUNNER_H_
+#endif  // NAS_WORKER_TFNAS_MEASURE_LATENCY_RUNNER_H_

@@ -1,4 +1,4 @@
-#include "worker/morphism/weight_morphism.h"
+#include "worker/nash/weight_morphism.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
 // Trains a ConvNet in place with SGD and SGDR (cosine annealing with warm
 // restarts, Loshchilov & Hutter 2017), as NASH trains its neighbours and its
 // final network (Elsken et al. 2017, seed 001).
-#ifndef NAS_WORKER_MORPHISM_SGDR_TRAINER_H_
-#define NAS_WORKER_MORPHISM_SGDR_TRAINER_H_
+#ifndef NAS_WORKER_NASH_SGDR_TRAINER_H_
+#define NAS_WORKER_NASH_SGDR_TRAINER_H_
 
 #include <cstdint>
 #include <functional>
@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
-#include "worker/morphism/convnet.h"
+#include "worker/nash/convnet.h"
 
 namespace nas {
 
@@ -83,4 +83,4 @@ absl::StatusOr<double> EvaluateAccuracy(ConvNet& net, const ImageDataset& data,
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_MORPHISM_SGDR_TRAINER_H_
+#endif  // NAS_WORKER_NASH_SGDR_TRAINER_H_

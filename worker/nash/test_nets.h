@@ -1,12 +1,12 @@
 // Test helpers: networks whose every weight and buffer is far from its
 // initial value, so that tests exercise what a trained network would have.
-#ifndef NAS_WORKER_MORPHISM_TEST_NETS_H_
-#define NAS_WORKER_MORPHISM_TEST_NETS_H_
+#ifndef NAS_WORKER_NASH_TEST_NETS_H_
+#define NAS_WORKER_NASH_TEST_NETS_H_
 
 #include <cstdint>
 
 #include "torch/torch.h"
-#include "worker/morphism/convnet.h"
+#include "worker/nash/convnet.h"
 
 namespace nas {
 
@@ -18,4 +18,4 @@ void RandomizeWeights(ConvNet& net, uint64_t seed);
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_MORPHISM_TEST_NETS_H_
+#endif  // NAS_WORKER_NASH_TEST_NETS_H_

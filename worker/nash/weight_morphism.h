@@ -20,8 +20,8 @@
 //   skip_concat  the consumer's weights on the new channels are 0 (type II).
 // Every other weight and buffer is copied, channel by channel, to wherever
 // the same channel ends up in the child.
-#ifndef NAS_WORKER_MORPHISM_WEIGHT_MORPHISM_H_
-#define NAS_WORKER_MORPHISM_WEIGHT_MORPHISM_H_
+#ifndef NAS_WORKER_NASH_WEIGHT_MORPHISM_H_
+#define NAS_WORKER_NASH_WEIGHT_MORPHISM_H_
 
 #include <cstdint>
 #include <vector>
@@ -31,7 +31,7 @@
 #include "common/genome/morphism.h"
 #include "common/random/seeded_random.h"
 #include "torch/torch.h"
-#include "worker/morphism/convnet.h"
+#include "worker/nash/convnet.h"
 
 namespace nas {
 
@@ -67,4 +67,4 @@ double MaxRelativeDifference(ConvNet& a, ConvNet& b, const torch::Tensor& x);
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_MORPHISM_WEIGHT_MORPHISM_H_
+#endif  // NAS_WORKER_NASH_WEIGHT_MORPHISM_H_

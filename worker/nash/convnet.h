@@ -10,8 +10,8 @@
 //   layer<i>.bn.{weight,bias,running_mean,running_var,num_batches_tracked}
 //   add_<from>_<to>                 0-dim lambda of skip add(from,to)
 //   classifier.{weight,bias}        [num_classes, in_head], [num_classes]
-#ifndef NAS_WORKER_MORPHISM_CONVNET_H_
-#define NAS_WORKER_MORPHISM_CONVNET_H_
+#ifndef NAS_WORKER_NASH_CONVNET_H_
+#define NAS_WORKER_NASH_CONVNET_H_
 
 #include <cstdint>
 #include <vector>
@@ -76,4 +76,4 @@ std::string LambdaName(const ConvNetSkip& skip);
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_MORPHISM_CONVNET_H_
+#endif  // NAS_WORKER_NASH_CONVNET_H_

@@ -1,10 +1,11 @@
-#include "worker/supernet_search/supernet_search_runner.h"
+#include "worker/supernet/supernet_search_runner.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/genome/darts_genome.h"
 #include "common/status/status_macros.h"
 #include "worker/model/darts_network.h"
 #include "worker/model/parameter_count.h"
+#include "worker/runtime/job_runner_registry.h"
 
 namespace nas {
 
@@ -92,5 +93,17 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   metrics["epochs"] = options.epochs;
   return result;
 }
+
+namespace {
+
+const JobRunnerRegistrar kRegistrar(
+    {v1::SUPERNET_SEARCH, "supernet_search",
+     "DARTS / PC-DARTS: trains a supernet and derives a cell from it",
+     [](const JobRunnerContext& context) -> std::unique_ptr<JobRunner> {
+       return std::make_unique<SupernetSearchRunner>(torch::Device(context.device),
+                                                     context.datasets, context.client);
+     }});
+
+}  // namespace
 
 }  // namespace nas

@@ -11,15 +11,15 @@
 // The checksum makes any truncation or changed byte DATA_LOSS rather than a
 // network with silently wrong weights (LibTorch's own archive does not
 // promise to notice).
-#ifndef NAS_WORKER_MORPHISM_CHECKPOINT_H_
-#define NAS_WORKER_MORPHISM_CHECKPOINT_H_
+#ifndef NAS_WORKER_NASH_CHECKPOINT_H_
+#define NAS_WORKER_NASH_CHECKPOINT_H_
 
 #include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "common/genome/convnet_genome.h"
-#include "worker/morphism/convnet.h"
+#include "worker/nash/convnet.h"
 
 namespace nas {
 
@@ -40,4 +40,4 @@ absl::StatusOr<ConvNet> DeserializeNet(const ConvNetGenome& genome, int64_t in_c
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_MORPHISM_CHECKPOINT_H_
+#endif  // NAS_WORKER_NASH_CHECKPOINT_H_

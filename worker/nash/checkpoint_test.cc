@@ -1,11 +1,11 @@
-#include "worker/morphism/checkpoint.h"
+#include "worker/nash/checkpoint.h"
 
 #include <string>
 
 #include "common/genome/convnet_genome.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "worker/morphism/test_nets.h"
+#include "worker/nash/test_nets.h"
 
 namespace nas {
 namespace {

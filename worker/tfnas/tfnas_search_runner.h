@@ -3,8 +3,8 @@
 // to the controller, the derived architecture returned with its predicted
 // and measured latency, and the final architecture parameters uploaded as
 // the individual's checkpoint.
-#ifndef NAS_WORKER_TFNAS_SEARCH_TFNAS_SEARCH_RUNNER_H_
-#define NAS_WORKER_TFNAS_SEARCH_TFNAS_SEARCH_RUNNER_H_
+#ifndef NAS_WORKER_TFNAS_TFNAS_SEARCH_RUNNER_H_
+#define NAS_WORKER_TFNAS_TFNAS_SEARCH_RUNNER_H_
 
 #include "torch/torch.h"
 #include "worker/data/dataset_cache.h"
@@ -34,4 +34,4 @@ class TfNasSearchRunner : public JobRunner {
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_TFNAS_SEARCH_TFNAS_SEARCH_RUNNER_H_
+#endif  // NAS_WORKER_TFNAS_TFNAS_SEARCH_RUNNER_H_

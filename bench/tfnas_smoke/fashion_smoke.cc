@@ -1,7 +1,8 @@
 // Not a test: a short TF-NAS search on Fashion-MNIST on the CPU, with a
 // latency table measured first, printing the numbers a reader compares
 // (table size and time, per-epoch progress, target, predicted and measured
-// latency). Usage: fashion_smoke <fashion-mnist dir> [target fraction]
+// latency). Usage: fashion_smoke <fashion-mnist dir> [target fraction], e.g.
+//   bazel run -c opt //bench/tfnas_smoke:fashion_smoke -- /path/to/fashion-mnist
 #include <cstdlib>
 #include <iostream>
 

@@ -1,4 +1,4 @@
-#include "worker/morphism/weight_morphism.h"
+#include "worker/nash/weight_morphism.h"
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +12,7 @@
 #include "common/random/seeded_random.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "worker/morphism/test_nets.h"
+#include "worker/nash/test_nets.h"
 
 namespace nas {
 namespace {

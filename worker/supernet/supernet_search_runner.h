@@ -2,8 +2,8 @@
 // worker's device, every epoch reported to the controller, the derived cell
 // returned as the result and the final architecture weights uploaded as the
 // individual's checkpoint.
-#ifndef NAS_WORKER_SUPERNET_SEARCH_SUPERNET_SEARCH_RUNNER_H_
-#define NAS_WORKER_SUPERNET_SEARCH_SUPERNET_SEARCH_RUNNER_H_
+#ifndef NAS_WORKER_SUPERNET_SUPERNET_SEARCH_RUNNER_H_
+#define NAS_WORKER_SUPERNET_SUPERNET_SEARCH_RUNNER_H_
 
 #include "absl/status/statusor.h"
 #include "torch/torch.h"
@@ -41,4 +41,4 @@ class SupernetSearchRunner : public JobRunner {
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_SUPERNET_SEARCH_SUPERNET_SEARCH_RUNNER_H_
+#endif  // NAS_WORKER_SUPERNET_SUPERNET_SEARCH_RUNNER_H_

@@ -1,4 +1,4 @@
-#include "worker/morphism/test_nets.h"
+#include "worker/nash/test_nets.h"
 
 #include <cmath>
 

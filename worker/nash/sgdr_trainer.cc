@@ -1,4 +1,4 @@
-#include "worker/morphism/sgdr_trainer.h"
+#include "worker/nash/sgdr_trainer.h"
 
 #include <algorithm>
 #include <chrono>

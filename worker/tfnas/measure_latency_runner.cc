@@ -1,8 +1,9 @@
-#include "worker/tfnas_search/measure_latency_runner.h"
+#include "worker/tfnas/measure_latency_runner.h"
 
 #include "absl/time/clock.h"
 #include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
+#include "worker/runtime/job_runner_registry.h"
 #include "worker/tfnas/latency_measure.h"
 #include "worker/tfnas/latency_table.h"
 
@@ -29,5 +30,16 @@ absl::StatusOr<v1::EvaluationResult> MeasureLatencyRunner::Run(const v1::Job& jo
   metrics["measure_seconds"] = absl::ToDoubleSeconds(absl::Now() - start);
   return result;  // Fitness 0: a measurement is not an architecture.
 }
+
+namespace {
+
+const JobRunnerRegistrar kRegistrar(
+    {v1::MEASURE_LATENCY, "measure_latency",
+     "times every block of a TF-NAS space on this worker's device (a latency table)",
+     [](const JobRunnerContext& context) -> std::unique_ptr<JobRunner> {
+       return std::make_unique<MeasureLatencyRunner>(torch::Device(context.device));
+     }});
+
+}  // namespace
 
 }  // namespace nas

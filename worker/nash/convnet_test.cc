@@ -1,4 +1,4 @@
-#include "worker/morphism/convnet.h"
+#include "worker/nash/convnet.h"
 
 #include <set>
 #include <string>
