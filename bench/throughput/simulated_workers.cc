@@ -149,7 +149,8 @@ absl::StatusOr<v1::Search> GetSearch(v1::SearchService::Stub& stub, int64_t id) 
 // its first job): a lookup of a cell that is not there still loads it.
 absl::Status WarmTable(TableLookupRunner& runner, const v1::SearchSpec& spec) {
   v1::Job job;
-  *job.mutable_spec() = spec;
+  job.set_kind(v1::TABLE_LOOKUP);
+  *job.mutable_table_lookup() = spec.table_lookup();
   job.mutable_architecture()->set_text("(not a cell)");
   auto result = runner.Run(job, [](double) { return true; });
   if (result.ok() || absl::IsNotFound(result.status())) return absl::OkStatus();

@@ -2,7 +2,8 @@
 // StrategyRegistrar in the plug-in's .cc, linked in by one line in
 // //controller/search:all_strategies. Nothing outside a plug-in names a
 // strategy: validation, the job kind of its evaluations and construction all
-// go through the registration found by the spec's `strategy` case.
+// go through the registration found by the spec's `strategy` case, and so
+// does what a lease carries of the spec (FillJobPayload).
 #ifndef NAS_CONTROLLER_SEARCH_STRATEGY_REGISTRY_H_
 #define NAS_CONTROLLER_SEARCH_STRATEGY_REGISTRY_H_
 
@@ -36,6 +37,11 @@ struct StrategyRegistration {
   std::function<v1::JobKind(const v1::SearchSpec& normalized)> job_kind;
   // Builds the strategy from a spec that `normalize` accepted.
   std::function<std::unique_ptr<Strategy>(const v1::SearchSpec& normalized)> create;
+  // Sets `job`'s payload (what a lease carries of the spec) for a job kind
+  // the strategy owns and returns true; false leaves `kind` to the default
+  // for evaluating candidates (controller/search/job_payload.h). Optional.
+  std::function<bool(const v1::SearchSpec& normalized, v1::JobKind kind, v1::Job* job)>
+      fill_payload;
 };
 
 // Adds `registration`; aborts at start-up on a duplicate name or case (a

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status/status_macros.h"
+#include "controller/search/job_payload.h"
 #include "controller/store/rows.h"
 #include "controller/store/search_step.h"
 
@@ -132,15 +133,16 @@ std::string DeviceKey(const v1::WorkerInfo& worker) {
 // newest for the space). A spec with a table file needs none. Without any,
 // the job goes out without one and its worker fails it, naming why.
 void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* job) {
-  if (!job->spec().strategy().tfnas().latency_table_path().empty()) return;
+  v1::TfNasPayload& payload = *job->mutable_tfnas();
+  if (!payload.search().latency_table_path().empty()) return;
   const pqxx::result rows = txn.exec_params(
       "SELECT t.device, t.table_json FROM latency_tables t JOIN jobs m ON m.id = t.measured_by "
       "WHERE t.space = $1 ORDER BY t.device = $2 DESC, m.search_id = $3 DESC, "
       "t.measured_at DESC LIMIT 1",
-      TfNasSpaceKey(job->spec()), DeviceKey(worker), job->search_id());
+      TfNasSpaceKey(payload.space()), DeviceKey(worker), job->search_id());
   if (rows.empty()) return;
-  job->set_latency_device(rows[0][0].as<std::string>());
-  job->set_latency_table(rows[0][1].as<std::string>());
+  payload.set_latency_device(rows[0][0].as<std::string>());
+  payload.set_latency_table(rows[0][1].as<std::string>());
 }
 
 absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
@@ -207,7 +209,8 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
     job.mutable_architecture()->set_text(ind[0].as<std::string>());
     job.mutable_architecture()->set_hash(ind[1].as<std::string>());
     job.set_seed(static_cast<uint64_t>(ind[2].as<int64_t>()));
-    ASSIGN_OR_RETURN(*job.mutable_spec(), ParseSpecText(ind[3].as<std::string>()));
+    ASSIGN_OR_RETURN(const v1::SearchSpec spec, ParseSpecText(ind[3].as<std::string>()));
+    RETURN_IF_ERROR(FillJobPayload(spec, job.kind(), &job));
     if (job.kind() == v1::TRAIN_MORPHED) {
       job.mutable_parent_architecture()->set_text(ind[4].as<std::string>());
       job.mutable_parent_architecture()->set_hash(ind[5].as<std::string>());

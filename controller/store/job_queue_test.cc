@@ -153,6 +153,35 @@ TEST_F(JobQueueTest, RandomSearchRunsItsBudgetAndEndsWithTheBest) {
   EXPECT_EQ(done->best().metrics().at("train_loss"), 0.5);
 }
 
+// A lease carries what its kind's runner reads (v1::Job.payload), not the spec.
+TEST_F(JobQueueTest, ALeasedTableLookupCarriesTheTableAndNothingElseOfTheSpec) {
+  v1::SearchSpec spec;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
+    name: "lookup by table"
+    space { nasbench201 {} }
+    strategy { random {} }
+    budget: 2
+    table_lookup { table_path: "/tables/nb201.csv" cell_column: "arch" fitness_column: "acc" }
+    lease_seconds: 60
+    max_attempts: 3
+  )pb", &spec));
+  auto search = searches_->CreateSearch(spec);
+  ASSERT_TRUE(search.ok()) << search.status();
+  v1::WorkerInfo worker = Worker("lookup");
+  worker.clear_job_kinds();
+  worker.add_job_kinds(v1::TABLE_LOOKUP);
+  auto job = queue_->LeaseJob(worker);
+  ASSERT_TRUE(job.ok() && job->has_value()) << job.status();
+  EXPECT_EQ((*job)->kind(), v1::TABLE_LOOKUP);
+  ASSERT_EQ((*job)->payload_case(), v1::Job::kTableLookup);
+  EXPECT_EQ((*job)->table_lookup().SerializeAsString(), spec.table_lookup().SerializeAsString());
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(**job, &text);
+  for (const char* field : {"lookup by table", "nasbench201", "strategy", "budget", "training"}) {
+    EXPECT_THAT(text, ::testing::Not(HasSubstr(field))) << text;
+  }
+}
+
 TEST_F(JobQueueTest, RepeatedReportIsAnsweredIdempotentlyAndCountedOnce) {
   auto search = searches_->CreateSearch(Spec(3));
   ASSERT_TRUE(search.ok());
@@ -374,6 +403,9 @@ TEST_F(SupernetJobTest, EpochsAreRecordedOnceAndBadOnesRefused) {
   ASSERT_TRUE(job.ok() && job->has_value()) << job.status();
   EXPECT_EQ((*job)->kind(), v1::SUPERNET_SEARCH);
   EXPECT_EQ((*job)->architecture().text(), "");  // Derived by the job itself.
+  ASSERT_EQ((*job)->payload_case(), v1::Job::kSupernet);
+  EXPECT_EQ((*job)->supernet().search().method(), v1::SupernetSearch::DARTS);
+  EXPECT_EQ((*job)->supernet().retrain_cells(), 1);
 
   ASSERT_TRUE(queue_->Heartbeat(EpochBeat(**job, 1)).ok());
   ASSERT_TRUE(queue_->Heartbeat(EpochBeat(**job, 1)).ok());  // A retried heartbeat.
@@ -431,6 +463,8 @@ TEST_F(SupernetJobTest, ReportMustNameAValidArchitectureThenTheRetrainIsQueued) 
   v1::Job retrain = MustLease("cpu");
   EXPECT_EQ(retrain.kind(), v1::TRAIN_CANDIDATE);
   EXPECT_EQ(retrain.architecture().text(), kCell);
+  ASSERT_EQ(retrain.payload_case(), v1::Job::kTrain);
+  EXPECT_EQ(retrain.train().training().cells(), 1);
   v1::ReportResultRequest candidate = Report(retrain, "cpu", 0.8);
   candidate.mutable_result()->mutable_architecture()->set_text(kCell);
   EXPECT_THAT(queue_->ReportResult(candidate).status().message(),
@@ -475,7 +509,7 @@ TEST_F(SupernetJobTest, LatencyTablesAreKeptPerDeviceModel) {
   // Beta has no table of its own yet: it searches under the one its search measured.
   const v1::Job beta_searches = lease(beta);
   ASSERT_EQ(beta_searches.kind(), v1::TFNAS_SEARCH);
-  EXPECT_EQ(beta_searches.latency_device(), "cpu (Alpha CPU, 1 thread)");
+  EXPECT_EQ(beta_searches.tfnas().latency_device(), "cpu (Alpha CPU, 1 thread)");
 
   ASSERT_TRUE(searches_->CreateSearch(spec).ok());
   const v1::Job beta_measures = lease(beta);
@@ -485,8 +519,10 @@ TEST_F(SupernetJobTest, LatencyTablesAreKeptPerDeviceModel) {
   // Alpha runs the second search under its own machine's table, not beta's.
   const v1::Job alpha_searches = lease(alpha);
   ASSERT_EQ(alpha_searches.kind(), v1::TFNAS_SEARCH);
-  EXPECT_EQ(alpha_searches.latency_device(), "cpu (Alpha CPU, 1 thread)");
-  EXPECT_THAT(alpha_searches.latency_table(), HasSubstr("1.0"));
+  EXPECT_EQ(alpha_searches.tfnas().latency_device(), "cpu (Alpha CPU, 1 thread)");
+  EXPECT_THAT(alpha_searches.tfnas().latency_table(), HasSubstr("1.0"));
+  EXPECT_EQ(alpha_searches.tfnas().space().image_size(), 8);
+  EXPECT_EQ(alpha_searches.tfnas().data().seed(), 3u);
 
   v1::WorkerInfo odd = alpha;
   odd.set_device_model("tab\there");

@@ -181,10 +181,14 @@ v1::JobKind JobKindFromDb(const std::string& kind) {
 
 std::string TfNasSpaceKey(const v1::SearchSpec& spec) {
   if (!spec.space().has_tfnas()) return "";
+  return TfNasSpaceKey(spec.space().tfnas());
+}
+
+std::string TfNasSpaceKey(const v1::TfNasSpace& space) {
   std::string key;
   google::protobuf::TextFormat::Printer printer;
   printer.SetSingleLineMode(true);
-  printer.PrintToString(FillTfNasSpaceDefaults(spec.space().tfnas()), &key);
+  printer.PrintToString(FillTfNasSpaceDefaults(space), &key);
   return key;
 }
 

@@ -44,6 +44,8 @@ v1::JobKind JobKindFromDb(const std::string& kind);
 // The key of a TF-NAS search's space in latency_tables: the canonical text of
 // spec.space.tfnas (defaults filled); empty for other spaces.
 std::string TfNasSpaceKey(const v1::SearchSpec& spec);
+// The same of a TF-NAS space itself.
+std::string TfNasSpaceKey(const v1::TfNasSpace& space);
 
 // A PostgreSQL array literal, e.g. {"a","b"}, for a `$n::text[]` parameter.
 std::string TextArrayLiteral(const std::vector<std::string>& values);

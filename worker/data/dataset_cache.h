@@ -1,6 +1,7 @@
 // Loaded and split datasets, kept across jobs: a worker serving one search
-// reads its files once. The split depends on the search seed only, so every
-// individual of a search is measured on the same validation examples.
+// reads its files once. The split depends on the dataset and the split's seed
+// only (the search's seed, not the job's), so every individual of a search is
+// measured on the same validation examples.
 #ifndef NAS_WORKER_DATA_DATASET_CACHE_H_
 #define NAS_WORKER_DATA_DATASET_CACHE_H_
 
@@ -11,7 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "proto/search.pb.h"
+#include "proto/worker_service.pb.h"
 #include "worker/data/image_dataset.h"
 
 namespace nas {
@@ -19,8 +20,8 @@ namespace nas {
 // Thread-safe.
 class DatasetCache {
  public:
-  // The training/validation split of `spec.dataset` for `spec.seed`.
-  absl::StatusOr<std::shared_ptr<const TrainValidationSplit>> Get(const v1::SearchSpec& spec);
+  // The training/validation split of `split.dataset` drawn with `split.seed`.
+  absl::StatusOr<std::shared_ptr<const TrainValidationSplit>> Get(const v1::DataSplit& split);
 
  private:
   static constexpr size_t kMaxEntries = 4;  // A worker rarely serves more searches at once.

@@ -10,6 +10,7 @@
 #include "worker/nash/convnet.h"
 #include "worker/nash/sgdr_trainer.h"
 #include "worker/nash/weight_morphism.h"
+#include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 
 namespace nas {
@@ -51,8 +52,10 @@ absl::StatusOr<std::pair<ConvNet, double>> MorphParent(const v1::Job& job,
 
 absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
                                                              const ProgressFn& progress) {
+  RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTrain));
+  const v1::TrainPayload& payload = job.train();
   ASSIGN_OR_RETURN(ConvNetGenome genome, ParseConvNetGenome(job.architecture().text()));
-  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
+  ASSIGN_OR_RETURN(auto data, datasets_->Get(payload.data()));
   const int64_t in_channels = data->train.images.size(1);
 
   ConvNet net{nullptr};
@@ -66,15 +69,14 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
     preservation_error = child.second;
   }
 
-  const v1::Training& t = job.spec().training();
-  const v1::Nash& nash = job.spec().strategy().nash();
+  const v1::Training& t = payload.training();
   ConvNetTrainOptions options;
   options.device = device_;
   options.epochs = job.epochs() > 0 ? job.epochs() : t.epochs();
   options.batch_size = t.batch_size();
   options.lr_max = t.learning_rate();
-  options.lr_min = nash.lr_min();
-  options.restart_period_epochs = nash.sgdr_period_epochs();
+  options.lr_min = payload.sgdr_lr_min();
+  options.restart_period_epochs = payload.sgdr_period_epochs();
   options.momentum = t.momentum();
   options.weight_decay = t.weight_decay();
   options.seed = job.seed();

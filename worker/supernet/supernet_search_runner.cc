@@ -5,24 +5,19 @@
 #include "common/status/status_macros.h"
 #include "worker/model/darts_network.h"
 #include "worker/model/parameter_count.h"
+#include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 
 namespace nas {
 
-absl::StatusOr<SupernetSearchOptions> SupernetOptionsForSpec(const v1::SearchSpec& spec,
-                                                             torch::Device device, uint64_t seed) {
-  if (!spec.strategy().has_supernet()) {
-    return absl::InvalidArgumentError("strategy.supernet: must be set for a SUPERNET_SEARCH job");
-  }
-  if (!spec.space().has_darts_cell()) {
-    return absl::InvalidArgumentError("space.darts_cell: must be set for a SUPERNET_SEARCH job");
-  }
-  const v1::SupernetSearch& s = spec.strategy().supernet();
+SupernetSearchOptions SupernetOptionsForPayload(const v1::SupernetPayload& payload,
+                                                torch::Device device, uint64_t seed) {
+  const v1::SupernetSearch& s = payload.search();
   SupernetSearchOptions o;
   o.supernet.method = s.method() == v1::SupernetSearch::PC_DARTS ? SupernetMethod::kPcDarts
                                                                  : SupernetMethod::kDarts;
   if (s.method() == v1::SupernetSearch::PC_DARTS) o.supernet.partial_k = s.partial_k();
-  o.supernet.nodes = spec.space().darts_cell().nodes();
+  o.supernet.nodes = payload.space().nodes();
   o.supernet.cells = s.cells();
   o.supernet.init_channels = s.init_channels();
   o.order = s.order() == v1::SupernetSearch::SECOND_ORDER ? ArchitectOrder::kSecond
@@ -44,16 +39,17 @@ absl::StatusOr<SupernetSearchOptions> SupernetOptionsForSpec(const v1::SearchSpe
 namespace {
 
 // Trainable scalars of the derived cell's network as it would be retrained:
-// with the spec's training sizes when it has them, else the supernet's.
-absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome, const v1::SearchSpec& spec,
+// with the retrain's sizes when the payload has them, else the supernet's.
+absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome,
+                                              const v1::SupernetPayload& payload,
                                               const TrainValidationSplit& data) {
   DartsNetworkOptions options;
   options.in_channels = data.train.images.size(1);
   options.num_classes = data.train.num_classes;
-  const bool trained = spec.has_training() && spec.training().cells() > 0;
-  options.cells = trained ? spec.training().cells() : spec.strategy().supernet().cells();
+  const bool retrained = payload.retrain_cells() > 0;
+  options.cells = retrained ? payload.retrain_cells() : payload.search().cells();
   options.init_channels =
-      trained ? spec.training().init_channels() : spec.strategy().supernet().init_channels();
+      retrained ? payload.retrain_init_channels() : payload.search().init_channels();
   try {
     return CountParameters(*DartsNetwork(genome, options));
   } catch (const std::exception& e) {
@@ -66,15 +62,17 @@ absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome, const v
 absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& job,
                                                                const ProgressFn& progress,
                                                                const EpochFn& epoch) {
-  ASSIGN_OR_RETURN(SupernetSearchOptions options,
-                   SupernetOptionsForSpec(job.spec(), device_, job.seed()));
-  ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data, datasets_->Get(job.spec()));
+  RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kSupernet));
+  const v1::SupernetPayload& payload = job.supernet();
+  SupernetSearchOptions options = SupernetOptionsForPayload(payload, device_, job.seed());
+  ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data,
+                   datasets_->Get(payload.data()));
   options.on_step = progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const SupernetProgress& p) {
     return ReportEpoch(EpochReport(p, options.epochs, p.genotype), progress, epoch);
   };
   ASSIGN_OR_RETURN(SupernetOutcome outcome, RunSupernetSearch(*data, options));
-  ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, job.spec(), *data));
+  ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, payload, *data));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(outcome.arch_bytes));
 
   v1::EvaluationResult result;

@@ -14,11 +14,10 @@
 
 namespace nas {
 
-// The library's options for `spec` (strategy.supernet with defaults filled by
-// the controller, space.darts_cell). INVALID_ARGUMENT naming the field if the
-// spec is not a supernet search.
-absl::StatusOr<SupernetSearchOptions> SupernetOptionsForSpec(const v1::SearchSpec& spec,
-                                                             torch::Device device, uint64_t seed);
+// The library's options for a SUPERNET_SEARCH job's payload (its search
+// with defaults filled by the controller, and its space).
+SupernetSearchOptions SupernetOptionsForPayload(const v1::SupernetPayload& payload,
+                                                torch::Device device, uint64_t seed);
 
 class SupernetSearchRunner : public JobRunner {
  public:

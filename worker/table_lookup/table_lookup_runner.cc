@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 
 namespace nas {
@@ -22,7 +23,8 @@ absl::StatusOr<const LookupTable*> TableLookupRunner::Table(const v1::TableLooku
 
 absl::StatusOr<v1::EvaluationResult> TableLookupRunner::Run(const v1::Job& job,
                                                             const ProgressFn& progress) {
-  auto table = Table(job.spec().table_lookup());
+  if (absl::Status s = CheckJobPayload(job, v1::Job::kTableLookup); !s.ok()) return s;
+  auto table = Table(job.table_lookup());
   if (!table.ok()) return table.status();
   auto value = (*table)->Find(job.architecture().text());
   if (!value.ok()) return value.status();

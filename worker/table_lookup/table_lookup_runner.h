@@ -1,5 +1,6 @@
-// Runs TABLE_LOOKUP jobs: the fitness of a cell is its value in the table the
-// spec names. Tables are loaded once per (file, columns) and kept.
+// Runs TABLE_LOOKUP jobs: the fitness of a cell is its value in the table
+// the job's table_lookup payload names. Tables are loaded once per (file,
+// columns) and kept.
 #ifndef NAS_WORKER_TABLE_LOOKUP_TABLE_LOOKUP_RUNNER_H_
 #define NAS_WORKER_TABLE_LOOKUP_TABLE_LOOKUP_RUNNER_H_
 

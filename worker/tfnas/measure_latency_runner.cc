@@ -3,6 +3,7 @@
 #include "absl/time/clock.h"
 #include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
+#include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/tfnas/latency_measure.h"
 #include "worker/tfnas/latency_table.h"
@@ -11,13 +12,11 @@ namespace nas {
 
 absl::StatusOr<v1::EvaluationResult> MeasureLatencyRunner::Run(const v1::Job& job,
                                                                const ProgressFn& progress) {
-  if (!job.spec().space().has_tfnas() || !job.spec().strategy().has_tfnas()) {
-    return absl::InvalidArgumentError("space.tfnas: a MEASURE_LATENCY job needs a TF-NAS spec");
-  }
-  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceFromSpec(job.spec().space().tfnas()));
+  RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTfnas));
+  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceFromSpec(job.tfnas().space()));
   LatencyMeasureOptions options;
-  options.repeats = job.spec().strategy().tfnas().measure_repeats();
-  options.width_stride = job.spec().strategy().tfnas().measure_width_stride();
+  options.repeats = job.tfnas().search().measure_repeats();
+  options.width_stride = job.tfnas().search().measure_width_stride();
   const absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(LatencyTable table, MeasureLatencyTable(space, device_, options));
   if (!progress(1.0)) return absl::CancelledError("stopped");

@@ -1,4 +1,4 @@
-// The TF-NAS space a job's spec describes, checked against the dataset the
+// The TF-NAS space a job's payload describes, checked against the dataset the
 // job trains on: the searches and the retrain of a derived architecture
 // build their networks from it.
 #ifndef NAS_WORKER_TFNAS_SPACE_FOR_DATA_H_

@@ -8,6 +8,7 @@
 #include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
 #include "worker/model/parameter_count.h"
+#include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/tfnas/latency_table.h"
 #include "worker/tfnas/latency_target.h"
@@ -18,15 +19,15 @@
 namespace nas {
 namespace {
 
-// The job's table, or the spec's table file.
-absl::StatusOr<LatencyTable> JobLatencyTable(const v1::Job& job) {
-  const std::string& path = job.spec().strategy().tfnas().latency_table_path();
+// The payload's table, or the search's table file.
+absl::StatusOr<LatencyTable> JobLatencyTable(const v1::TfNasPayload& payload) {
+  const std::string& path = payload.search().latency_table_path();
   if (path.empty()) {
-    if (job.latency_table().empty()) {
+    if (payload.latency_table().empty()) {
       return absl::FailedPreconditionError(
           "latency_table: the controller has no latency table for this search's space");
     }
-    return ReadLatencyTableJson(job.latency_table());
+    return ReadLatencyTableJson(payload.latency_table());
   }
   std::ifstream in(path);
   if (!in) {
@@ -43,16 +44,16 @@ absl::StatusOr<LatencyTable> JobLatencyTable(const v1::Job& job) {
 absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
                                                             const ProgressFn& progress,
                                                             const EpochFn& epoch) {
-  if (!job.spec().space().has_tfnas() || !job.spec().strategy().has_tfnas()) {
-    return absl::InvalidArgumentError("space.tfnas: a TFNAS_SEARCH job needs a TF-NAS spec");
-  }
-  const v1::TfNasSearch& t = job.spec().strategy().tfnas();
-  ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data, datasets_->Get(job.spec()));
-  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(job.spec().space().tfnas(), *data));
-  ASSIGN_OR_RETURN(LatencyTable table, JobLatencyTable(job));
+  RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTfnas));
+  const v1::TfNasPayload& payload = job.tfnas();
+  const v1::TfNasSearch& t = payload.search();
+  ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data,
+                   datasets_->Get(payload.data()));
+  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(payload.space(), *data));
+  ASSIGN_OR_RETURN(LatencyTable table, JobLatencyTable(payload));
 
   TfNasSearchOptions options;
-  options.space = TfNasSpaceOptionsFromSpec(job.spec().space().tfnas());
+  options.space = TfNasSpaceOptionsFromSpec(payload.space());
   options.latency_table = table;
   double fastest_ms = 0, slowest_ms = 0;
   {

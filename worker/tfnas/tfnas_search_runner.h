@@ -1,5 +1,5 @@
 // Runs TFNAS_SEARCH jobs: a whole TF-NAS search on this worker's device under
-// the job's latency table (or the spec's table file), every epoch reported
+// the job's latency table (or its search's table file), every epoch reported
 // to the controller, the derived architecture returned with its predicted
 // and measured latency, and the final architecture parameters uploaded as
 // the individual's checkpoint.

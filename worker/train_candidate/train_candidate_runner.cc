@@ -6,6 +6,7 @@
 #include "common/genome/tfnas_genome.h"
 #include "common/status/status_macros.h"
 #include "worker/model/darts_checkpoint.h"
+#include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/tfnas/checkpoint.h"
 #include "worker/tfnas/network.h"
@@ -16,7 +17,7 @@ namespace nas {
 namespace {
 
 TrainOptions OptionsFor(const v1::Job& job, torch::Device device, const ProgressFn& progress) {
-  const v1::Training& t = job.spec().training();
+  const v1::Training& t = job.train().training();
   TrainOptions options{device};
   options.epochs = t.epochs();
   options.batch_size = t.batch_size();
@@ -45,9 +46,10 @@ v1::EvaluationResult ResultOf(const TrainOutcome& outcome) {
 
 absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& job,
                                                                const ProgressFn& progress) {
-  if (job.spec().space().has_tfnas()) return RunTfNas(job, progress);
+  RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTrain));
+  if (job.train().space().has_tfnas()) return RunTfNas(job, progress);
   ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(job.architecture().text()));
-  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
+  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.train().data()));
   ASSIGN_OR_RETURN(TrainOutcome outcome,
                    TrainAndEvaluate(genome, *data, OptionsFor(job, device_, progress)));
   // The weights go to the controller so that the best network can be
@@ -63,8 +65,9 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
 
 absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Job& job,
                                                                     const ProgressFn& progress) {
-  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.spec()));
-  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(job.spec().space().tfnas(), *data));
+  const v1::TfNasSpace& space_spec = job.train().space().tfnas();
+  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.train().data()));
+  ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(space_spec, *data));
   ASSIGN_OR_RETURN(TfNasGenome genome, ParseTfNasGenome(job.architecture().text()));
   TfNasNetwork built{nullptr};
   auto build = [&]() -> absl::StatusOr<TrainableNetwork> {
@@ -74,8 +77,7 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
   };
   ASSIGN_OR_RETURN(TrainOutcome outcome,
                    TrainNetworkAndEvaluate(build, *data, OptionsFor(job, device_, progress)));
-  ASSIGN_OR_RETURN(std::string bytes,
-                   SerializeTfNasNetwork(job.spec().space().tfnas(), genome, built));
+  ASSIGN_OR_RETURN(std::string bytes, SerializeTfNasNetwork(space_spec, genome, built));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
   v1::EvaluationResult result = ResultOf(outcome);
   result.set_checkpoint(digest);

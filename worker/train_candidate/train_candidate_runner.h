@@ -1,6 +1,6 @@
 // Runs TRAIN_CANDIDATE jobs: build the network of the genome (a DARTS cell,
 // or the retrain of a TF-NAS search's derived architecture), train it on the
-// spec's dataset, upload its trained weights to the controller
+// dataset of its train payload, upload its trained weights to the controller
 // (worker/model/darts_checkpoint.h or worker/tfnas/checkpoint.h format) and
 // report validation accuracy with the weights' digest.
 #ifndef NAS_WORKER_TRAIN_CANDIDATE_TRAIN_CANDIDATE_RUNNER_H_

@@ -2,6 +2,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "controller/search/field_range.h"
+#include "controller/search/job_payload.h"
 #include "controller/search/nash/nash.h"
 #include "controller/search/strategy_registry.h"
 
@@ -52,6 +53,14 @@ StrategyRegistration Nash() {
   };
   r.create = [](const v1::SearchSpec& spec) -> std::unique_ptr<Strategy> {
     return std::make_unique<NashHillClimbing>(spec.strategy().nash());
+  };
+  // Children train with NASH's SGDR schedule.
+  r.fill_payload = [](const v1::SearchSpec& spec, v1::JobKind kind, v1::Job* job) {
+    if (kind != v1::TRAIN_MORPHED) return false;
+    v1::TrainPayload& payload = *job->mutable_train() = TrainPayloadForSpec(spec);
+    payload.set_sgdr_lr_min(spec.strategy().nash().lr_min());
+    payload.set_sgdr_period_epochs(spec.strategy().nash().sgdr_period_epochs());
+    return true;
   };
   return r;
 }
