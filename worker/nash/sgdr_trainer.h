@@ -25,9 +25,10 @@ struct ConvNetTrainOptions {
   torch::Device device = torch::kCPU;  // Where the net (moved there) and batches live.
   int epochs = kNashNeighbourEpochs;   // >= 1.
   int batch_size = 64;                 // >= 1.
-  // SGDR: within restart period i (of T_i = restart_period_epochs * t_mult^i
-  // epochs) the rate goes lr_min + (lr_max - lr_min) * (1 + cos(pi * t / T_i)) / 2
-  // at t epochs into the period, set before every step. lr_max must not be
+  // SGDR (SgdrSchedule, worker/training/learning_rate_schedule.h): within
+  // restart period i (of T_i = restart_period_epochs * t_mult^i epochs) the
+  // rate goes lr_min + (lr_max - lr_min) * (1 + cos(pi * t / T_i)) / 2 at t
+  // epochs into the period, set before every step. lr_max must not be
   // negative; NaN and infinity are let through on purpose, so that they
   // surface as the "non-finite loss" of a diverged run.
   double lr_max = 0.05;
@@ -50,9 +51,6 @@ struct ConvNetTrainOutcome {
   double train_seconds = 0;        // Wall time of training and evaluating.
   int64_t train_examples = 0;      // Examples per epoch.
 };
-
-// The SGDR learning rate `epochs_done` (fractional) epochs into a run.
-double SgdrLearningRate(const ConvNetTrainOptions& options, double epochs_done);
 
 // Moves `net` to options.device and trains it in place: shuffled
 // mini-batches (a trailing batch of one example is skipped, as BatchNorm

@@ -20,32 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-TEST(SgdrLearningRateTest, OneCosinePerRunByDefault) {
-  ConvNetTrainOptions o;  // 17 epochs, 0.05 -> 0.
-  EXPECT_DOUBLE_EQ(SgdrLearningRate(o, 0), 0.05);
-  EXPECT_NEAR(SgdrLearningRate(o, 8.5), 0.025, 1e-12);
-  EXPECT_NEAR(SgdrLearningRate(o, 16.999), 0.0, 1e-6);
-}
-
-TEST(SgdrLearningRateTest, WarmRestartsWithGrowingPeriods) {
-  ConvNetTrainOptions o;
-  o.lr_max = 0.1;
-  o.lr_min = 0.01;
-  o.restart_period_epochs = 1;
-  o.t_mult = 2;  // Periods [0, 1), [1, 3), [3, 7), [7, 15).
-  const double mid = 0.055;
-  EXPECT_DOUBLE_EQ(SgdrLearningRate(o, 0), 0.1);
-  EXPECT_NEAR(SgdrLearningRate(o, 0.5), mid, 1e-12);
-  EXPECT_DOUBLE_EQ(SgdrLearningRate(o, 1), 0.1);  // Restart.
-  EXPECT_NEAR(SgdrLearningRate(o, 2), mid, 1e-12);
-  EXPECT_NEAR(SgdrLearningRate(o, 3), 0.1, 1e-12);
-  EXPECT_NEAR(SgdrLearningRate(o, 5), mid, 1e-12);
-  EXPECT_NEAR(SgdrLearningRate(o, 6.9999), 0.01, 1e-6);
-  EXPECT_NEAR(SgdrLearningRate(o, 11), mid, 1e-12);
-  o.t_mult = 1;
-  EXPECT_NEAR(SgdrLearningRate(o, 3.5), mid, 1e-12);
-}
-
 // The 8x8 digits (1797 examples): 400 held out, the rest for training.
 class SgdrTrainerTest : public ::testing::Test {
  protected:

@@ -22,13 +22,9 @@
 #include "absl/status/statusor.h"
 #include "torch/torch.h"
 #include "worker/supernet/supernet.h"
+#include "worker/training/batch.h"
 
 namespace nas {
-
-struct Batch {
-  torch::Tensor images;  // [N, C, H, W] on the model's device.
-  torch::Tensor labels;  // [N] int64.
-};
 
 enum class ArchitectOrder { kFirst, kSecond };
 

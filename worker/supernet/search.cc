@@ -1,20 +1,20 @@
 #include "worker/supernet/search.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
 #include "worker/errors/torch_errors.h"
 #include "worker/supernet/derive.h"
-#include "worker/training/sgd_steps.h"
+#include "worker/training/evaluation.h"
+#include "worker/training/learning_rate_schedule.h"
+#include "worker/training/training_loop.h"
 
 namespace nas {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
-constexpr int64_t kEvalBatch = 512;
 
 absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
   return absl::InvalidArgumentError(absl::StrCat("supernet_search.", field, ": ", value,
@@ -48,39 +48,79 @@ absl::Status ValidateOptions(const SupernetSearchOptions& o) {
   return absl::OkStatus();
 }
 
-struct Totals {
-  double loss = 0;
-  int64_t correct = 0, examples = 0;
-  void Add(const torch::Tensor& logits, const torch::Tensor& labels, double batch_loss) {
-    loss += batch_loss * labels.size(0);
-    correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
-    examples += labels.size(0);
-  }
-  double mean_loss() const { return examples ? loss / examples : 0; }
-  double accuracy() const { return examples ? static_cast<double>(correct) / examples : 0; }
-};
-
-Batch Take(const ImageDataset& d, const torch::Tensor& index, const torch::Device& device) {
-  return {d.images.index_select(0, index).to(device), d.labels.index_select(0, index).to(device)};
-}
-
-Totals Evaluate(Supernet& net, const ImageDataset& d, const torch::Device& device) {
-  torch::NoGradGuard no_grad;
-  net->eval();
-  Totals t;
-  for (int64_t start = 0; start < d.size(); start += kEvalBatch) {
-    const torch::Tensor x = d.images.slice(0, start, start + kEvalBatch).to(device);
-    const torch::Tensor y = d.labels.slice(0, start, start + kEvalBatch).to(device);
-    const torch::Tensor logits = net->forward(x);
-    t.Add(logits, y, torch::nn::functional::cross_entropy(logits, y).item<double>());
-  }
-  net->train();
-  return t;
-}
-
 absl::StatusOr<DartsGenome> Derive(const Supernet& net) {
   return DeriveGenotype(net->alpha_normal, net->alpha_reduce, net->options.nodes,
                         net->beta_normal, net->beta_reduce);
+}
+
+// The weight steps of the search, with an architecture step before each and
+// the epoch's measurement, derivation and report after each epoch.
+TrainingLoopOptions LoopOptions(Supernet net, Architect& architect,
+                                const TrainValidationSplit& data, const SupernetSearchOptions& o,
+                                SupernetOutcome& outcome) {
+  // DARTS's split: the first half of the training data trains weights, the
+  // second half architecture parameters.
+  const ImageDataset& all = data.train;
+  const int64_t half = all.size() / 2;
+  auto arch_order = std::make_shared<torch::Tensor>();
+  auto train = std::make_shared<ExampleTotals>();
+  TrainingLoopOptions loop;
+  loop.epochs = o.epochs;
+  loop.batch_size = o.batch_size;
+  loop.examples_per_epoch = half;
+  loop.parameters = net->weight_parameters();
+  // Cosine annealing per epoch, as DARTS's scheduler.
+  loop.schedule = std::make_shared<CosineSchedule>(
+      o.weight_learning_rate, o.weight_learning_rate_min, CosineSchedule::Granularity::kPerEpoch);
+  loop.momentum = o.weight_momentum;
+  loop.weight_decay = o.weight_decay;
+  loop.max_grad_norm = o.grad_clip;
+  loop.device = o.device;
+  loop.epoch_order = [half, arch_order, train, &all](int) {
+    torch::Tensor weight_order = torch::randperm(half);
+    *arch_order = torch::randperm(all.size() - half) + half;
+    *train = ExampleTotals{};
+    return weight_order;
+  };
+  loop.before_step = [&architect, arch_order, &all, &o](const StepContext& at,
+                                                        const Batch& weight_batch) {
+    architect.set_xi(at.learning_rate);
+    const torch::Tensor index = arch_order->slice(0, at.batch_begin, at.batch_begin + o.batch_size);
+    return architect.Step(weight_batch, TakeBatch(all.images, all.labels, index, o.device));
+  };
+  loop.after_step = [train, &o](const StepContext& at, const Batch& batch, double loss,
+                                const torch::Tensor& logits) {
+    train->Add(logits, batch.labels, loss);
+    const double epoch_done = static_cast<double>(at.batch_end) / at.epoch_examples;
+    if (o.on_step && !o.on_step((at.epoch + epoch_done) / o.epochs)) {
+      return absl::CancelledError(
+          absl::StrCat("supernet search cancelled in epoch ", at.epoch + 1));
+    }
+    return absl::OkStatus();
+  };
+  loop.at_epoch_end = [net, train, &data, &o, &outcome](int epoch, double) mutable {
+    net->eval();
+    const ExampleTotals valid =
+        MeasureExampleTotals([net](const torch::Tensor& x) mutable { return net->forward(x); },
+                             data.validation, o.device);
+    net->train();
+    ASSIGN_OR_RETURN(outcome.genome, Derive(net));
+    outcome.train_loss = train->mean_loss();
+    outcome.train_accuracy = train->accuracy();
+    outcome.valid_loss = valid.mean_loss();
+    outcome.valid_accuracy = valid.accuracy();
+    if (o.on_epoch) {
+      SupernetProgress p{
+          epoch + 1,          outcome.train_loss,     outcome.train_accuracy,
+          outcome.valid_loss, outcome.valid_accuracy, DartsGenomeToText(outcome.genome)};
+      if (!o.on_epoch(p)) {
+        return absl::CancelledError(
+            absl::StrCat("supernet search cancelled after epoch ", epoch + 1));
+      }
+    }
+    return absl::OkStatus();
+  };
+  return loop;
 }
 
 absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
@@ -92,11 +132,6 @@ absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
   so.num_classes = data.train.num_classes;
   Supernet net(so);
   net->to(o.device);
-
-  // DARTS's split: the first half of the training data trains weights, the
-  // second half architecture parameters.
-  const int64_t half = data.train.size() / 2;
-  const ImageDataset& all = data.train;
   ArchitectOptions ao;
   ao.order = o.order;
   ao.xi = o.weight_learning_rate;
@@ -104,57 +139,12 @@ absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
   ao.arch_learning_rate = o.arch_learning_rate;
   ao.arch_weight_decay = o.arch_weight_decay;
   Architect architect(net, ao);
-  torch::optim::SGD sgd(net->weight_parameters(), torch::optim::SGDOptions(o.weight_learning_rate)
-                                                      .momentum(o.weight_momentum)
-                                                      .weight_decay(o.weight_decay));
   SupernetOutcome outcome;
-  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-    // Cosine annealing per epoch, as DARTS's scheduler.
-    const double lr = o.weight_learning_rate_min +
-                      0.5 * (o.weight_learning_rate - o.weight_learning_rate_min) *
-                          (1 + std::cos(kPi * (epoch - 1) / o.epochs));
-    SetSgdLearningRate(sgd, lr);
-    architect.set_xi(lr);
-    const torch::Tensor weight_order = torch::randperm(half);
-    const torch::Tensor arch_order = torch::randperm(all.size() - half) + half;
-    Totals train;
-    for (int64_t s = 0; s < half; s += o.batch_size) {
-      const Batch weight_batch = Take(all, weight_order.slice(0, s, s + o.batch_size), o.device);
-      const Batch arch_batch = Take(all, arch_order.slice(0, s, s + o.batch_size), o.device);
-      absl::Status step = architect.Step(weight_batch, arch_batch);
-      if (!step.ok()) return step;
-      sgd.zero_grad();
-      const torch::Tensor logits = net->forward(weight_batch.images);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, weight_batch.labels);
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        return absl::InvalidArgumentError(absl::StrCat("non-finite loss in epoch ", epoch));
-      }
-      loss.backward();
-      torch::nn::utils::clip_grad_norm_(net->weight_parameters(), o.grad_clip);
-      sgd.step();
-      train.Add(logits.detach(), weight_batch.labels, loss_value);
-      const double epoch_done = static_cast<double>(std::min(s + o.batch_size, half)) / half;
-      if (o.on_step && !o.on_step((epoch - 1 + epoch_done) / o.epochs)) {
-        return absl::CancelledError(absl::StrCat("supernet search cancelled in epoch ", epoch));
-      }
-    }
-    const Totals valid = Evaluate(net, data.validation, o.device);
-    absl::StatusOr<DartsGenome> genome = Derive(net);
-    if (!genome.ok()) return genome.status();
-    outcome.train_loss = train.mean_loss();
-    outcome.train_accuracy = train.accuracy();
-    outcome.valid_loss = valid.mean_loss();
-    outcome.valid_accuracy = valid.accuracy();
-    outcome.genome = *genome;
-    if (o.on_epoch) {
-      SupernetProgress p{epoch,          outcome.train_loss, outcome.train_accuracy,
-                         outcome.valid_loss, outcome.valid_accuracy, DartsGenomeToText(*genome)};
-      if (!o.on_epoch(p)) {
-        return absl::CancelledError(absl::StrCat("supernet search cancelled after epoch ", epoch));
-      }
-    }
-  }
+  const TrainableNetwork trainable{
+      net.ptr(), [net](const torch::Tensor& x) mutable { return net->forward(x); }};
+  RETURN_IF_ERROR(RunTrainingLoop(trainable, data.train.images, data.train.labels,
+                                  LoopOptions(net, architect, data, o, outcome))
+                      .status());
   std::vector<torch::Tensor> arch;
   for (const auto& t : net->arch_parameters()) arch.push_back(t.detach().to(torch::kCPU).clone());
   outcome.alpha_normal = arch[0];

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -9,13 +10,13 @@
 #include "worker/errors/torch_errors.h"
 #include "worker/tfnas/latency_target.h"
 #include "worker/tfnas/supernet.h"
+#include "worker/training/evaluation.h"
+#include "worker/training/learning_rate_schedule.h"
 #include "worker/training/sgd_steps.h"
+#include "worker/training/training_loop.h"
 
 namespace nas {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
-constexpr int64_t kEvalBatch = 512;
 
 absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
   return absl::InvalidArgumentError(
@@ -58,41 +59,6 @@ absl::Status ValidateOptions(const TfNasSearchOptions& o) {
   return ValidateLatencyMeasureOptions(o.measure);
 }
 
-struct Totals {
-  double loss = 0;
-  int64_t correct = 0, examples = 0;
-  void Add(const torch::Tensor& logits, const torch::Tensor& labels, double batch_loss) {
-    loss += batch_loss * labels.size(0);
-    correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
-    examples += labels.size(0);
-  }
-  double mean_loss() const { return examples ? loss / examples : 0; }
-  double accuracy() const { return examples ? static_cast<double>(correct) / examples : 0; }
-};
-
-struct Batch {
-  torch::Tensor images, labels;
-};
-
-Batch Take(const ImageDataset& d, const torch::Tensor& index, const torch::Device& device) {
-  return {d.images.index_select(0, index).to(device), d.labels.index_select(0, index).to(device)};
-}
-
-// Batch statistics (train mode), as the paper's code validates: the running
-// statistics of ops that are sampled now and then are not reliable.
-Totals Evaluate(TfNasSupernet& net, const ImageDataset& d, const torch::Device& device) {
-  torch::NoGradGuard no_grad;
-  const PathChoice path = net->ArgmaxPath();
-  Totals t;
-  for (int64_t start = 0; start < d.size(); start += kEvalBatch) {
-    const torch::Tensor x = d.images.slice(0, start, start + kEvalBatch).to(device);
-    const torch::Tensor y = d.labels.slice(0, start, start + kEvalBatch).to(device);
-    const torch::Tensor logits = net->ForwardPath(x, path);
-    t.Add(logits, y, torch::nn::functional::cross_entropy(logits, y).item<double>());
-  }
-  return t;
-}
-
 // The search proper; options and data are valid, exceptions are caught by
 // the caller.
 class Search {
@@ -104,31 +70,40 @@ class Search {
   absl::StatusOr<TfNasOutcome> Run();
 
  private:
-  absl::StatusOr<Totals> TrainEpoch(int epoch, double temperature, bool arch_steps);
-  absl::Status ArchStep(const Batch& batch, double temperature);
+  TrainingLoopOptions LoopOptions();
+  // Bi-sampling: one Gumbel path, one random other path, losses summed.
+  StepLoss WeightLoss(const Batch& batch);
+  // After each weight step: its statistics, then (after warm-up, every
+  // arch_step_every steps) an architecture step, then progress.
+  absl::Status AfterWeightStep(const StepContext& at, const Batch& batch, double loss,
+                               const torch::Tensor& logits);
+  absl::Status ArchStep(const Batch& batch, int64_t step);
+  absl::Status EndEpoch(int epoch);
   absl::StatusOr<StrictDerivation> Derive() {
     const ArchDistribution dist = net_->Distribution();
     return MeetLatencyTarget(latencies_, dist, DeriveArgmax(net_->space(), dist, net_->Widths()),
                              o_.target_ms);
   }
+  bool Searching(int epoch) const { return epoch >= o_.warmup_epochs; }  // 0-based epoch.
 
   const TrainValidationSplit& data_;
   const TfNasSearchOptions& o_;
   const SpaceLatencies& latencies_;
   TfNasSupernet net_;
-  std::unique_ptr<torch::optim::SGD> sgd_;
   std::unique_ptr<torch::optim::Adam> adam_;
-  int64_t step_ = 0;
+  torch::Tensor arch_order_;  // Of the current epoch.
+  ExampleTotals train_;       // Of the current epoch.
+  double temperature_ = 0;
+  TfNasOutcome outcome_;
 };
 
-absl::Status Search::ArchStep(const Batch& batch, double temperature) {
+absl::Status Search::ArchStep(const Batch& batch, int64_t step) {
   adam_->zero_grad();
-  const torch::Tensor logits = net_->ForwardMixture(batch.images, temperature);
+  const torch::Tensor logits = net_->ForwardMixture(batch.images, temperature_);
   const torch::Tensor expected = net_->ExpectedLatency(latencies_);
   const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels) +
                              o_.latency_weight * (expected / o_.target_ms - 1).abs();
-  ASSIGN_OR_RETURN(const double value, FiniteLoss(loss, step_, step_ + 1));
-  (void)value;
+  RETURN_IF_ERROR(FiniteLoss(loss, step, step + 1).status());
   loss.backward();
   torch::nn::utils::clip_grad_norm_(net_->arch_parameters(), o_.grad_clip);
   adam_->step();
@@ -136,88 +111,111 @@ absl::Status Search::ArchStep(const Batch& batch, double temperature) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Totals> Search::TrainEpoch(int epoch, double temperature, bool arch_steps) {
-  const ImageDataset& all = data_.train;
-  const int64_t half = all.size() / 2;
-  const torch::Tensor weight_order = torch::randperm(half);
-  const torch::Tensor arch_order = torch::randperm(all.size() - half) + half;
-  const int64_t steps = (half + o_.batch_size - 1) / o_.batch_size;
-  Totals train;
-  for (int64_t i = 0; i < steps; ++i, ++step_) {
-    const int64_t s = i * o_.batch_size;
-    const Batch batch = Take(all, weight_order.slice(0, s, s + o_.batch_size), o_.device);
-    // Bi-sampling: one Gumbel path, one random other path, losses summed.
-    const BiSample paths = net_->SampleBiPaths(temperature);
-    sgd_->zero_grad();
-    const torch::Tensor logits = net_->ForwardPath(batch.images, paths.gumbel);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels) +
-                               torch::nn::functional::cross_entropy(
-                                   net_->ForwardPath(batch.images, paths.random), batch.labels);
-    ASSIGN_OR_RETURN(const double value, FiniteLoss(loss, i, steps));
-    loss.backward();
-    torch::nn::utils::clip_grad_norm_(net_->weight_parameters(), o_.grad_clip);
-    sgd_->step();
-    train.Add(logits.detach(), batch.labels, value / 2);
-    if (arch_steps && i % o_.arch_step_every == 0) {
-      const int64_t a = (i / o_.arch_step_every * o_.batch_size) % arch_order.size(0);
-      RETURN_IF_ERROR(
-          ArchStep(Take(all, arch_order.slice(0, a, a + o_.batch_size), o_.device), temperature));
-    }
-    const double epoch_done = static_cast<double>(i + 1) / steps;
-    if (o_.on_step && !o_.on_step((epoch - 1 + epoch_done) / o_.epochs)) {
-      return absl::CancelledError(absl::StrCat("tfnas search cancelled in epoch ", epoch));
+StepLoss Search::WeightLoss(const Batch& batch) {
+  const BiSample paths = net_->SampleBiPaths(temperature_);
+  const torch::Tensor logits = net_->ForwardPath(batch.images, paths.gumbel);
+  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels) +
+                             torch::nn::functional::cross_entropy(
+                                 net_->ForwardPath(batch.images, paths.random), batch.labels);
+  return {loss, logits};
+}
+
+absl::Status Search::AfterWeightStep(const StepContext& at, const Batch& batch, double loss,
+                                     const torch::Tensor& logits) {
+  train_.Add(logits, batch.labels, loss / 2);
+  const int64_t i = at.step_in_epoch;
+  if (Searching(at.epoch) && i % o_.arch_step_every == 0) {
+    const int64_t a = (i / o_.arch_step_every * o_.batch_size) % arch_order_.size(0);
+    const torch::Tensor index = arch_order_.slice(0, a, a + o_.batch_size);
+    RETURN_IF_ERROR(
+        ArchStep(TakeBatch(data_.train.images, data_.train.labels, index, o_.device), at.step));
+  }
+  const double epoch_done = static_cast<double>(i + 1) / at.steps_per_epoch;
+  if (o_.on_step && !o_.on_step((at.epoch + epoch_done) / o_.epochs)) {
+    return absl::CancelledError(absl::StrCat("tfnas search cancelled in epoch ", at.epoch + 1));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Search::EndEpoch(int epoch) {
+  const bool searching = Searching(epoch);
+  if (searching) {
+    // Elastic width scaling of the current argmax architecture.
+    const ArchDistribution dist = net_->Distribution();
+    const TfNasGenome plain = DeriveArgmax(net_->space(), dist, net_->Widths());
+    net_->ApplyWidths(FitWidths(latencies_, plain, o_.target_ms, MaxWidths(latencies_, plain)));
+  }
+  // Batch statistics (train mode), as the paper's code validates: the running
+  // statistics of ops that are sampled now and then are not reliable.
+  const PathChoice path = net_->ArgmaxPath();
+  const ExampleTotals valid = MeasureExampleTotals(
+      [this, &path](const torch::Tensor& x) { return net_->ForwardPath(x, path); },
+      data_.validation, o_.device);
+  ASSIGN_OR_RETURN(StrictDerivation derived, Derive());
+  outcome_.train_loss = train_.mean_loss();
+  outcome_.train_accuracy = train_.accuracy();
+  outcome_.valid_loss = valid.mean_loss();
+  outcome_.valid_accuracy = valid.accuracy();
+  if (o_.on_epoch) {
+    TfNasProgress p;
+    p.epoch = epoch + 1;
+    p.train_loss = outcome_.train_loss;
+    p.train_accuracy = outcome_.train_accuracy;
+    p.valid_loss = outcome_.valid_loss;
+    p.valid_accuracy = outcome_.valid_accuracy;
+    p.genome = TfNasGenomeToText(derived.genome);
+    p.predicted_ms = derived.predicted_ms;
+    p.expected_ms = net_->ExpectedLatency(latencies_).item<double>();
+    p.temperature = temperature_;
+    if (!o_.on_epoch(p)) {
+      return absl::CancelledError(absl::StrCat("tfnas search cancelled after epoch ", epoch + 1));
     }
   }
-  return train;
+  if (searching) temperature_ *= o_.temperature_decay;
+  return absl::OkStatus();
+}
+
+TrainingLoopOptions Search::LoopOptions() {
+  const ImageDataset& all = data_.train;
+  const int64_t half = all.size() / 2;
+  TrainingLoopOptions loop;
+  loop.epochs = o_.epochs;
+  loop.batch_size = o_.batch_size;
+  loop.examples_per_epoch = half;
+  loop.parameters = net_->weight_parameters();
+  loop.schedule = std::make_shared<CosineSchedule>(o_.weight_learning_rate, 0.0,
+                                                   CosineSchedule::Granularity::kPerEpoch);
+  loop.momentum = o_.weight_momentum;
+  loop.weight_decay = o_.weight_decay;
+  loop.max_grad_norm = o_.grad_clip;
+  loop.device = o_.device;
+  loop.epoch_order = [this, half, &all](int) {
+    torch::Tensor weight_order = torch::randperm(half);
+    arch_order_ = torch::randperm(all.size() - half) + half;
+    train_ = ExampleTotals{};
+    return weight_order;
+  };
+  loop.step_loss = [this](const StepContext&, const Batch& batch) { return WeightLoss(batch); };
+  loop.after_step = [this](const StepContext& at, const Batch& batch, double loss,
+                           const torch::Tensor& logits) {
+    return AfterWeightStep(at, batch, loss, logits);
+  };
+  loop.at_epoch_end = [this](int epoch, double) { return EndEpoch(epoch); };
+  return loop;
 }
 
 absl::StatusOr<TfNasOutcome> Search::Run() {
   const auto start_time = std::chrono::steady_clock::now();
   net_->to(o_.device);
-  sgd_ = std::make_unique<torch::optim::SGD>(net_->weight_parameters(),
-                                             torch::optim::SGDOptions(o_.weight_learning_rate)
-                                                 .momentum(o_.weight_momentum)
-                                                 .weight_decay(o_.weight_decay));
   adam_ = std::make_unique<torch::optim::Adam>(net_->arch_parameters(),
                                                torch::optim::AdamOptions(o_.arch_learning_rate)
                                                    .betas({0.5, 0.999})
                                                    .weight_decay(o_.arch_weight_decay));
-  TfNasOutcome outcome;
-  double temperature = o_.initial_temperature;
-  for (int epoch = 1; epoch <= o_.epochs; ++epoch) {
-    SetSgdLearningRate(
-        *sgd_, 0.5 * o_.weight_learning_rate * (1 + std::cos(kPi * (epoch - 1) / o_.epochs)));
-    const bool searching = epoch > o_.warmup_epochs;
-    ASSIGN_OR_RETURN(const Totals train, TrainEpoch(epoch, temperature, searching));
-    if (searching) {
-      // Elastic width scaling of the current argmax architecture.
-      const ArchDistribution dist = net_->Distribution();
-      const TfNasGenome plain = DeriveArgmax(net_->space(), dist, net_->Widths());
-      net_->ApplyWidths(FitWidths(latencies_, plain, o_.target_ms, MaxWidths(latencies_, plain)));
-    }
-    const Totals valid = Evaluate(net_, data_.validation, o_.device);
-    ASSIGN_OR_RETURN(StrictDerivation derived, Derive());
-    outcome.train_loss = train.mean_loss();
-    outcome.train_accuracy = train.accuracy();
-    outcome.valid_loss = valid.mean_loss();
-    outcome.valid_accuracy = valid.accuracy();
-    if (o_.on_epoch) {
-      TfNasProgress p;
-      p.epoch = epoch;
-      p.train_loss = outcome.train_loss;
-      p.train_accuracy = outcome.train_accuracy;
-      p.valid_loss = outcome.valid_loss;
-      p.valid_accuracy = outcome.valid_accuracy;
-      p.genome = TfNasGenomeToText(derived.genome);
-      p.predicted_ms = derived.predicted_ms;
-      p.expected_ms = net_->ExpectedLatency(latencies_).item<double>();
-      p.temperature = temperature;
-      if (!o_.on_epoch(p)) {
-        return absl::CancelledError(absl::StrCat("tfnas search cancelled after epoch ", epoch));
-      }
-    }
-    if (searching) temperature *= o_.temperature_decay;
-  }
+  temperature_ = o_.initial_temperature;
+  const TrainableNetwork trainable{net_.ptr(), nullptr};  // The steps' loss is WeightLoss.
+  RETURN_IF_ERROR(
+      RunTrainingLoop(trainable, data_.train.images, data_.train.labels, LoopOptions()).status());
+  TfNasOutcome outcome = std::move(outcome_);
   ASSIGN_OR_RETURN(StrictDerivation derived, Derive());
   outcome.space = net_->space();
   outcome.genome = derived.genome;

@@ -1,5 +1,5 @@
-// Small pieces every training loop here shares (DARTS candidates, NASH's
-// SGDR, supernet weights).
+// Small pieces of an SGD step: the training loop's (training_loop.h) and
+// TF-NAS's architecture step.
 #ifndef NAS_WORKER_TRAINING_SGD_STEPS_H_
 #define NAS_WORKER_TRAINING_SGD_STEPS_H_
 

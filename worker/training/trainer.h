@@ -13,6 +13,7 @@
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
 #include "worker/model/darts_network.h"
+#include "worker/training/training_loop.h"
 
 namespace nas {
 
@@ -47,14 +48,8 @@ struct TrainOutcome {
   DartsNetworkOptions network_options;
 };
 
-// A network to train: its module (parameters, train/eval mode, device) and
-// its forward pass, [N, C, H, W] images -> [N, classes] logits.
-struct TrainableNetwork {
-  std::shared_ptr<torch::nn::Module> module;
-  std::function<torch::Tensor(const torch::Tensor&)> forward;
-};
-// Builds the network; called after LibTorch is seeded, so that the initial
-// weights follow options.seed. Its errors are returned as they are.
+// Builds the network to train (TrainableNetwork, training_loop.h); called after LibTorch is seeded,
+// so that the initial weights follow options.seed. Its errors are returned as they are.
 using NetworkBuilder = std::function<absl::StatusOr<TrainableNetwork>()>;
 
 // Builds the network of `genome` for `data` (input channels from the images,
