@@ -4,7 +4,8 @@
 # base revision (default HEAD~1) is built optimised in a scratch worktree, the
 # working tree as it is; then the two alternate (which goes first swaps every
 # repeat), each run a fresh process (and, for the controller, a fresh
-# database and controller under the same simulated table-lookup workers).
+# database and controller under that build's own simulated table-lookup
+# workers, which speak its version of the lease).
 # Writes bench/results/compare_commits.json.
 #   bench/compare_commits.sh [BASE]
 #   env: WORKERS ("8 64"), BUDGET (2000), REPEATS (3), STEPS (15), THREADS (1)
@@ -61,7 +62,7 @@ throughput() {  # WHICH N
   CONTROLLER_PID=$!
   for _ in $(seq 300); do [ -s "$WORK/controller.port" ] && break; sleep 0.1; done
   [ -s "$WORK/controller.port" ] || { cat "$WORK/controller_$run.log" >&2; exit 1; }
-  "$WORK/head/controller_throughput" --controller="127.0.0.1:$(head -1 "$WORK/controller.port")" \
+  "$WORK/$1/controller_throughput" --controller="127.0.0.1:$(head -1 "$WORK/controller.port")" \
     --table="$TABLE" --workers="$2" --budget="$BUDGET" --strategy=aging_evolution |
     sed "s/^{/{\"which\": \"$1\", \"bench\": \"throughput\", /" | tee -a "$WORK/runs.jsonl" >&2
   kill -TERM "$CONTROLLER_PID"; wait "$CONTROLLER_PID" || true; CONTROLLER_PID=""
