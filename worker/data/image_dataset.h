@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "proto/search.pb.h"
@@ -49,6 +50,12 @@ absl::StatusOr<ImageDataset> LoadDataset(const v1::Dataset& spec);
 struct TrainValidationSplit {
   ImageDataset train;
   ImageDataset validation;
+  // Per-channel mean and standard deviation of the training images before
+  // normalisation, and the class names (index = label); empty where the
+  // format does not say. Recorded with the search and embedded in exports.
+  std::vector<float> channel_mean;
+  std::vector<float> channel_std;
+  std::vector<std::string> class_names;
 };
 
 // Shuffles the examples with `seed` (the same seed gives the same split on
