@@ -41,8 +41,9 @@ absl::StatusOr<double> RunTrainingLoop(const TrainableNetwork& net, const torch:
       at.batch_end = std::min(at.epoch_examples, at.batch_begin + o.batch_size);
       at.learning_rate = o.schedule->Rate({at.step, at.steps_per_epoch, o.epochs});
       SetSgdLearningRate(sgd, at.learning_rate);
-      const Batch batch =
+      Batch batch =
           TakeBatch(images, labels, order.slice(0, at.batch_begin, at.batch_end), o.device);
+      if (o.augment) batch.images = o.augment(at, batch.images);
       if (o.before_step) RETURN_IF_ERROR(o.before_step(at, batch));
       StepLoss step;
       if (o.step_loss) {

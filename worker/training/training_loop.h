@@ -70,6 +70,11 @@ struct TrainingLoopOptions {
   // shuffle_seed, so the global generator is not drawn from.
   std::function<torch::Tensor(int epoch)> epoch_order;
   uint64_t shuffle_seed = 0;
+  // The images of each training batch (on `device`) as the step sees them:
+  // applied after the batch is taken and before before_step and the forward
+  // pass, never to evaluation data. Must keep the shape. Empty: as they are.
+  using Augment = std::function<torch::Tensor(const StepContext&, const torch::Tensor& images)>;
+  Augment augment;
   // The loss of a weight step; empty: cross-entropy of the forward pass.
   std::function<StepLoss(const StepContext&, const Batch&)> step_loss;
   // Before each weight step (e.g. an architecture step on its own batch).

@@ -128,6 +128,34 @@ TEST_F(TrainingLoopTest, TheCallersOrderAndLossAreUsed) {
   EXPECT_EQ(losses, 6);
 }
 
+TEST_F(TrainingLoopTest, AugmentedImagesReachTheHooksAndTheForwardPass) {
+  TrainingLoopOptions o = Options();
+  o.epochs = 1;
+  std::vector<int64_t> augmented_steps;
+  torch::Tensor last_augmented;
+  o.augment = [&](const StepContext& at, const torch::Tensor& images) {
+    augmented_steps.push_back(at.step);
+    EXPECT_EQ(images.size(0), at.batch_end - at.batch_begin);
+    last_augmented = -images;  // Any new tensor of the same shape.
+    return last_augmented;
+  };
+  o.before_step = [&](const StepContext&, const Batch& b) {
+    EXPECT_TRUE(b.images.is_same(last_augmented));
+    return absl::OkStatus();
+  };
+  int forwards = 0;
+  net_.forward = [&, l = linear_](const torch::Tensor& x) mutable {
+    EXPECT_TRUE(x.is_same(last_augmented));
+    ++forwards;
+    return l->forward(x.flatten(1));
+  };
+  const torch::Tensor before = images_.clone();
+  ASSERT_TRUE(RunTrainingLoop(net_, images_, labels_, o).ok());
+  EXPECT_EQ(augmented_steps, (std::vector<int64_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(forwards, 6);
+  EXPECT_TRUE(images_.equal(before));
+}
+
 TEST_F(TrainingLoopTest, NonFiniteLossEndsTheRun) {
   TrainingLoopOptions o = Options();
   SgdrOptions nan;
