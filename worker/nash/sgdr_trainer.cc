@@ -39,7 +39,7 @@ absl::Status ValidateOptions(const ConvNetTrainOptions& o) {
   if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
     return InvalidOption("weight_decay", o.weight_decay, "finite and >= 0");
   }
-  return absl::OkStatus();
+  return ValidateAugmentation(o.augmentation);
 }
 
 absl::Status ValidateData(const ImageDataset& d, const char* name, const ConvNet& net) {
@@ -75,6 +75,7 @@ absl::StatusOr<ConvNetTrainOutcome> Train(ConvNet& net, const TrainValidationSpl
   loop.weight_decay = o.weight_decay;
   loop.device = o.device;
   loop.shuffle_seed = o.seed;
+  loop.augment = AugmentTrainingBatches(o.augmentation, o.seed);
   loop.after_step = ProgressByStep(o.on_progress);
   const TrainableNetwork trainable{
       net.ptr(), [net](const torch::Tensor& x) mutable { return net->forward(x); }};

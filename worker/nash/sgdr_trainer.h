@@ -11,6 +11,7 @@
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
 #include "worker/nash/convnet.h"
+#include "worker/training/augmentation.h"
 
 namespace nas {
 
@@ -37,7 +38,10 @@ struct ConvNetTrainOptions {
   double t_mult = 1;                 // >= 1: each period t_mult times the last.
   double momentum = 0.9;             // In [0, 1).
   double weight_decay = 5e-4;        // >= 0.
-  uint64_t seed = 0;                 // The batch order (the weights are the net's).
+  uint64_t seed = 0;  // The batch order and augmentation (the weights are the net's).
+  // Done to every training batch, seeded by (seed, step); never to the
+  // validation data. Default: nothing.
+  Augmentation augmentation;
   // Called after every optimisation step with the fraction done, in (0, 1];
   // returning false stops training (CANCELLED). May be empty. Called on the
   // training thread; keep it cheap.
@@ -53,16 +57,18 @@ struct ConvNetTrainOutcome {
 };
 
 // Moves `net` to options.device and trains it in place: shuffled
-// mini-batches (a trailing batch of one example is skipped, as BatchNorm
-// cannot normalise it), cross-entropy, SGD with momentum and weight decay,
-// the gradient norm clipped at 5, the SGDR rate set before every step; then
-// measures accuracy on data.validation. On success the net is left in eval
-// mode; on error its weights are wherever training stopped. The same net,
-// data and options on the same build and device give the same outcome.
+// mini-batches (augmented as options.augmentation says; a trailing batch of
+// one example is skipped, as BatchNorm cannot normalise it), cross-entropy,
+// SGD with momentum and weight decay, the gradient norm clipped at 5, the
+// SGDR rate set before every step; then measures accuracy on
+// data.validation. On success the net is left in eval mode; on error its
+// weights are wherever training stopped. The same net, data and options on
+// the same build and device give the same outcome.
 //
 // Never throws. Errors:
-//   INVALID_ARGUMENT  an option (named as training.<field>), data that does
-//                     not fit the net (channels, classes) or is malformed, or
+//   INVALID_ARGUMENT  an option (named as training.<field> or
+//                     dataset.augmentation.<field>), data that does not
+//                     fit the net (channels, classes) or is malformed, or
 //                     a diverged run: the message starts with "non-finite
 //                     loss" (NaN/inf loss at some step, or non-finite outputs
 //                     on the validation data).

@@ -149,6 +149,22 @@ TEST_F(SgdrTrainerTest, StopRequestCancels) {
   EXPECT_THAT(std::string(outcome.status().message()), HasSubstr("at step 3 of 88"));
 }
 
+// The same start net trained with and without augmentation: the batches
+// differ (so do the losses), and the augmented one still learns.
+TEST_F(SgdrTrainerTest, AugmentedTrainingStillLearns) {
+  torch::manual_seed(3);
+  ConvNet augmented_net(DefaultNashStart(), 1, 10);
+  ConvNetTrainOptions o = Options(2);
+  auto plain = TrainConvNet(net_, data_, o);
+  o.augmentation = {1, false, 2};
+  auto augmented = TrainConvNet(augmented_net, data_, o);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_TRUE(augmented.ok()) << augmented.status();
+  RecordProperty("augmented_accuracy", std::to_string(augmented->validation_accuracy));
+  EXPECT_NE(augmented->final_train_loss, plain->final_train_loss);
+  EXPECT_GT(augmented->validation_accuracy, 0.7);
+}
+
 TEST_F(SgdrTrainerTest, InvalidOptionsAndDataAreNamed) {
   auto message = [&](const ConvNetTrainOptions& o) {
     auto outcome = TrainConvNet(net_, data_, o);
@@ -167,6 +183,9 @@ TEST_F(SgdrTrainerTest, InvalidOptionsAndDataAreNamed) {
   o = Options(1);
   o.momentum = 1;
   EXPECT_THAT(message(o), HasSubstr("training.momentum"));
+  o = Options(1);
+  o.augmentation.cutout_length = -1;
+  EXPECT_THAT(message(o), HasSubstr("dataset.augmentation.cutout_length: -1 must be >= 0"));
   ConvNet rgb(DefaultNashStart(), 3, 10);
   auto outcome = TrainConvNet(rgb, data_, Options(1));
   EXPECT_THAT(std::string(outcome.status().message()),

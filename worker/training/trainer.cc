@@ -32,7 +32,7 @@ absl::Status ValidateOptions(const TrainOptions& o) {
   if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
     return InvalidOption("weight_decay", o.weight_decay, "finite and >= 0");
   }
-  return absl::OkStatus();
+  return ValidateAugmentation(o.augmentation);
 }
 
 absl::Status ValidateData(const TrainValidationSplit& data) {
@@ -69,6 +69,7 @@ absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValid
   loop.weight_decay = o.weight_decay;
   loop.device = o.device;
   loop.shuffle_seed = o.seed;
+  loop.augment = AugmentTrainingBatches(o.augmentation, o.seed);
   loop.after_step = ProgressByStep(o.on_progress);
   TrainOutcome outcome;
   ASSIGN_OR_RETURN(outcome.final_train_loss, RunTrainingLoop(net, data.train.images.to(o.device),

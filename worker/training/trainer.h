@@ -13,6 +13,7 @@
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
 #include "worker/model/darts_network.h"
+#include "worker/training/augmentation.h"
 #include "worker/training/training_loop.h"
 
 namespace nas {
@@ -28,7 +29,10 @@ struct TrainOptions {
   double weight_decay = 3e-4;          // >= 0.
   int init_channels = 16;              // DARTS only, >= 1: C, the channels after the stem are 3C.
   int cells = 8;                       // DARTS only, >= 1.
-  uint64_t seed = 0;                   // Seeds the initial weights and the batch order.
+  uint64_t seed = 0;  // Seeds the initial weights, the batch order and the augmentation.
+  // Done to every training batch, seeded by (seed, step); never to the
+  // validation data. Default: nothing.
+  Augmentation augmentation;
   // Called after every optimisation step with the fraction done, in (0, 1];
   // returning false stops training (the result is then CANCELLED). May be
   // empty. Called on the training thread; keep it cheap.
@@ -55,15 +59,16 @@ using NetworkBuilder = std::function<absl::StatusOr<TrainableNetwork>()>;
 // Builds the network of `genome` for `data` (input channels from the images,
 // classes from num_classes), seeds LibTorch with options.seed
 // (torch::manual_seed: process-wide), trains it with SGD (momentum, weight
-// decay) on shuffled mini-batches with a per-step cosine learning rate from
-// learning_rate to 0 over all steps and the gradient norm clipped at 5, then
-// measures accuracy on data.validation. The same inputs on the same build
+// decay) on shuffled mini-batches (augmented as options.augmentation says)
+// with a per-step cosine learning rate from learning_rate to 0 over all steps
+// and the gradient norm clipped at 5, then measures accuracy on data.validation. The same inputs on the same build
 // and device give the same outcome.
 //
 // Never throws. Errors:
-//   INVALID_ARGUMENT  an invalid genome, option (named as training.<field>)
-//                     or dataset; or training diverged: the message starts
-//                     with "non-finite loss" (NaN/inf loss at some step, or
+//   INVALID_ARGUMENT  an invalid genome, option (named as training.<field>
+//                     or dataset.augmentation.<field>) or dataset; or
+//                     training diverged: the message starts with
+//                     "non-finite loss" (NaN/inf loss at some step, or
 //                     non-finite outputs on the validation data).
 //   CANCELLED         on_progress returned false.
 //   RESOURCE_EXHAUSTED  out of (GPU or CPU) memory: may work elsewhere.

@@ -102,6 +102,42 @@ TEST_F(TrainerTest, TrainsAnyNetworkItIsGivenAndPassesBuilderErrorsOn) {
             "genome: does not fit the space");
 }
 
+// Crop (padding 1 of 8 pixels) and cutout change what the network sees in
+// training, never the validation data, and the digits are still learned.
+TEST_F(TrainerTest, AugmentedTrainingBatchesDifferAndStillLearn) {
+  std::vector<torch::Tensor> train_inputs, eval_inputs;
+  auto mlp = [&]() -> absl::StatusOr<TrainableNetwork> {
+    auto net = torch::nn::Sequential(torch::nn::Flatten(), torch::nn::Linear(64, 32),
+                                     torch::nn::ReLU(), torch::nn::Linear(32, 10));
+    return TrainableNetwork{net.ptr(), [&, net](const torch::Tensor& x) mutable {
+                              (net->is_training() ? train_inputs : eval_inputs).push_back(x);
+                              return net->forward(x);
+                            }};
+  };
+  TrainOptions o = Options();
+  auto plain = TrainNetworkAndEvaluate(mlp, data_, o);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  const std::vector<torch::Tensor> plain_train = std::move(train_inputs);
+  const std::vector<torch::Tensor> plain_eval = std::move(eval_inputs);
+  train_inputs.clear();
+  eval_inputs.clear();
+  o.augmentation = {1, false, 2};
+  auto augmented = TrainNetworkAndEvaluate(mlp, data_, o);
+  ASSERT_TRUE(augmented.ok()) << augmented.status();
+  ASSERT_EQ(train_inputs.size(), plain_train.size());
+  for (size_t i = 0; i < train_inputs.size(); ++i) {
+    EXPECT_FALSE(train_inputs[i].equal(plain_train[i])) << "step " << i;
+  }
+  ASSERT_EQ(eval_inputs.size(), plain_eval.size());
+  for (size_t i = 0; i < eval_inputs.size(); ++i) EXPECT_TRUE(eval_inputs[i].equal(plain_eval[i]));
+  EXPECT_GT(augmented->validation_accuracy, 0.8);
+  EXPECT_NE(augmented->final_train_loss, plain->final_train_loss);
+
+  o.augmentation.crop_padding = -1;
+  EXPECT_THAT(TrainNetworkAndEvaluate(mlp, data_, o).status().message(),
+              HasSubstr("dataset.augmentation.crop_padding: -1 must be >= 0"));
+}
+
 TEST_F(TrainerTest, SameSeedSameResult) {
   TrainOptions o = Options();
   o.epochs = 1;
