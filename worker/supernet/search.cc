@@ -45,7 +45,7 @@ absl::Status ValidateOptions(const SupernetSearchOptions& o) {
   if (!non_negative(o.arch_weight_decay)) {
     return InvalidOption("arch_weight_decay", o.arch_weight_decay, ">= 0");
   }
-  return absl::OkStatus();
+  return ValidateAugmentation(o.augmentation);
 }
 
 absl::StatusOr<DartsGenome> Derive(const Supernet& net) {
@@ -76,17 +76,22 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect,
   loop.weight_decay = o.weight_decay;
   loop.max_grad_norm = o.grad_clip;
   loop.device = o.device;
+  // The weight batches' draws; the architecture batches' are a stream of their own.
+  loop.augment = AugmentTrainingBatches(o.augmentation, o.seed, /*stream=*/0);
   loop.epoch_order = [half, arch_order, train, &all](int) {
     torch::Tensor weight_order = torch::randperm(half);
     *arch_order = torch::randperm(all.size() - half) + half;
     *train = ExampleTotals{};
     return weight_order;
   };
-  loop.before_step = [&architect, arch_order, &all, &o](const StepContext& at,
-                                                        const Batch& weight_batch) {
+  loop.before_step = [&architect, arch_order, &all, &o,
+                      augment = AugmentTrainingBatches(o.augmentation, o.seed, /*stream=*/1)](
+                         const StepContext& at, const Batch& weight_batch) {
     architect.set_xi(at.learning_rate);
     const torch::Tensor index = arch_order->slice(0, at.batch_begin, at.batch_begin + o.batch_size);
-    return architect.Step(weight_batch, TakeBatch(all.images, all.labels, index, o.device));
+    Batch arch_batch = TakeBatch(all.images, all.labels, index, o.device);
+    if (augment) arch_batch.images = augment(at, arch_batch.images);
+    return architect.Step(weight_batch, arch_batch);
   };
   loop.after_step = [train, &o](const StepContext& at, const Batch& batch, double loss,
                                 const torch::Tensor& logits) {

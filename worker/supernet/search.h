@@ -14,6 +14,7 @@
 #include "worker/data/image_dataset.h"
 #include "worker/supernet/architect.h"
 #include "worker/supernet/supernet.h"
+#include "worker/training/augmentation.h"
 
 namespace nas {
 
@@ -40,6 +41,10 @@ struct SupernetSearchOptions {
   double arch_learning_rate = 3e-4;
   double arch_weight_decay = 1e-3;
   uint64_t seed = 0;
+  // Done to the weight and the architecture batches of every step (each with
+  // its own draws, seeded by (seed, step)), as DARTS transforms both halves of
+  // the training data; never to data.validation. Default: nothing.
+  Augmentation augmentation;
   // After every epoch; returning false stops the search with CANCELLED. May be empty.
   std::function<bool(const SupernetProgress&)> on_epoch;
   // After every step, with the fraction of the whole search done; returning
@@ -66,8 +71,9 @@ struct SupernetOutcome {
 // architecture steps, as DARTS does), seeds LibTorch with options.seed
 // (process-wide), and per step: one Architect step on an architecture batch
 // (xi = the current weight learning rate), then one SGD step on a weight
-// batch (momentum, weight decay, gradient norm clipped). An epoch runs
-// min(half sizes) / batch_size steps (the last batch may be smaller).
+// batch (momentum, weight decay, gradient norm clipped), both batches
+// augmented as options.augmentation says. An epoch runs min(half sizes) /
+// batch_size steps (the last batch may be smaller).
 // data.validation is only measured, never trained on.
 //
 // Never throws. Errors: INVALID_ARGUMENT bad options (named) or data (fewer

@@ -96,6 +96,21 @@ TEST_F(SupernetSearchTest, PcDartsFirstOrderCompletes) {
   ExpectCompletes(Tiny(SupernetMethod::kPcDarts, ArchitectOrder::kFirst));
 }
 
+// Augmented weight and architecture batches: the search still completes and
+// learns, and it saw other batches than without augmentation.
+TEST_F(SupernetSearchTest, AugmentedSearchCompletesOnOtherBatches) {
+  SupernetSearchOptions o = Tiny(SupernetMethod::kDarts, ArchitectOrder::kFirst);
+  o.augmentation = {1, false, 2};
+  ExpectCompletes(o);
+  o.epochs = 1;
+  const auto augmented = RunSupernetSearch(*data_, o);
+  o.augmentation = {};
+  const auto plain = RunSupernetSearch(*data_, o);
+  ASSERT_TRUE(augmented.ok() && plain.ok());
+  EXPECT_NE(augmented->train_loss, plain->train_loss);
+  EXPECT_FALSE(torch::equal(augmented->alpha_normal, plain->alpha_normal));
+}
+
 TEST_F(SupernetSearchTest, CallbackCancels) {
   SupernetSearchOptions o = Tiny(SupernetMethod::kDarts, ArchitectOrder::kFirst);
   o.on_epoch = [](const SupernetProgress&) { return false; };
@@ -119,6 +134,10 @@ TEST_F(SupernetSearchTest, RejectsBadOptions) {
   SupernetSearchOptions o = Tiny(SupernetMethod::kDarts, ArchitectOrder::kFirst);
   o.epochs = 0;
   EXPECT_EQ(RunSupernetSearch(*data_, o).status().code(), absl::StatusCode::kInvalidArgument);
+  o = Tiny(SupernetMethod::kDarts, ArchitectOrder::kFirst);
+  o.augmentation.crop_padding = -1;
+  EXPECT_EQ(RunSupernetSearch(*data_, o).status().message(),
+            "dataset.augmentation.crop_padding: -1 must be >= 0");
 }
 
 }  // namespace
