@@ -56,6 +56,7 @@ absl::Status ValidateOptions(const TfNasSearchOptions& o) {
   if (!(o.temperature_decay > 0 && o.temperature_decay <= 1)) {
     return InvalidOption("temperature_decay", o.temperature_decay, "in (0, 1]");
   }
+  RETURN_IF_ERROR(ValidateAugmentation(o.augmentation));
   return ValidateLatencyMeasureOptions(o.measure);
 }
 
@@ -189,6 +190,7 @@ TrainingLoopOptions Search::LoopOptions() {
   loop.weight_decay = o_.weight_decay;
   loop.max_grad_norm = o_.grad_clip;
   loop.device = o_.device;
+  loop.augment = AugmentTrainingBatches(o_.augmentation, o_.seed);
   loop.epoch_order = [this, half, &all](int) {
     torch::Tensor weight_order = torch::randperm(half);
     arch_order_ = torch::randperm(all.size() - half) + half;

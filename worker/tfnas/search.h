@@ -16,6 +16,7 @@
 #include "worker/data/image_dataset.h"
 #include "worker/tfnas/latency_measure.h"
 #include "worker/tfnas/latency_table.h"
+#include "worker/training/augmentation.h"
 #include "common/genome/tfnas_space.h"
 
 namespace nas {
@@ -54,6 +55,9 @@ struct TfNasSearchOptions {
   // Measuring the derived network on the device (batch size, repeats).
   LatencyMeasureOptions measure;
   uint64_t seed = 0;
+  // Done to the weight batches (seeded by (seed, step)); the architecture
+  // batches and data.validation are used as they are. Default: nothing.
+  Augmentation augmentation;
   // After every epoch; returning false stops the search with CANCELLED. May be empty.
   std::function<bool(const TfNasProgress&)> on_epoch;
   // After every weight step, with the fraction of the whole search done;
@@ -80,7 +84,8 @@ struct TfNasOutcome {
 
 // Splits data.train in two halves (weights, architecture), seeds LibTorch
 // with options.seed (process-wide). Per step: a weight step on the sum of
-// the losses of the two bi-sampled paths (SGD, momentum, clipped); after
+// the losses of the two bi-sampled paths (SGD, momentum, clipped; the batch
+// augmented as options.augmentation says); after
 // warm-up, every arch_step_every steps an Adam step on an architecture batch
 // of cross-entropy of the mixture + latency loss. After each post-warm-up
 // epoch the argmax architecture's widths are fitted to the target

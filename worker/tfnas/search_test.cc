@@ -160,6 +160,20 @@ TEST_F(TfNasSearchTest, StepCallbackStopsWithinTheEpoch) {
   EXPECT_EQ(steps, 2);
 }
 
+// Augmented weight batches: the search still meets its target, on other
+// batches than without augmentation.
+TEST_F(TfNasSearchTest, AugmentedSearchMeetsTheTargetOnOtherBatches) {
+  TfNasSearchOptions o = Tiny(max_ms_);
+  o.epochs = 2;
+  const auto plain = RunTfNasSearch(*data_, o);
+  o.augmentation = {1, false, 2};
+  const auto augmented = RunTfNasSearch(*data_, o);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_TRUE(augmented.ok()) << augmented.status();
+  EXPECT_LE(augmented->predicted_ms, max_ms_);
+  EXPECT_NE(augmented->train_loss, plain->train_loss);
+}
+
 TEST_F(TfNasSearchTest, RejectsBadOptionsAndIncompleteTables) {
   TfNasSearchOptions o = Tiny(max_ms_);
   o.warmup_epochs = 4;
@@ -171,6 +185,10 @@ TEST_F(TfNasSearchTest, RejectsBadOptionsAndIncompleteTables) {
   o = Tiny(max_ms_);
   o.latency_table.blocks.erase(o.latency_table.blocks.begin());
   EXPECT_EQ(RunTfNasSearch(*data_, o).status().code(), absl::StatusCode::kNotFound);
+  o = Tiny(max_ms_);
+  o.augmentation.cutout_length = -3;
+  EXPECT_THAT(std::string(RunTfNasSearch(*data_, o).status().message()),
+              HasSubstr("dataset.augmentation.cutout_length: -3 must be >= 0"));
 }
 
 }  // namespace
