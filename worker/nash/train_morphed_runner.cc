@@ -12,6 +12,7 @@
 #include "worker/nash/weight_morphism.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/training/augmentation.h"
 
 namespace nas {
 namespace {
@@ -80,6 +81,8 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
   options.momentum = t.momentum();
   options.weight_decay = t.weight_decay();
   options.seed = job.seed();
+  options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
+                                             data->train.images.sizes().slice(1));
   options.on_progress = progress;
   ASSIGN_OR_RETURN(ConvNetTrainOutcome outcome, TrainConvNet(net, *data, options));
   ASSIGN_OR_RETURN(std::string bytes, SerializeNet(net));

@@ -7,6 +7,7 @@
 #include "worker/model/parameter_count.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/training/augmentation.h"
 
 namespace nas {
 
@@ -67,6 +68,8 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   SupernetSearchOptions options = SupernetOptionsForPayload(payload, device_, job.seed());
   ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data,
                    datasets_->Get(payload.data()));
+  options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
+                                             data->train.images.sizes().slice(1));
   options.on_step = progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const SupernetProgress& p) {
     return ReportEpoch(EpochReport(p, options.epochs, p.genotype), progress, epoch);

@@ -15,6 +15,7 @@
 #include "worker/tfnas/network.h"
 #include "worker/tfnas/search.h"
 #include "worker/tfnas/space_for_data.h"
+#include "worker/training/augmentation.h"
 
 namespace nas {
 namespace {
@@ -73,6 +74,8 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   options.arch_learning_rate = t.arch_learning_rate();
   options.measure.repeats = t.measure_repeats();
   options.seed = job.seed();
+  options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
+                                             data->train.images.sizes().slice(1));
   options.on_step = progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const TfNasProgress& p) {
     v1::EpochProgress report = EpochReport(p, options.epochs, p.genome);

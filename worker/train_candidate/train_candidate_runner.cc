@@ -11,12 +11,15 @@
 #include "worker/tfnas/checkpoint.h"
 #include "worker/tfnas/network.h"
 #include "worker/tfnas/space_for_data.h"
+#include "worker/training/augmentation.h"
 #include "worker/training/trainer.h"
 
 namespace nas {
 namespace {
 
-TrainOptions OptionsFor(const v1::Job& job, torch::Device device, const ProgressFn& progress) {
+// The job's recipe; its augmentation resolved for the shape of `data`.
+TrainOptions OptionsFor(const v1::Job& job, const TrainValidationSplit& data, torch::Device device,
+                        const ProgressFn& progress) {
   const v1::Training& t = job.train().training();
   TrainOptions options{device};
   options.epochs = t.epochs();
@@ -27,6 +30,8 @@ TrainOptions OptionsFor(const v1::Job& job, torch::Device device, const Progress
   options.init_channels = t.init_channels();
   options.cells = t.cells();
   options.seed = job.seed();
+  options.augmentation = ResolveAugmentation(job.train().data().dataset().augmentation(),
+                                             data.train.images.sizes().slice(1));
   options.on_progress = progress;
   return options;
 }
@@ -51,7 +56,7 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
   ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(job.architecture().text()));
   ASSIGN_OR_RETURN(auto data, datasets_->Get(job.train().data()));
   ASSIGN_OR_RETURN(TrainOutcome outcome,
-                   TrainAndEvaluate(genome, *data, OptionsFor(job, device_, progress)));
+                   TrainAndEvaluate(genome, *data, OptionsFor(job, *data, device_, progress)));
   // The weights go to the controller so that the best network can be
   // exported later; the controller decides how long to keep them.
   ASSIGN_OR_RETURN(std::string bytes,
@@ -75,8 +80,8 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
     return TrainableNetwork{built.ptr(),
                             [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
   };
-  ASSIGN_OR_RETURN(TrainOutcome outcome,
-                   TrainNetworkAndEvaluate(build, *data, OptionsFor(job, device_, progress)));
+  ASSIGN_OR_RETURN(TrainOutcome outcome, TrainNetworkAndEvaluate(
+                                             build, *data, OptionsFor(job, *data, device_, progress)));
   ASSIGN_OR_RETURN(std::string bytes, SerializeTfNasNetwork(space_spec, genome, built));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
   v1::EvaluationResult result = ResultOf(outcome);
