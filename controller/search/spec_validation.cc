@@ -1,6 +1,7 @@
 #include "controller/search/spec_validation.h"
 
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/search_space/search_space.h"
@@ -61,6 +62,31 @@ absl::Status CheckColumn(absl::string_view field, const std::string& column) {
   return absl::OkStatus();
 }
 
+// The sizes are the controller's bounds: the images' side is only known to
+// the worker. Sizes are set with mode ON only, so that a spec never carries
+// numbers that are silently ignored.
+absl::Status ValidateAugmentation(const v1::Augmentation& a) {
+  if (!v1::Augmentation::Mode_IsValid(a.mode())) {
+    return absl::InvalidArgumentError(
+        "dataset.augmentation.mode: must be AUGMENTATION_DEFAULT, AUGMENTATION_OFF or "
+        "AUGMENTATION_ON");
+  }
+  if (a.mode() != v1::Augmentation::AUGMENTATION_ON) {
+    const std::pair<const char*, bool> fields[] = {{"crop_padding", a.crop_padding() != 0},
+                                                   {"horizontal_flip", a.horizontal_flip()},
+                                                   {"cutout_length", a.cutout_length() != 0}};
+    for (const auto& [field, set] : fields) {
+      if (set) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "dataset.augmentation.", field, ": is only read with mode AUGMENTATION_ON"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(CheckIntRange("dataset.augmentation.crop_padding", a.crop_padding(), 0, 64));
+  return CheckIntRange("dataset.augmentation.cutout_length", a.cutout_length(), 0, 1024);
+}
+
 absl::Status ValidateDataset(const v1::Dataset& d) {
   if (d.format() == v1::Dataset::FORMAT_UNSPECIFIED || !v1::Dataset::Format_IsValid(d.format())) {
     return absl::InvalidArgumentError("dataset.format: must be IDX, DIGITS_CSV or CIFAR10_BINARY");
@@ -74,7 +100,7 @@ absl::Status ValidateDataset(const v1::Dataset& d) {
     return OutOfRange("dataset.train_examples", d.train_examples(),
                       "must be >= 0 (0 = all remaining examples)");
   }
-  return absl::OkStatus();
+  return ValidateAugmentation(d.augmentation());
 }
 
 }  // namespace

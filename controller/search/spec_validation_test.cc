@@ -38,6 +38,23 @@ TEST(SpecValidationTest, AcceptsValidSpecAndFillsDefaults) {
   EXPECT_EQ(spec.space().darts_cell().nodes(), 4);
 }
 
+TEST(SpecValidationTest, AcceptsAugmentationModesAndTheirBounds) {
+  for (const char* text : {
+           "mode: AUGMENTATION_OFF",
+           "mode: AUGMENTATION_ON crop_padding: 4 horizontal_flip: true cutout_length: 16",
+           "mode: AUGMENTATION_ON crop_padding: 64 cutout_length: 1024",
+           "mode: AUGMENTATION_ON",
+       }) {
+    v1::SearchSpec spec = ValidSpec();
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        text, spec.mutable_dataset()->mutable_augmentation()));
+    const v1::Augmentation before = spec.dataset().augmentation();
+    const absl::Status status = ValidateAndNormalizeSpec(&spec);
+    EXPECT_TRUE(status.ok()) << text << ": " << status;
+    EXPECT_EQ(spec.dataset().augmentation().SerializeAsString(), before.SerializeAsString());
+  }
+}
+
 TEST(SpecValidationTest, TfNasRetrainTakesItsShapeFromTheSpaceNotTraining) {
   v1::SearchSpec spec = ValidSpec();
   spec.mutable_space()->mutable_tfnas();
@@ -80,6 +97,33 @@ TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
       {"dataset.path:", [](v1::SearchSpec* s) { s->mutable_dataset()->clear_path(); }},
       {"dataset.format:",
        [](v1::SearchSpec* s) { s->mutable_dataset()->clear_format(); }},
+      {"dataset.augmentation.crop_padding: 65 is out of range 0..64",
+       [](v1::SearchSpec* s) {
+         auto* a = s->mutable_dataset()->mutable_augmentation();
+         a->set_mode(v1::Augmentation::AUGMENTATION_ON);
+         a->set_crop_padding(65);
+       }},
+      {"dataset.augmentation.cutout_length: -1 is out of range 0..1024",
+       [](v1::SearchSpec* s) {
+         auto* a = s->mutable_dataset()->mutable_augmentation();
+         a->set_mode(v1::Augmentation::AUGMENTATION_ON);
+         a->set_cutout_length(-1);
+       }},
+      {"dataset.augmentation.horizontal_flip: is only read with mode AUGMENTATION_ON",
+       [](v1::SearchSpec* s) {
+         s->mutable_dataset()->mutable_augmentation()->set_horizontal_flip(true);
+       }},
+      {"dataset.augmentation.cutout_length: is only read with mode AUGMENTATION_ON",
+       [](v1::SearchSpec* s) {
+         auto* a = s->mutable_dataset()->mutable_augmentation();
+         a->set_mode(v1::Augmentation::AUGMENTATION_OFF);
+         a->set_cutout_length(16);
+       }},
+      {"dataset.augmentation.mode:",
+       [](v1::SearchSpec* s) {
+         s->mutable_dataset()->mutable_augmentation()->set_mode(
+             static_cast<v1::Augmentation::Mode>(7));
+       }},
       {"training: must be set", [](v1::SearchSpec* s) { s->clear_training(); }},
       {"lease_seconds:", [](v1::SearchSpec* s) { s->set_lease_seconds(2); }},
       {"max_attempts:", [](v1::SearchSpec* s) { s->set_max_attempts(50); }},
