@@ -22,6 +22,14 @@ constexpr char kTraining[] = R"pb(
   seed: 7
 )pb";
 
+constexpr char kTfNasSpec[] = R"pb(
+  space { tfnas { image_size: 8 } }
+  strategy { tfnas { target_fraction: 0.5 measure_repeats: 3 } }
+  budget: 2
+  dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
+  seed: 7
+)pb";
+
 v1::SearchSpec Normalized(const std::string& text) {
   v1::SearchSpec spec;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &spec)) << text;
@@ -102,13 +110,7 @@ TEST(FillJobPayloadTest, SupernetSearchCarriesItsSearchAndTheRetrainSizes) {
 }
 
 TEST(FillJobPayloadTest, TfNasMeasureCarriesNoDataAndTheSearchDoes) {
-  const v1::SearchSpec spec = Normalized(R"pb(
-    space { tfnas { image_size: 8 } }
-    strategy { tfnas { target_fraction: 0.5 measure_repeats: 3 } }
-    budget: 2
-    dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
-    seed: 7
-  )pb");
+  const v1::SearchSpec spec = Normalized(kTfNasSpec);
   const v1::Job measure = Filled(spec, v1::MEASURE_LATENCY);
   ASSERT_EQ(measure.payload_case(), v1::Job::kTfnas);
   EXPECT_EQ(measure.tfnas().space().image_size(), 8);
@@ -123,13 +125,7 @@ TEST(FillJobPayloadTest, TfNasMeasureCarriesNoDataAndTheSearchDoes) {
 }
 
 TEST(SetExpectedFingerprintTest, EveryPayloadWithASplitCarriesIt) {
-  const v1::SearchSpec spec = Normalized(R"pb(
-    space { tfnas { image_size: 8 } }
-    strategy { tfnas { target_fraction: 0.5 measure_repeats: 3 } }
-    budget: 2
-    dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
-    seed: 7
-  )pb");
+  const v1::SearchSpec spec = Normalized(kTfNasSpec);
   v1::Job search = Filled(spec, v1::TFNAS_SEARCH);
   SetExpectedFingerprint("", &search);
   EXPECT_TRUE(search.tfnas().data().expected_fingerprint().empty());
