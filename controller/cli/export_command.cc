@@ -144,7 +144,8 @@ absl::Status CheckHasWeights(const v1::Search& search, const v1::Individual& ind
 
 std::string FloatList(const google::protobuf::RepeatedField<float>& values) {
   std::string out = "[";
-  for (float v : values) absl::StrAppend(&out, out.size() > 1 ? ", " : "", absl::StrFormat("%.4g", v));
+  for (float v : values)
+    absl::StrAppend(&out, out.size() > 1 ? ", " : "", absl::StrFormat("%.4g", v));
   return out + "]";
 }
 
@@ -159,13 +160,12 @@ std::string DescribeInput(const v1::Search& search) {
       data.channel_mean().empty()
           ? "  the search recorded no per-channel statistics: feed inputs normalised as the "
             "worker's loader normalised the training data\n"
-          : absl::StrCat("  images scaled to [0, 1]: the module normalises each channel with the "
-                         "training split's mean ",
-                         FloatList(data.channel_mean()), " and std ",
-                         FloatList(data.channel_std()), "\n");
+          : absl::StrCat(
+                "  images scaled to [0, 1]: the module normalises each channel with the "
+                "training split's mean ",
+                FloatList(data.channel_mean()), " and std ", FloatList(data.channel_std()), "\n");
   if (!data.class_names().empty()) {
-    absl::StrAppend(&out, "  class names: module.class_names (", data.class_names_size(),
-                    ")\n");
+    absl::StrAppend(&out, "  class names: module.class_names (", data.class_names_size(), ")\n");
   }
   return absl::StrCat(out, "  data: ", data.fingerprint(), "\n");
 }

@@ -152,8 +152,8 @@ constexpr size_t kMaxClassNameChars = 256;
 
 absl::Status ValidateDataDescription(const v1::DataDescription& data) {
   if (data.fingerprint().empty() || data.fingerprint().size() > kMaxFingerprintChars) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "result.data.fingerprint: must be 1..", kMaxFingerprintChars, " characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("result.data.fingerprint: must be 1..", kMaxFingerprintChars, " characters"));
   }
   if (data.train_examples() < 0 || data.validation_examples() < 0 || data.classes() < 0 ||
       data.image_shape_size() > 4) {
@@ -169,8 +169,8 @@ absl::Status ValidateDataDescription(const v1::DataDescription& data) {
   for (int c = 0; c < data.channel_mean_size(); ++c) {
     if (!std::isfinite(data.channel_mean(c)) || !std::isfinite(data.channel_std(c)) ||
         data.channel_std(c) <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "result.data: channel ", c, " needs a finite mean and a finite std > 0"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("result.data: channel ", c, " needs a finite mean and a finite std > 0"));
     }
   }
   if (data.class_names_size() > kMaxClassNames) {
@@ -179,8 +179,8 @@ absl::Status ValidateDataDescription(const v1::DataDescription& data) {
   }
   for (const std::string& name : data.class_names()) {
     if (name.size() > kMaxClassNameChars) {
-      return absl::InvalidArgumentError(absl::StrCat("result.data.class_names: names must be at most ",
-                                                     kMaxClassNameChars, " characters"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "result.data.class_names: names must be at most ", kMaxClassNameChars, " characters"));
     }
   }
   return absl::OkStatus();
@@ -194,16 +194,16 @@ absl::Status RecordDataDescription(pqxx::work& txn, int64_t search_id,
       txn.exec_params1("SELECT data_fingerprint FROM searches WHERE id = $1", search_id);
   if (row[0].is_null()) {
     txn.exec_params(
-        "UPDATE searches SET data_fingerprint = $2, data_description = $3 WHERE id = $1",
-        search_id, data.fingerprint(), DataDescriptionToText(data));
+        "UPDATE searches SET data_fingerprint = $2, data_description = $3 WHERE id = $1", search_id,
+        data.fingerprint(), DataDescriptionToText(data));
     return absl::OkStatus();
   }
   const std::string recorded = row[0].as<std::string>();
   if (recorded == data.fingerprint()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "result.data.fingerprint: ", data.fingerprint(), " differs from ", recorded,
-      ", the fingerprint search ", search_id,
-      " recorded from its first evaluation: the worker trained on other data"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("result.data.fingerprint: ", data.fingerprint(), " differs from ", recorded,
+                   ", the fingerprint search ", search_id,
+                   " recorded from its first evaluation: the worker trained on other data"));
 }
 
 absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,

@@ -111,9 +111,8 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   SetTimestamp(row[5].as<double>(), search.mutable_create_time());
   search.set_jobs_in_flight(row[6].as<int>());
   search.set_jobs_leased(row[7].as<int>());
-  if (!row[8].is_null() &&
-      !google::protobuf::TextFormat::ParseFromString(row[8].as<std::string>(),
-                                                     search.mutable_data())) {
+  if (!row[8].is_null() && !google::protobuf::TextFormat::ParseFromString(row[8].as<std::string>(),
+                                                                          search.mutable_data())) {
     return absl::DataLossError(
         absl::StrCat("searches.data_description of search ", search.id(), " does not parse"));
   }

@@ -53,8 +53,8 @@ absl::StatusOr<DatasetCache::CheckedSplit> DatasetCache::GetChecked(const v1::Da
       }
     }
   }
-  if (absl::Status same = CheckFingerprint(split.expected_fingerprint(), fingerprint,
-                                           split.dataset());
+  if (absl::Status same =
+          CheckFingerprint(split.expected_fingerprint(), fingerprint, split.dataset());
       !same.ok()) {
     return same;
   }

@@ -24,8 +24,7 @@ absl::StatusOr<std::string> DatasetFingerprint(const v1::Dataset& dataset,
 
 // The description a runner reports with its evaluation: `fingerprint`, the
 // split's sizes and shape, and its normalisation and class names.
-v1::DataDescription DescribeData(const TrainValidationSplit& split,
-                                 const std::string& fingerprint);
+v1::DataDescription DescribeData(const TrainValidationSplit& split, const std::string& fingerprint);
 
 // OkStatus when `expected` is empty (the search has no fingerprint yet) or
 // equals `actual`; else UNAVAILABLE naming both, so that the job goes back to

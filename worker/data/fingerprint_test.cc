@@ -21,8 +21,7 @@ using ::testing::MatchesRegex;
 std::string DigitsPath() {
   const char* dir = std::getenv("NAS_SHARED_DATA");
   EXPECT_NE(dir, nullptr) << "run with --test_env=NAS_SHARED_DATA=<absolute path of shared/data>";
-  return std::string(dir != nullptr ? dir : "/NAS_SHARED_DATA-is-unset") +
-         "/digits/digits.csv.gz";
+  return std::string(dir != nullptr ? dir : "/NAS_SHARED_DATA-is-unset") + "/digits/digits.csv.gz";
 }
 
 std::string TempDir(const std::string& name) {

@@ -54,8 +54,7 @@ TEST(EmbedDataDescriptionTest, NormalisesEachChannelThenRunsTheNetwork) {
       << "max abs diff " << (got - expected).abs().max().item<double>();
   // A constant image at the mean is the all-zero input.
   const torch::Tensor at_mean = mean.expand({1, 3, 5, 5}).contiguous();
-  EXPECT_TRUE(torch::allclose(loaded.forward({at_mean}).toTensor(), torch::zeros({1, 2}), 0,
-                              1e-6));
+  EXPECT_TRUE(torch::allclose(loaded.forward({at_mean}).toTensor(), torch::zeros({1, 2}), 0, 1e-6));
 
   std::vector<std::string> names;
   for (const c10::IValue& name : loaded.attr("class_names").toListRef()) {

@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "google/protobuf/text_format.h"
-#include "worker/export/data_embedding.h"
 #include "worker/export/checkpoint_export.h"
+#include "worker/export/data_embedding.h"
 #include "worker/export/export_summary.h"
 #include "worker/export/torchscript_export.h"
 
@@ -58,9 +58,9 @@ absl::StatusOr<ExportSummary> Export(const std::string& checkpoint_path,
   ASSIGN_OR_RETURN(ExportedNetwork exported, ExportCheckpoint(architecture, checkpoint));
   if (!data_path.empty()) {
     ASSIGN_OR_RETURN(const v1::DataDescription data, ReadDataDescription(data_path));
-    ASSIGN_OR_RETURN(exported.module, EmbedDataDescription(std::move(exported.module), data,
-                                                           exported.in_channels,
-                                                           exported.num_classes));
+    ASSIGN_OR_RETURN(exported.module,
+                     EmbedDataDescription(std::move(exported.module), data, exported.in_channels,
+                                          exported.num_classes));
   }
   RETURN_IF_ERROR(SaveTorchScript(exported.module, out));
   return ExportSummary{exported.kind, exported.in_channels, exported.num_classes};
@@ -77,9 +77,9 @@ int main(int argc, char** argv) {
       "Prints 'kind=K in_channels=C num_classes=N'; on failure exits with the error's "
       "absl::StatusCode.");
   absl::ParseCommandLine(argc, argv);
-  const absl::StatusOr<nas::ExportSummary> summary = nas::Export(
-      absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_architecture), absl::GetFlag(FLAGS_out),
-      absl::GetFlag(FLAGS_data_description));
+  const absl::StatusOr<nas::ExportSummary> summary =
+      nas::Export(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_architecture),
+                  absl::GetFlag(FLAGS_out), absl::GetFlag(FLAGS_data_description));
   if (!summary.ok()) {
     std::cerr << summary.status().message() << std::endl;
     return static_cast<int>(summary.status().code());
