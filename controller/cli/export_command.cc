@@ -142,6 +142,34 @@ absl::Status CheckHasWeights(const v1::Search& search, const v1::Individual& ind
   return absl::OkStatus();
 }
 
+std::string FloatList(const google::protobuf::RepeatedField<float>& values) {
+  std::string out = "[";
+  for (float v : values)
+    absl::StrAppend(&out, out.size() > 1 ? ", " : "", absl::StrFormat("%.4g", v));
+  return out + "]";
+}
+
+// What the module expects of its input and knows of the classes.
+std::string DescribeInput(const v1::Search& search) {
+  if (!search.has_data()) {
+    return "  the search recorded no data description (it predates them): feed inputs "
+           "normalised as the worker's loader normalised the training data\n";
+  }
+  const v1::DataDescription& data = search.data();
+  std::string out =
+      data.channel_mean().empty()
+          ? "  the search recorded no per-channel statistics: feed inputs normalised as the "
+            "worker's loader normalised the training data\n"
+          : absl::StrCat(
+                "  images scaled to [0, 1]: the module normalises each channel with the "
+                "training split's mean ",
+                FloatList(data.channel_mean()), " and std ", FloatList(data.channel_std()), "\n");
+  if (!data.class_names().empty()) {
+    absl::StrAppend(&out, "  class names: module.class_names (", data.class_names_size(), ")\n");
+  }
+  return absl::StrCat(out, "  data: ", data.fingerprint(), "\n");
+}
+
 }  // namespace
 
 absl::Status ExportIndividual(v1::SearchService::Stub& stub, const ExportOptions& options,
@@ -177,7 +205,8 @@ absl::Status ExportIndividual(v1::SearchService::Stub& stub, const ExportOptions
   RETURN_IF_ERROR(CheckHasWeights(search, individual));
   ASSIGN_OR_RETURN(const std::string tool, FindExportTool(options.export_tool));
   ASSIGN_OR_RETURN(const std::string bytes, calls.Checkpoint(individual.checkpoint()));
-  auto exported = RunExportTool(tool, individual.architecture().text(), bytes, options.out);
+  auto exported = RunExportTool(tool, individual.architecture().text(), bytes, options.out,
+                                search.has_data() ? &search.data() : nullptr);
   if (!exported.ok()) {
     return absl::Status(exported.status().code(), absl::StrCat("individual ", individual.id(), ": ",
                                                                exported.status().message()));
@@ -188,6 +217,7 @@ absl::Status ExportIndividual(v1::SearchService::Stub& stub, const ExportOptions
       "  load with: torch.jit.load(\"%s\")\n",
       options.out, individual.id(), search.id(), exported->kind, individual.fitness(),
       exported->in_channels, exported->num_classes, options.out);
+  report << DescribeInput(search);
   return absl::OkStatus();
 }
 

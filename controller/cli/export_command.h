@@ -25,7 +25,11 @@ struct ExportOptions {
 
 // Fetches the individual, downloads its checkpoint (verified against its
 // digest) and has nas_export rebuild the network and save it as TorchScript
-// at options.out; reports what it wrote on `report`. Errors:
+// at options.out; reports what it wrote on `report`. When the search recorded
+// a data description (Search.data), the module normalises its input with the
+// per-channel statistics first, so it takes images scaled to [0, 1], and
+// carries the class names (`class_names`); without one (older searches) the
+// module is the bare network and the report says so. Errors:
 //   INVALID_ARGUMENT    neither id given, no --out, or an individual of
 //                       another search than --search;
 //   NOT_FOUND           no such search or individual, or no evaluated

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/text_format.h"
 
 extern char** environ;
 
@@ -58,6 +59,13 @@ std::string ReadAll(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+absl::Status WriteFile(const std::string& path, absl::string_view bytes) {
+  std::ofstream file(path, std::ios::binary);
+  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!file.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
 }
 
 // A fresh directory under $TMPDIR (or /tmp), removed with what it holds.
@@ -147,23 +155,24 @@ absl::StatusOr<std::string> FindExportTool(const std::string& flag) {
 }
 
 absl::StatusOr<ExportSummary> RunExportTool(const std::string& tool, absl::string_view architecture,
-                                            absl::string_view checkpoint, const std::string& out) {
+                                            absl::string_view checkpoint, const std::string& out,
+                                            const v1::DataDescription* data) {
   absl::StatusOr<TempDir> dir = TempDir::Create();
   if (!dir.ok()) return dir.status();
   const std::string checkpoint_path = dir->File("checkpoint");
-  {
-    std::ofstream file(checkpoint_path, std::ios::binary);
-    file.write(checkpoint.data(), static_cast<std::streamsize>(checkpoint.size()));
-    if (!file.flush()) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", checkpoint_path));
-    }
+  if (absl::Status written = WriteFile(checkpoint_path, checkpoint); !written.ok()) return written;
+  std::vector<std::string> argv = {tool, "--checkpoint=" + checkpoint_path,
+                                   absl::StrCat("--architecture=", architecture), "--out=" + out};
+  if (data != nullptr) {
+    const std::string data_path = dir->File("data_description.txt");
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(*data, &text);
+    if (absl::Status written = WriteFile(data_path, text); !written.ok()) return written;
+    argv.push_back("--data_description=" + data_path);
   }
   const std::string stdout_path = dir->File("stdout");
   const std::string stderr_path = dir->File("stderr");
-  const absl::StatusOr<int> status =
-      Spawn({tool, "--checkpoint=" + checkpoint_path, absl::StrCat("--architecture=", architecture),
-             "--out=" + out},
-            stdout_path, stderr_path);
+  const absl::StatusOr<int> status = Spawn(argv, stdout_path, stderr_path);
   if (!status.ok()) return status.status();
   const std::string errors(absl::StripAsciiWhitespace(ReadAll(stderr_path)));
   if (WIFSIGNALED(*status)) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "proto/search.pb.h"
 #include "worker/export/export_summary.h"
 
 namespace nas {
@@ -22,11 +23,13 @@ absl::StatusOr<std::string> FindExportTool(const std::string& flag);
 
 // Runs `tool` on `checkpoint` (bytes, written to a temporary file that is
 // removed afterwards), which must hold `architecture`, writing the module to
-// `out`. Errors: the tool's, with its code and message; INTERNAL if it
-// crashed or printed no summary; FAILED_PRECONDITION if it cannot be started;
-// UNAVAILABLE if the temporary file cannot be written.
+// `out`; with `data` (non-null), the module normalises its input and carries
+// the class names as `data` says (nas_export --data_description). Errors: the tool's, with its code
+// and message; INTERNAL if it crashed or printed no summary; FAILED_PRECONDITION if it cannot be
+// started; UNAVAILABLE if the temporary file cannot be written.
 absl::StatusOr<ExportSummary> RunExportTool(const std::string& tool, absl::string_view architecture,
-                                            absl::string_view checkpoint, const std::string& out);
+                                            absl::string_view checkpoint, const std::string& out,
+                                            const v1::DataDescription* data = nullptr);
 
 }  // namespace nas
 

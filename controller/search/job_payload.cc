@@ -43,4 +43,13 @@ absl::Status FillJobPayload(const v1::SearchSpec& normalized, v1::JobKind kind, 
   }
 }
 
+void SetExpectedFingerprint(const std::string& fingerprint, v1::Job* job) {
+  if (fingerprint.empty()) return;
+  v1::DataSplit* split = nullptr;
+  if (job->has_train()) split = job->mutable_train()->mutable_data();
+  if (job->has_supernet()) split = job->mutable_supernet()->mutable_data();
+  if (job->has_tfnas() && job->tfnas().has_data()) split = job->mutable_tfnas()->mutable_data();
+  if (split != nullptr) split->set_expected_fingerprint(fingerprint);
+}
+
 }  // namespace nas

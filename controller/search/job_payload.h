@@ -6,6 +6,8 @@
 #ifndef NAS_CONTROLLER_SEARCH_JOB_PAYLOAD_H_
 #define NAS_CONTROLLER_SEARCH_JOB_PAYLOAD_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "proto/search.pb.h"
 #include "proto/worker_service.pb.h"
@@ -27,6 +29,11 @@ v1::TrainPayload TrainPayloadForSpec(const v1::SearchSpec& spec);
 // spec's strategy is not registered in this binary, FAILED_PRECONDITION when
 // nothing fills `kind`; `job`'s payload is then unset.
 absl::Status FillJobPayload(const v1::SearchSpec& normalized, v1::JobKind kind, v1::Job* job);
+
+// Sets DataSplit.expected_fingerprint of `job`'s payload, whichever kind
+// carries a split (train, supernet, tfnas with data), to the fingerprint the
+// search recorded; nothing when `fingerprint` is empty (none recorded yet).
+void SetExpectedFingerprint(const std::string& fingerprint, v1::Job* job);
 
 }  // namespace nas
 

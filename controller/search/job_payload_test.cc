@@ -22,6 +22,14 @@ constexpr char kTraining[] = R"pb(
   seed: 7
 )pb";
 
+constexpr char kTfNasSpec[] = R"pb(
+  space { tfnas { image_size: 8 } }
+  strategy { tfnas { target_fraction: 0.5 measure_repeats: 3 } }
+  budget: 2
+  dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
+  seed: 7
+)pb";
+
 v1::SearchSpec Normalized(const std::string& text) {
   v1::SearchSpec spec;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &spec)) << text;
@@ -102,13 +110,7 @@ TEST(FillJobPayloadTest, SupernetSearchCarriesItsSearchAndTheRetrainSizes) {
 }
 
 TEST(FillJobPayloadTest, TfNasMeasureCarriesNoDataAndTheSearchDoes) {
-  const v1::SearchSpec spec = Normalized(R"pb(
-    space { tfnas { image_size: 8 } }
-    strategy { tfnas { target_fraction: 0.5 measure_repeats: 3 } }
-    budget: 2
-    dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
-    seed: 7
-  )pb");
+  const v1::SearchSpec spec = Normalized(kTfNasSpec);
   const v1::Job measure = Filled(spec, v1::MEASURE_LATENCY);
   ASSERT_EQ(measure.payload_case(), v1::Job::kTfnas);
   EXPECT_EQ(measure.tfnas().space().image_size(), 8);
@@ -120,6 +122,29 @@ TEST(FillJobPayloadTest, TfNasMeasureCarriesNoDataAndTheSearchDoes) {
   EXPECT_DOUBLE_EQ(search.tfnas().search().target_fraction(), 0.5);
   EXPECT_EQ(search.tfnas().data().seed(), 7u);
   EXPECT_TRUE(search.tfnas().latency_table().empty()) << "attached at lease time";
+}
+
+TEST(SetExpectedFingerprintTest, EveryPayloadWithASplitCarriesIt) {
+  const v1::SearchSpec spec = Normalized(kTfNasSpec);
+  v1::Job search = Filled(spec, v1::TFNAS_SEARCH);
+  SetExpectedFingerprint("", &search);
+  EXPECT_TRUE(search.tfnas().data().expected_fingerprint().empty());
+  SetExpectedFingerprint("digits_csv:1797x1x8x8:10:sha256=00", &search);
+  EXPECT_EQ(search.tfnas().data().expected_fingerprint(), "digits_csv:1797x1x8x8:10:sha256=00");
+  v1::Job measure = Filled(spec, v1::MEASURE_LATENCY);
+  SetExpectedFingerprint("fp", &measure);
+  EXPECT_FALSE(measure.tfnas().has_data()) << "a latency measurement reads no data";
+
+  v1::Job train = Filled(Normalized(absl::StrCat(R"pb(
+                           space { darts_cell { nodes: 2 } }
+                           strategy { random {} }
+                           budget: 3
+                         )pb",
+                                                 kTraining)),
+                         v1::TRAIN_CANDIDATE);
+  SetExpectedFingerprint("fp", &train);
+  EXPECT_EQ(train.train().data().expected_fingerprint(), "fp");
+  EXPECT_EQ(train.train().data().seed(), 7u);
 }
 
 TEST(FillJobPayloadTest, AKindNoOneFillsIsAFailedPrecondition) {

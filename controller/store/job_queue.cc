@@ -145,6 +145,67 @@ void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* 
   payload.set_latency_table(rows[0][1].as<std::string>());
 }
 
+constexpr size_t kMaxFingerprintChars = 256;
+constexpr int kMaxChannels = 64;
+constexpr int kMaxClassNames = 100000;
+constexpr size_t kMaxClassNameChars = 256;
+
+absl::Status ValidateDataDescription(const v1::DataDescription& data) {
+  if (data.fingerprint().empty() || data.fingerprint().size() > kMaxFingerprintChars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("result.data.fingerprint: must be 1..", kMaxFingerprintChars, " characters"));
+  }
+  if (data.train_examples() < 0 || data.validation_examples() < 0 || data.classes() < 0 ||
+      data.image_shape_size() > 4) {
+    return absl::InvalidArgumentError(
+        "result.data: example and class counts must be >= 0 and image_shape at most 4 sizes");
+  }
+  if (data.channel_mean_size() != data.channel_std_size() ||
+      data.channel_mean_size() > kMaxChannels) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "result.data: channel_mean and channel_std must have as many entries, at most ",
+        kMaxChannels));
+  }
+  for (int c = 0; c < data.channel_mean_size(); ++c) {
+    if (!std::isfinite(data.channel_mean(c)) || !std::isfinite(data.channel_std(c)) ||
+        data.channel_std(c) <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("result.data: channel ", c, " needs a finite mean and a finite std > 0"));
+    }
+  }
+  if (data.class_names_size() > kMaxClassNames) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("result.data.class_names: at most ", kMaxClassNames, " names"));
+  }
+  for (const std::string& name : data.class_names()) {
+    if (name.size() > kMaxClassNameChars) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "result.data.class_names: names must be at most ", kMaxClassNameChars, " characters"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The search's first reported data description is recorded; a later one must
+// have its fingerprint. The caller holds the search row's lock.
+absl::Status RecordDataDescription(pqxx::work& txn, int64_t search_id,
+                                   const v1::DataDescription& data) {
+  const pqxx::row row =
+      txn.exec_params1("SELECT data_fingerprint FROM searches WHERE id = $1", search_id);
+  if (row[0].is_null()) {
+    txn.exec_params(
+        "UPDATE searches SET data_fingerprint = $2, data_description = $3 WHERE id = $1", search_id,
+        data.fingerprint(), DataDescriptionToText(data));
+    return absl::OkStatus();
+  }
+  const std::string recorded = row[0].as<std::string>();
+  if (recorded == data.fingerprint()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("result.data.fingerprint: ", data.fingerprint(), " differs from ", recorded,
+                   ", the fingerprint search ", search_id,
+                   " recorded from its first evaluation: the worker trained on other data"));
+}
+
 absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
                           int current_attempt) {
   return absl::FailedPreconditionError(absl::StrCat("lease of job ", job_id, " attempt ", attempt,
@@ -195,7 +256,8 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
                     *job_id, j[0].as<int>(), worker.worker_id());
     const pqxx::row ind = txn.exec_params1(
         "SELECT i.genome, i.genome_hash, i.seed, s.spec_text, COALESCE(p.genome, ''), "
-        "COALESCE(p.genome_hash, ''), COALESCE(p.checkpoint_digest, '') "
+        "COALESCE(p.genome_hash, ''), COALESCE(p.checkpoint_digest, ''), "
+        "COALESCE(s.data_fingerprint, '') "
         "FROM individuals i JOIN searches s ON s.id = i.search_id "
         "LEFT JOIN individuals p ON p.id = i.parent_id WHERE i.id = $1",
         j[3].as<int64_t>());
@@ -211,6 +273,7 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
     job.set_seed(static_cast<uint64_t>(ind[2].as<int64_t>()));
     ASSIGN_OR_RETURN(const v1::SearchSpec spec, ParseSpecText(ind[3].as<std::string>()));
     RETURN_IF_ERROR(FillJobPayload(spec, job.kind(), &job));
+    SetExpectedFingerprint(ind[7].as<std::string>(), &job);
     if (job.kind() == v1::TRAIN_MORPHED) {
       job.mutable_parent_architecture()->set_text(ind[4].as<std::string>());
       job.mutable_parent_architecture()->set_hash(ind[5].as<std::string>());
@@ -279,6 +342,7 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
       return absl::InvalidArgumentError(
           absl::StrCat("result.latency_table: must be at most ", kMaxLatencyTableBytes, " bytes"));
     }
+    if (r.has_data()) RETURN_IF_ERROR(ValidateDataDescription(r.data()));
   } else if (request.has_failure()) {
     if (request.failure().reason().size() > 10000) {
       return absl::InvalidArgumentError("failure.reason: must be at most 10000 characters");
@@ -324,6 +388,9 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
     }
 
     if (request.has_result()) {
+      if (request.result().has_data()) {
+        RETURN_IF_ERROR(RecordDataDescription(txn, search.id, request.result().data()));
+      }
       txn.exec_params(
           "UPDATE jobs SET state = 'done', lease_owner = NULL, "
           "lease_expires_at = NULL, progress = 1, finished_at = now() WHERE id = $1",

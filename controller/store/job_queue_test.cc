@@ -215,6 +215,59 @@ TEST_F(JobQueueTest, MalformedResultChangesNothing) {
   EXPECT_EQ(searches_->GetSearch(search->id())->evaluations_done(), 1);
 }
 
+// The first evaluation with data records its description; later leases carry
+// its fingerprint, and a report of other data is refused naming both.
+TEST_F(JobQueueTest, FirstDataDescriptionIsRecordedAndOtherDataRefused) {
+  auto search = searches_->CreateSearch(Spec(4));
+  ASSERT_TRUE(search.ok()) << search.status();
+  EXPECT_FALSE(searches_->GetSearch(search->id())->has_data());
+  const std::string recorded = "digits_csv:1797x1x8x8:10:sha256=aaaaaaaaaaaaaaaa";
+  const std::string other = "digits_csv:1797x1x8x8:10:sha256=bbbbbbbbbbbbbbbb";
+  auto with_data = [](v1::ReportResultRequest r, const std::string& fingerprint) {
+    v1::DataDescription& d = *r.mutable_result()->mutable_data();
+    d.set_fingerprint(fingerprint);
+    d.set_train_examples(1597);
+    d.set_validation_examples(200);
+    d.set_classes(2);
+    for (int size : {1, 8, 8}) d.add_image_shape(size);
+    d.add_channel_mean(0.3f);
+    d.add_channel_std(0.25f);
+    d.add_class_names("zero");
+    d.add_class_names("one");
+    return r;
+  };
+
+  v1::Job first = MustLease("w1");
+  EXPECT_TRUE(first.train().data().expected_fingerprint().empty());
+  ASSERT_TRUE(queue_->ReportResult(with_data(Report(first, "w1", 0.5), recorded)).ok());
+  const v1::Search after = *searches_->GetSearch(search->id());
+  ASSERT_TRUE(after.has_data());
+  EXPECT_EQ(after.data().fingerprint(), recorded);
+  EXPECT_EQ(after.data().train_examples(), 1597);
+  EXPECT_THAT(after.data().image_shape(), ::testing::ElementsAre(1, 8, 8));
+  EXPECT_THAT(after.data().channel_mean(), ::testing::ElementsAre(0.3f));
+  EXPECT_THAT(after.data().channel_std(), ::testing::ElementsAre(0.25f));
+  EXPECT_THAT(after.data().class_names(), ::testing::ElementsAre("zero", "one"));
+
+  v1::Job second = MustLease("w1");
+  EXPECT_EQ(second.train().data().expected_fingerprint(), recorded);
+  auto refused = queue_->ReportResult(with_data(Report(second, "w1", 0.9), other));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), ::testing::AllOf(HasSubstr(recorded), HasSubstr(other)));
+  auto bad = with_data(Report(second, "w1", 0.9), recorded);
+  bad.mutable_result()->mutable_data()->set_channel_std(0, 0);
+  EXPECT_EQ(queue_->ReportResult(bad).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(searches_->GetSearch(search->id())->evaluations_done(), 1) << "nothing changed";
+
+  // The lease is still held: the same data lands, and so does a report without any.
+  ASSERT_TRUE(queue_->ReportResult(with_data(Report(second, "w1", 0.9), recorded)).ok());
+  v1::Job third = MustLease("w1");
+  ASSERT_TRUE(queue_->ReportResult(Report(third, "w1", 0.1)).ok());
+  const v1::Search last = *searches_->GetSearch(search->id());
+  EXPECT_EQ(last.evaluations_done(), 3);
+  EXPECT_EQ(last.data().fingerprint(), recorded);
+}
+
 TEST_F(JobQueueTest, ExpiredLeaseGoesBackToTheQueueAndStaleReportIsRefused) {
   auto search = searches_->CreateSearch(Spec(1, /*lease_seconds=*/1));
   ASSERT_TRUE(search.ok());

@@ -96,7 +96,8 @@ const char kSearchColumns[] =
     "extract(epoch FROM s.created_at)::float8, "
     "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id "
     "   AND j.state IN ('pending', 'leased')), "
-    "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id AND j.state = 'leased')";
+    "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id AND j.state = 'leased'), "
+    "s.data_description";
 
 absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   v1::Search search;
@@ -110,6 +111,11 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   SetTimestamp(row[5].as<double>(), search.mutable_create_time());
   search.set_jobs_in_flight(row[6].as<int>());
   search.set_jobs_leased(row[7].as<int>());
+  if (!row[8].is_null() && !google::protobuf::TextFormat::ParseFromString(row[8].as<std::string>(),
+                                                                          search.mutable_data())) {
+    return absl::DataLossError(
+        absl::StrCat("searches.data_description of search ", search.id(), " does not parse"));
+  }
   return search;
 }
 
@@ -168,6 +174,12 @@ absl::StatusOr<v1::SearchSpec> ParseSpecText(const std::string& text) {
 std::string SpecToText(const v1::SearchSpec& spec) {
   std::string text;
   google::protobuf::TextFormat::PrintToString(spec, &text);
+  return text;
+}
+
+std::string DataDescriptionToText(const v1::DataDescription& data) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(data, &text);
   return text;
 }
 

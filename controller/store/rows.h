@@ -37,6 +37,9 @@ double DoubleField(const pqxx::field& field);
 absl::StatusOr<v1::SearchSpec> ParseSpecText(const std::string& text);
 std::string SpecToText(const v1::SearchSpec& spec);
 
+// searches.data_description: a DataDescription in protobuf text format.
+std::string DataDescriptionToText(const v1::DataDescription& data);
+
 // "train_candidate", "table_lookup": how job kinds are stored.
 std::string JobKindToDb(v1::JobKind kind);
 v1::JobKind JobKindFromDb(const std::string& kind);

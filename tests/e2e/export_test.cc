@@ -4,7 +4,10 @@
 // python3-torch loading that file reproduces what the worker's own network,
 // rebuilt from the downloaded checkpoint, computes (nasctl downloads the
 // weights and runs nas_export, found beside it in the runfiles tree, to write
-// the module). Individuals without weights give errors that say why.
+// the module). The module embeds the data description the search recorded:
+// it normalises images scaled to [0, 1] per channel, when the worker reported
+// the statistics, and carries the class names. Individuals without weights
+// give errors that say why.
 #include <string>
 
 #include "bench/search_quality/quality_runner.h"
@@ -62,16 +65,34 @@ TEST(ExportEndToEndTest, ExportedBestNetworkReproducesTheWorkersNetworkInPython)
   EXPECT_THAT(exported.output, HasSubstr("individual " + std::to_string(best.id()) + " of search"));
   EXPECT_THAT(exported.output, HasSubstr("[N, 1, H, W]"));
 
+  // The search recorded what its worker trained on; with per-channel
+  // statistics the module takes images scaled to [0, 1] and normalises them
+  // as the worker did, else it is the bare network.
+  ASSERT_TRUE(done->has_data()) << cluster.Logs();
+  const v1::DataDescription& data = done->data();
+  EXPECT_THAT(data.fingerprint(), ::testing::StartsWith("digits_csv:900x1x8x8:10:sha256="));
+  const bool normalises = data.channel_mean_size() > 0;
+  EXPECT_THAT(exported.output,
+              HasSubstr(normalises ? "images scaled to [0, 1]" : "no per-channel statistics"));
+
   // The worker's own network, from the same checkpoint, on digit-sized inputs.
   auto loaded = DeserializeDartsNetwork(Download(cluster, best.checkpoint()));
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(DartsGenomeToText(loaded->genome), best.architecture().text());
   torch::manual_seed(1);
-  const torch::Tensor x = torch::rand({64, 1, 8, 8}) * 2 - 1;
+  const torch::Tensor x =
+      normalises ? torch::rand({64, 1, 8, 8}) : torch::rand({64, 1, 8, 8}) * 2 - 1;
   torch::Tensor expected;
   {
     torch::NoGradGuard no_grad;
-    expected = loaded->net->forward(x);
+    torch::Tensor fed = x;
+    if (normalises) {
+      const std::vector<float> mean(data.channel_mean().begin(), data.channel_mean().end());
+      const std::vector<float> std(data.channel_std().begin(), data.channel_std().end());
+      fed = (x - torch::tensor(mean).reshape({1, -1, 1, 1})) /
+            torch::tensor(std).reshape({1, -1, 1, 1});
+    }
+    expected = loaded->net->forward(fed);
   }
   // Trained weights, not a fresh network's: BatchNorm statistics moved off their start values.
   bool trained = false;
@@ -87,6 +108,17 @@ TEST(ExportEndToEndTest, ExportedBestNetworkReproducesTheWorkersNetworkInPython)
       testing::RunfilePath("tests/export/check_export.py"), {{model, reference}});
   EXPECT_EQ(check.exit_status, 0) << check.output;
   std::cout << exported.output << check.output;
+  // The class names travel in the module, as the search recorded them.
+  const testing::CommandResult names = testing::RunCommand(
+      "/usr/bin/python3 -c 'import sys, torch; "
+      "print(\"class_names=\" + \",\".join(torch.jit.load(sys.argv[1]).class_names))' " +
+      model);
+  EXPECT_EQ(names.exit_status, 0) << names.output;
+  std::string joined;
+  for (const std::string& name : data.class_names()) {
+    joined += (joined.empty() ? "" : ",") + name;
+  }
+  EXPECT_THAT(names.output, HasSubstr("class_names=" + joined + "\n"));
 
   // nasctl has no LibTorch: without nas_export it says what it needs.
   const testing::CommandResult no_tool =

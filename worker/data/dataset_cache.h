@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "proto/worker_service.pb.h"
+#include "worker/data/fingerprint.h"
 #include "worker/data/image_dataset.h"
 
 namespace nas {
@@ -23,11 +24,22 @@ class DatasetCache {
   // The training/validation split of `split.dataset` drawn with `split.seed`.
   absl::StatusOr<std::shared_ptr<const TrainValidationSplit>> Get(const v1::DataSplit& split);
 
+  struct CheckedSplit {
+    std::shared_ptr<const TrainValidationSplit> split;
+    v1::DataDescription description;  // DescribeData, with its DatasetFingerprint.
+  };
+  // Get, and the split's description, its fingerprint computed once per
+  // entry; UNAVAILABLE naming both fingerprints when `split.expected_fingerprint`
+  // is set and differs (CheckFingerprint). What the training runners call.
+  absl::StatusOr<CheckedSplit> GetChecked(const v1::DataSplit& split);
+
  private:
   static constexpr size_t kMaxEntries = 4;  // A worker rarely serves more searches at once.
 
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<const TrainValidationSplit>> cache_ ABSL_GUARDED_BY(mu_);
+  // DatasetFingerprint of the entries of cache_ (same keys) that asked for one.
+  std::map<std::string, std::string> fingerprints_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nas

@@ -56,7 +56,8 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTrain));
   const v1::TrainPayload& payload = job.train();
   ASSIGN_OR_RETURN(ConvNetGenome genome, ParseConvNetGenome(job.architecture().text()));
-  ASSIGN_OR_RETURN(auto data, datasets_->Get(payload.data()));
+  ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(payload.data()));
+  const std::shared_ptr<const TrainValidationSplit> data = checked.split;
   const int64_t in_channels = data->train.images.size(1);
 
   ConvNet net{nullptr};
@@ -99,6 +100,7 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
   metrics["epochs"] = options.epochs;
   metrics["function_preservation_error"] = preservation_error;
   metrics["checkpoint_bytes"] = static_cast<double>(bytes.size());
+  *result.mutable_data() = checked.description;
   return result;
 }
 

@@ -66,8 +66,8 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kSupernet));
   const v1::SupernetPayload& payload = job.supernet();
   SupernetSearchOptions options = SupernetOptionsForPayload(payload, device_, job.seed());
-  ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data,
-                   datasets_->Get(payload.data()));
+  ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(payload.data()));
+  const std::shared_ptr<const TrainValidationSplit> data = checked.split;
   options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
                                              data->train.images.sizes().slice(1));
   options.on_step = progress;  // Stops within an epoch when the job must stop.
@@ -92,6 +92,7 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   metrics["supernet_valid_accuracy"] = outcome.valid_accuracy;
   metrics["search_seconds"] = outcome.seconds;
   metrics["epochs"] = options.epochs;
+  *result.mutable_data() = checked.description;
   return result;
 }
 

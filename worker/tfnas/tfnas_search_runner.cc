@@ -48,8 +48,8 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTfnas));
   const v1::TfNasPayload& payload = job.tfnas();
   const v1::TfNasSearch& t = payload.search();
-  ASSIGN_OR_RETURN(std::shared_ptr<const TrainValidationSplit> data,
-                   datasets_->Get(payload.data()));
+  ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(payload.data()));
+  const std::shared_ptr<const TrainValidationSplit> data = checked.split;
   ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(payload.space(), *data));
   ASSIGN_OR_RETURN(LatencyTable table, JobLatencyTable(payload));
 
@@ -105,6 +105,7 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   metrics["supernet_train_accuracy"] = outcome.train_accuracy;
   metrics["supernet_valid_accuracy"] = outcome.valid_accuracy;
   metrics["search_seconds"] = outcome.seconds;
+  *result.mutable_data() = checked.description;
   return result;
 }
 

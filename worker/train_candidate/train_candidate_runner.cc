@@ -54,7 +54,8 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTrain));
   if (job.train().space().has_tfnas()) return RunTfNas(job, progress);
   ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(job.architecture().text()));
-  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.train().data()));
+  ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(job.train().data()));
+  const std::shared_ptr<const TrainValidationSplit> data = checked.split;
   ASSIGN_OR_RETURN(TrainOutcome outcome,
                    TrainAndEvaluate(genome, *data, OptionsFor(job, *data, device_, progress)));
   // The weights go to the controller so that the best network can be
@@ -65,13 +66,15 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
   v1::EvaluationResult result = ResultOf(outcome);
   result.set_checkpoint(digest);
   (*result.mutable_metrics())["checkpoint_bytes"] = static_cast<double>(bytes.size());
+  *result.mutable_data() = checked.description;
   return result;
 }
 
 absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Job& job,
                                                                     const ProgressFn& progress) {
   const v1::TfNasSpace& space_spec = job.train().space().tfnas();
-  ASSIGN_OR_RETURN(auto data, datasets_->Get(job.train().data()));
+  ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(job.train().data()));
+  const std::shared_ptr<const TrainValidationSplit> data = checked.split;
   ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(space_spec, *data));
   ASSIGN_OR_RETURN(TfNasGenome genome, ParseTfNasGenome(job.architecture().text()));
   TfNasNetwork built{nullptr};
@@ -87,6 +90,7 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
   v1::EvaluationResult result = ResultOf(outcome);
   result.set_checkpoint(digest);
   (*result.mutable_metrics())["checkpoint_bytes"] = static_cast<double>(bytes.size());
+  *result.mutable_data() = checked.description;
   return result;
 }
 
