@@ -11,6 +11,8 @@ PACKAGES=(
   libpqxx-dev libpq-dev postgresql
   libssl-dev
   libtorch-dev
+  # PNG and JPEG decoding for image-folder datasets.
+  libpng-dev libjpeg-dev
   libgtest-dev libgmock-dev
   prometheus-cpp-dev prometheus
   clang-14 libclang-rt-14-dev openssl

@@ -89,10 +89,32 @@ absl::Status ValidateAugmentation(const v1::Augmentation& a) {
 
 absl::Status ValidateDataset(const v1::Dataset& d) {
   if (d.format() == v1::Dataset::FORMAT_UNSPECIFIED || !v1::Dataset::Format_IsValid(d.format())) {
-    return absl::InvalidArgumentError("dataset.format: must be IDX, DIGITS_CSV or CIFAR10_BINARY");
+    return absl::InvalidArgumentError(
+        "dataset.format: must be IDX, DIGITS_CSV, CIFAR10_BINARY, IMAGE_FOLDER, TENSOR_FILE or "
+        "CIFAR100_BINARY");
   }
   RETURN_IF_ERROR(CheckPath("dataset.path", d.path()));
-  if (d.validation_examples() <= 0) {
+  const bool separate_validation = !d.validation_path().empty();
+  if (separate_validation) {
+    if (d.format() != v1::Dataset::IMAGE_FOLDER) {
+      return absl::InvalidArgumentError(
+          "dataset.validation_path: only an IMAGE_FOLDER dataset has a validation folder");
+    }
+    RETURN_IF_ERROR(CheckPath("dataset.validation_path", d.validation_path()));
+  }
+  if (!v1::Dataset::Cifar100Labels_IsValid(d.cifar100_labels())) {
+    return absl::InvalidArgumentError("dataset.cifar100_labels: must be FINE or COARSE");
+  }
+  if (d.cifar100_labels() != v1::Dataset::CIFAR100_LABELS_UNSPECIFIED &&
+      d.format() != v1::Dataset::CIFAR100_BINARY) {
+    return absl::InvalidArgumentError(
+        "dataset.cifar100_labels: only a CIFAR100_BINARY dataset has coarse and fine labels");
+  }
+  if (separate_validation && d.validation_examples() < 0) {
+    return OutOfRange("dataset.validation_examples", d.validation_examples(),
+                      "must be >= 0 with validation_path (0 = all of the validation folder)");
+  }
+  if (!separate_validation && d.validation_examples() <= 0) {
     return OutOfRange("dataset.validation_examples", d.validation_examples(),
                       "must be > 0 (fitness is measured on held-out data)");
   }

@@ -55,6 +55,25 @@ TEST(SpecValidationTest, AcceptsAugmentationModesAndTheirBounds) {
   }
 }
 
+TEST(SpecValidationTest, AcceptsTheNewDatasetFormats) {
+  for (const v1::Dataset::Format format :
+       {v1::Dataset::IMAGE_FOLDER, v1::Dataset::TENSOR_FILE, v1::Dataset::CIFAR100_BINARY}) {
+    v1::SearchSpec spec = ValidSpec();
+    spec.mutable_dataset()->set_format(format);
+    EXPECT_TRUE(ValidateAndNormalizeSpec(&spec).ok()) << v1::Dataset::Format_Name(format);
+  }
+  // A validation folder may be used whole: validation_examples 0.
+  v1::SearchSpec folders = ValidSpec();
+  folders.mutable_dataset()->set_format(v1::Dataset::IMAGE_FOLDER);
+  folders.mutable_dataset()->set_validation_path("/data/val");
+  folders.mutable_dataset()->set_validation_examples(0);
+  EXPECT_TRUE(ValidateAndNormalizeSpec(&folders).ok());
+  v1::SearchSpec coarse = ValidSpec();
+  coarse.mutable_dataset()->set_format(v1::Dataset::CIFAR100_BINARY);
+  coarse.mutable_dataset()->set_cifar100_labels(v1::Dataset::COARSE);
+  EXPECT_TRUE(ValidateAndNormalizeSpec(&coarse).ok());
+}
+
 TEST(SpecValidationTest, TfNasRetrainTakesItsShapeFromTheSpaceNotTraining) {
   v1::SearchSpec spec = ValidSpec();
   spec.mutable_space()->mutable_tfnas();
@@ -123,6 +142,21 @@ TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
        [](v1::SearchSpec* s) {
          s->mutable_dataset()->mutable_augmentation()->set_mode(
              static_cast<v1::Augmentation::Mode>(7));
+       }},
+      {"dataset.validation_path: only an IMAGE_FOLDER dataset",
+       [](v1::SearchSpec* s) { s->mutable_dataset()->set_validation_path("/data/val"); }},
+      {"dataset.validation_examples: -1 must be >= 0 with validation_path",
+       [](v1::SearchSpec* s) {
+         s->mutable_dataset()->set_format(v1::Dataset::IMAGE_FOLDER);
+         s->mutable_dataset()->set_validation_path("/data/val");
+         s->mutable_dataset()->set_validation_examples(-1);
+       }},
+      {"dataset.cifar100_labels: only a CIFAR100_BINARY dataset",
+       [](v1::SearchSpec* s) { s->mutable_dataset()->set_cifar100_labels(v1::Dataset::COARSE); }},
+      {"dataset.cifar100_labels: must be FINE or COARSE",
+       [](v1::SearchSpec* s) {
+         s->mutable_dataset()->set_format(v1::Dataset::CIFAR100_BINARY);
+         s->mutable_dataset()->set_cifar100_labels(static_cast<v1::Dataset::Cifar100Labels>(9));
        }},
       {"training: must be set", [](v1::SearchSpec* s) { s->clear_training(); }},
       {"lease_seconds:", [](v1::SearchSpec* s) { s->set_lease_seconds(2); }},

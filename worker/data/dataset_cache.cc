@@ -7,8 +7,9 @@ namespace {
 
 std::string CacheKey(const v1::DataSplit& split) {
   const v1::Dataset& d = split.dataset();
-  return absl::StrCat(d.format(), "|", d.path(), "|", d.train_examples(), "|",
-                      d.validation_examples(), "|", split.seed());
+  return absl::StrCat(d.format(), "|", d.path(), "|", d.validation_path(), "|",
+                      d.cifar100_labels(), "|", d.train_examples(), "|", d.validation_examples(),
+                      "|", split.seed());
 }
 
 }  // namespace
@@ -19,10 +20,9 @@ absl::StatusOr<std::shared_ptr<const TrainValidationSplit>> DatasetCache::Get(
   const std::string key = CacheKey(split);
   absl::MutexLock lock(&mu_);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  auto all = LoadDataset(d);
-  if (!all.ok()) return all.status();
-  auto drawn =
-      SplitTrainValidation(*all, d.validation_examples(), d.train_examples(), split.seed());
+  auto files = LoadDataset(d);
+  if (!files.ok()) return files.status();
+  auto drawn = SplitDatasetFiles(*files, d.validation_examples(), d.train_examples(), split.seed());
   if (!drawn.ok()) return drawn.status();
   auto shared = std::make_shared<const TrainValidationSplit>(*std::move(drawn));
   if (cache_.size() >= kMaxEntries) {

@@ -98,6 +98,12 @@ absl::StatusOr<std::string> DatasetFingerprint(const v1::Dataset& dataset,
   Hasher hasher;
   hasher.Add(absl::StrCat("format ", format, "\n"));
   if (absl::Status hashed = HashPath(dataset.path(), hasher); !hashed.ok()) return hashed;
+  if (!dataset.validation_path().empty()) {
+    hasher.Add("validation\n");
+    if (absl::Status hashed = HashPath(dataset.validation_path(), hasher); !hashed.ok()) {
+      return hashed;
+    }
+  }
   hasher.Add(absl::StrCat("examples ", examples, " shape ", shape, " classes ", classes, "\n"));
   return absl::StrCat(format, ":", examples, "x", shape, ":", classes,
                       ":sha256=", hasher.HexDigest().substr(0, kHashChars));

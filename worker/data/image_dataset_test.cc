@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -93,8 +94,18 @@ TEST(ImageDatasetTest, ReadsTheRealDigits) {
   EXPECT_EQ(d->labels.eq(0).sum().item<int64_t>(), 178);
   EXPECT_EQ(d->labels.eq(8).sum().item<int64_t>(), 174);
   EXPECT_EQ(d->labels.eq(9).sum().item<int64_t>(), 180);
-  EXPECT_NEAR(d->images.mean().item<float>(), 0.0, 1e-4);
-  EXPECT_NEAR(d->images.std().item<float>(), 1.0, 1e-3);
+  // Read scaled to [0, 1] (pixel values 0..16); the split normalises per
+  // channel with its training examples' statistics.
+  EXPECT_EQ(d->images.min().item<float>(), 0.0f);
+  EXPECT_EQ(d->images.max().item<float>(), 1.0f);
+  auto split = SplitTrainValidation(*d, 300, 0, 1);
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_NEAR(split->train.images.mean().item<float>(), 0.0, 1e-4);
+  EXPECT_NEAR(split->train.images.std().item<float>(), 1.0, 1e-3);
+  ASSERT_EQ(split->channel_mean.size(), 1u);
+  ASSERT_EQ(split->channel_std.size(), 1u);
+  EXPECT_NEAR(split->channel_mean[0], 4.88 / 16, 0.02);  // The data's mean pixel is about 4.9.
+  EXPECT_NEAR(split->validation.images.mean().item<float>(), 0.0, 0.05);
 }
 
 TEST(ImageDatasetTest, ReadsFashionMnistIdx) {
@@ -103,7 +114,9 @@ TEST(ImageDatasetTest, ReadsFashionMnistIdx) {
   ASSERT_TRUE(d.ok()) << d.status() << " (apt-get install dataset-fashion-mnist)";
   EXPECT_EQ(d->images.sizes(), (std::vector<int64_t>{60000, 1, 28, 28}));
   EXPECT_EQ(torch::bincount(d->labels).eq(6000).sum().item<int64_t>(), 10);
-  EXPECT_NEAR(d->images.mean().item<float>(), 0.0, 1e-3);
+  EXPECT_EQ(d->num_classes, 10);
+  // Fashion-MNIST's well-known mean pixel, scaled to [0, 1].
+  EXPECT_NEAR(d->images.mean().item<float>(), 0.2860, 1e-3);
   auto test = LoadIdxDataset(dir, /*train=*/false);
   ASSERT_TRUE(test.ok()) << test.status();
   EXPECT_EQ(test->size(), 10000);
@@ -121,8 +134,10 @@ TEST(ImageDatasetTest, ReadsIdxPlainAndGzipAlike) {
   EXPECT_TRUE(torch::equal(a->labels, torch::tensor({7, 0, 9}, torch::kInt64)));
   EXPECT_TRUE(torch::equal(a->images, b->images));
   EXPECT_TRUE(torch::equal(a->labels, b->labels));
-  // Pixel values 0, 10, 20: normalised, the middle image is the mean.
-  EXPECT_NEAR(a->images[1].abs().max().item<float>(), 0.0f, 1e-6);
+  // Pixel values 0, 10, 20, scaled to [0, 1].
+  EXPECT_NEAR(a->images[1].abs().max().item<float>(), 10.0f / 255, 1e-6);
+  // Classes from the data: max label + 1.
+  EXPECT_EQ(a->num_classes, 10);
   EXPECT_LT(a->images[0][0][0][0].item<float>(), a->images[2][0][0][0].item<float>());
   // No t10k files were written.
   EXPECT_THAT(LoadIdxDataset(plain, /*train=*/false).status().message(),
@@ -154,8 +169,11 @@ TEST(ImageDatasetTest, IdxErrorsNameTheFileAndTheRule) {
   WriteFile(labels, IdxLabels(0x801, {1, 2}));
   EXPECT_THAT(error().message(), HasSubstr("holds 2 labels but"));
 
+  // Classes come from the data (max label + 1): label 12 makes 13 classes.
   WriteFile(labels, IdxLabels(0x801, {1, 12, 3}));
-  EXPECT_THAT(error().message(), HasSubstr("label 12 is outside the 10 classes 0..9"));
+  auto thirteen = LoadIdxDataset(dir, /*train=*/true);
+  ASSERT_TRUE(thirteen.ok()) << thirteen.status();
+  EXPECT_EQ(thirteen->num_classes, 13);
 
   // A gzip stream cut short is data loss, not a short dataset.
   std::remove(images.c_str());
@@ -247,16 +265,102 @@ TEST(ImageDatasetTest, ReadsCifar10BinaryRecords) {
   EXPECT_THAT(missing.status().message(), HasSubstr("data_batch_4.bin"));
 }
 
+TEST(ImageDatasetTest, ReadsCifar100FineOrCoarseLabels) {
+  const std::string dir = TempDir("cifar100");
+  // Record i: coarse label i % 20, fine label 99 - i; all planes 2 * i.
+  std::string bytes;
+  for (int i = 0; i < 4; ++i) {
+    bytes += static_cast<char>(i % 20);
+    bytes += static_cast<char>(99 - i);
+    bytes += std::string(3072, static_cast<char>(2 * i));
+  }
+  WriteFile(dir + "/train.bin", bytes);
+  v1::Dataset spec;
+  spec.set_format(v1::Dataset::CIFAR100_BINARY);
+  spec.set_path(dir);
+  auto fine = LoadDataset(spec);
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(fine->examples.images.sizes(), (std::vector<int64_t>{4, 3, 32, 32}));
+  EXPECT_EQ(fine->examples.num_classes, 100);
+  EXPECT_TRUE(torch::equal(fine->examples.labels, torch::tensor({99, 98, 97, 96}, torch::kInt64)));
+  ASSERT_EQ(fine->class_names.size(), 100u);
+  EXPECT_EQ(fine->class_names[0], "apple");
+  EXPECT_EQ(fine->class_names[99], "worm");
+  EXPECT_NEAR(fine->examples.images[3].max().item<float>(), 6.0f / 255, 1e-6);
+
+  spec.set_cifar100_labels(v1::Dataset::COARSE);
+  auto coarse = LoadDataset(spec);
+  ASSERT_TRUE(coarse.ok()) << coarse.status();
+  EXPECT_EQ(coarse->examples.num_classes, 20);
+  EXPECT_TRUE(torch::equal(coarse->examples.labels, torch::tensor({0, 1, 2, 3}, torch::kInt64)));
+  ASSERT_EQ(coarse->class_names.size(), 20u);
+  EXPECT_EQ(coarse->class_names[19], "vehicles_2");
+
+  // Bad data names the file and the rule.
+  WriteFile(dir + "/train.bin", bytes.substr(0, 3074 * 2 + 5));
+  EXPECT_THAT(LoadDataset(spec).status().message(),
+              AllOf(HasSubstr(dir + "/train.bin: size 6153 bytes"),
+                    HasSubstr("3074-byte CIFAR-100 record")));
+  bytes[0] = 20;  // Coarse labels are 0..19.
+  WriteFile(dir + "/train.bin", bytes);
+  EXPECT_THAT(LoadDataset(spec).status().message(),
+              AllOf(HasSubstr("train.bin"), HasSubstr("label 20 is outside the 20 classes")));
+  spec.set_path(dir + "/missing");
+  EXPECT_EQ(LoadDataset(spec).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ImageDatasetTest, SeparateValidationFilesAreSampledAndNormalisedWithTraining) {
+  DatasetFiles files;
+  // Training images are 0..9 in channel 0 and 100 in channel 1.
+  files.examples =
+      ImageDataset{torch::stack({torch::arange(10, torch::kFloat32), torch::full({10}, 100.0f)}, 1)
+                       .reshape({10, 2, 1, 1}),
+                   torch::arange(10, torch::kInt64) % 2, 2};
+  // Validation images sit at the training means: normalised, they are 0.
+  files.validation =
+      ImageDataset{torch::tensor({4.5f, 100.0f}).reshape({1, 2, 1, 1}).repeat({6, 1, 1, 1}),
+                   torch::zeros({6}, torch::kInt64), 2};
+  files.class_names = {"cat", "dog"};
+  auto all = SplitDatasetFiles(files, /*validation_examples=*/0, /*train_examples=*/0, 3);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->validation.size(), 6);
+  EXPECT_EQ(all->train.size(), 10);
+  EXPECT_EQ(all->class_names, files.class_names);
+  ASSERT_EQ(all->channel_mean.size(), 2u);
+  EXPECT_NEAR(all->channel_mean[0], 4.5f, 1e-5);
+  EXPECT_NEAR(all->channel_mean[1], 100.0f, 1e-5);
+  EXPECT_NEAR(all->channel_std[0], std::sqrt(8.25f), 1e-4);
+  EXPECT_EQ(all->channel_std[1], 1.0f);  // No spread: left as it is.
+  EXPECT_NEAR(all->validation.images.abs().max().item<float>(), 0.0f, 1e-5);
+
+  auto some = SplitDatasetFiles(files, 4, 7, 3);
+  ASSERT_TRUE(some.ok()) << some.status();
+  EXPECT_EQ(some->validation.size(), 4);
+  EXPECT_EQ(some->train.size(), 7);
+  EXPECT_THAT(SplitDatasetFiles(files, 7, 0, 3).status().message(),
+              HasSubstr("dataset.validation_examples: 7 must be in 0..6"));
+  EXPECT_THAT(SplitDatasetFiles(files, 0, 11, 3).status().message(),
+              HasSubstr("dataset.train_examples: 11 must be in 0..10"));
+}
+
 // A dataset whose example i is the 1x1 image i, so examples can be identified.
 ImageDataset Numbered(int n) {
   return ImageDataset{torch::arange(n, torch::kFloat32).reshape({n, 1, 1, 1}),
                       torch::arange(n, torch::kInt64) % 10, 10};
 }
 
-std::set<int64_t> Ids(const ImageDataset& d) {
-  std::set<int64_t> ids;
-  for (int64_t i = 0; i < d.size(); ++i) ids.insert(d.images[i].item<float>());
+// The example numbers of a split's half (its images are normalised with the
+// split's channel statistics).
+std::vector<int64_t> IdList(const ImageDataset& d, const TrainValidationSplit& split) {
+  const torch::Tensor raw = d.images.flatten() * split.channel_std[0] + split.channel_mean[0];
+  std::vector<int64_t> ids;
+  for (int64_t i = 0; i < d.size(); ++i) ids.push_back(std::lround(raw[i].item<float>()));
   return ids;
+}
+
+std::set<int64_t> Ids(const ImageDataset& d, const TrainValidationSplit& split) {
+  const std::vector<int64_t> ids = IdList(d, split);
+  return std::set<int64_t>(ids.begin(), ids.end());
 }
 
 TEST(ImageDatasetTest, SplitIsDeterministicDisjointAndSized) {
@@ -272,19 +376,27 @@ TEST(ImageDatasetTest, SplitIsDeterministicDisjointAndSized) {
   EXPECT_TRUE(torch::equal(a->validation.images, b->validation.images));
   EXPECT_TRUE(torch::equal(a->train.labels, b->train.labels));
   // The validation set depends on the seed only, not on train_examples.
-  EXPECT_EQ(Ids(a->validation), Ids(rest->validation));
-  EXPECT_NE(Ids(rest->validation), Ids(other->validation));
+  EXPECT_EQ(Ids(a->validation, *a), Ids(rest->validation, *rest));
+  EXPECT_NE(Ids(rest->validation, *rest), Ids(other->validation, *other));
   // Labels travel with their images.
-  EXPECT_TRUE(torch::equal(a->train.images.flatten().to(torch::kInt64) % 10, a->train.labels));
+  EXPECT_TRUE(torch::equal(torch::tensor(IdList(a->train, *a)) % 10, a->train.labels));
   // Disjoint, and together all examples.
-  std::set<int64_t> validation = Ids(rest->validation), train = Ids(rest->train);
+  std::set<int64_t> validation = Ids(rest->validation, *rest), train = Ids(rest->train, *rest);
   EXPECT_EQ(validation.size(), 20u);
   EXPECT_EQ(train.size(), 80u);
   std::set<int64_t> both(validation.begin(), validation.end());
   both.insert(train.begin(), train.end());
   EXPECT_EQ(both.size(), 100u);
   // Shuffled, not the first 20.
-  EXPECT_NE(validation, Ids(Numbered(20)));
+  std::set<int64_t> first_20;
+  for (int64_t i = 0; i < 20; ++i) first_20.insert(i);
+  EXPECT_NE(validation, first_20);
+  // Normalised with the training examples' statistics only.
+  EXPECT_NEAR(rest->train.images.mean().item<float>(), 0.0, 1e-4);
+  EXPECT_NEAR(rest->train.images.std(/*unbiased=*/false).item<float>(), 1.0, 1e-4);
+  const torch::Tensor train_ids = torch::tensor(IdList(rest->train, *rest), torch::kFloat32);
+  EXPECT_NEAR(rest->channel_mean[0], train_ids.mean().item<float>(), 1e-3);
+  EXPECT_NEAR(rest->channel_std[0], train_ids.std(/*unbiased=*/false).item<float>(), 1e-3);
 
   EXPECT_THAT(SplitTrainValidation(all, 100, 0, 1).status().message(),
               HasSubstr("dataset.validation_examples: 100 must be in 1..99"));
@@ -302,14 +414,17 @@ TEST(ImageDatasetTest, LoadDatasetDispatchesOnFormat) {
   spec.set_path(DigitsPath());
   auto digits = LoadDataset(spec);
   ASSERT_TRUE(digits.ok()) << digits.status();
-  EXPECT_EQ(digits->size(), 1797);
+  EXPECT_EQ(digits->examples.size(), 1797);
+  EXPECT_EQ(digits->class_names.size(), 10u);
+  EXPECT_EQ(digits->class_names[7], "7");
 
   spec.set_format(v1::Dataset::IDX);
   spec.set_path(TempDir("idx_spec"));
   WriteSmallIdx(spec.path(), /*gzip=*/true);
   auto idx = LoadDataset(spec);
   ASSERT_TRUE(idx.ok()) << idx.status();
-  EXPECT_EQ(idx->size(), 3);
+  EXPECT_EQ(idx->examples.size(), 3);
+  EXPECT_TRUE(idx->class_names.empty());
 
   spec.set_format(v1::Dataset::CIFAR10_BINARY);
   EXPECT_THAT(LoadDataset(spec).status().message(), HasSubstr("data_batch_1.bin"));
