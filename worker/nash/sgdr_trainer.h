@@ -11,6 +11,7 @@
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
 #include "worker/nash/convnet.h"
+#include "worker/training/batch_norm_recalibration.h"
 
 namespace nas {
 
@@ -38,6 +39,10 @@ struct ConvNetTrainOptions {
   double momentum = 0.9;             // In [0, 1).
   double weight_decay = 5e-4;        // >= 0.
   uint64_t seed = 0;                 // The batch order (the weights are the net's).
+  // BatchNorm statistics re-estimated before measuring from the first this
+  // many training batches (worker/training/batch_norm_recalibration.h);
+  // >= 0, 0 = the running statistics training left.
+  int bn_recalibration_batches = kDefaultRecalibrationBatches;
   // Called after every optimisation step with the fraction done, in (0, 1];
   // returning false stops training (CANCELLED). May be empty. Called on the
   // training thread; keep it cheap.
@@ -45,7 +50,7 @@ struct ConvNetTrainOptions {
 };
 
 struct ConvNetTrainOutcome {
-  double validation_accuracy = 0;  // In [0, 1], eval mode (BN running statistics).
+  double validation_accuracy = 0;  // In [0, 1], eval mode (BN statistics recalibrated).
   double final_train_loss = 0;     // Mean cross-entropy over the last epoch's batches.
   int64_t parameter_count = 0;     // Trainable scalars of the network.
   double train_seconds = 0;        // Wall time of training and evaluating.
@@ -56,7 +61,8 @@ struct ConvNetTrainOutcome {
 // mini-batches (a trailing batch of one example is skipped, as BatchNorm
 // cannot normalise it), cross-entropy, SGD with momentum and weight decay,
 // the gradient norm clipped at 5, the SGDR rate set before every step; then
-// measures accuracy on data.validation. On success the net is left in eval
+// recalibrates its BatchNorm statistics on training batches and measures
+// accuracy on data.validation. On success the net is left in eval
 // mode; on error its weights are wherever training stopped. The same net,
 // data and options on the same build and device give the same outcome.
 //
