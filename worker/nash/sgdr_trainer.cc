@@ -39,6 +39,9 @@ absl::Status ValidateOptions(const ConvNetTrainOptions& o) {
   if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
     return InvalidOption("weight_decay", o.weight_decay, "finite and >= 0");
   }
+  if (o.bn_recalibration_batches < 0) {
+    return InvalidOption("bn_recalibration_batches", o.bn_recalibration_batches, ">= 0");
+  }
   return ValidateAugmentation(o.augmentation);
 }
 
@@ -54,6 +57,28 @@ absl::Status ValidateData(const ImageDataset& d, const char* name, const ConvNet
         " classes; the network takes ", net->in_channels, " and has ", net->num_classes));
   }
   return absl::OkStatus();
+}
+
+// The accuracy of `net` (moved to `device`) on `data` in eval mode, its
+// BatchNorm statistics first re-estimated from `recalibration` (unset: the
+// running statistics as they are). Throws c10::Error.
+absl::StatusOr<double> Measure(ConvNet& net, const ImageDataset& data, torch::Device device,
+                               const c10::optional<BatchNormRecalibration>& recalibration,
+                               const torch::Tensor& recalibration_images) {
+  net->to(device);
+  net->eval();
+  AccuracyOptions eval;
+  eval.device = device;
+  eval.dtype = net->parameters().front().scalar_type();
+  eval.data = "evaluation";
+  if (recalibration) {
+    eval.recalibrate = net.ptr();
+    eval.recalibration_images = recalibration_images;
+    eval.recalibration_batches = recalibration->batches;
+    eval.recalibration_batch_size = recalibration->batch_size;
+  }
+  return ClassifierAccuracy([net](const torch::Tensor& x) mutable { return net->forward(x); },
+                            data, eval);
 }
 
 absl::StatusOr<ConvNetTrainOutcome> Train(ConvNet& net, const TrainValidationSplit& data,
@@ -83,7 +108,11 @@ absl::StatusOr<ConvNetTrainOutcome> Train(ConvNet& net, const TrainValidationSpl
   ASSIGN_OR_RETURN(outcome.final_train_loss,
                    RunTrainingLoop(trainable, data.train.images.to(o.device, dtype),
                                    data.train.labels.to(o.device), loop));
-  ASSIGN_OR_RETURN(outcome.validation_accuracy, EvaluateAccuracy(net, data.validation, o.device));
+  BatchNormRecalibration recalibration;
+  recalibration.batches = o.bn_recalibration_batches;
+  recalibration.batch_size = o.batch_size;
+  ASSIGN_OR_RETURN(outcome.validation_accuracy,
+                   Measure(net, data.validation, o.device, recalibration, data.train.images));
   outcome.parameter_count = CountParameters(*net);
   outcome.train_examples = data.train.size();
   outcome.train_seconds =
@@ -106,16 +135,7 @@ absl::StatusOr<double> EvaluateAccuracy(ConvNet& net, const ImageDataset& data,
                                         torch::Device device) {
   if (net.is_empty()) return absl::InvalidArgumentError("EvaluateAccuracy: empty network");
   RETURN_IF_ERROR(ValidateData(data, "evaluation", net));
-  return CallGuarded("evaluating", [&]() -> absl::StatusOr<double> {
-    net->to(device);
-    net->eval();
-    AccuracyOptions eval;
-    eval.device = device;
-    eval.dtype = net->parameters().front().scalar_type();
-    eval.data = "evaluation";
-    return ClassifierAccuracy([net](const torch::Tensor& x) mutable { return net->forward(x); },
-                              data, eval);
-  });
+  return CallGuarded("evaluating", [&] { return Measure(net, data, device, c10::nullopt, {}); });
 }
 
 }  // namespace nas

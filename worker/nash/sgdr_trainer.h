@@ -12,6 +12,7 @@
 #include "worker/data/image_dataset.h"
 #include "worker/nash/convnet.h"
 #include "worker/training/augmentation.h"
+#include "worker/training/batch_norm_recalibration.h"
 
 namespace nas {
 
@@ -42,6 +43,10 @@ struct ConvNetTrainOptions {
   // Done to every training batch, seeded by (seed, step); never to the
   // validation data. Default: nothing.
   Augmentation augmentation;
+  // BatchNorm statistics re-estimated before measuring from the first this
+  // many training batches (worker/training/batch_norm_recalibration.h);
+  // >= 0, 0 = the running statistics training left.
+  int bn_recalibration_batches = kDefaultRecalibrationBatches;
   // Called after every optimisation step with the fraction done, in (0, 1];
   // returning false stops training (CANCELLED). May be empty. Called on the
   // training thread; keep it cheap.
@@ -49,7 +54,7 @@ struct ConvNetTrainOptions {
 };
 
 struct ConvNetTrainOutcome {
-  double validation_accuracy = 0;  // In [0, 1], eval mode (BN running statistics).
+  double validation_accuracy = 0;  // In [0, 1], eval mode (BN statistics recalibrated).
   double final_train_loss = 0;     // Mean cross-entropy over the last epoch's batches.
   int64_t parameter_count = 0;     // Trainable scalars of the network.
   double train_seconds = 0;        // Wall time of training and evaluating.
@@ -60,10 +65,11 @@ struct ConvNetTrainOutcome {
 // mini-batches (augmented as options.augmentation says; a trailing batch of
 // one example is skipped, as BatchNorm cannot normalise it), cross-entropy,
 // SGD with momentum and weight decay, the gradient norm clipped at 5, the
-// SGDR rate set before every step; then measures accuracy on
-// data.validation. On success the net is left in eval mode; on error its
-// weights are wherever training stopped. The same net, data and options on
-// the same build and device give the same outcome.
+// SGDR rate set before every step; then recalibrates its BatchNorm
+// statistics on training batches and measures accuracy on data.validation.
+// On success the net is left in eval mode; on error its weights are wherever
+// training stopped. The same net, data and options on the same build and
+// device give the same outcome.
 //
 // Never throws. Errors:
 //   INVALID_ARGUMENT  an option (named as training.<field> or

@@ -15,6 +15,16 @@ void ExampleTotals::Add(const torch::Tensor& logits, const torch::Tensor& labels
 
 absl::StatusOr<double> ClassifierAccuracy(const Forward& forward, const ImageDataset& data,
                                           const AccuracyOptions& options) {
+  if (options.recalibrate) {
+    BatchNormRecalibration recalibration;
+    recalibration.batches = options.recalibration_batches;
+    recalibration.batch_size = options.recalibration_batch_size;
+    recalibration.device = options.device;
+    recalibration.dtype = options.dtype;
+    RecalibrateBatchNorm(*options.recalibrate, forward, options.recalibration_images,
+                         recalibration);
+    options.recalibrate->eval();
+  }
   torch::NoGradGuard no_grad;
   int64_t correct = 0;
   const int64_t n = data.size();

@@ -1,6 +1,7 @@
 // Measuring a classifier on a dataset in batches, without gradients: the
 // accuracy of a trained network (with the check that its outputs are
-// finite), and the example-weighted loss and accuracy the searches report.
+// finite, and its BatchNorm statistics re-estimated first if asked), and the
+// example-weighted loss and accuracy the searches report.
 #ifndef NAS_WORKER_TRAINING_EVALUATION_H_
 #define NAS_WORKER_TRAINING_EVALUATION_H_
 
@@ -12,6 +13,7 @@
 #include "c10/util/Optional.h"
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
+#include "worker/training/batch_norm_recalibration.h"
 
 namespace nas {
 
@@ -39,11 +41,23 @@ struct AccuracyOptions {
   // Name the network and the data in the error on non-finite outputs.
   std::string network = "the network";
   std::string data = "validation";
+  // When set: before measuring, the BatchNorm running statistics of this
+  // module (the one `forward` runs) are re-estimated from the first
+  // recalibration_batches batches of recalibration_batch_size rows of
+  // recalibration_images (RecalibrateBatchNorm, with the device and dtype
+  // above), and the module is then put in eval mode. Unset: the running
+  // statistics are used as they are, in the mode the caller left.
+  std::shared_ptr<torch::nn::Module> recalibrate;
+  torch::Tensor recalibration_images;  // The training images.
+  int recalibration_batches = kDefaultRecalibrationBatches;  // 0 = no recalibration.
+  int64_t recalibration_batch_size = 64;                     // The training batch size.
 };
 
 // The fraction of `data` that `forward` classifies correctly, in batches of
 // kEvaluationBatch under NoGradGuard; the module's mode (eval for BatchNorm's
-// running statistics) is the caller's. INVALID_ARGUMENT "non-finite loss:
+// running statistics) is the caller's unless options.recalibrate is set, in
+// which case the statistics are re-estimated first and the module is left in
+// eval mode. INVALID_ARGUMENT "non-finite loss:
 // <network> gives non-finite outputs on <data> data (training diverged)" if
 // any output is not finite. `data` must be non-empty. Throws c10::Error on
 // LibTorch errors (callers map them with CallGuarded).

@@ -32,6 +32,9 @@ absl::Status ValidateOptions(const TrainOptions& o) {
   if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
     return InvalidOption("weight_decay", o.weight_decay, "finite and >= 0");
   }
+  if (o.bn_recalibration_batches < 0) {
+    return InvalidOption("bn_recalibration_batches", o.bn_recalibration_batches, ">= 0");
+  }
   return ValidateAugmentation(o.augmentation);
 }
 
@@ -78,6 +81,10 @@ absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValid
   AccuracyOptions eval;
   eval.device = o.device;
   eval.network = "the trained network";
+  eval.recalibrate = net.module;
+  eval.recalibration_images = data.train.images;
+  eval.recalibration_batches = o.bn_recalibration_batches;
+  eval.recalibration_batch_size = o.batch_size;
   ASSIGN_OR_RETURN(outcome.validation_accuracy,
                    ClassifierAccuracy(net.forward, data.validation, eval));
   outcome.parameter_count = CountParameters(*net.module);

@@ -14,6 +14,7 @@
 #include "worker/data/image_dataset.h"
 #include "worker/model/darts_network.h"
 #include "worker/training/augmentation.h"
+#include "worker/training/batch_norm_recalibration.h"
 #include "worker/training/training_loop.h"
 
 namespace nas {
@@ -33,6 +34,11 @@ struct TrainOptions {
   // Done to every training batch, seeded by (seed, step); never to the
   // validation data. Default: nothing.
   Augmentation augmentation;
+  // Before measuring, BatchNorm running statistics are re-estimated from the
+  // first this many training batches (of batch_size, in the split's order;
+  // all of them if fewer): see batch_norm_recalibration.h. >= 0; 0 = measure
+  // with the running statistics training left.
+  int bn_recalibration_batches = kDefaultRecalibrationBatches;
   // Called after every optimisation step with the fraction done, in (0, 1];
   // returning false stops training (the result is then CANCELLED). May be
   // empty. Called on the training thread; keep it cheap.
@@ -40,7 +46,9 @@ struct TrainOptions {
 };
 
 struct TrainOutcome {
-  double validation_accuracy = 0;  // In [0, 1], in eval mode (BN running statistics).
+  // In [0, 1], in eval mode (BN running statistics, recalibrated unless
+  // bn_recalibration_batches is 0).
+  double validation_accuracy = 0;
   double final_train_loss = 0;     // Mean cross-entropy over the last epoch's batches.
   int64_t parameter_count = 0;     // Trainable scalars of the network.
   double train_seconds = 0;        // Wall time of building, training and evaluating.
@@ -61,7 +69,9 @@ using NetworkBuilder = std::function<absl::StatusOr<TrainableNetwork>()>;
 // (torch::manual_seed: process-wide), trains it with SGD (momentum, weight
 // decay) on shuffled mini-batches (augmented as options.augmentation says)
 // with a per-step cosine learning rate from learning_rate to 0 over all steps
-// and the gradient norm clipped at 5, then measures accuracy on data.validation. The same inputs on the same build
+// and the gradient norm clipped at 5, recalibrates its BatchNorm statistics
+// on training batches, then measures accuracy on data.validation. The same
+// inputs on the same build
 // and device give the same outcome.
 //
 // Never throws. Errors:
