@@ -4,8 +4,9 @@
 #   source deploy/local/cluster_lib.sh
 #   cluster_start WORKERS [WORKER_FLAGS...]   sets CLUSTER_DSN, CLUSTER_ADDR, CLUSTER_LOGS
 #   cluster_stop                              (installed as the EXIT trap)
-# Logs of every process are kept in one folder, .run/logs/<time>/, after the
-# cluster stops; the database is thrown away.
+# Logs of every process are kept in one folder, .run/logs/<time>/ (under
+# CLUSTER_LOG_ROOT instead when set), after the cluster stops; the database is
+# thrown away.
 
 cluster_start() {
   local workers=$1; shift
@@ -15,7 +16,7 @@ cluster_start() {
   CLUSTER_ROOT=$root
   CLUSTER_DIR=$(mktemp -d /tmp/nas-cluster.XXXXXX)
   chmod 755 "$CLUSTER_DIR"  # The PostgreSQL server runs as its own user.
-  CLUSTER_LOGS="$root/.run/logs/$(date +%Y%m%d-%H%M%S)"
+  CLUSTER_LOGS="${CLUSTER_LOG_ROOT:-$root/.run/logs}/$(date +%Y%m%d-%H%M%S)"
   mkdir -p "$CLUSTER_LOGS"
   CLUSTER_PIDS=()
   trap cluster_stop EXIT
