@@ -46,7 +46,7 @@ v1::Dataset Digits(const std::string& path) {
 TrainValidationSplit DigitsSplit() {
   auto all = LoadDataset(Digits(DigitsPath()));
   EXPECT_TRUE(all.ok()) << all.status();
-  auto split = SplitTrainValidation(*all, 200, 0, 7);
+  auto split = SplitDatasetFiles(*all, 200, 0, 7);
   EXPECT_TRUE(split.ok()) << split.status();
   return *std::move(split);
 }
