@@ -205,9 +205,15 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
     ASSERT_TRUE(loaded.ok()) << loaded.status();
     torch::jit::Module script = torch::jit::load(model);
     torch::NoGradGuard no_grad;
-    const torch::Tensor x = torch::randn({5, 1, 8, 8});
-    EXPECT_TRUE(torch::allclose(script.forward({x}).toTensor(), loaded->net->forward(x), 1e-5,
-                                1e-5));
+    // The module takes images scaled to [0, 1] and normalises them with the
+    // per-channel statistics the search recorded, as the worker did.
+    ASSERT_TRUE(after_retrain->has_data()) << cluster.Logs();
+    const v1::DataDescription& data = after_retrain->data();
+    ASSERT_EQ(data.channel_mean_size(), 1);
+    const torch::Tensor x = torch::rand({5, 1, 8, 8});
+    const torch::Tensor normalised = (x - data.channel_mean(0)) / data.channel_std(0);
+    EXPECT_TRUE(torch::allclose(script.forward({x}).toTensor(), loaded->net->forward(normalised),
+                                1e-5, 1e-5));
   }
 
   // A table that lacks the space's blocks fails the search with the reason.
