@@ -147,9 +147,16 @@ TEST(NashEndToEndTest, AgingEvolutionWithMorphismMutationsInheritsWeights) {
     EXPECT_TRUE(ParseMorphisms(row[0].as<std::string>()).ok()) << row[0].as<std::string>();
     EXPECT_LE(row[1].as<double>(), 1e-4);
   }
-  // Aged-out members no queued child needs lose their weights.
+  // Aged-out members no queued child needs lose their weights, except the
+  // search's best individual, which always keeps its own (users export it).
   EXPECT_EQ(txn.exec1("SELECT count(*) FROM individuals WHERE NOT alive AND "
-                      "checkpoint_digest IS NOT NULL")[0]
+                      "checkpoint_digest IS NOT NULL AND id <> (SELECT id FROM individuals "
+                      "WHERE state = 'evaluated' ORDER BY fitness DESC, birth_order LIMIT 1)")[0]
+                .as<int>(),
+            0);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM individuals WHERE state = 'evaluated' AND "
+                      "checkpoint_digest IS NULL AND id = (SELECT id FROM individuals "
+                      "WHERE state = 'evaluated' ORDER BY fitness DESC, birth_order LIMIT 1)")[0]
                 .as<int>(),
             0);
   EXPECT_EQ(txn.exec1("SELECT count(*) FROM individuals WHERE alive AND "
