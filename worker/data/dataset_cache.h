@@ -21,25 +21,21 @@ namespace nas {
 // Thread-safe.
 class DatasetCache {
  public:
-  // The training/validation split of `split.dataset` drawn with `split.seed`.
-  absl::StatusOr<std::shared_ptr<const TrainValidationSplit>> Get(const v1::DataSplit& split);
-
   struct CheckedSplit {
     std::shared_ptr<const TrainValidationSplit> split;
     v1::DataDescription description;  // DescribeData, with its DatasetFingerprint.
   };
-  // Get, and the split's description, its fingerprint computed once per
-  // entry; UNAVAILABLE naming both fingerprints when `split.expected_fingerprint`
-  // is set and differs (CheckFingerprint). What the training runners call.
+  // The training/validation split of `split.dataset` drawn with `split.seed`
+  // and its description, both computed once per cached entry; UNAVAILABLE
+  // naming both fingerprints when `split.expected_fingerprint` is set and
+  // differs (CheckFingerprint). What the training runners call.
   absl::StatusOr<CheckedSplit> GetChecked(const v1::DataSplit& split);
 
  private:
   static constexpr size_t kMaxEntries = 4;  // A worker rarely serves more searches at once.
 
   absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<const TrainValidationSplit>> cache_ ABSL_GUARDED_BY(mu_);
-  // DatasetFingerprint of the entries of cache_ (same keys) that asked for one.
-  std::map<std::string, std::string> fingerprints_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, CheckedSplit> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nas
