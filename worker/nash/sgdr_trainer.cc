@@ -9,40 +9,27 @@
 #include "worker/errors/torch_errors.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/learning_rate_schedule.h"
+#include "worker/training/recipe_checks.h"
 #include "worker/training/training_loop.h"
 
 namespace nas {
 namespace {
 
-absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("training.", field, ": ", value, " must be ", rule));
-}
-
 absl::Status ValidateOptions(const ConvNetTrainOptions& o) {
-  if (o.epochs < 1) return InvalidOption("epochs", o.epochs, ">= 1");
-  if (o.batch_size < 1) return InvalidOption("batch_size", o.batch_size, ">= 1");
-  if (o.lr_max < 0) return InvalidOption("lr_max", o.lr_max, ">= 0");
+  RETURN_IF_ERROR(CheckRunShape(o.epochs, o.batch_size));
+  if (o.lr_max < 0) return InvalidTrainingOption("lr_max", o.lr_max, ">= 0");
   if (!(o.lr_min >= 0 && !(o.lr_min > o.lr_max))) {
-    return InvalidOption("lr_min", o.lr_min, ">= 0 and <= lr_max");
+    return InvalidTrainingOption("lr_min", o.lr_min, ">= 0 and <= lr_max");
   }
   if (!(o.restart_period_epochs >= 0) || !std::isfinite(o.restart_period_epochs)) {
-    return InvalidOption("restart_period_epochs", o.restart_period_epochs,
-                         "finite and >= 0 (0 = the whole run)");
+    return InvalidTrainingOption("restart_period_epochs", o.restart_period_epochs,
+                                 "finite and >= 0 (0 = the whole run)");
   }
   if (!(o.t_mult >= 1) || !std::isfinite(o.t_mult)) {
-    return InvalidOption("t_mult", o.t_mult, "finite and >= 1");
+    return InvalidTrainingOption("t_mult", o.t_mult, "finite and >= 1");
   }
-  if (!(o.momentum >= 0 && o.momentum < 1)) {
-    return InvalidOption("momentum", o.momentum, "in [0, 1)");
-  }
-  if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
-    return InvalidOption("weight_decay", o.weight_decay, "finite and >= 0");
-  }
-  if (o.bn_recalibration_batches < 0) {
-    return InvalidOption("bn_recalibration_batches", o.bn_recalibration_batches, ">= 0");
-  }
-  return ValidateAugmentation(o.augmentation);
+  return CheckSgdAndEvaluation(o.momentum, o.weight_decay, o.bn_recalibration_batches,
+                               o.augmentation);
 }
 
 absl::Status ValidateData(const ImageDataset& d, const char* name, const ConvNet& net) {

@@ -10,32 +10,19 @@
 #include "worker/errors/torch_errors.h"
 #include "worker/model/darts_network.h"
 #include "worker/training/evaluation.h"
+#include "worker/training/recipe_checks.h"
 #include "worker/training/training_loop.h"
 
 namespace nas {
 namespace {
 
-absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("training.", field, ": ", value, " must be ", rule));
-}
-
 absl::Status ValidateOptions(const TrainOptions& o) {
-  if (o.epochs < 1) return InvalidOption("epochs", o.epochs, ">= 1");
-  if (o.batch_size < 1) return InvalidOption("batch_size", o.batch_size, ">= 1");
+  RETURN_IF_ERROR(CheckRunShape(o.epochs, o.batch_size));
   if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) {
-    return InvalidOption("learning_rate", o.learning_rate, "finite and > 0");
+    return InvalidTrainingOption("learning_rate", o.learning_rate, "finite and > 0");
   }
-  if (!(o.momentum >= 0 && o.momentum < 1)) {
-    return InvalidOption("momentum", o.momentum, "in [0, 1)");
-  }
-  if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) {
-    return InvalidOption("weight_decay", o.weight_decay, "finite and >= 0");
-  }
-  if (o.bn_recalibration_batches < 0) {
-    return InvalidOption("bn_recalibration_batches", o.bn_recalibration_batches, ">= 0");
-  }
-  return ValidateAugmentation(o.augmentation);
+  return CheckSgdAndEvaluation(o.momentum, o.weight_decay, o.bn_recalibration_batches,
+                               o.augmentation);
 }
 
 absl::Status ValidateData(const TrainValidationSplit& data) {
@@ -109,9 +96,9 @@ absl::StatusOr<TrainOutcome> TrainAndEvaluate(const DartsGenome& genome,
                                               const TrainOptions& options) {
   RETURN_IF_ERROR(ValidateDartsGenome(genome));
   if (options.init_channels < 1) {
-    return InvalidOption("init_channels", options.init_channels, ">= 1");
+    return InvalidTrainingOption("init_channels", options.init_channels, ">= 1");
   }
-  if (options.cells < 1) return InvalidOption("cells", options.cells, ">= 1");
+  if (options.cells < 1) return InvalidTrainingOption("cells", options.cells, ">= 1");
   DartsNetworkOptions shape;
   shape.init_channels = options.init_channels;
   shape.cells = options.cells;
