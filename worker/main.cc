@@ -34,6 +34,11 @@ ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate;
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate for mutual TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM key of --tls_cert_file");
 ABSL_FLAG(std::string, token_file, "", "file holding this worker's bearer token (needs TLS)");
+ABSL_FLAG(int, dataset_memory_mb, 4096,
+          "image folders whose decoded images need more memory than this stream from their "
+          "files during training (decoded by --loader_threads into a bounded queue); smaller "
+          "ones are held in memory; 0 = always in memory");
+ABSL_FLAG(int, loader_threads, 0, "threads decoding streamed image folders; 0 = min(4, cores)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on (/metrics); empty = off");
 
@@ -86,7 +91,16 @@ int main(int argc, char** argv) {
     std::cerr << "--" << client.status().message() << std::endl;
     return 2;
   }
-  nas::DatasetCache datasets;
+  nas::DatasetCache::Options dataset_options;
+  dataset_options.read.max_in_memory_bytes =
+      static_cast<int64_t>(std::max(0, absl::GetFlag(FLAGS_dataset_memory_mb))) << 20;
+  dataset_options.prefetch.threads =
+      absl::GetFlag(FLAGS_loader_threads) > 0
+          ? absl::GetFlag(FLAGS_loader_threads)
+          : static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
+  // Page-locked batches copy to the GPU without blocking the step.
+  dataset_options.prefetch.pin_memory = device->is_cuda();
+  nas::DatasetCache datasets(dataset_options);
   nas::JobRunnerContext context;
   context.device = device->str();
   context.datasets = &datasets;

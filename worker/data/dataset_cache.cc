@@ -7,9 +7,8 @@ namespace {
 
 std::string CacheKey(const v1::DataSplit& split) {
   const v1::Dataset& d = split.dataset();
-  return absl::StrCat(d.format(), "|", d.path(), "|", d.validation_path(), "|",
-                      d.cifar100_labels(), "|", d.train_examples(), "|", d.validation_examples(),
-                      "|", split.seed());
+  return absl::StrCat(d.format(), "|", d.path(), "|", d.validation_path(), "|", d.cifar100_labels(),
+                      "|", d.train_examples(), "|", d.validation_examples(), "|", split.seed());
 }
 
 }  // namespace
@@ -23,10 +22,10 @@ absl::StatusOr<DatasetCache::CheckedSplit> DatasetCache::GetChecked(const v1::Da
     if (auto it = cache_.find(key); it != cache_.end()) {
       entry = it->second;
     } else {
-      auto files = LoadDataset(d);
+      auto files = LoadDataset(d, options_.read);
       if (!files.ok()) return files.status();
-      auto drawn =
-          SplitDatasetFiles(*files, d.validation_examples(), d.train_examples(), split.seed());
+      auto drawn = SplitDatasetFiles(*files, d.validation_examples(), d.train_examples(),
+                                     split.seed(), options_.prefetch);
       if (!drawn.ok()) return drawn.status();
       entry.split = std::make_shared<const TrainValidationSplit>(*std::move(drawn));
       auto fingerprint = DatasetFingerprint(d, *entry.split);

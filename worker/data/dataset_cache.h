@@ -21,6 +21,14 @@ namespace nas {
 // Thread-safe.
 class DatasetCache {
  public:
+  struct Options {
+    // Image folders larger than read.max_in_memory_bytes stream from their
+    // files, read by `prefetch`'s threads.
+    DatasetReadOptions read;
+    PrefetchOptions prefetch;
+  };
+  explicit DatasetCache(Options options = {}) : options_(options) {}
+
   struct CheckedSplit {
     std::shared_ptr<const TrainValidationSplit> split;
     v1::DataDescription description;  // DescribeData, with its DatasetFingerprint.
@@ -34,6 +42,7 @@ class DatasetCache {
  private:
   static constexpr size_t kMaxEntries = 4;  // A worker rarely serves more searches at once.
 
+  const Options options_;
   absl::Mutex mu_;
   std::map<std::string, CheckedSplit> cache_ ABSL_GUARDED_BY(mu_);
 };

@@ -6,12 +6,14 @@
 #define NAS_WORKER_DATA_DATASET_FILES_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "torch/torch.h"
+#include "worker/data/example_source.h"
 
 namespace nas {
 
@@ -33,6 +35,13 @@ struct DatasetFiles {
   ImageDataset validation;
   // Index = label; empty where the format names no classes.
   std::vector<std::string> class_names;
+  // Set instead of `examples` (and `validation`, where the format reads a
+  // separate validation set) when the images are too large to hold in memory
+  // (DatasetReadOptions::max_in_memory_bytes): they are read batch by batch.
+  std::shared_ptr<const ExampleSource> streamed_examples;
+  std::shared_ptr<const ExampleSource> streamed_validation;
+
+  bool streamed() const { return streamed_examples != nullptr; }
 };
 
 // An ImageDataset of `pixels` ([N, C, H, W], any dtype; copied) times

@@ -43,7 +43,8 @@ std::string DatasetFormatRegistry::Names() const {
   return absl::StrJoin(names, ", ");
 }
 
-absl::StatusOr<DatasetFiles> DatasetFormatRegistry::Read(const v1::Dataset& spec) const {
+absl::StatusOr<DatasetFiles> DatasetFormatRegistry::Read(const v1::Dataset& spec,
+                                                         const DatasetReadOptions& options) const {
   if (spec.path().empty()) return absl::InvalidArgumentError("dataset.path: must be set");
   DatasetReader read;
   {
@@ -55,7 +56,7 @@ absl::StatusOr<DatasetFiles> DatasetFormatRegistry::Read(const v1::Dataset& spec
         absl::StrCat("dataset.format: ", v1::Dataset::Format_Name(spec.format()),
                      " is not readable by this worker; must be one of ", Names()));
   }
-  return read(spec);
+  return read(spec, options);
 }
 
 DatasetFormatRegistrar::DatasetFormatRegistrar(DatasetFormatRegistration registration) {

@@ -6,6 +6,7 @@
 #ifndef NAS_WORKER_DATA_DATASET_FORMAT_REGISTRY_H_
 #define NAS_WORKER_DATA_DATASET_FORMAT_REGISTRY_H_
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -20,10 +21,20 @@
 
 namespace nas {
 
+// What a worker allows a dataset when it is read.
+struct DatasetReadOptions {
+  // Decoded float32 images of a dataset whose format streams (IMAGE_FOLDER)
+  // are kept in memory up to this many bytes; a larger one is returned as
+  // sources to stream from (DatasetFiles::streamed_examples). 0 = no limit.
+  // Formats that do not stream read their files whole whatever the limit.
+  int64_t max_in_memory_bytes = 0;
+};
+
 // Reads the training files of `spec` (the test files are never used for
 // search), and its validation files where the format has them. Returns
 // statuses naming the file and the rule; never throws.
-using DatasetReader = std::function<absl::StatusOr<DatasetFiles>(const v1::Dataset& spec)>;
+using DatasetReader = std::function<absl::StatusOr<DatasetFiles>(
+    const v1::Dataset& spec, const DatasetReadOptions& options)>;
 
 struct DatasetFormatRegistration {
   v1::Dataset::Format format = v1::Dataset::FORMAT_UNSPECIFIED;
@@ -47,7 +58,8 @@ class DatasetFormatRegistry {
   // Reads `spec` with its format's reader. INVALID_ARGUMENT naming
   // dataset.path when it is empty, or dataset.format and the registered
   // formats when its format is not registered.
-  absl::StatusOr<DatasetFiles> Read(const v1::Dataset& spec) const;
+  absl::StatusOr<DatasetFiles> Read(const v1::Dataset& spec,
+                                    const DatasetReadOptions& options = {}) const;
 
  private:
   mutable absl::Mutex mu_;

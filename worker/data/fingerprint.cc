@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace nas {
 namespace {
@@ -81,10 +82,8 @@ absl::Status HashPath(const std::string& path, Hasher& hasher) {
 
 // "1x8x8": the shape of one image.
 std::string ImageShape(const TrainValidationSplit& split) {
-  const torch::Tensor& images =
-      split.train.images.defined() ? split.train.images : split.validation.images;
-  if (!images.defined() || images.dim() != 4) return "0";
-  return absl::StrCat(images.size(1), "x", images.size(2), "x", images.size(3));
+  const std::vector<int64_t> shape = split.image_shape();
+  return shape.empty() ? "0" : absl::StrJoin(shape, "x");
 }
 
 }  // namespace
@@ -116,10 +115,7 @@ v1::DataDescription DescribeData(const TrainValidationSplit& split,
   d.set_train_examples(split.train.size());
   d.set_validation_examples(split.validation.size());
   d.set_classes(std::max(split.train.num_classes, split.validation.num_classes));
-  const torch::Tensor& images = split.train.images;
-  if (images.defined() && images.dim() == 4) {
-    for (int i = 1; i < 4; ++i) d.add_image_shape(static_cast<int32_t>(images.size(i)));
-  }
+  for (int64_t size : split.image_shape()) d.add_image_shape(static_cast<int32_t>(size));
   for (float m : split.channel_mean) d.add_channel_mean(m);
   for (float s : split.channel_std) d.add_channel_std(s);
   for (const std::string& name : split.class_names) d.add_class_names(name);

@@ -19,8 +19,7 @@ namespace {
 
 // The child of the job's parent checkpoint under its morphisms, with the
 // measured function-preservation error.
-absl::StatusOr<std::pair<ConvNet, double>> MorphParent(const v1::Job& job,
-                                                       ControllerClient& client,
+absl::StatusOr<std::pair<ConvNet, double>> MorphParent(const v1::Job& job, ControllerClient& client,
                                                        const ConvNetGenome& child_genome,
                                                        const TrainValidationSplit& data) {
   const int64_t in_channels = data.train.images.size(1);
@@ -32,13 +31,13 @@ absl::StatusOr<std::pair<ConvNet, double>> MorphParent(const v1::Job& job,
   ASSIGN_OR_RETURN(std::vector<Morphism> morphisms, ParseMorphisms(job.morphisms()));
   ASSIGN_OR_RETURN(ConvNetGenome expected, ApplyAllToGenome(parent_genome, morphisms));
   if (ConvNetGenomeToText(expected) != ConvNetGenomeToText(child_genome)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "morphisms '", job.morphisms(), "' turn the parent into '",
-        ConvNetGenomeToText(expected), "', not the job's architecture"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("morphisms '", job.morphisms(), "' turn the parent into '",
+                     ConvNetGenomeToText(expected), "', not the job's architecture"));
   }
   SeededRandom rng(job.seed());
-  ASSIGN_OR_RETURN(ConvNet child, ApplyMorphismsToNet(parent_genome, parent, morphisms,
-                                                      in_channels, classes, rng));
+  ASSIGN_OR_RETURN(ConvNet child, ApplyMorphismsToNet(parent_genome, parent, morphisms, in_channels,
+                                                      classes, rng));
   const auto batch = data.validation.images.slice(0, 0, 256);
   const double error = MaxRelativeDifference(parent, child, batch);
   if (!(error <= kFunctionPreservationTolerance)) {
@@ -58,6 +57,7 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
   ASSIGN_OR_RETURN(ConvNetGenome genome, ParseConvNetGenome(job.architecture().text()));
   ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(payload.data()));
   const std::shared_ptr<const TrainValidationSplit> data = checked.split;
+  RETURN_IF_ERROR(RequireInMemory(*data, payload.data().dataset(), "NASH's morphism training"));
   const int64_t in_channels = data->train.images.size(1);
 
   ConvNet net{nullptr};

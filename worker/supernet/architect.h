@@ -21,8 +21,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "torch/torch.h"
+#include "worker/data/batch.h"
 #include "worker/supernet/supernet.h"
-#include "worker/training/batch.h"
 
 namespace nas {
 
@@ -31,7 +31,7 @@ enum class ArchitectOrder { kFirst, kSecond };
 struct ArchitectOptions {
   ArchitectOrder order = ArchitectOrder::kFirst;
   double xi = 0.025;  // Virtual learning rate (second order); DARTS uses the current weight lr.
-  double weight_decay = 3e-4;  // Of the weights, used in the virtual step.
+  double weight_decay = 3e-4;        // Of the weights, used in the virtual step.
   double arch_learning_rate = 3e-4;  // Adam, betas (0.5, 0.999).
   double arch_weight_decay = 1e-3;
 };

@@ -68,6 +68,7 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   SupernetSearchOptions options = SupernetOptionsForPayload(payload, device_, job.seed());
   ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(payload.data()));
   const std::shared_ptr<const TrainValidationSplit> data = checked.split;
+  RETURN_IF_ERROR(RequireInMemory(*data, payload.data().dataset(), "a supernet search"));
   options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
                                              data->train.images.sizes().slice(1));
   options.on_step = progress;  // Stops within an epoch when the job must stop.

@@ -50,6 +50,7 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   const v1::TfNasSearch& t = payload.search();
   ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(payload.data()));
   const std::shared_ptr<const TrainValidationSplit> data = checked.split;
+  RETURN_IF_ERROR(RequireInMemory(*data, payload.data().dataset(), "a TF-NAS search"));
   ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(payload.space(), *data));
   ASSIGN_OR_RETURN(LatencyTable table, JobLatencyTable(payload));
 

@@ -30,8 +30,8 @@ TrainOptions OptionsFor(const v1::Job& job, const TrainValidationSplit& data, to
   options.init_channels = t.init_channels();
   options.cells = t.cells();
   options.seed = job.seed();
-  options.augmentation = ResolveAugmentation(job.train().data().dataset().augmentation(),
-                                             data.train.images.sizes().slice(1));
+  options.augmentation =
+      ResolveAugmentation(job.train().data().dataset().augmentation(), data.image_shape());
   options.on_progress = progress;
   return options;
 }
@@ -80,11 +80,12 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
   TfNasNetwork built{nullptr};
   auto build = [&]() -> absl::StatusOr<TrainableNetwork> {
     ASSIGN_OR_RETURN(built, BuildTfNasNetwork(space, genome));
-    return TrainableNetwork{built.ptr(),
-                            [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
+    return TrainableNetwork{
+        built.ptr(), [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
   };
-  ASSIGN_OR_RETURN(TrainOutcome outcome, TrainNetworkAndEvaluate(
-                                             build, *data, OptionsFor(job, *data, device_, progress)));
+  ASSIGN_OR_RETURN(
+      TrainOutcome outcome,
+      TrainNetworkAndEvaluate(build, *data, OptionsFor(job, *data, device_, progress)));
   ASSIGN_OR_RETURN(std::string bytes, SerializeTfNasNetwork(space_spec, genome, built));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
   v1::EvaluationResult result = ResultOf(outcome);

@@ -28,6 +28,14 @@ absl::Status ValidateOptions(const TrainOptions& o) {
 absl::Status ValidateData(const TrainValidationSplit& data) {
   for (const ImageDataset* d : {&data.train, &data.validation}) {
     const char* name = d == &data.train ? "training" : "validation";
+    if (d == &data.train && data.streams_training()) {
+      if (d->size() == 0 || static_cast<size_t>(d->size()) != data.train_rows.size() ||
+          d->num_classes < 1) {
+        return absl::InvalidArgumentError(
+            "the streamed training set must be non-empty, with a label for each of its rows");
+      }
+      continue;
+    }
     if (d->size() == 0 || !d->images.defined() || d->images.dim() != 4 ||
         d->images.size(0) != d->size() || d->num_classes < 1) {
       return absl::InvalidArgumentError(
@@ -36,7 +44,8 @@ absl::Status ValidateData(const TrainValidationSplit& data) {
                        "num_classes >= 1"));
     }
   }
-  if (data.train.images.sizes().slice(1) != data.validation.images.sizes().slice(1) ||
+  const std::vector<int64_t> validation_shape(data.validation.images.sizes().slice(1).vec());
+  if (data.image_shape() != validation_shape ||
       data.train.num_classes != data.validation.num_classes) {
     return absl::InvalidArgumentError(
         "the training and validation sets must have the same image shape and classes");
@@ -62,14 +71,23 @@ absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValid
   loop.augment = AugmentTrainingBatches(o.augmentation, o.seed);
   loop.after_step = ProgressByStep(o.on_progress);
   TrainOutcome outcome;
-  ASSIGN_OR_RETURN(outcome.final_train_loss, RunTrainingLoop(net, data.train.images.to(o.device),
-                                                             data.train.labels.to(o.device), loop));
+  if (data.streams_training()) {
+    StreamedExamples streamed{data.train_stream, data.train_rows, data.channel_mean,
+                              data.channel_std, data.train_prefetch};
+    ASSIGN_OR_RETURN(outcome.final_train_loss, RunTrainingLoop(net, streamed, loop));
+  } else {
+    ASSIGN_OR_RETURN(
+        outcome.final_train_loss,
+        RunTrainingLoop(net, data.train.images.to(o.device), data.train.labels.to(o.device), loop));
+  }
   net.module->eval();
   AccuracyOptions eval;
   eval.device = o.device;
   eval.network = "the trained network";
   eval.recalibrate = net.module;
-  eval.recalibration_images = data.train.images;
+  ASSIGN_OR_RETURN(
+      eval.recalibration_images,
+      FirstTrainingImages(data, static_cast<int64_t>(o.bn_recalibration_batches) * o.batch_size));
   eval.recalibration_batches = o.bn_recalibration_batches;
   eval.recalibration_batch_size = o.batch_size;
   ASSIGN_OR_RETURN(outcome.validation_accuracy,
@@ -104,11 +122,11 @@ absl::StatusOr<TrainOutcome> TrainAndEvaluate(const DartsGenome& genome,
   shape.cells = options.cells;
   DartsNetwork built{nullptr};
   auto build = [&]() -> absl::StatusOr<TrainableNetwork> {
-    shape.in_channels = data.train.images.size(1);  // The data is validated by now.
+    shape.in_channels = data.image_shape()[0];  // The data is validated by now.
     shape.num_classes = data.train.num_classes;
     built = DartsNetwork(genome, shape);
-    return TrainableNetwork{built.ptr(),
-                            [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
+    return TrainableNetwork{
+        built.ptr(), [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
   };
   ASSIGN_OR_RETURN(TrainOutcome outcome, TrainNetworkAndEvaluate(build, data, options));
   outcome.network = built;

@@ -16,7 +16,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "torch/torch.h"
-#include "worker/training/batch.h"
+#include "worker/data/batch.h"
+#include "worker/data/example_source.h"
+#include "worker/data/prefetch_loader.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/learning_rate_schedule.h"
 
@@ -73,6 +75,8 @@ struct TrainingLoopOptions {
   // The images of each training batch (on `device`) as the step sees them:
   // applied after the batch is taken and before before_step and the forward
   // pass, never to evaluation data. Must keep the shape. Empty: as they are.
+  // With streamed examples the loader's threads apply it on the CPU (the
+  // context has no learning rate then), so it must be thread-safe.
   using Augment = std::function<torch::Tensor(const StepContext&, const torch::Tensor& images)>;
   Augment augment;
   // The loss of a weight step; empty: cross-entropy of the forward pass.
@@ -101,6 +105,25 @@ int64_t StepsPerEpoch(int64_t examples, int64_t batch_size, bool skip_single_exa
 // map them with CallGuarded). Not thread-safe with respect to `net`.
 absl::StatusOr<double> RunTrainingLoop(const TrainableNetwork& net, const torch::Tensor& images,
                                        const torch::Tensor& labels,
+                                       const TrainingLoopOptions& options);
+
+// Training images read from their files batch by batch instead of held in
+// memory (a split whose training images stream, image_dataset.h).
+struct StreamedExamples {
+  std::shared_ptr<const ExampleSource> source;
+  std::vector<int64_t> rows;  // The training rows of `source`, in the split's order.
+  // Per channel: each batch becomes (x - mean) / std before augmentation.
+  std::vector<float> channel_mean, channel_std;
+  PrefetchOptions prefetch;
+};
+
+// RunTrainingLoop over streamed examples: each epoch's order (of
+// rows.size() examples, or examples_per_epoch) is read by a PrefetchLoader
+// whose threads decode, normalise and augment the batches ahead of the step;
+// batches reach `device` with non-blocking copies when they are pinned. A
+// file that cannot be read ends the run with its error (naming the file).
+absl::StatusOr<double> RunTrainingLoop(const TrainableNetwork& net,
+                                       const StreamedExamples& examples,
                                        const TrainingLoopOptions& options);
 
 // An after_step hook that reports steps done / all steps to `on_progress`

@@ -40,14 +40,14 @@ absl::StatusOr<ImageDataset> ReadRecords(const std::vector<std::string>& files,
                           source);
 }
 
-absl::StatusOr<DatasetFiles> ReadCifar10(const v1::Dataset& spec) {
+absl::StatusOr<DatasetFiles> ReadCifar10(const v1::Dataset& spec, const DatasetReadOptions&) {
   DatasetFiles files;
   ASSIGN_OR_RETURN(files.examples, LoadCifar10Binary(spec.path(), /*train=*/true));
   files.class_names = Cifar10ClassNames();
   return files;
 }
 
-absl::StatusOr<DatasetFiles> ReadCifar100(const v1::Dataset& spec) {
+absl::StatusOr<DatasetFiles> ReadCifar100(const v1::Dataset& spec, const DatasetReadOptions&) {
   const bool coarse = spec.cifar100_labels() == v1::Dataset::COARSE;
   DatasetFiles files;
   ASSIGN_OR_RETURN(files.examples, LoadCifar100Binary(spec.path(), /*train=*/true, coarse));

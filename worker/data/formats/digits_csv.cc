@@ -41,7 +41,7 @@ absl::Status ParseDigitsLine(absl::string_view line, const std::string& where,
   return absl::OkStatus();
 }
 
-absl::StatusOr<DatasetFiles> ReadDigitsCsv(const v1::Dataset& spec) {
+absl::StatusOr<DatasetFiles> ReadDigitsCsv(const v1::Dataset& spec, const DatasetReadOptions&) {
   DatasetFiles files;
   ASSIGN_OR_RETURN(files.examples, LoadDigitsCsv(spec.path()));
   for (int digit = 0; digit < 10; ++digit) files.class_names.push_back(absl::StrCat(digit));

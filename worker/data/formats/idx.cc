@@ -45,7 +45,7 @@ absl::StatusOr<std::vector<int64_t>> IdxDimensions(const std::string& bytes,
   return dims;
 }
 
-absl::StatusOr<DatasetFiles> ReadIdx(const v1::Dataset& spec) {
+absl::StatusOr<DatasetFiles> ReadIdx(const v1::Dataset& spec, const DatasetReadOptions&) {
   DatasetFiles files;
   ASSIGN_OR_RETURN(files.examples, LoadIdxDataset(spec.path(), /*train=*/true));
   return files;  // The files name no classes.

@@ -16,6 +16,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Rows read into memory at a time by ReadAllImages.
+constexpr int64_t kReadChunk = 1024;
+
 // The sorted names of `dir`'s subfolders (`folders`) or regular files,
 // skipping names that start with '.'.
 absl::StatusOr<std::vector<std::string>> SortedEntries(const std::string& dir, bool folders) {
@@ -38,46 +41,52 @@ absl::StatusOr<std::vector<std::string>> SortedEntries(const std::string& dir, b
   return names;
 }
 
-// Decodes `path` and checks it against the first image's shape.
-absl::StatusOr<torch::Tensor> ReadImage(const std::string& path, const DecodedImage* first,
-                                        DecodedImage* decoded) {
+absl::StatusOr<DecodedImage> DecodeFile(const std::string& path) {
   ASSIGN_OR_RETURN(const std::string bytes, ReadMaybeGzip(path));
-  ASSIGN_OR_RETURN(*decoded, DecodeImage(bytes, path));
-  const DecodedImage& d = *decoded;
-  if (first != nullptr &&
-      (d.height != first->height || d.width != first->width || d.channels != first->channels)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": is ", d.width, "x", d.height, " with ", d.channels,
-                     " channel(s); every image of the dataset must be like the first, ",
-                     first->width, "x", first->height, " with ", first->channels));
-  }
-  // Height x width x channels to channels x height x width, owned.
-  return torch::from_blob(const_cast<uint8_t*>(d.pixels.data()), {d.height, d.width, d.channels},
-                          torch::kUInt8)
-      .permute({2, 0, 1})
-      .contiguous();
+  return DecodeImage(bytes, path);
 }
 
-absl::StatusOr<DatasetFiles> ReadImageFolders(const v1::Dataset& spec) {
-  DatasetFiles files;
-  ASSIGN_OR_RETURN(files.examples, LoadImageFolder(spec.path(), &files.class_names));
-  if (spec.validation_path().empty()) return files;
-  std::vector<std::string> validation_classes;
-  ASSIGN_OR_RETURN(files.validation, LoadImageFolder(spec.validation_path(), &validation_classes));
-  if (validation_classes != files.class_names) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dataset.validation_path ", spec.validation_path(), ": its class subfolders (",
-                     absl::StrJoin(validation_classes, ", "), ") must be those of dataset.path (",
-                     absl::StrJoin(files.class_names, ", "), ")"));
+// Opens both folders and checks that the validation folder has the training
+// folder's classes and image shape.
+absl::StatusOr<
+    std::pair<std::shared_ptr<const ImageFolderSource>, std::shared_ptr<const ImageFolderSource>>>
+OpenFolders(const v1::Dataset& spec) {
+  ASSIGN_OR_RETURN(auto examples, ImageFolderSource::Open(spec.path()));
+  if (spec.validation_path().empty()) return std::make_pair(examples, nullptr);
+  ASSIGN_OR_RETURN(auto validation, ImageFolderSource::Open(spec.validation_path()));
+  if (validation->class_names() != examples->class_names()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dataset.validation_path ", spec.validation_path(), ": its class subfolders (",
+        absl::StrJoin(validation->class_names(), ", "), ") must be those of dataset.path (",
+        absl::StrJoin(examples->class_names(), ", "), ")"));
   }
-  const torch::Tensor train_image = files.examples.images[0];
-  const torch::Tensor validation_image = files.validation.images[0];
-  if (train_image.sizes() != validation_image.sizes()) {
+  if (validation->image_shape() != examples->image_shape()) {
     return absl::InvalidArgumentError(
         absl::StrCat("dataset.validation_path ", spec.validation_path(), ": its images are ",
-                     absl::StrJoin(validation_image.sizes(), "x"),
+                     absl::StrJoin(validation->image_shape(), "x"),
                      " (channels x height x width); those of dataset.path are ",
-                     absl::StrJoin(train_image.sizes(), "x")));
+                     absl::StrJoin(examples->image_shape(), "x")));
+  }
+  return std::make_pair(examples, validation);
+}
+
+// In memory when both folders' decoded images fit the budget; streamed
+// from their files otherwise.
+absl::StatusOr<DatasetFiles> ReadImageFolders(const v1::Dataset& spec,
+                                              const DatasetReadOptions& options) {
+  ASSIGN_OR_RETURN(auto folders, OpenFolders(spec));
+  const auto& [examples, validation] = folders;
+  DatasetFiles files;
+  files.class_names = examples->class_names();
+  const int64_t bytes = examples->DecodedBytes() + (validation ? validation->DecodedBytes() : 0);
+  if (options.max_in_memory_bytes > 0 && bytes > options.max_in_memory_bytes) {
+    files.streamed_examples = examples;
+    files.streamed_validation = validation;
+    return files;
+  }
+  ASSIGN_OR_RETURN(files.examples, ReadAllImages(*examples));
+  if (validation) {
+    ASSIGN_OR_RETURN(files.validation, ReadAllImages(*validation));
   }
   return files;
 }
@@ -87,33 +96,82 @@ const DatasetFormatRegistrar kRegistrar({v1::Dataset::IMAGE_FOLDER, "image_folde
 
 }  // namespace
 
-absl::StatusOr<ImageDataset> LoadImageFolder(const std::string& dir,
-                                             std::vector<std::string>* class_names) {
-  ASSIGN_OR_RETURN(*class_names, SortedEntries(dir, /*folders=*/true));
-  if (class_names->empty()) {
+absl::StatusOr<std::shared_ptr<const ImageFolderSource>> ImageFolderSource::Open(
+    const std::string& dir) {
+  std::shared_ptr<ImageFolderSource> source(new ImageFolderSource());
+  source->dir_ = dir;
+  ASSIGN_OR_RETURN(source->class_names_, SortedEntries(dir, /*folders=*/true));
+  if (source->class_names_.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(dir, ": has no class subfolders; needs one folder of images per class"));
   }
-  std::vector<torch::Tensor> images;
   std::vector<int64_t> labels;
-  DecodedImage first, decoded;
-  for (size_t label = 0; label < class_names->size(); ++label) {
-    const std::string folder = absl::StrCat(dir, "/", (*class_names)[label]);
+  for (size_t label = 0; label < source->class_names_.size(); ++label) {
+    const std::string folder = absl::StrCat(dir, "/", source->class_names_[label]);
     ASSIGN_OR_RETURN(const std::vector<std::string> names, SortedEntries(folder, false));
     if (names.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(folder, ": class folder holds no images; every class needs some"));
     }
     for (const std::string& name : names) {
-      ASSIGN_OR_RETURN(torch::Tensor image, ReadImage(absl::StrCat(folder, "/", name),
-                                                      images.empty() ? nullptr : &first, &decoded));
-      if (images.empty()) first = decoded;
-      images.push_back(std::move(image));
+      source->files_.push_back(absl::StrCat(folder, "/", name));
       labels.push_back(static_cast<int64_t>(label));
     }
   }
-  return MakeImageDataset(torch::stack(images), torch::tensor(labels, torch::kInt64),
-                          static_cast<int>(class_names->size()), 1.0 / 255, dir);
+  source->labels_ = torch::tensor(labels, torch::kInt64);
+  ASSIGN_OR_RETURN(const DecodedImage first, DecodeFile(source->files_[0]));
+  source->channels_ = first.channels;
+  source->height_ = first.height;
+  source->width_ = first.width;
+  return std::shared_ptr<const ImageFolderSource>(std::move(source));
+}
+
+absl::StatusOr<torch::Tensor> ImageFolderSource::ReadImages(absl::Span<const int64_t> rows) const {
+  torch::Tensor images =
+      torch::empty({static_cast<int64_t>(rows.size()), channels_, height_, width_});
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] < 0 || rows[i] >= size()) {
+      return absl::OutOfRangeError(
+          absl::StrCat(dir_, ": row ", rows[i], " is outside the folder's ", size(), " images"));
+    }
+    const std::string& path = files_[rows[i]];
+    ASSIGN_OR_RETURN(const DecodedImage d, DecodeFile(path));
+    if (d.height != height_ || d.width != width_ || d.channels != channels_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": is ", d.width, "x", d.height, " with ", d.channels,
+                       " channel(s); every image of the dataset must be like the first, ", width_,
+                       "x", height_, " with ", channels_));
+    }
+    // Height x width x channels to channels x height x width, scaled.
+    images[i].copy_(torch::from_blob(const_cast<uint8_t*>(d.pixels.data()),
+                                     {d.height, d.width, d.channels}, torch::kUInt8)
+                        .permute({2, 0, 1})
+                        .to(torch::kFloat32)
+                        .div_(255.0f));
+  }
+  return images;
+}
+
+absl::StatusOr<ImageDataset> ReadAllImages(const ExampleSource& source) {
+  std::vector<int64_t> shape = source.image_shape();
+  shape.insert(shape.begin(), source.size());
+  ImageDataset all{torch::empty(shape), source.labels(), source.num_classes()};
+  std::vector<int64_t> rows;
+  for (int64_t begin = 0; begin < source.size(); begin += kReadChunk) {
+    const int64_t end = std::min(source.size(), begin + kReadChunk);
+    rows.clear();
+    for (int64_t row = begin; row < end; ++row) rows.push_back(row);
+    ASSIGN_OR_RETURN(const torch::Tensor chunk, source.ReadImages(rows));
+    all.images.slice(0, begin, end).copy_(chunk);
+  }
+  return all;
+}
+
+absl::StatusOr<ImageDataset> LoadImageFolder(const std::string& dir,
+                                             std::vector<std::string>* class_names) {
+  ASSIGN_OR_RETURN(const auto source, ImageFolderSource::Open(dir));
+  *class_names = source->class_names();
+  return ReadAllImages(*source);
 }
 
 }  // namespace nas

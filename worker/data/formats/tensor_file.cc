@@ -81,7 +81,7 @@ absl::StatusOr<ImageDataset> FromDict(const std::string& path, const c10::IValue
   return MakeImageDataset(x, y.contiguous(), static_cast<int>(class_names->size()), scale, path);
 }
 
-absl::StatusOr<DatasetFiles> ReadTensorFile(const v1::Dataset& spec) {
+absl::StatusOr<DatasetFiles> ReadTensorFile(const v1::Dataset& spec, const DatasetReadOptions&) {
   DatasetFiles files;
   ASSIGN_OR_RETURN(files.examples, LoadTensorFile(spec.path(), &files.class_names));
   return files;

@@ -1,6 +1,6 @@
 // One mini-batch of images and their labels.
-#ifndef NAS_WORKER_TRAINING_BATCH_H_
-#define NAS_WORKER_TRAINING_BATCH_H_
+#ifndef NAS_WORKER_DATA_BATCH_H_
+#define NAS_WORKER_DATA_BATCH_H_
 
 #include "torch/torch.h"
 
@@ -20,4 +20,4 @@ inline Batch TakeBatch(const torch::Tensor& images, const torch::Tensor& labels,
 
 }  // namespace nas
 
-#endif  // NAS_WORKER_TRAINING_BATCH_H_
+#endif  // NAS_WORKER_DATA_BATCH_H_
