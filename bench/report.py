@@ -101,6 +101,34 @@ def training(args):
         "min_ratio": 1.1, "worst_ratio": worst, "met": worst is not None and worst >= 1.1}))
 
 
+def spread(values):
+    return {"median": round(statistics.median(values), 1), "min": round(min(values), 1),
+            "max": round(max(values), 1), "runs": [round(v, 1) for v in values]}
+
+
+def loader(args):
+    lines = read_jsonl(args.lines)
+    if not all(r["streamed"] for r in lines if r["kind"] == "loader"):
+        sys.exit("loader: the timed folder was not streamed; make it larger than the budget")
+    plain = [r["batches_per_second"] for r in lines if r["kind"] == "loader" and not r["crop_flip"]]
+    crop = [r["batches_per_second"] for r in lines if r["kind"] == "loader" and r["crop_flip"]]
+    train = [r["compute_images_per_second"] / r["batch_size"] for r in lines
+             if r["kind"] == "training"]
+    memory = [r for r in lines if r["kind"] == "memory"]
+    ratio = min(statistics.median(plain), statistics.median(crop)) / statistics.median(train)
+    # Each repeat's loader runs beside its own training run: the worst pair.
+    worst = min(min(p, c) / t for p, c, t in zip(plain, crop, train))
+    write(args.out, envelope(
+        "loader", args.params,
+        loader_batches_per_second=spread(plain),
+        loader_crop_flip_batches_per_second=spread(crop),
+        training_batches_per_second=spread(train),
+        ratio=round(ratio, 1), worst_repeat_ratio=round(worst, 1),
+        memory=[{k: r[k] for k in ("folder", "folder_images", "decoded_mib", "memory_mb",
+                                   "streamed", "peak_rss_mib")} for r in memory],
+        goal={"min_ratio": 3.0, "ratio": round(ratio, 1), "met": ratio >= 3.0}))
+
+
 def md_tables(text):
     """Every markdown table of `text` as a list of row dicts."""
     tables, lines = [], text.splitlines()
@@ -260,6 +288,27 @@ def summary_rows(results):
                          f"{d['measured_latency_ms']:.2f} ms on the worker; supernet validation "
                          f"accuracy {d['supernet_valid_accuracy']:.3f} after {d['epochs']} epochs "
                          f"({d['search_seconds']:.0f} s)", where, f"{name}.json"))
+        elif name == "loader":
+            mem = "; ".join(
+                f"{r['folder_images']:,} images ({r['decoded_mib']:.0f} MiB decoded) "
+                f"{'streamed' if r['streamed'] else 'in memory'}: peak RSS {r['peak_rss_mib']:.0f} MiB"
+                for r in d["memory"])
+            g = d["goal"]
+            rows.append(("streamed image folder (Fashion-MNIST as PNGs): loader batches/s "
+                         f"({d['parameters']['threads']} decoding threads, batch 64) vs the quick "
+                         "start network's training batches/s; peak memory at "
+                         f"--dataset_memory_mb={d['parameters']['memory_mb']}",
+                         "`bench/loader.sh`",
+                         f"loader {fmt(d['loader_batches_per_second']['median'])} "
+                         f"({fmt(d['loader_batches_per_second']['min'])}-"
+                         f"{fmt(d['loader_batches_per_second']['max'])}), with crop+flip "
+                         f"{fmt(d['loader_crop_flip_batches_per_second']['median'])} vs training "
+                         f"{fmt(d['training_batches_per_second']['median'])} "
+                         f"({fmt(d['training_batches_per_second']['min'])}-"
+                         f"{fmt(d['training_batches_per_second']['max'])}) batches/s: "
+                         f"**{fmt(d['ratio'])}x** (worst repeat {fmt(d['worst_repeat_ratio'])}x). "
+                         f"Goal >= 3x: {'met' if g['met'] else 'NOT met'}. {mem}",
+                         where, "loader.json"))
         else:
             t = d["tables"][0] if d.get("tables") else []
             first = "; ".join(", ".join(f"{k} {v}" for k, v in list(row.items())[:4]) for row in t)
@@ -271,7 +320,7 @@ def summary_rows(results):
 def table(args):
     names = ["throughput", "training", "controller_profile", "search_quality",
              "nash_fashion_mnist", "supernet_memory", "supernet_fashion_mnist",
-             "tfnas_fashion_mnist"]
+             "tfnas_fashion_mnist", "loader"]
     results = []
     for n in names:
         path = os.path.join(args.results, n + ".json")
@@ -309,10 +358,12 @@ def main():
     w.add_argument("--md", required=True)
     w.add_argument("--command", required=True)
     w.add_argument("--seconds", required=True)
+    lo = sub.add_parser("loader")
+    lo.add_argument("--lines", required=True)
     pr = sub.add_parser("profile")
     pr.add_argument("--annotate", required=True)
     pr.add_argument("--top", type=int, default=15)
-    for s in (t, tr, w, pr):
+    for s in (t, tr, w, pr, lo):
         s.add_argument("--params", default="")
         s.add_argument("--out", required=True)
     r = sub.add_parser("table", help="regenerate the table of docs/benchmarks.md")
@@ -320,7 +371,7 @@ def main():
     r.add_argument("--doc", default="docs/benchmarks.md")
     args = p.parse_args()
     {"throughput": throughput, "training": training, "wrap": wrap, "profile": profile,
-     "table": table}[args.cmd](args)
+     "table": table, "loader": loader}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 #include "worker/data/dataset_cache.h"
 
+#include <iostream>
+
 #include "absl/strings/str_cat.h"
 
 namespace nas {
@@ -28,6 +30,13 @@ absl::StatusOr<DatasetCache::CheckedSplit> DatasetCache::GetChecked(const v1::Da
                                      split.seed(), options_.prefetch);
       if (!drawn.ok()) return drawn.status();
       entry.split = std::make_shared<const TrainValidationSplit>(*std::move(drawn));
+      if (entry.split->streams_training()) {
+        std::cerr << "dataset " << d.path() << ": "
+                  << (entry.split->train_stream->DecodedBytes() >> 20)
+                  << " MiB of decoded images, over --dataset_memory_mb: streaming its "
+                  << entry.split->train.size() << " training images with "
+                  << options_.prefetch.threads << " loader thread(s)" << std::endl;
+      }
       auto fingerprint = DatasetFingerprint(d, *entry.split);
       if (!fingerprint.ok()) return fingerprint.status();
       entry.description = DescribeData(*entry.split, *fingerprint);

@@ -13,9 +13,11 @@ namespace nas {
 namespace {
 
 constexpr float kMinStd = 1e-6f;
-// Rows read from a streamed source at a time when they are kept in memory,
-// and the batch of the statistics pass.
+// Rows read from a streamed source at a time when they are kept in memory.
 constexpr int64_t kReadChunk = 512;
+// The batch of the statistics pass: its queue holds prefetch.capacity of
+// them, as training's holds that many training batches.
+constexpr int64_t kStatisticsBatch = 64;
 
 // 0..n-1 shuffled by Fisher-Yates with the project's portable generator:
 // LibTorch's randperm may differ between versions, and every worker must
@@ -134,7 +136,7 @@ void NormalisePerChannel(TrainValidationSplit& split) {
 // prefetching threads (sums in double precision).
 absl::Status StreamStatistics(const PrefetchOptions& prefetch, TrainValidationSplit& split) {
   torch::NoGradGuard no_grad;
-  PrefetchLoader loader(split.train_stream, split.train_rows, kReadChunk, {}, prefetch);
+  PrefetchLoader loader(split.train_stream, split.train_rows, kStatisticsBatch, {}, prefetch);
   torch::Tensor sum = torch::zeros({split.image_shape()[0]}, torch::kFloat64);
   torch::Tensor squares = torch::zeros_like(sum);
   int64_t pixels = 0;

@@ -85,7 +85,8 @@ absl::StatusOr<torch::Device> ResolveDevice(absl::string_view flag) {
 
 std::string DescribeDeviceModel(const torch::Device& device, int threads) {
   if (device.is_cuda()) return GpuModel(device.has_index() ? device.index() : 0);
-  const std::string threads_text = absl::StrCat(", ", threads, threads == 1 ? " thread" : " threads");
+  const std::string threads_text =
+      absl::StrCat(", ", threads, threads == 1 ? " thread" : " threads");
   return absl::StrCat(CpuModel().substr(0, 128 - threads_text.size()), threads_text);
 }
 

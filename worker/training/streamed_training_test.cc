@@ -1,18 +1,14 @@
 // Training on an image folder too large for the worker's memory budget: the
 // images stream from their files through the prefetching loader and the
 // result is the one the same folder gives in memory.
-#include <png.h>
-#include <sys/stat.h>
-
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/image_folders.h"
 #include "worker/data/formats/image_folder.h"
 #include "worker/data/image_dataset.h"
 #include "worker/training/trainer.h"
@@ -23,39 +19,14 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-// The real 8x8 digits (pixel values 0..16) as one grayscale PNG per example
-// under `dir`/<digit>/.
-void WriteDigitsFolder(const std::string& dir, int examples) {
-  const char* shared = std::getenv("NAS_SHARED_DATA");
-  ASSERT_NE(shared, nullptr) << "NAS_SHARED_DATA is not set: run scripts/test.sh, or bazel test "
-                                "--test_env=NAS_SHARED_DATA=<absolute path of ../shared/data>";
-  auto digits = LoadDigitsCsv(std::string(shared) + "/digits/digits.csv.gz");
-  ASSERT_TRUE(digits.ok()) << digits.status();
-  const torch::Tensor pixels =
-      (digits->images.slice(0, 0, examples) * 255).round().to(torch::kUInt8).contiguous();
-  for (int i = 0; i < examples; ++i) {
-    const std::string folder = dir + "/" + std::to_string(digits->labels[i].item<int64_t>());
-    std::filesystem::create_directories(folder);
-    png_image image;
-    std::memset(&image, 0, sizeof(image));
-    image.version = PNG_IMAGE_VERSION;
-    image.width = 8;
-    image.height = 8;
-    image.format = PNG_FORMAT_GRAY;
-    char name[32];
-    std::snprintf(name, sizeof(name), "/%05d.png", i);
-    ASSERT_TRUE(png_image_write_to_file(&image, (folder + name).c_str(), 0,
-                                        pixels[i].data_ptr<uint8_t>(), 0, nullptr))
-        << image.message;
-  }
-}
-
 class StreamedTrainingTest : public ::testing::Test {
  protected:
   void SetUp() override {
     torch::set_num_threads(2);
     dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/digits_folder";
-    if (!std::filesystem::exists(dir_)) WriteDigitsFolder(dir_, 1200);
+    if (!std::filesystem::exists(dir_)) {
+      ASSERT_TRUE(testing::WriteDigitsImageFolder(dir_, 1200).ok());
+    }
     spec_.set_format(v1::Dataset::IMAGE_FOLDER);
     spec_.set_path(dir_);
   }
