@@ -38,6 +38,11 @@ absl::Status ValidateTraining(const v1::Training& t, bool darts_shape) {
   if (!std::isfinite(t.weight_decay()) || t.weight_decay() < 0) {
     return OutOfRange("training.weight_decay", t.weight_decay(), "must be >= 0");
   }
+  if (!v1::GpuOptions::Precision_IsValid(t.gpu().precision())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("training.gpu.precision: ", t.gpu().precision(),
+                     " is not a precision; must be FP32, BF16 or FP16"));
+  }
   if (!darts_shape) return absl::OkStatus();
   RETURN_IF_ERROR(CheckIntRange("training.init_channels", t.init_channels(), 4, 512));
   RETURN_IF_ERROR(CheckIntRange("training.cells", t.cells(), 1, 30));

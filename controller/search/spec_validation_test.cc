@@ -99,6 +99,11 @@ TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
       {"training.momentum:",
        [](v1::SearchSpec* s) { s->mutable_training()->set_momentum(1.0); }},
       {"training.epochs:", [](v1::SearchSpec* s) { s->mutable_training()->set_epochs(0); }},
+      {"training.gpu.precision: 7 is not a precision; must be FP32, BF16 or FP16",
+       [](v1::SearchSpec* s) {
+         s->mutable_training()->mutable_gpu()->set_precision(
+             static_cast<v1::GpuOptions::Precision>(7));
+       }},
       {"strategy.aging_evolution.population_size: 11 must not exceed budget",
        [](v1::SearchSpec* s) {
          s->mutable_strategy()->mutable_aging_evolution()->set_population_size(11);

@@ -30,6 +30,7 @@ TrainOptions OptionsFor(const v1::Job& job, const TrainValidationSplit& data, to
   options.init_channels = t.init_channels();
   options.cells = t.cells();
   options.seed = job.seed();
+  options.gpu = GpuTrainingFromSpec(t.gpu());
   options.augmentation =
       ResolveAugmentation(job.train().data().dataset().augmentation(), data.image_shape());
   options.on_progress = progress;

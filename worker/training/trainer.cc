@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <iostream>
 #include <memory>
 #include <string>
 
@@ -69,6 +70,8 @@ absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValid
   loop.device = o.device;
   loop.shuffle_seed = o.seed;
   loop.augment = AugmentTrainingBatches(o.augmentation, o.seed);
+  loop.gpu = GpuTrainingFor(o.gpu, o.device, std::cerr);
+  ApplyCudnnBenchmark(loop.gpu);
   loop.after_step = ProgressByStep(o.on_progress);
   TrainOutcome outcome;
   if (data.streams_training()) {

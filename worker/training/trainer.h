@@ -15,6 +15,7 @@
 #include "worker/model/darts_network.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/batch_norm_recalibration.h"
+#include "worker/training/gpu_training.h"
 #include "worker/training/training_loop.h"
 
 namespace nas {
@@ -39,6 +40,9 @@ struct TrainOptions {
   // all of them if fewer): see batch_norm_recalibration.h. >= 0; 0 = measure
   // with the running statistics training left.
   int bn_recalibration_batches = kDefaultRecalibrationBatches;
+  // Mixed precision, channels-last, cuDNN autotuning as asked; on a device
+  // that is not CUDA they are ignored with one log line (GpuTrainingFor).
+  GpuTraining gpu;
   // Called after every optimisation step with the fraction done, in (0, 1];
   // returning false stops training (the result is then CANCELLED). May be
   // empty. Called on the training thread; keep it cheap.
@@ -49,10 +53,10 @@ struct TrainOutcome {
   // In [0, 1], in eval mode (BN running statistics, recalibrated unless
   // bn_recalibration_batches is 0).
   double validation_accuracy = 0;
-  double final_train_loss = 0;     // Mean cross-entropy over the last epoch's batches.
-  int64_t parameter_count = 0;     // Trainable scalars of the network.
-  double train_seconds = 0;        // Wall time of building, training and evaluating.
-  int64_t train_examples = 0;      // Examples per epoch.
+  double final_train_loss = 0;  // Mean cross-entropy over the last epoch's batches.
+  int64_t parameter_count = 0;  // Trainable scalars of the network.
+  double train_seconds = 0;     // Wall time of building, training and evaluating.
+  int64_t train_examples = 0;   // Examples per epoch.
   // TrainAndEvaluate only: the trained network (eval mode, on
   // options.device) and the shape it was built with, e.g. for saving its
   // weights.

@@ -102,6 +102,30 @@ TEST_F(TrainerTest, TrainsAnyNetworkItIsGivenAndPassesBuilderErrorsOn) {
             "genome: does not fit the space");
 }
 
+// On the CPU the GPU options change nothing: the same network, the same
+// result, and one line in the log saying they were ignored.
+TEST_F(TrainerTest, GpuOptionsOnTheCpuAreIgnoredWithOneLogLine) {
+  auto mlp = []() -> absl::StatusOr<TrainableNetwork> {
+    auto net = torch::nn::Sequential(torch::nn::Flatten(), torch::nn::Linear(64, 10));
+    return TrainableNetwork{net.ptr(),
+                            [net](const torch::Tensor& x) mutable { return net->forward(x); }};
+  };
+  TrainOptions o = Options();
+  auto plain = TrainNetworkAndEvaluate(mlp, data_, o);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  o.gpu.precision = GpuTraining::Precision::kFloat16;
+  o.gpu.channels_last = true;
+  o.gpu.cudnn_benchmark = true;
+  ::testing::internal::CaptureStderr();
+  auto asked = TrainNetworkAndEvaluate(mlp, data_, o);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  EXPECT_EQ(asked->final_train_loss, plain->final_train_loss);
+  EXPECT_EQ(asked->validation_accuracy, plain->validation_accuracy);
+  EXPECT_THAT(log, HasSubstr("training.gpu: precision FP16, channels_last, cudnn_benchmark "
+                             "ignored on cpu"));
+}
+
 // Crop (padding 1 of 8 pixels) and cutout change what the network sees in
 // training, never the validation data, and the digits are still learned.
 TEST_F(TrainerTest, AugmentedTrainingBatchesDifferAndStillLearn) {

@@ -39,6 +39,9 @@ absl::StatusOr<double> RunEpochs(const TrainableNetwork& net, int64_t examples,
   torch::optim::SGD sgd(
       parameters, torch::optim::SGDOptions(0.0).momentum(o.momentum).weight_decay(o.weight_decay));
   torch::Generator shuffle = torch::make_generator<torch::CPUGeneratorImpl>(o.shuffle_seed);
+  if (o.gpu.channels_last) ToChannelsLast(*net.module);
+  const bool scale_loss = o.gpu.precision == GpuTraining::Precision::kFloat16;
+  LossScaler scaler(o.initial_loss_scale);
   StepContext at;
   at.epoch_examples = o.examples_per_epoch > 0 ? o.examples_per_epoch : examples;
   at.steps_per_epoch = StepsPerEpoch(at.epoch_examples, o.batch_size, o.skip_single_example_batch);
@@ -58,19 +61,34 @@ absl::StatusOr<double> RunEpochs(const TrainableNetwork& net, int64_t examples,
       SetSgdLearningRate(sgd, at.learning_rate);
       ASSIGN_OR_RETURN(Batch batch, next_batch(at));
       if (augment_batches && o.augment) batch.images = o.augment(at, batch.images);
+      if (o.gpu.channels_last) {
+        batch.images = batch.images.contiguous(torch::MemoryFormat::ChannelsLast);
+      }
       if (o.before_step) RETURN_IF_ERROR(o.before_step(at, batch));
       StepLoss step;
-      if (o.step_loss) {
-        step = o.step_loss(at, batch);
-      } else {
-        step.logits = net.forward(batch.images);
-        step.loss = torch::nn::functional::cross_entropy(step.logits, batch.labels);
+      {
+        AutocastScope autocast(o.gpu.precision);
+        if (o.step_loss) {
+          step = o.step_loss(at, batch);
+        } else {
+          step.logits = net.forward(batch.images);
+          step.loss = torch::nn::functional::cross_entropy(step.logits, batch.labels);
+        }
       }
       ASSIGN_OR_RETURN(const double loss, FiniteLoss(step.loss, at.step, at.total_steps));
       sgd.zero_grad();
-      step.loss.backward();
-      torch::nn::utils::clip_grad_norm_(parameters, o.max_grad_norm);
-      sgd.step();
+      if (scale_loss) {
+        scaler.Scale(step.loss).backward();
+        // An overflow skips the step; the smaller scale retries on the next batch.
+        if (scaler.UnscaleAndUpdate(parameters)) {
+          torch::nn::utils::clip_grad_norm_(parameters, o.max_grad_norm);
+          sgd.step();
+        }
+      } else {
+        step.loss.backward();
+        torch::nn::utils::clip_grad_norm_(parameters, o.max_grad_norm);
+        sgd.step();
+      }
       loss_sum += loss;
       if (o.after_step) RETURN_IF_ERROR(o.after_step(at, batch, loss, step.logits.detach()));
       ++at.step;

@@ -20,6 +20,7 @@
 #include "worker/data/example_source.h"
 #include "worker/data/prefetch_loader.h"
 #include "worker/training/evaluation.h"
+#include "worker/training/gpu_training.h"
 #include "worker/training/learning_rate_schedule.h"
 
 namespace nas {
@@ -79,6 +80,14 @@ struct TrainingLoopOptions {
   // context has no learning rate then), so it must be thread-safe.
   using Augment = std::function<torch::Tensor(const StepContext&, const torch::Tensor& images)>;
   Augment augment;
+  // Mixed precision and memory format of the weight steps (the caller
+  // resolves them for its device: GpuTrainingFor). Channels-last converts
+  // the module's 4-D weights at the start and every batch; the forward pass
+  // and the loss run under autocast for BF16 and FP16; FP16 scales the loss
+  // (starting at initial_loss_scale) and skips steps whose gradients
+  // overflow.
+  GpuTraining gpu;
+  double initial_loss_scale = 65536.0;
   // The loss of a weight step; empty: cross-entropy of the forward pass.
   std::function<StepLoss(const StepContext&, const Batch&)> step_loss;
   // Before each weight step (e.g. an architecture step on its own batch).

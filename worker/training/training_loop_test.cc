@@ -1,5 +1,6 @@
 #include "worker/training/training_loop.h"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
@@ -209,6 +210,48 @@ TEST(EvaluationTest, AccuracyChecksOutputsAndTotalsWeighExamples) {
   EXPECT_EQ(ClassifierAccuracy(diverged, data, named).status().message(),
             "non-finite loss: the trained network gives non-finite outputs on validation data "
             "(training diverged)");
+}
+
+// Loss scaling by a power of two is exact in float32: FP16's scaled steps
+// (autocast has nothing to cast on the CPU) give fp32's weights exactly, and
+// a scale that overflows skips steps instead of stepping on infinities.
+TEST_F(TrainingLoopTest, LossScalingStepsAsFloat32AndSkipsOverflowingSteps) {
+  TrainingLoopOptions o = Options();
+  ASSERT_TRUE(RunTrainingLoop(net_, images_, labels_, o).ok());
+  const torch::Tensor fp32_weight = linear_->weight.detach().clone();
+  Reset();
+  o.gpu.precision = GpuTraining::Precision::kFloat16;
+  ASSERT_TRUE(RunTrainingLoop(net_, images_, labels_, o).ok());
+  EXPECT_TRUE(linear_->weight.equal(fp32_weight));
+
+  Reset();
+  const torch::Tensor initial = linear_->weight.detach().clone();
+  o.initial_loss_scale = std::numeric_limits<float>::max();  // Every gradient overflows at first.
+  int steps = 0;
+  o.after_step = [&](const StepContext&, const Batch&, double, const torch::Tensor&) {
+    if (++steps == 1) EXPECT_TRUE(linear_->weight.equal(initial)) << "the overflowing step skipped";
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(RunTrainingLoop(net_, images_, labels_, o).ok());
+  EXPECT_FALSE(linear_->weight.equal(initial)) << "the halved scale steps again";
+  EXPECT_TRUE(torch::isfinite(linear_->weight).all().item<bool>());
+}
+
+TEST_F(TrainingLoopTest, ChannelsLastTrainsTheSameNetwork) {
+  TrainingLoopOptions o = Options();
+  ASSERT_TRUE(RunTrainingLoop(net_, images_, labels_, o).ok());
+  const torch::Tensor plain = linear_->weight.detach().clone();
+  Reset();
+  o.gpu.channels_last = true;
+  std::vector<bool> channels_last_batches;
+  o.before_step = [&](const StepContext&, const Batch& b) {
+    channels_last_batches.push_back(b.images.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(RunTrainingLoop(net_, images_, labels_, o).ok());
+  EXPECT_TRUE(torch::allclose(linear_->weight, plain, 1e-5, 1e-6));
+  EXPECT_EQ(std::count(channels_last_batches.begin(), channels_last_batches.end(), true),
+            static_cast<long>(channels_last_batches.size()));
 }
 
 }  // namespace
