@@ -62,13 +62,17 @@ const T* TorchGetIf(const Variant* v) {
 // max_memory_allocated in Python). The stats' type moved between releases;
 // its first entry is the aggregate over pools in all of them.
 inline int64_t CudaAllocatedBytes(int device) {
-  return c10::cuda::CUDACachingAllocator::getDeviceStats(device).allocated_bytes[0].current;
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device))
+      .allocated_bytes[0]
+      .current;
 }
 inline int64_t CudaPeakAllocatedBytes(int device) {
-  return c10::cuda::CUDACachingAllocator::getDeviceStats(device).allocated_bytes[0].peak;
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device))
+      .allocated_bytes[0]
+      .peak;
 }
 inline void ResetCudaPeakMemory(int device) {
-  c10::cuda::CUDACachingAllocator::resetPeakStats(device);
+  c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
 }
 
 // While alive, the calling thread's CUDA work on `device` goes to a stream of
