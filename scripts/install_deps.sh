@@ -16,6 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   prometheus-cpp-dev prometheus
   clang-14 libclang-rt-14-dev openssl
+  # The GPU check's CMake build, tried here with bench/gpu/run_on_device.sh --cpu-dry-run.
+  cmake ninja-build
   dataset-fashion-mnist
   python3
   # Peers the benchmarks compare against, and the TorchScript export check.

@@ -7,7 +7,8 @@ The same DARTS-cell networks as worker/model/darts_ops.cc and darts_network.cc
 pooling, linear classifier; the ops in their evaluation form), the same
 Fashion-MNIST normalisation (one scalar mean and std), the same optimizer (SGD,
 momentum 0.9, weight decay 3e-4, per-step cosine learning rate from 0.05,
-gradient norm clipped at 5), the same thread count and batch. Two forms:
+gradient norm clipped at 5), the same thread count, batch and device (the
+training tensors moved there once, as the trainer does). Two forms:
   end_to_end  as worker/training/trainer.cc: a shuffled order, each batch
               gathered with index_select from the training tensor;
   compute     the step over batches cut before the clock starts.
@@ -170,7 +171,7 @@ def load_idx_train(directory):
 
 def make(genome, x, args):
     torch.manual_seed(args.seed)
-    net = DartsNetwork(genome, x.size(1), 10, args.init_channels, args.cells)
+    net = DartsNetwork(genome, x.size(1), 10, args.init_channels, args.cells).to(x.device)
     net.train()
     sgd = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=3e-4)
     return net, sgd
@@ -191,7 +192,7 @@ def end_to_end(genome, x, y, args):
     net, sgd = make(genome, x, args)
     total = args.warmup_steps + args.steps
     n = total * args.batch_size
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed))
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed)).to(x.device)
     images, labels = x[:n], y[:n]
     start = None
     for s in range(total):
@@ -229,9 +230,12 @@ def main():
     parser.add_argument("--init_channels", type=int, default=16)
     parser.add_argument("--cells", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
     x, y = load_idx_train(args.data)
+    x, y = x.to(device), y.to(device)
     for text in args.genomes:
         genome = parse_genome(text)
         e2e, net = end_to_end(genome, x, y, args)
@@ -242,6 +246,7 @@ def main():
             "threads": torch.get_num_threads(), "batch_size": args.batch_size,
             "steps": args.steps, "end_to_end_images_per_second": round(e2e, 2),
             "compute_images_per_second": round(compute, 2), "torch_version": torch.__version__,
+            "device": str(device),
         }), flush=True)
 
 

@@ -6,8 +6,10 @@
 //   compute     the same network, optimizer and step (forward, cross-entropy,
 //               backward, gradient clip 5, SGD step) over batches cut before
 //               the clock starts: no data handling at all.
-// Prints one JSON object per genome (one line each). The PyTorch peer is
-// bench/training/pytorch_darts.py; bench/training.sh runs both alternately.
+// Both run on --device (the training tensors moved there once, as the
+// trainer does). Prints one JSON object per genome (one line each). The
+// PyTorch peer is bench/training/pytorch_darts.py; bench/training.sh runs both
+// alternately on the CPU, bench/gpu/run_on_device.sh on a GPU.
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -20,6 +22,7 @@
 #include "worker/data/image_dataset.h"
 #include "worker/model/darts_network.h"
 #include "worker/training/allocator_tuning.h"
+#include "worker/training/device.h"
 #include "worker/training/trainer.h"
 
 ABSL_FLAG(std::string, data, "/usr/share/datasets/fashion-mnist", "Fashion-MNIST idx directory");
@@ -31,6 +34,7 @@ ABSL_FLAG(int, steps, 20, "timed steps");
 ABSL_FLAG(int, init_channels, 16, "C");
 ABSL_FLAG(int, cells, 5, "cells");
 ABSL_FLAG(uint64_t, seed, 1, "weights and batch order");
+ABSL_FLAG(std::string, device, "cpu", "cpu, cuda, cuda:N or auto");
 
 namespace nas {
 namespace {
@@ -40,6 +44,7 @@ using Clock = std::chrono::steady_clock;
 struct Shape {
   int batch, warmup, steps, init_channels, cells;
   uint64_t seed;
+  torch::Device device = torch::kCPU;
 };
 
 // The trainer's own loop on (warmup + steps) batches, one epoch; the clock
@@ -55,6 +60,7 @@ absl::StatusOr<double> EndToEnd(const DartsGenome& genome, const ImageDataset& a
   o.init_channels = s.init_channels;
   o.cells = s.cells;
   o.seed = s.seed;
+  o.device = s.device;
   o.on_progress = [&step_end](double) {
     step_end.push_back(Clock::now());
     return true;
@@ -78,14 +84,16 @@ absl::StatusOr<double> ComputeOnly(const DartsGenome& genome, const ImageDataset
     shape.init_channels = s.init_channels;
     shape.cells = s.cells;
     DartsNetwork net(genome, shape);
+    net->to(s.device);
     net->train();
     *parameters = CountParameters(*net);
     torch::optim::SGD sgd(net->parameters(),
                           torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-4));
     std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
     for (int b = 0; b < s.warmup + s.steps; ++b) {
-      batches.emplace_back(all.images.slice(0, b * s.batch, (b + 1) * s.batch).contiguous(),
-                           all.labels.slice(0, b * s.batch, (b + 1) * s.batch).contiguous());
+      batches.emplace_back(
+          all.images.slice(0, b * s.batch, (b + 1) * s.batch).to(s.device).contiguous(),
+          all.labels.slice(0, b * s.batch, (b + 1) * s.batch).to(s.device).contiguous());
     }
     Clock::time_point start;
     for (int b = 0; b < s.warmup + s.steps; ++b) {
@@ -105,13 +113,19 @@ absl::StatusOr<double> ComputeOnly(const DartsGenome& genome, const ImageDataset
 }
 
 int Main() {
-  const Shape s{absl::GetFlag(FLAGS_batch_size),    absl::GetFlag(FLAGS_warmup_steps),
-                absl::GetFlag(FLAGS_steps),         absl::GetFlag(FLAGS_init_channels),
-                absl::GetFlag(FLAGS_cells),         absl::GetFlag(FLAGS_seed)};
+  Shape s{absl::GetFlag(FLAGS_batch_size),    absl::GetFlag(FLAGS_warmup_steps),
+          absl::GetFlag(FLAGS_steps),         absl::GetFlag(FLAGS_init_channels),
+          absl::GetFlag(FLAGS_cells),         absl::GetFlag(FLAGS_seed)};
   if (s.batch < 1 || s.warmup < 1 || s.steps < 1) {
     std::cerr << "--batch_size, --warmup_steps and --steps: must be >= 1" << std::endl;
     return 2;
   }
+  auto device = ResolveDevice(absl::GetFlag(FLAGS_device));
+  if (!device.ok()) {
+    std::cerr << "--device: " << device.status() << std::endl;
+    return 2;
+  }
+  s.device = *device;
   torch::set_num_threads(absl::GetFlag(FLAGS_threads));
   KeepFreedMemoryForReuse();  // As the worker does at start-up.
   auto all = LoadIdxDataset(absl::GetFlag(FLAGS_data), /*train=*/true);
@@ -140,10 +154,10 @@ int Main() {
     absl::PrintF(
         R"({"impl": "libtorch_cpp", "genome": "%s", "parameters": %d, "threads": %d, )"
         R"("batch_size": %d, "steps": %d, "end_to_end_images_per_second": %.2f, )"
-        R"("compute_images_per_second": %.2f})"
+        R"("compute_images_per_second": %.2f, "device": "%s"})"
         "\n",
         DartsGenomeToText(*genome), params_e2e, torch::get_num_threads(), s.batch, s.steps, *e2e,
-        *compute);
+        *compute, s.device.str());
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "worker/training/torch_compat.h"
 
 namespace nas {
 namespace {
@@ -128,8 +129,8 @@ absl::StatusOr<std::string> ScriptBuilder::Conv2d(const std::string& path,
                                                   const torch::nn::Conv2dImpl& conv,
                                                   const std::string& x) {
   const auto& o = conv.options;
-  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
-  if (padding == nullptr || c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()) == nullptr ||
+  const auto* padding = TorchGetIf<torch::ExpandingArray<2>>(&o.padding());
+  if (padding == nullptr || TorchGetIf<torch::enumtype::kZeros>(&o.padding_mode()) == nullptr ||
       o.transposed()) {
     return Unsupported(path, "only zero-padded, non-transposed convolutions with explicit padding");
   }

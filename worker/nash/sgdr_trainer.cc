@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
@@ -50,7 +51,7 @@ absl::Status ValidateData(const ImageDataset& d, const char* name, const ConvNet
 // BatchNorm statistics first re-estimated from `recalibration` (unset: the
 // running statistics as they are). Throws c10::Error.
 absl::StatusOr<double> Measure(ConvNet& net, const ImageDataset& data, torch::Device device,
-                               const c10::optional<BatchNormRecalibration>& recalibration,
+                               const std::optional<BatchNormRecalibration>& recalibration,
                                const torch::Tensor& recalibration_images) {
   net->to(device);
   net->eval();
@@ -122,7 +123,7 @@ absl::StatusOr<double> EvaluateAccuracy(ConvNet& net, const ImageDataset& data,
                                         torch::Device device) {
   if (net.is_empty()) return absl::InvalidArgumentError("EvaluateAccuracy: empty network");
   RETURN_IF_ERROR(ValidateData(data, "evaluation", net));
-  return CallGuarded("evaluating", [&] { return Measure(net, data, device, c10::nullopt, {}); });
+  return CallGuarded("evaluating", [&] { return Measure(net, data, device, std::nullopt, {}); });
 }
 
 }  // namespace nas

@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <vector>
 
+#include "worker/training/torch_compat.h"
+
 namespace nas {
 namespace {
 
 // A BatchNorm's momentum, and where it lives, to put back afterwards.
 struct SavedMomentum {
-  c10::optional<double>* momentum;
-  c10::optional<double> value;
+  TorchOptional<double>* momentum;
+  TorchOptional<double> value;
 };
 
 // If `m` is a BatchNorm of dimension D that tracks running statistics:
@@ -20,7 +22,7 @@ bool ResetForRecalibration(torch::nn::Module& m, std::vector<SavedMomentum>& sav
   if (bn == nullptr || !bn->options.track_running_stats()) return false;
   saved.push_back({&bn->options.momentum(), bn->options.momentum()});
   bn->reset_running_stats();
-  bn->options.momentum(c10::nullopt);
+  bn->options.momentum(TorchOptional<double>());
   return true;
 }
 

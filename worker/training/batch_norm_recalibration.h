@@ -15,8 +15,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
-#include "c10/util/Optional.h"
 #include "torch/torch.h"
 
 namespace nas {
@@ -32,7 +32,7 @@ struct BatchNormRecalibration {
   int batches = kDefaultRecalibrationBatches;
   int64_t batch_size = 64;                 // >= 1: the training batch size.
   torch::Device device = torch::kCPU;      // Where the module is; batches are moved there.
-  c10::optional<torch::ScalarType> dtype;  // Images converted to it; none = as they are.
+  std::optional<torch::ScalarType> dtype;  // Images converted to it; none = as they are.
 };
 
 // Resets the running mean, variance and batch count of every BatchNorm1d,

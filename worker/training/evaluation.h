@@ -7,10 +7,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "c10/util/Optional.h"
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
 #include "worker/training/batch_norm_recalibration.h"
@@ -37,7 +37,7 @@ struct ExampleTotals {
 
 struct AccuracyOptions {
   torch::Device device = torch::kCPU;      // Where the network is; batches are moved there.
-  c10::optional<torch::ScalarType> dtype;  // Images converted to it; none = as they are.
+  std::optional<torch::ScalarType> dtype;  // Images converted to it; none = as they are.
   // Name the network and the data in the error on non-finite outputs.
   std::string network = "the network";
   std::string data = "validation";
