@@ -2,26 +2,9 @@
 
 #include "ATen/autocast_mode.h"
 #include "absl/strings/str_join.h"
-#include "torch/version.h"
+#include "worker/training/torch_compat.h"
 
 namespace nas {
-namespace {
-
-// CUDA autocast's switch and dtype: per device type from LibTorch 2.4, one
-// "gpu" setting before.
-#if TORCH_VERSION_MAJOR * 100 + TORCH_VERSION_MINOR >= 204
-bool CudaAutocastEnabled() { return at::autocast::is_autocast_enabled(at::kCUDA); }
-void SetCudaAutocastEnabled(bool on) { at::autocast::set_autocast_enabled(at::kCUDA, on); }
-at::ScalarType CudaAutocastDtype() { return at::autocast::get_autocast_dtype(at::kCUDA); }
-void SetCudaAutocastDtype(at::ScalarType t) { at::autocast::set_autocast_dtype(at::kCUDA, t); }
-#else
-bool CudaAutocastEnabled() { return at::autocast::is_enabled(); }
-void SetCudaAutocastEnabled(bool on) { at::autocast::set_enabled(on); }
-at::ScalarType CudaAutocastDtype() { return at::autocast::get_autocast_gpu_dtype(); }
-void SetCudaAutocastDtype(at::ScalarType t) { at::autocast::set_autocast_gpu_dtype(t); }
-#endif
-
-}  // namespace
 
 GpuTraining GpuTrainingFromSpec(const v1::GpuOptions& spec) {
   GpuTraining gpu;

@@ -16,6 +16,7 @@
 #include <utility>
 #include <variant>
 
+#include "ATen/autocast_mode.h"
 #include "torch/torch.h"
 #include "torch/version.h"
 
@@ -55,6 +56,22 @@ const T* TorchGetIf(const Variant* v) {
   using std::get_if;
   return get_if<T>(v);
 }
+
+// CUDA autocast's switch and dtype (this thread's): per device type from
+// LibTorch 2.4, one "gpu" setting before.
+#if NAS_TORCH_VERSION >= 20400
+inline bool CudaAutocastEnabled() { return at::autocast::is_autocast_enabled(at::kCUDA); }
+inline void SetCudaAutocastEnabled(bool on) { at::autocast::set_autocast_enabled(at::kCUDA, on); }
+inline at::ScalarType CudaAutocastDtype() { return at::autocast::get_autocast_dtype(at::kCUDA); }
+inline void SetCudaAutocastDtype(at::ScalarType t) {
+  at::autocast::set_autocast_dtype(at::kCUDA, t);
+}
+#else
+inline bool CudaAutocastEnabled() { return at::autocast::is_enabled(); }
+inline void SetCudaAutocastEnabled(bool on) { at::autocast::set_enabled(on); }
+inline at::ScalarType CudaAutocastDtype() { return at::autocast::get_autocast_gpu_dtype(); }
+inline void SetCudaAutocastDtype(at::ScalarType t) { at::autocast::set_autocast_gpu_dtype(t); }
+#endif
 
 #ifdef NAS_WITH_CUDA
 // Bytes the CUDA caching allocator has handed out on `device` right now and
