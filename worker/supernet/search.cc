@@ -9,6 +9,7 @@
 #include "common/status/status_macros.h"
 #include "worker/errors/torch_errors.h"
 #include "worker/supernet/derive.h"
+#include "worker/training/default_generator.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/learning_rate_schedule.h"
 #include "worker/training/training_loop.h"
@@ -78,9 +79,11 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect,
   loop.device = o.device;
   // The weight batches' draws; the architecture batches' are a stream of their own.
   loop.augment = AugmentTrainingBatches(o.augmentation, o.seed, /*stream=*/0);
-  loop.epoch_order = [half, arch_order, train, &all](int) {
-    torch::Tensor weight_order = torch::randperm(half);
-    *arch_order = torch::randperm(all.size() - half) + half;
+  // Each epoch's orders, from a generator of the search's own.
+  torch::Generator orders = torch::make_generator<torch::CPUGeneratorImpl>(o.seed);
+  loop.epoch_order = [half, arch_order, train, &all, orders](int) mutable {
+    torch::Tensor weight_order = torch::randperm(half, orders);
+    *arch_order = torch::randperm(all.size() - half, orders) + half;
     *train = ExampleTotals{};
     return weight_order;
   };
@@ -131,11 +134,11 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect,
 absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
                                        const SupernetSearchOptions& o) {
   const auto start_time = std::chrono::steady_clock::now();
-  torch::manual_seed(o.seed);
   SupernetOptions so = o.supernet;
   so.in_channels = data.train.images.size(1);
   so.num_classes = data.train.num_classes;
-  Supernet net(so);
+  // Weights and architecture parameters start from the job's seed.
+  Supernet net = RunSeeded(o.seed, [&] { return Supernet(so); });
   net->to(o.device);
   ArchitectOptions ao;
   ao.order = o.order;
