@@ -1,7 +1,8 @@
 // One worker process with two slots (--slots=2) on the CPU: two jobs leased
 // and run at once under the worker's one id, each reported and counted once;
-// a cancelled search or a lost lease in one slot leaves the other slot's job
-// running to its report, and a slot's late report of a lost lease is refused.
+// failing jobs, a cancelled search or a lost lease in one slot leave the
+// other slot's job running to its report, and a slot's late report of a lost
+// lease is refused.
 #include <regex>
 #include <string>
 
@@ -127,6 +128,64 @@ TEST(WorkerSlotsTest, TwoSlotsHoldTwoLeasesAtOnceAndEachJobIsCountedOnce) {
   EXPECT_THAT(log, HasSubstr("2 slot(s)"));
   EXPECT_THAT(log, HasSubstr("w1 slot 0: job"));
   EXPECT_THAT(log, HasSubstr("w1 slot 1: job"));
+}
+
+// Jobs failing in one slot (out of memory, diverging) are reported failed by
+// that slot while the other slot's job runs to its report in the same process.
+TEST(WorkerSlotsTest, JobsFailingInOneSlotLeaveTheOtherSlotsJobRunning) {
+  testing::LocalCluster cluster("slot_failures");
+  ASSERT_OK(cluster.StartController());
+  cluster.StartWorker("w1", 0, {"--slots=2"});
+  const pid_t worker_pid = cluster.worker(0).pid();
+  ASSERT_OK_AND_ASSIGN(const int64_t kept, cluster.CreateSearch(Spec("kept", 60)));
+  pqxx::connection conn(cluster.dsn());
+  ASSERT_EQ(WaitUntilAtLeast(conn, LeasedBy("w1"), 1, absl::Minutes(2)), 1) << cluster.Logs();
+
+  // As in worker_failures_test: a batch of all of Fashion-MNIST through 512
+  // stem channels fails to allocate at once (retried: max_attempts 2), and
+  // an absurd learning rate diverges (not retried).
+  v1::SearchSpec huge = Spec("out of memory", 1);
+  huge.set_max_attempts(2);
+  huge.mutable_dataset()->set_format(v1::Dataset::IDX);
+  huge.mutable_dataset()->set_path("/usr/share/datasets/fashion-mnist");
+  huge.mutable_dataset()->set_validation_examples(1000);
+  huge.mutable_dataset()->set_train_examples(0);
+  huge.mutable_training()->set_batch_size(59000);
+  huge.mutable_training()->set_init_channels(512);
+  v1::SearchSpec diverging = Spec("diverging", 1);
+  diverging.mutable_training()->set_learning_rate(1e30);
+  diverging.mutable_training()->set_momentum(0);
+  ASSERT_OK_AND_ASSIGN(const int64_t oom, cluster.CreateSearch(huge));
+  ASSERT_OK_AND_ASSIGN(const int64_t diverged, cluster.CreateSearch(diverging));
+
+  for (int64_t id : {oom, diverged, kept}) {
+    auto done = cluster.WaitForSearch(id, absl::Minutes(3));
+    ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  }
+  auto reason = [&](int64_t search) {
+    pqxx::work txn(conn);
+    const pqxx::row row = txn.exec_params1(
+        "SELECT i.state || ': ' || COALESCE(i.failure_reason, '') FROM individuals i "
+        "WHERE i.search_id = $1",
+        search);
+    return row[0].as<std::string>();
+  };
+  EXPECT_THAT(reason(oom), HasSubstr("failed: out of memory"));
+  EXPECT_THAT(reason(diverged), HasSubstr("non-finite loss"));
+  EXPECT_EQ(reason(kept), "evaluated: ") << cluster.Logs();
+  const std::string kept_attempt =
+      absl::StrCat("(SELECT id FROM jobs WHERE search_id = ", kept, ")");
+  EXPECT_EQ(One(conn, "SELECT attempt FROM jobs WHERE id = " + kept_attempt), 1);
+  // The three failed attempts ran in the other slot while the kept job's
+  // one attempt was open.
+  EXPECT_EQ(One(conn, "SELECT count(*) FROM job_attempts f JOIN job_attempts k ON k.job_id = " +
+                          kept_attempt +
+                          " WHERE f.outcome = 'failed' AND f.leased_at > k.leased_at "
+                          "AND f.ended_at < k.ended_at"),
+            3)
+      << cluster.Logs();
+  EXPECT_TRUE(cluster.worker(0).running());
+  EXPECT_EQ(cluster.worker(0).pid(), worker_pid);
 }
 
 TEST(WorkerSlotsTest, ASearchCancelledInOneSlotLeavesTheOtherSlotsJobRunning) {
