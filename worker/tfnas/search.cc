@@ -1,6 +1,7 @@
 #include "worker/tfnas/search.h"
 
 #include <chrono>
+#include <utility>
 #include <cmath>
 #include <memory>
 #include <sstream>
@@ -65,19 +66,22 @@ absl::Status ValidateOptions(const TfNasSearchOptions& o) {
 // the caller.
 class Search {
  public:
+  // The supernet's initial weights follow the seed whatever other slots
+  // build meanwhile, and draws_ continues the seed's stream from there.
   Search(const TrainValidationSplit& data, const TfNasSearchOptions& o, const TfNasSpace& space,
          const SpaceLatencies& latencies)
-      : data_(data),
-        o_(o),
-        latencies_(latencies),
-        // The supernet's initial weights follow the seed whatever other
-        // slots build meanwhile; its samples come from draws_.
-        net_(RunSeeded(o.seed, [&] { return TfNasSupernet(space); })),
-        draws_(torch::make_generator<torch::CPUGeneratorImpl>(o.seed)) {}
+      : Search(data, o, latencies, RunSeeded(o.seed, [&] {
+                 TfNasSupernet net(space);
+                 return std::make_pair(net, ForkDefaultCpuGenerator());
+               })) {}
 
   absl::StatusOr<TfNasOutcome> Run();
 
  private:
+  Search(const TrainValidationSplit& data, const TfNasSearchOptions& o,
+         const SpaceLatencies& latencies, std::pair<TfNasSupernet, torch::Generator> built)
+      : data_(data), o_(o), latencies_(latencies), net_(built.first), draws_(built.second) {}
+
   TrainingLoopOptions LoopOptions();
   // Bi-sampling: one Gumbel path, one random other path, losses summed.
   StepLoss WeightLoss(const Batch& batch);

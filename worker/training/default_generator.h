@@ -6,7 +6,10 @@
 //     them and keeps every other RunSeeded out until it returns (building a
 //     network, or anything that constructs modules);
 //   - draw while training from a torch::Generator of the job's own (shuffles,
-//     augmentation, a search's samples), never from the default ones.
+//     augmentation, a search's samples), never from the default ones; a
+//     search forks its own from the default CPU generator inside RunSeeded
+//     (ForkDefaultCpuGenerator), so its samples are the numbers it would
+//     have drawn from the default generator had it run alone.
 // Then a job's draws are the same whatever the other slots do meanwhile.
 #ifndef NAS_WORKER_TRAINING_DEFAULT_GENERATOR_H_
 #define NAS_WORKER_TRAINING_DEFAULT_GENERATOR_H_
@@ -30,6 +33,11 @@ auto RunSeeded(uint64_t seed, Fn&& fn) -> decltype(fn()) {
   torch::manual_seed(seed);
   return fn();
 }
+
+// Only inside RunSeeded: a new generator whose stream continues the default
+// CPU generator's from here (a copy of its state), for the caller's later
+// draws on the CPU.
+torch::Generator ForkDefaultCpuGenerator();
 
 }  // namespace nas
 

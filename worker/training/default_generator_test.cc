@@ -31,6 +31,21 @@ TEST(DefaultGeneratorTest, ConcurrentBuildsFollowTheirOwnSeeds) {
   EXPECT_EQ(mismatches[1], 0);
 }
 
+// A fork draws what the default generator would have drawn next, and then
+// goes its own way whatever is drawn from the default generator meanwhile.
+TEST(DefaultGeneratorTest, AForkContinuesTheDefaultStream) {
+  const torch::Tensor expected = RunSeeded(5, [] {
+    torch::nn::Linear(8, 8);
+    return torch::randperm(100);
+  });
+  torch::Generator fork = RunSeeded(5, [] {
+    torch::nn::Linear(8, 8);
+    return ForkDefaultCpuGenerator();
+  });
+  RunSeeded(6, [] { return torch::randn({1000}); });  // Another slot's draws.
+  EXPECT_TRUE(torch::equal(torch::randperm(100, fork), expected));
+}
+
 TEST(DefaultGeneratorTest, ReturnsWhatItRunsAndReleasesOnThrow) {
   EXPECT_EQ(RunSeeded(3, [] { return 7; }), 7);
   EXPECT_THROW(RunSeeded(3, []() -> int { throw std::runtime_error("boom"); }),
