@@ -1,5 +1,5 @@
 // nas_worker: pulls jobs from a controller, runs them, reports results.
-// One process per GPU (or per CPU box).
+// One process per GPU (or per CPU box), running --slots jobs at once.
 #include <unistd.h>
 
 #include <csignal>
@@ -14,9 +14,12 @@
 #include "worker/metrics/worker_metrics.h"
 #include "worker/runtime/controller_client.h"
 #include "worker/runtime/job_runner_registry.h"
-#include "worker/runtime/worker_loop.h"
+#include "worker/runtime/slot_plan.h"
+#include "worker/runtime/worker_slots.h"
 #include "worker/training/allocator_tuning.h"
 #include "worker/training/device.h"
+#include "worker/training/device_slots.h"
+#include "worker/training/slot_stream.h"
 
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051",
           "controller host:port, or ip:port,ip:port,... (IP addresses only) to fail over between "
@@ -24,12 +27,23 @@ ABSL_FLAG(std::string, controller, "127.0.0.1:50051",
 ABSL_FLAG(std::string, worker_id, "", "unique id of this worker; default HOSTNAME-PID");
 ABSL_FLAG(std::string, device, "auto",
           "auto (CUDA when the linked LibTorch has it), cpu, cuda or cuda:N");
-ABSL_FLAG(int, threads, 0, "CPU threads for LibTorch; 0 = all cores (LibTorch would use 1)");
+ABSL_FLAG(int, threads, 0,
+          "CPU threads for LibTorch, split evenly between the slots (each gets threads / slots, "
+          "at least 1); 0 = all cores (LibTorch would use 1)");
+ABSL_FLAG(std::string, slots, "1",
+          "jobs run at once, each in a slot with its own lease, heartbeat, seed and (on CUDA) "
+          "stream; a job failing in one slot leaves the others running. 1..64, or auto: 1 on the "
+          "CPU; on CUDA as many as --slot_memory_mb fits in 80% of the device's free memory, "
+          "at most 16");
+ABSL_FLAG(int, slot_memory_mb, 0,
+          "with --slots=auto on CUDA (required there): the device memory one job takes, in MiB, "
+          "as nvidia-smi shows it for a worker running one job of the search");
 ABSL_FLAG(std::string, job_kinds, "all",
           "comma-separated job kinds this worker accepts, or all: every kind this binary "
           "registers (listed by --help and --list_job_kinds)");
 ABSL_FLAG(bool, list_job_kinds, false, "print the job kinds this binary can run, and exit");
-ABSL_FLAG(int, max_jobs, 0, "exit after this many jobs; 0 = run until stopped");
+ABSL_FLAG(int, max_jobs, 0,
+          "exit after this many jobs (all slots together); 0 = run until stopped");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate for mutual TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM key of --tls_cert_file");
@@ -44,10 +58,10 @@ ABSL_FLAG(std::string, metrics_listen, "",
 
 namespace {
 
-nas::WorkerLoop* g_loop = nullptr;
+nas::WorkerSlots* g_slots = nullptr;
 
 extern "C" void HandleStop(int) {
-  if (g_loop != nullptr) g_loop->Stop();  // Only stores an atomic flag.
+  if (g_slots != nullptr) g_slots->Stop();  // Only stores atomic flags.
 }
 
 std::string Hostname() {
@@ -60,11 +74,12 @@ std::string Hostname() {
 
 int main(int argc, char** argv) {
   const nas::JobRunnerRegistry& registry = nas::JobRunnerRegistry::Global();
-  absl::SetProgramUsageMessage(
-      absl::StrCat("leases jobs from a controller, runs them and reports their results.\n\n"
-                   "usage: nas_worker --controller=HOST:PORT [--job_kinds=KIND,...] [flags]\n\n"
-                   "Job kinds (--job_kinds):\n",
-                   registry.Describe()));
+  absl::SetProgramUsageMessage(absl::StrCat(
+      "leases jobs from a controller, runs them and reports their results.\n\n"
+      "usage: nas_worker --controller=HOST:PORT [--job_kinds=KIND,...] [--slots=K|auto] "
+      "[flags]\n\n"
+      "Job kinds (--job_kinds):\n",
+      registry.Describe()));
   absl::ParseCommandLine(argc, argv);
   if (absl::GetFlag(FLAGS_list_job_kinds)) {
     std::cout << registry.Describe();
@@ -75,9 +90,22 @@ int main(int argc, char** argv) {
     std::cerr << "--device: " << device.status().message() << std::endl;
     return 2;
   }
+  auto slots_flag = nas::ParseSlotsFlag(absl::GetFlag(FLAGS_slots));
+  if (!slots_flag.ok()) {
+    std::cerr << "--" << slots_flag.status().message() << std::endl;
+    return 2;
+  }
+  auto slots = nas::DecideSlots(*slots_flag, *device, absl::GetFlag(FLAGS_slot_memory_mb));
+  if (!slots.ok()) {
+    std::cerr << slots.status().message() << std::endl;
+    return 2;
+  }
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  torch::set_num_threads(threads);
+  // Process-wide: each slot's thread takes it up when it first runs
+  // LibTorch's parallel code.
+  const int threads_per_slot = nas::ThreadsPerSlot(threads, slots->slots);
+  torch::set_num_threads(threads_per_slot);
   nas::KeepFreedMemoryForReuse();  // Each training step reuses the last one's buffers.
 
   nas::ControllerClient::Options client_options;
@@ -100,25 +128,37 @@ int main(int argc, char** argv) {
           : static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
   // Page-locked batches copy to the GPU without blocking the step.
   dataset_options.prefetch.pin_memory = device->is_cuda();
-  nas::DatasetCache datasets(dataset_options);
+  nas::DatasetCache datasets(dataset_options);  // Shared by every slot's runners (thread-safe).
   nas::JobRunnerContext context;
   context.device = device->str();
   context.datasets = &datasets;
   context.client = client->get();
-  auto runners = registry.Make(absl::GetFlag(FLAGS_job_kinds), context);
-  if (!runners.ok()) {
-    std::cerr << "--job_kinds: " << runners.status().message() << std::endl;
-    return 2;
-  }
 
-  nas::WorkerLoop::Options options;
+  nas::WorkerSlots::Options options;
   options.info.set_worker_id(absl::GetFlag(FLAGS_worker_id).empty()
                                  ? absl::StrCat(Hostname(), "-", getpid())
                                  : absl::GetFlag(FLAGS_worker_id));
   options.info.set_hostname(Hostname());
   options.info.set_device(device->str());
-  options.info.set_device_model(nas::DescribeDeviceModel(*device, threads));
+  options.info.set_device_model(nas::DescribeDeviceModel(*device, threads_per_slot));
+  options.slots = slots->slots;
   options.max_jobs = absl::GetFlag(FLAGS_max_jobs);
+  options.make_runners = [&]() -> absl::StatusOr<nas::JobRunners> {
+    auto runners = registry.Make(absl::GetFlag(FLAGS_job_kinds), context);
+    if (!runners.ok()) {
+      return absl::Status(runners.status().code(),
+                          absl::StrCat("--job_kinds: ", runners.status().message()));
+    }
+    return runners;
+  };
+  const std::string worker_id = options.info.worker_id();
+  options.enter_slot = [&](int slot, const std::function<void()>& run) {
+    const nas::SlotStream stream(*device);
+    if (device->is_cuda()) {
+      std::cerr << worker_id << " slot " << slot << " on " << stream.Describe() << std::endl;
+    }
+    run();
+  };
   std::unique_ptr<nas::WorkerMetrics> metrics;
   if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
     auto created = nas::WorkerMetrics::Create(listen);
@@ -127,16 +167,22 @@ int main(int argc, char** argv) {
       return 2;
     }
     metrics = *std::move(created);
+    metrics->SetSlots(slots->slots);
     options.metrics = metrics.get();
   }
 
-  nas::WorkerLoop loop(options, client->get(), *std::move(runners));
-  g_loop = &loop;
+  auto worker = nas::WorkerSlots::Create(options, client->get());
+  if (!worker.ok()) {
+    std::cerr << worker.status().message() << std::endl;
+    return 2;
+  }
+  g_slots = worker->get();
   std::signal(SIGINT, HandleStop);
   std::signal(SIGTERM, HandleStop);
-  std::cerr << "worker " << options.info.worker_id() << " on " << device->str() << " with "
-            << threads << " thread(s), controller " << absl::GetFlag(FLAGS_controller) << std::endl;
-  const absl::Status status = loop.Run();
+  std::cerr << "worker " << worker_id << " on " << device->str() << ", " << slots->slots
+            << " slot(s) with " << threads_per_slot << " thread(s) each (" << slots->why
+            << "), controller " << absl::GetFlag(FLAGS_controller) << std::endl;
+  const absl::Status status = (*worker)->Run();
   if (!status.ok()) {
     std::cerr << "worker stopped: " << status << std::endl;
     return 1;

@@ -32,8 +32,8 @@ absl::StatusOr<std::unique_ptr<SearchStep>> SearchStep::Create(const v1::SearchS
                                                     std::move(space), JobKindForSpec(normalized)));
 }
 
-int SearchStep::InitialTarget(int active_workers) const {
-  return std::max({1, active_workers, strategy_->InitialJobs()});
+int SearchStep::InitialTarget(int active_slots) const {
+  return std::max({1, active_slots, strategy_->InitialJobs()});
 }
 
 bool SearchStep::WantsTopUp(const SearchCounts& counts, int target_in_flight) const {
@@ -86,7 +86,7 @@ absl::StatusOr<StepWrites> SearchStep::TopUp(const SearchSnapshot& snapshot,
 }
 
 absl::StatusOr<StepWrites> SearchStep::Advance(const SearchSnapshot& snapshot,
-                                               int active_workers) const {
+                                               int active_slots) const {
   StepWrites writes;
   if (snapshot.counts.state != "running") return writes;
   SearchCounts counts = snapshot.counts;
@@ -106,7 +106,7 @@ absl::StatusOr<StepWrites> SearchStep::Advance(const SearchSnapshot& snapshot,
       }
     }
   }
-  RETURN_IF_ERROR(Propose(counts, view, std::max(1, active_workers), writes));
+  RETURN_IF_ERROR(Propose(counts, view, std::max(1, active_slots), writes));
   // Weights: strategies that read the history say what they will grow from
   // again; the others need none (and table lookups have none).
   if (strategy_->NeedsHistory()) {

@@ -81,21 +81,22 @@ class SearchStep {
 
   const v1::SearchSpec& spec() const { return spec_; }
   const Strategy& strategy() const { return *strategy_; }
-  // The kind of job its workers run (what ActiveWorkers counts).
+  // The kind of job its workers run (what ActiveSlots counts).
   v1::JobKind job_kind() const { return job_kind_; }
 
-  // Jobs to keep in flight when the search is created with `active_workers`
-  // able to run it: its whole initial population at once.
-  int InitialTarget(int active_workers) const;
+  // Jobs to keep in flight when the search is created with `active_slots`
+  // (the slots of the active workers) able to run it: its whole initial
+  // population at once.
+  int InitialTarget(int active_slots) const;
   // Whether TopUp could queue anything, decided from counts alone.
   bool WantsTopUp(const SearchCounts& counts, int target_in_flight) const;
   // Births until `target_in_flight` jobs are in flight, the budget is spent
   // or the strategy waits for results.
   absl::StatusOr<StepWrites> TopUp(const SearchSnapshot& snapshot, int target_in_flight) const;
   // After an outcome was recorded: ages out the oldest members beyond the
-  // strategy's limit, tops up to one job per active worker (at least one),
+  // strategy's limit, tops up to one job per active worker slot (at least one),
   // releases weights no longer needed, and closes the search when done.
-  absl::StatusOr<StepWrites> Advance(const SearchSnapshot& snapshot, int active_workers) const;
+  absl::StatusOr<StepWrites> Advance(const SearchSnapshot& snapshot, int active_slots) const;
   // Checks what a `kind` job reported beside its fitness: only MEASURE_LATENCY
   // reports a latency table, and only gradient searches an architecture.
   absl::StatusOr<JobOutput> CheckOutput(v1::JobKind kind, const v1::EvaluationResult& result) const;

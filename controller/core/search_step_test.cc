@@ -59,8 +59,8 @@ SearchSnapshot Evaluated(const std::vector<Birth>& births, const std::vector<dou
 TEST(SearchStepTest, CreateQueuesTheWholeInitialPopulationAsTableLookups) {
   const auto step = StepFor(AgingSpec(10));
   EXPECT_EQ(step->job_kind(), v1::TABLE_LOOKUP);
-  EXPECT_EQ(step->InitialTarget(/*active_workers=*/1), 3);
-  EXPECT_EQ(step->InitialTarget(/*active_workers=*/5), 5);
+  EXPECT_EQ(step->InitialTarget(/*active_slots=*/1), 3);
+  EXPECT_EQ(step->InitialTarget(/*active_slots=*/5), 5);
   SearchSnapshot empty;
   empty.counts.state = "running";
   auto writes = step->TopUp(empty, step->InitialTarget(1));
@@ -96,7 +96,7 @@ TEST(SearchStepTest, AdvanceAgesOutTheOldestNotTheWorstAndBreedsFromTheRest) {
   births.push_back(initial[0]);
   births.back().birth_order = 3;
   SearchSnapshot s = Evaluated(births, {0.9, 0.1, 0.2, 0.3});
-  auto writes = step->Advance(s, /*active_workers=*/1);
+  auto writes = step->Advance(s, /*active_slots=*/1);
   ASSERT_TRUE(writes.ok()) << writes.status();
   EXPECT_EQ(writes->age_out, std::vector<int64_t>{100});
   ASSERT_EQ(writes->births.size(), 1u);
@@ -150,7 +150,7 @@ TEST(SearchStepTest, TrainedCandidatesReleaseEveryWeightButTheBest) {
   empty.counts.state = "running";
   const std::vector<Birth> births = step->TopUp(empty, 1)->births;
   ASSERT_EQ(births.size(), 1u);
-  auto writes = step->Advance(Evaluated(births, {0.5}), /*active_workers=*/2);
+  auto writes = step->Advance(Evaluated(births, {0.5}), /*active_slots=*/2);
   ASSERT_TRUE(writes.ok());
   EXPECT_TRUE(writes->release.all_but_best);
   EXPECT_EQ(writes->births.size(), 2u);  // One job per active worker.

@@ -38,11 +38,14 @@ absl::Status TopUpRunningSearches(pqxx::work& txn, const v1::WorkerInfo& worker)
     bool can_run = false;
     for (int k : worker.job_kinds()) can_run |= (k == kind);
     if (!can_run) continue;
-    ASSIGN_OR_RETURN(int queued, TopUp(txn, search, ActiveWorkers(txn, kind)));
+    ASSIGN_OR_RETURN(int queued, TopUp(txn, search, ActiveSlots(txn, kind)));
     if (queued > 0) break;
   }
   return absl::OkStatus();
 }
+
+// Matches the CHECK of workers.slots (migration 0008).
+constexpr int kMaxWorkerSlots = 64;
 
 absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
   if (worker.worker_id().empty() || worker.worker_id().size() > 128) {
@@ -59,6 +62,10 @@ absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
                                          [](char c) { return c >= 0x20 && c <= 0x7e; })) {
     return absl::InvalidArgumentError(
         "worker.device_model: must be at most 128 printable ASCII characters");
+  }
+  if (worker.slots() < 0 || worker.slots() > kMaxWorkerSlots) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("worker.slots: ", worker.slots(), " must be in 0..", kMaxWorkerSlots));
   }
   if (worker.job_kinds().empty()) {
     return absl::InvalidArgumentError("worker.job_kinds: must name at least one job kind");
@@ -233,11 +240,12 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     out.reset();
     txn.exec_params(
-        "INSERT INTO workers (id, hostname, device, job_kinds) "
-        "VALUES ($1, $2, $3, $4::text[]) ON CONFLICT (id) DO UPDATE SET "
+        "INSERT INTO workers (id, hostname, device, job_kinds, slots) "
+        "VALUES ($1, $2, $3, $4::text[], $5) ON CONFLICT (id) DO UPDATE SET "
         "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
-        "job_kinds = EXCLUDED.job_kinds, last_seen = now()",
-        worker.worker_id(), worker.hostname(), DeviceKey(worker), kinds_literal);
+        "job_kinds = EXCLUDED.job_kinds, slots = EXCLUDED.slots, last_seen = now()",
+        worker.worker_id(), worker.hostname(), DeviceKey(worker), kinds_literal,
+        std::max(1, worker.slots()));
     std::optional<int64_t> job_id = ClaimPending(txn, kinds_literal);
     if (!job_id.has_value()) {
       RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));

@@ -34,8 +34,10 @@ class JobQueue {
   // Registers the worker (or refreshes it) and leases the oldest pending job
   // of a running search that it can run. Expired leases are reclaimed first,
   // at most every kReclaimOnLeaseInterval (the server's reaper also runs).
-  // When none is pending, lets running searches queue more (one per idle
-  // worker) and tries once more. nullopt when there is nothing to do.
+  // When none is pending, lets running searches queue more (up to one job in
+  // flight per active worker slot, WorkerInfo.slots) and tries once more.
+  // A worker may hold several leases at once, one per slot; each is fenced
+  // by its own (job id, attempt). nullopt when there is nothing to do.
   absl::StatusOr<std::optional<v1::Job>> LeaseJob(const v1::WorkerInfo& worker);
 
   // Extends the lease. Returns true if the job's search was cancelled (the

@@ -293,6 +293,46 @@ TEST_F(JobQueueTest, ExpiredLeaseGoesBackToTheQueueAndStaleReportIsRefused) {
   EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
 }
 
+// A worker with two slots holds two leases under its one id: a search keeps
+// as many jobs in flight as the active workers have slots. Each lease is
+// fenced on its own: when one slot's lease is lost and the job re-leased to
+// the worker's other slot, the first slot's late report is refused.
+TEST_F(JobQueueTest, AWorkerWithTwoSlotsHoldsTwoLeasesEachFencedOnItsOwn) {
+  auto search = searches_->CreateSearch(Spec(3, /*lease_seconds=*/1));
+  ASSERT_TRUE(search.ok()) << search.status();
+  v1::WorkerInfo two_slots = Worker("w1");
+  two_slots.set_slots(2);
+  auto lease = [&] {
+    auto job = queue_->LeaseJob(two_slots);
+    EXPECT_TRUE(job.ok()) << job.status();
+    EXPECT_TRUE(job.ok() && job->has_value());
+    return job.ok() ? job->value_or(v1::Job()) : v1::Job();
+  };
+  const v1::Job first = lease();
+  const v1::Job second = lease();  // Queued for the second slot.
+  EXPECT_NE(first.job_id(), second.job_id());
+  auto third = queue_->LeaseJob(two_slots);
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(third->has_value()) << "two slots, two jobs in flight";
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(queue_->ReclaimExpiredLeases().ok());
+  // Both leases expired; the worker leases the first job again (attempt 2).
+  const v1::Job again = lease();
+  EXPECT_EQ(again.job_id(), first.job_id());
+  EXPECT_EQ(again.attempt(), 2);
+  auto stale = queue_->ReportResult(Report(first, "w1", 0.9));
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition) << stale.status();
+  ASSERT_TRUE(queue_->ReportResult(Report(again, "w1", 0.4)).ok());
+  auto done = searches_->GetSearch(search->id());
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->evaluations_done(), 1);
+  EXPECT_DOUBLE_EQ(done->best().fitness(), 0.4);
+
+  two_slots.set_slots(65);
+  EXPECT_EQ(queue_->LeaseJob(two_slots).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(JobQueueTest, HeartbeatKeepsTheLeaseAlive) {
   ASSERT_TRUE(searches_->CreateSearch(Spec(1, /*lease_seconds=*/1)).ok());
   v1::Job job = MustLease("w1");

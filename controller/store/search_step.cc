@@ -177,10 +177,10 @@ absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
   return s;
 }
 
-int ActiveWorkers(pqxx::work& txn, v1::JobKind kind) {
+int ActiveSlots(pqxx::work& txn, v1::JobKind kind) {
   return txn
       .exec_params1(
-          "SELECT count(*) FROM workers WHERE last_seen > now() - interval "
+          "SELECT COALESCE(sum(slots), 0) FROM workers WHERE last_seen > now() - interval "
           "'30 seconds' AND $1 = ANY(job_kinds)",
           JobKindToDb(kind))[0]
       .as<int>();
@@ -247,9 +247,9 @@ absl::Status RecordFailure(pqxx::work& txn, LockedSearch& search, int64_t indivi
 
 absl::Status AdvanceSearch(pqxx::work& txn, LockedSearch& search) {
   if (search.state != "running") return absl::OkStatus();
-  const int workers = ActiveWorkers(txn, search.step->job_kind());
+  const int slots = ActiveSlots(txn, search.step->job_kind());
   const SearchSnapshot snapshot = LoadSnapshot(txn, search, JobsInFlight(txn, search.id));
-  ASSIGN_OR_RETURN(const StepWrites writes, search.step->Advance(snapshot, workers));
+  ASSIGN_OR_RETURN(const StepWrites writes, search.step->Advance(snapshot, slots));
   AgeOut(txn, search, writes.age_out);
   InsertBirths(txn, search, writes.births);
   ReleaseCheckpoints(txn, search, writes.release);

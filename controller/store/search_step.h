@@ -29,8 +29,9 @@ struct LockedSearch {
 // SELECT ... FOR UPDATE of the search row. NOT_FOUND if absent.
 absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id);
 
-// Workers seen in the last 30 s that run `kind`: how many jobs to keep in flight.
-int ActiveWorkers(pqxx::work& txn, v1::JobKind kind);
+// The slots of the workers seen in the last 30 s that run `kind` (a worker
+// runs as many jobs at once as it has slots): how many jobs to keep in flight.
+int ActiveSlots(pqxx::work& txn, v1::JobKind kind);
 
 // Queues individuals until `target_in_flight` jobs of the search are pending
 // or leased, the budget is spent, or the strategy must wait. Returns how

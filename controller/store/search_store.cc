@@ -86,8 +86,8 @@ absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
     }
     const int64_t id = inserted[0][0].as<int64_t>();
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, id));
-    const int workers = ActiveWorkers(txn, search.step->job_kind());
-    RETURN_IF_ERROR(TopUp(txn, search, search.step->InitialTarget(workers)).status());
+    const int slots = ActiveSlots(txn, search.step->job_kind());
+    RETURN_IF_ERROR(TopUp(txn, search, search.step->InitialTarget(slots)).status());
     ASSIGN_OR_RETURN(out, ReadSearch(txn, id));
     return absl::OkStatus();
   }));

@@ -20,7 +20,7 @@ absl::StatusOr<std::unique_ptr<WorkerMetrics>> WorkerMetrics::Create(
                   .Register(*m->registry_);
   m->busy_seconds_ = &prometheus::BuildCounter()
                           .Name("nas_worker_busy_seconds_total")
-                          .Help("Seconds spent running jobs")
+                          .Help("Seconds spent running jobs, summed over the slots")
                           .Register(*m->registry_)
                           .Add({});
   m->job_seconds_ = &prometheus::BuildHistogram()
@@ -29,6 +29,12 @@ absl::StatusOr<std::unique_ptr<WorkerMetrics>> WorkerMetrics::Create(
                          .Register(*m->registry_)
                          .Add({}, prometheus::Histogram::BucketBoundaries{
                                       0.01, 0.1, 1, 10, 60, 300, 1800, 7200});
+  m->slots_ = &prometheus::BuildGauge()
+                   .Name("nas_worker_slots")
+                   .Help("Jobs this worker runs at once (--slots)")
+                   .Register(*m->registry_)
+                   .Add({});
+  m->slots_->Set(1);
   m->exposer_->RegisterCollectable(m->registry_);
   return m;
 }
@@ -38,5 +44,7 @@ void WorkerMetrics::JobFinished(const std::string& outcome, double seconds) {
   busy_seconds_->Increment(seconds);
   job_seconds_->Observe(seconds);
 }
+
+void WorkerMetrics::SetSlots(int slots) { slots_->Set(slots); }
 
 }  // namespace nas

@@ -13,6 +13,7 @@
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/training/augmentation.h"
+#include "worker/training/default_generator.h"
 
 namespace nas {
 namespace {
@@ -27,7 +28,11 @@ absl::StatusOr<std::pair<ConvNet, double>> MorphParent(const v1::Job& job, Contr
   ASSIGN_OR_RETURN(ConvNetGenome parent_genome,
                    ParseConvNetGenome(job.parent_architecture().text()));
   ASSIGN_OR_RETURN(std::string bytes, client.DownloadCheckpoint(job.parent_checkpoint()));
-  ASSIGN_OR_RETURN(ConvNet parent, DeserializeNet(parent_genome, in_channels, classes, bytes));
+  // Building the parent and the child draws initial weights (overwritten by
+  // the loaded and morphed ones): from the job's seed, as no other slot's.
+  ASSIGN_OR_RETURN(ConvNet parent, RunSeeded(job.seed(), [&] {
+                     return DeserializeNet(parent_genome, in_channels, classes, bytes);
+                   }));
   ASSIGN_OR_RETURN(std::vector<Morphism> morphisms, ParseMorphisms(job.morphisms()));
   ASSIGN_OR_RETURN(ConvNetGenome expected, ApplyAllToGenome(parent_genome, morphisms));
   if (ConvNetGenomeToText(expected) != ConvNetGenomeToText(child_genome)) {
@@ -36,8 +41,10 @@ absl::StatusOr<std::pair<ConvNet, double>> MorphParent(const v1::Job& job, Contr
                      ConvNetGenomeToText(expected), "', not the job's architecture"));
   }
   SeededRandom rng(job.seed());
-  ASSIGN_OR_RETURN(ConvNet child, ApplyMorphismsToNet(parent_genome, parent, morphisms, in_channels,
-                                                      classes, rng));
+  ASSIGN_OR_RETURN(ConvNet child, RunSeeded(job.seed(), [&] {
+                     return ApplyMorphismsToNet(parent_genome, parent, morphisms, in_channels,
+                                                classes, rng);
+                   }));
   const auto batch = data.validation.images.slice(0, 0, 256);
   const double error = MaxRelativeDifference(parent, child, batch);
   if (!(error <= kFunctionPreservationTolerance)) {
@@ -63,8 +70,10 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
   ConvNet net{nullptr};
   double preservation_error = 0;
   if (job.parent_checkpoint().empty()) {
-    torch::manual_seed(job.seed());  // The start net's initial weights.
-    ASSIGN_OR_RETURN(net, MakeConvNet(genome, in_channels, data->train.num_classes));
+    // The start net's initial weights.
+    ASSIGN_OR_RETURN(net, RunSeeded(job.seed(), [&] {
+                       return MakeConvNet(genome, in_channels, data->train.num_classes);
+                     }));
   } else {
     ASSIGN_OR_RETURN(auto child, MorphParent(job, *client_, genome, *data));
     net = child.first;

@@ -9,20 +9,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/status/status_macros.h"
+#include "worker/errors/torch_errors.h"
 
 namespace nas {
 
 WorkerLoop::WorkerLoop(Options options, ControllerClient* client,
                        std::map<v1::JobKind, std::unique_ptr<JobRunner>> runners)
     : options_(std::move(options)), client_(client), runners_(std::move(runners)) {
+  if (options_.name.empty()) options_.name = options_.info.worker_id();
   options_.info.clear_job_kinds();
   for (const auto& [kind, runner] : runners_) options_.info.add_job_kinds(kind);
 }
 
 absl::Status WorkerLoop::Run() {
-  int jobs_done = 0;
   while (!stop_.load()) {
+    if (options_.budget != nullptr && !options_.budget->Take()) break;
     auto lease = client_->LeaseJob(options_.info);
+    if (!lease.ok() || !lease->job.has_value()) {
+      if (options_.budget != nullptr) options_.budget->GiveBack();
+    }
     if (!lease.ok()) return lease.status();
     if (!lease->job.has_value()) {
       // Sleep in small steps so Stop() is honoured quickly.
@@ -30,16 +36,14 @@ absl::Status WorkerLoop::Run() {
       while (!stop_.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
       continue;
     }
-    absl::Status status = RunJob(*lease->job);
-    if (!status.ok()) return status;
-    if (options_.max_jobs > 0 && ++jobs_done >= options_.max_jobs) break;
+    RETURN_IF_ERROR(RunJob(*lease->job));
   }
   return absl::OkStatus();
 }
 
 absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   const std::string tag = absl::StrCat("job ", job.job_id(), " attempt ", job.attempt());
-  std::cerr << options_.info.worker_id() << ": " << tag << " (individual " << job.individual_id()
+  std::cerr << options_.name << ": " << tag << " (individual " << job.individual_id()
             << ") started" << std::endl;
 
   const absl::Time started = absl::Now();
@@ -66,7 +70,7 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     if (epoch != nullptr) *request.mutable_epoch() = *epoch;
     auto cancel = client_->Heartbeat(request);
     if (!cancel.ok() || *cancel) {
-      std::cerr << options_.info.worker_id() << ": " << tag
+      std::cerr << options_.name << ": " << tag
                 << " abandoned: " << (cancel.ok() ? "search cancelled" : cancel.status().ToString())
                 << std::endl;
       abandon.store(true);
@@ -102,20 +106,24 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     result = absl::FailedPreconditionError(
         absl::StrCat("this worker cannot run job kind ", v1::JobKind_Name(job.kind())));
   } else {
-    result = runner->second->Run(
-        job,
-        [&](double fraction) {
-          progress.store(fraction);
-          return !abandon.load() && !stop_.load();
-        },
-        [&](const v1::EpochProgress& epoch) {
-          {
-            std::lock_guard<std::mutex> lock(mu);
-            epochs.push_back(epoch);
-          }
-          wake.notify_all();
-          return !abandon.load() && !stop_.load();
-        });
+    // Runners must not throw; one that does fails its job, not the process
+    // with every other slot's job in it.
+    result = CallGuarded(tag, [&] {
+      return runner->second->Run(
+          job,
+          [&](double fraction) {
+            progress.store(fraction);
+            return !abandon.load() && !stop_.load();
+          },
+          [&](const v1::EpochProgress& epoch) {
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              epochs.push_back(epoch);
+            }
+            wake.notify_all();
+            return !abandon.load() && !stop_.load();
+          });
+    });
   }
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -141,7 +149,6 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     report.mutable_failure()->set_retryable(absl::IsResourceExhausted(result.status()) ||
                                             absl::IsUnavailable(result.status()));
   }
-  finished(result.ok() ? "evaluated" : "failed");
   auto reply = client_->ReportResult(report);
   if (!reply.ok()) {
     // FAILED_PRECONDITION: the lease was lost meanwhile and another attempt
@@ -149,13 +156,16 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     // earlier state). Either way this worker's result is not wanted, and the
     // worker goes on with other jobs.
     if (absl::IsFailedPrecondition(reply.status()) || absl::IsNotFound(reply.status())) {
-      std::cerr << options_.info.worker_id() << ": " << tag << " report refused: " << reply.status()
+      finished("refused");
+      std::cerr << options_.name << ": " << tag << " report refused: " << reply.status()
                 << std::endl;
       return absl::OkStatus();
     }
+    finished(result.ok() ? "evaluated" : "failed");
     return reply.status();
   }
-  std::cerr << options_.info.worker_id() << ": " << tag << " "
+  finished(result.ok() ? "evaluated" : "failed");
+  std::cerr << options_.name << ": " << tag << " "
             << (result.ok() ? absl::StrCat("fitness ", result->fitness())
                             : absl::StrCat("failed: ", result.status().message()))
             << std::endl;

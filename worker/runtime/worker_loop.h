@@ -1,15 +1,18 @@
-// The worker's main loop: lease a job, run it while heartbeating, report.
+// One slot of a worker: lease a job, run it while heartbeating, report; then
+// the next. A worker process runs one or more of these (worker_slots.h).
 #ifndef NAS_WORKER_RUNTIME_WORKER_LOOP_H_
 #define NAS_WORKER_RUNTIME_WORKER_LOOP_H_
 
 #include <atomic>
 #include <map>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "proto/worker_service.pb.h"
-#include "worker/runtime/controller_client.h"
 #include "worker/metrics/worker_metrics.h"
+#include "worker/runtime/controller_client.h"
+#include "worker/runtime/job_budget.h"
 #include "worker/runtime/job_runner.h"
 
 namespace nas {
@@ -18,17 +21,23 @@ class WorkerLoop {
  public:
   struct Options {
     v1::WorkerInfo info;  // job_kinds are filled from the runners.
-    // Stop after this many jobs (0 = run until Stop()).
-    int max_jobs = 0;
+    // Names this loop in its log lines ("w1", or "w1 slot 2" beside others).
+    std::string name;
+    // Jobs left to the process, shared with its other slots; null = no limit.
+    // The loop ends when it finds the budget spent.
+    JobBudget* budget = nullptr;
     // Where to count jobs and busy time; may be null.
     WorkerMetrics* metrics = nullptr;
   };
 
+  // The runners are this loop's own: no other loop runs them.
   WorkerLoop(Options options, ControllerClient* client,
              std::map<v1::JobKind, std::unique_ptr<JobRunner>> runners);
 
-  // Runs until Stop() or max_jobs. An error only if the controller stayed
-  // unreachable beyond the client's retry budget.
+  // Runs until Stop() or the budget is spent. An error only if the
+  // controller stayed unreachable beyond the client's retry budget. A job
+  // that fails (an error from its runner, out of memory included) is
+  // reported as failed and the loop goes on.
   absl::Status Run();
   // Thread- and signal-safe: the loop exits after the current job (a running
   // job is abandoned; its lease expires and another worker takes it).

@@ -1,6 +1,7 @@
 #include "worker/supernet/search.h"
 
 #include <chrono>
+#include <utility>
 #include <cmath>
 #include <memory>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "common/status/status_macros.h"
 #include "worker/errors/torch_errors.h"
 #include "worker/supernet/derive.h"
+#include "worker/training/default_generator.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/learning_rate_schedule.h"
 #include "worker/training/training_loop.h"
@@ -54,8 +56,9 @@ absl::StatusOr<DartsGenome> Derive(const Supernet& net) {
 }
 
 // The weight steps of the search, with an architecture step before each and
-// the epoch's measurement, derivation and report after each epoch.
-TrainingLoopOptions LoopOptions(Supernet net, Architect& architect,
+// the epoch's measurement, derivation and report after each epoch; each
+// epoch's orders are drawn from `orders`.
+TrainingLoopOptions LoopOptions(Supernet net, Architect& architect, torch::Generator orders,
                                 const TrainValidationSplit& data, const SupernetSearchOptions& o,
                                 SupernetOutcome& outcome) {
   // DARTS's split: the first half of the training data trains weights, the
@@ -78,9 +81,9 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect,
   loop.device = o.device;
   // The weight batches' draws; the architecture batches' are a stream of their own.
   loop.augment = AugmentTrainingBatches(o.augmentation, o.seed, /*stream=*/0);
-  loop.epoch_order = [half, arch_order, train, &all](int) {
-    torch::Tensor weight_order = torch::randperm(half);
-    *arch_order = torch::randperm(all.size() - half) + half;
+  loop.epoch_order = [half, arch_order, train, &all, orders](int) mutable {
+    torch::Tensor weight_order = torch::randperm(half, orders);
+    *arch_order = torch::randperm(all.size() - half, orders) + half;
     *train = ExampleTotals{};
     return weight_order;
   };
@@ -131,11 +134,17 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect,
 absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
                                        const SupernetSearchOptions& o) {
   const auto start_time = std::chrono::steady_clock::now();
-  torch::manual_seed(o.seed);
   SupernetOptions so = o.supernet;
   so.in_channels = data.train.images.size(1);
   so.num_classes = data.train.num_classes;
-  Supernet net(so);
+  // Weights and architecture parameters start from the job's seed; the epoch
+  // orders continue its stream in a generator of the search's own, so that
+  // other slots' draws cannot change them.
+  const std::pair<Supernet, torch::Generator> built = RunSeeded(o.seed, [&] {
+    Supernet fresh(so);
+    return std::make_pair(fresh, ForkDefaultCpuGenerator());
+  });
+  Supernet net = built.first;
   net->to(o.device);
   ArchitectOptions ao;
   ao.order = o.order;
@@ -148,7 +157,7 @@ absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
   const TrainableNetwork trainable{
       net.ptr(), [net](const torch::Tensor& x) mutable { return net->forward(x); }};
   RETURN_IF_ERROR(RunTrainingLoop(trainable, data.train.images, data.train.labels,
-                                  LoopOptions(net, architect, data, o, outcome))
+                                  LoopOptions(net, architect, built.second, data, o, outcome))
                       .status());
   std::vector<torch::Tensor> arch;
   for (const auto& t : net->arch_parameters()) arch.push_back(t.detach().to(torch::kCPU).clone());

@@ -68,8 +68,9 @@ struct SupernetOutcome {
 };
 
 // Splits data.train in two halves (first half: weight steps, second half:
-// architecture steps, as DARTS does), seeds LibTorch with options.seed
-// (process-wide), and per step: one Architect step on an architecture batch
+// architecture steps, as DARTS does), builds the supernet from options.seed
+// and draws the epochs' orders from a generator of its own continuing that
+// seed's stream (default_generator.h), and per step: one Architect step on an architecture batch
 // (xi = the current weight learning rate), then one SGD step on a weight
 // batch (momentum, weight decay, gradient norm clipped), both batches
 // augmented as options.augmentation says. An epoch runs min(half sizes) /

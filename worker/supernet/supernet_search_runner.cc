@@ -8,6 +8,7 @@
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/training/augmentation.h"
+#include "worker/training/default_generator.h"
 
 namespace nas {
 
@@ -52,7 +53,9 @@ absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome,
   options.init_channels =
       retrained ? payload.retrain_init_channels() : payload.search().init_channels();
   try {
-    return CountParameters(*DartsNetwork(genome, options));
+    // Its weights are never used: built under RunSeeded only so that its
+    // draws land in no other slot's seeded build.
+    return RunSeeded(0, [&] { return CountParameters(*DartsNetwork(genome, options)); });
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("building the derived network: ", e.what()));
   }

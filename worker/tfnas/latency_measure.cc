@@ -10,9 +10,26 @@
 #include "worker/errors/torch_errors.h"
 #include "worker/tfnas/blocks.h"
 #include "worker/tfnas/network.h"
+#include "worker/training/default_generator.h"
 
 namespace nas {
 namespace {
+
+// Timing does not depend on the values: modules are built and inputs drawn
+// from this seed, under RunSeeded or from a generator of their own, so that
+// a measurement draws nothing from another slot's seeded build.
+constexpr uint64_t kMeasureSeed = 0;
+
+torch::Tensor RandomInput(const std::vector<int64_t>& shape, const torch::Device& device) {
+  torch::Generator gen = torch::make_generator<torch::CPUGeneratorImpl>(kMeasureSeed);
+  return torch::randn(shape, gen).to(device);
+}
+
+// `Make` builds a module (its constructor draws initial weights).
+template <typename Make>
+auto Build(Make make) -> decltype(make()) {
+  return RunSeeded(kMeasureSeed, make);
+}
 
 void Synchronize(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
@@ -40,7 +57,7 @@ double TimeModule(Module module, const std::vector<int64_t>& shape, const torch:
                   const LatencyMeasureOptions& o) {
   module->to(device);
   module->eval();
-  const torch::Tensor input = torch::randn(shape, device);
+  const torch::Tensor input = RandomInput(shape, device);
   return TimedMedian([&](const torch::Tensor& x) { return module->forward(x); }, input, o);
 }
 
@@ -54,7 +71,8 @@ std::map<int, double> MeasureWidths(const TfNasSpace& space, int stage, int laye
   sampled.push_back(hi);
   std::vector<double> ms;
   for (int w : sampled) {
-    ms.push_back(TimeModule(MbConv(LayerBlockOptions(space, stage, layer, kernel, w)),
+    ms.push_back(TimeModule(Build([&] { return MbConv(LayerBlockOptions(space, stage, layer,
+                                                                         kernel, w)); }),
                             {o.batch_size, shape.in_channels, shape.input_size, shape.input_size},
                             device, o));
   }
@@ -76,8 +94,9 @@ LatencyTable MeasureTable(const TfNasSpace& space, const torch::Device& device,
   const int64_t image = space.image_size;
   const int64_t final_size = FinalFeatureSize(space);
   table.base_ms =
-      TimeModule(Stem(space), {o.batch_size, space.image_channels, image, image}, device, o) +
-      TimeModule(Head(space),
+      TimeModule(Build([&] { return Stem(space); }),
+                 {o.batch_size, space.image_channels, image, image}, device, o) +
+      TimeModule(Build([&] { return Head(space); }),
                  {o.batch_size, space.stages.back().out_channels, final_size, final_size}, device,
                  o);
   for (size_t s = 0; s < space.stages.size(); ++s) {
@@ -117,7 +136,7 @@ absl::StatusOr<double> MeasureForwardLatency(
   double ms = 0;
   RETURN_IF_ERROR(CallGuarded("latency measurement", [&]() -> absl::Status {
     torch::NoGradGuard no_grad;
-    ms = TimedMedian(forward, torch::randn(shape, device), options);
+    ms = TimedMedian(forward, RandomInput(shape, device), options);
     return absl::OkStatus();
   }));
   return ms;
@@ -127,7 +146,7 @@ absl::StatusOr<double> MeasureNetworkLatency(const TfNasSpace& space, const TfNa
                                              const torch::Device& device,
                                              const LatencyMeasureOptions& options) {
   RETURN_IF_ERROR(ValidateLatencyMeasureOptions(options));
-  ASSIGN_OR_RETURN(TfNasNetwork net, BuildTfNasNetwork(space, genome));
+  ASSIGN_OR_RETURN(TfNasNetwork net, Build([&] { return BuildTfNasNetwork(space, genome); }));
   double ms = 0;
   RETURN_IF_ERROR(CallGuarded("network latency measurement", [&]() -> absl::Status {
     torch::NoGradGuard no_grad;

@@ -1,6 +1,7 @@
 #include "worker/tfnas/search.h"
 
 #include <chrono>
+#include <utility>
 #include <cmath>
 #include <memory>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "worker/errors/torch_errors.h"
 #include "worker/tfnas/latency_target.h"
 #include "worker/tfnas/supernet.h"
+#include "worker/training/default_generator.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/learning_rate_schedule.h"
 #include "worker/training/sgd_steps.h"
@@ -64,13 +66,22 @@ absl::Status ValidateOptions(const TfNasSearchOptions& o) {
 // the caller.
 class Search {
  public:
+  // The supernet's initial weights follow the seed whatever other slots
+  // build meanwhile, and draws_ continues the seed's stream from there.
   Search(const TrainValidationSplit& data, const TfNasSearchOptions& o, const TfNasSpace& space,
          const SpaceLatencies& latencies)
-      : data_(data), o_(o), latencies_(latencies), net_(space) {}
+      : Search(data, o, latencies, RunSeeded(o.seed, [&] {
+                 TfNasSupernet net(space);
+                 return std::make_pair(net, ForkDefaultCpuGenerator());
+               })) {}
 
   absl::StatusOr<TfNasOutcome> Run();
 
  private:
+  Search(const TrainValidationSplit& data, const TfNasSearchOptions& o,
+         const SpaceLatencies& latencies, std::pair<TfNasSupernet, torch::Generator> built)
+      : data_(data), o_(o), latencies_(latencies), net_(built.first), draws_(built.second) {}
+
   TrainingLoopOptions LoopOptions();
   // Bi-sampling: one Gumbel path, one random other path, losses summed.
   StepLoss WeightLoss(const Batch& batch);
@@ -91,6 +102,9 @@ class Search {
   const TfNasSearchOptions& o_;
   const SpaceLatencies& latencies_;
   TfNasSupernet net_;
+  // Every draw of the search after building (epoch orders, Gumbel and
+  // random paths): its own, so that other slots' draws cannot change them.
+  torch::Generator draws_;
   std::unique_ptr<torch::optim::Adam> adam_;
   torch::Tensor arch_order_;  // Of the current epoch.
   ExampleTotals train_;       // Of the current epoch.
@@ -100,7 +114,7 @@ class Search {
 
 absl::Status Search::ArchStep(const Batch& batch, int64_t step) {
   adam_->zero_grad();
-  const torch::Tensor logits = net_->ForwardMixture(batch.images, temperature_);
+  const torch::Tensor logits = net_->ForwardMixture(batch.images, temperature_, draws_);
   const torch::Tensor expected = net_->ExpectedLatency(latencies_);
   const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels) +
                              o_.latency_weight * (expected / o_.target_ms - 1).abs();
@@ -113,7 +127,7 @@ absl::Status Search::ArchStep(const Batch& batch, int64_t step) {
 }
 
 StepLoss Search::WeightLoss(const Batch& batch) {
-  const BiSample paths = net_->SampleBiPaths(temperature_);
+  const BiSample paths = net_->SampleBiPaths(temperature_, draws_);
   const torch::Tensor logits = net_->ForwardPath(batch.images, paths.gumbel);
   const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels) +
                              torch::nn::functional::cross_entropy(
@@ -192,8 +206,8 @@ TrainingLoopOptions Search::LoopOptions() {
   loop.device = o_.device;
   loop.augment = AugmentTrainingBatches(o_.augmentation, o_.seed);
   loop.epoch_order = [this, half, &all](int) {
-    torch::Tensor weight_order = torch::randperm(half);
-    arch_order_ = torch::randperm(all.size() - half) + half;
+    torch::Tensor weight_order = torch::randperm(half, draws_);
+    arch_order_ = torch::randperm(all.size() - half, draws_) + half;
     train_ = ExampleTotals{};
     return weight_order;
   };
@@ -263,7 +277,6 @@ absl::StatusOr<TfNasOutcome> RunTfNasSearch(const TrainValidationSplit& data,
   }
   absl::StatusOr<TfNasOutcome> result;
   RETURN_IF_ERROR(CallGuarded("tfnas search", [&]() -> absl::Status {
-    torch::manual_seed(options.seed);
     Search search(data, options, space, latencies);
     result = search.Run();
     return result.status();

@@ -82,8 +82,10 @@ struct TfNasOutcome {
   double seconds = 0;
 };
 
-// Splits data.train in two halves (weights, architecture), seeds LibTorch
-// with options.seed (process-wide). Per step: a weight step on the sum of
+// Splits data.train in two halves (weights, architecture), builds the
+// supernet from options.seed and draws its samples from a generator of its
+// own continuing that seed's stream (default_generator.h), so other slots'
+// draws change nothing. Per step: a weight step on the sum of
 // the losses of the two bi-sampled paths (SGD, momentum, clipped; the batch
 // augmented as options.augmentation says); after
 // warm-up, every arch_step_every steps an Adam step on an architecture batch

@@ -8,9 +8,22 @@
 namespace nas {
 namespace {
 
-namespace F = torch::nn::functional;
-
 int ArgmaxIndex(const torch::Tensor& t) { return static_cast<int>(t.argmax().item<int64_t>()); }
+
+// torch::nn::functional::gumbel_softmax over dim 0 (its formula: softmax((logits
+// + g) / tau) with g = -log(Exponential(1)), straight-through one-hot when
+// `hard`), drawing g from `gen` on the CPU: LibTorch's takes no generator.
+torch::Tensor GumbelSoftmax(const torch::Tensor& logits, double tau, bool hard,
+                            torch::Generator& gen) {
+  const torch::Tensor exponential =
+      torch::empty(logits.sizes(), torch::dtype(logits.scalar_type())).exponential_(1, gen);
+  const torch::Tensor gumbels = -exponential.log().to(logits.device());
+  const torch::Tensor soft = ((logits + gumbels) / tau).softmax(0);
+  if (!hard) return soft;
+  const torch::Tensor index = std::get<1>(soft.max(0, /*keepdim=*/true));
+  const torch::Tensor one_hot = torch::zeros_like(logits).scatter_(0, index, 1.0);
+  return one_hot - soft.detach() + soft;
+}
 
 std::vector<double> ToVector(const torch::Tensor& t) {
   const torch::Tensor c = t.detach().to(torch::kCPU, torch::kDouble).contiguous();
@@ -93,10 +106,10 @@ torch::Tensor TfNasSupernetImpl::ForwardPath(const torch::Tensor& x, const PathC
   });
 }
 
-torch::Tensor TfNasSupernetImpl::ForwardMixture(const torch::Tensor& x, double temperature) {
+torch::Tensor TfNasSupernetImpl::ForwardMixture(const torch::Tensor& x, double temperature,
+                                                torch::Generator& gen) {
   return ForwardStages(x, [&](MixedLayer& layer, int, const torch::Tensor& h) {
-    const torch::Tensor w = F::gumbel_softmax(
-        layer->log_alphas, F::GumbelSoftmaxFuncOptions().tau(temperature).hard(false).dim(0));
+    const torch::Tensor w = GumbelSoftmax(layer->log_alphas, temperature, /*hard=*/false, gen);
     torch::Tensor sum;
     for (int op = 0; op < layer->num_ops(); ++op) {
       const torch::Tensor term = w[op] * layer->ForwardOp(h, op);
@@ -106,17 +119,16 @@ torch::Tensor TfNasSupernetImpl::ForwardMixture(const torch::Tensor& x, double t
   });
 }
 
-BiSample TfNasSupernetImpl::SampleBiPaths(double temperature) {
+BiSample TfNasSupernetImpl::SampleBiPaths(double temperature, torch::Generator& gen) {
   BiSample sample;
   for (auto& stage : layers_) {
     for (auto& layer : stage) {
-      const torch::Tensor hard = F::gumbel_softmax(
-          layer->log_alphas, F::GumbelSoftmaxFuncOptions().tau(temperature).hard(true).dim(0));
+      const torch::Tensor hard = GumbelSoftmax(layer->log_alphas, temperature, /*hard=*/true, gen);
       const int g = ArgmaxIndex(hard.detach());
       sample.gumbel.ops.push_back(g);
       sample.gumbel.weights.push_back(hard[g]);
       // Uniform over the other ops: draw from n - 1 and skip g.
-      int r = static_cast<int>(torch::randint(layer->num_ops() - 1, {1}).item<int64_t>());
+      int r = static_cast<int>(torch::randint(layer->num_ops() - 1, {1}, gen).item<int64_t>());
       if (r >= g) ++r;
       sample.random.ops.push_back(r);
       sample.random.weights.emplace_back();

@@ -65,9 +65,11 @@ class TfNasSupernetImpl : public torch::nn::Module {
 
   torch::Tensor ForwardPath(const torch::Tensor& x, const PathChoice& path);
   // Every op weighted by a soft Gumbel-softmax of log_alphas at `temperature`.
-  torch::Tensor ForwardMixture(const torch::Tensor& x, double temperature);
+  // The Gumbel noise, and the samples below, are drawn from `gen` (a CPU
+  // generator of the search's own, never LibTorch's process-wide one).
+  torch::Tensor ForwardMixture(const torch::Tensor& x, double temperature, torch::Generator& gen);
 
-  BiSample SampleBiPaths(double temperature);
+  BiSample SampleBiPaths(double temperature, torch::Generator& gen);
   PathChoice ArgmaxPath() const;
 
   // base + sum over stages of E_depth[sum of the kept layers' E_op[latency at

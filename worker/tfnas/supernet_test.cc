@@ -33,9 +33,10 @@ LatencyTable WidthTable(const TfNasSpace& space) {
 TEST(TfNasSupernetTest, BiSamplingPicksTwoDistinctPathsAndCoversTheOthers) {
   torch::manual_seed(1);
   TfNasSupernet net(TinySpace());
+  torch::Generator gen = torch::make_generator<torch::CPUGeneratorImpl>(1);
   std::set<int> random_ops;
   for (int trial = 0; trial < 60; ++trial) {
-    const BiSample b = net->SampleBiPaths(1.0);
+    const BiSample b = net->SampleBiPaths(1.0, gen);
     ASSERT_EQ(b.gumbel.ops.size(), static_cast<size_t>(net->num_layers()));
     ASSERT_EQ(b.random.ops.size(), b.gumbel.ops.size());
     for (size_t l = 0; l < b.gumbel.ops.size(); ++l) {
@@ -50,10 +51,11 @@ TEST(TfNasSupernetTest, BiSamplingPicksTwoDistinctPathsAndCoversTheOthers) {
 TEST(TfNasSupernetTest, GradientsReachArchitectureParameters) {
   torch::manual_seed(2);
   TfNasSupernet net(TinySpace());
+  torch::Generator gen = torch::make_generator<torch::CPUGeneratorImpl>(2);
   const torch::Tensor x = torch::randn({4, 1, 8, 8});
   const torch::Tensor y = torch::tensor({0, 1, 2, 3}, torch::kLong);
   // Straight-through Gumbel path: log_alphas of every layer get a gradient.
-  const BiSample b = net->SampleBiPaths(1.0);
+  const BiSample b = net->SampleBiPaths(1.0, gen);
   torch::nn::functional::cross_entropy(net->ForwardPath(x, b.gumbel), y).backward();
   for (const auto& p : net->arch_parameters()) {
     if (p.numel() == 1) continue;  // A one-layer stage's depth is fixed.
@@ -67,7 +69,7 @@ TEST(TfNasSupernetTest, GradientsReachArchitectureParameters) {
   EXPECT_GT(net->betas(0).grad().abs().sum().item<double>(), 0);  // Sink weights.
   // The mixture reaches every op's weight of every layer.
   for (auto& p : net->parameters()) p.mutable_grad() = torch::Tensor();
-  torch::nn::functional::cross_entropy(net->ForwardMixture(x, 5.0), y).backward();
+  torch::nn::functional::cross_entropy(net->ForwardMixture(x, 5.0, gen), y).backward();
   for (const auto& p : net->arch_parameters()) {
     if (p.numel() > 1) {
       EXPECT_GT(p.grad().abs().sum().item<double>(), 0);

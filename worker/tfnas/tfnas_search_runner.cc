@@ -16,6 +16,7 @@
 #include "worker/tfnas/search.h"
 #include "worker/tfnas/space_for_data.h"
 #include "worker/training/augmentation.h"
+#include "worker/training/default_generator.h"
 
 namespace nas {
 namespace {
@@ -87,7 +88,10 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
     return ReportEpoch(report, progress, epoch);
   };
   ASSIGN_OR_RETURN(TfNasOutcome outcome, RunTfNasSearch(*data, options));
-  ASSIGN_OR_RETURN(TfNasNetwork network, BuildTfNasNetwork(outcome.space, outcome.genome));
+  // Built for its parameter count; its draws must land in no other slot's build.
+  ASSIGN_OR_RETURN(TfNasNetwork network, RunSeeded(job.seed(), [&] {
+                     return BuildTfNasNetwork(outcome.space, outcome.genome);
+                   }));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(outcome.arch_bytes));
 
   v1::EvaluationResult result;

@@ -12,6 +12,7 @@
 #include "worker/tfnas/network.h"
 #include "worker/tfnas/space_for_data.h"
 #include "worker/training/augmentation.h"
+#include "worker/training/default_generator.h"
 #include "worker/training/trainer.h"
 
 namespace nas {
@@ -60,9 +61,12 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
   ASSIGN_OR_RETURN(TrainOutcome outcome,
                    TrainAndEvaluate(genome, *data, OptionsFor(job, *data, device_, progress)));
   // The weights go to the controller so that the best network can be
-  // exported later; the controller decides how long to keep them.
-  ASSIGN_OR_RETURN(std::string bytes,
-                   SerializeDartsNetwork(genome, outcome.network_options, outcome.network));
+  // exported later; the controller decides how long to keep them. The
+  // serializer builds a fresh network to check the shapes against: under
+  // RunSeeded, so that its draws land in no other slot's seeded build.
+  ASSIGN_OR_RETURN(std::string bytes, RunSeeded(job.seed(), [&] {
+                     return SerializeDartsNetwork(genome, outcome.network_options, outcome.network);
+                   }));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
   v1::EvaluationResult result = ResultOf(outcome);
   result.set_checkpoint(digest);
@@ -87,7 +91,9 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
   ASSIGN_OR_RETURN(
       TrainOutcome outcome,
       TrainNetworkAndEvaluate(build, *data, OptionsFor(job, *data, device_, progress)));
-  ASSIGN_OR_RETURN(std::string bytes, SerializeTfNasNetwork(space_spec, genome, built));
+  ASSIGN_OR_RETURN(std::string bytes, RunSeeded(job.seed(), [&] {
+                     return SerializeTfNasNetwork(space_spec, genome, built);
+                   }));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
   v1::EvaluationResult result = ResultOf(outcome);
   result.set_checkpoint(digest);

@@ -36,18 +36,25 @@ std::string CpuModel() {
   return "unknown CPU";
 }
 
-// LibTorch's C++ API has no GPU name without the CUDA headers; nvidia-smi
-// is there wherever the NVIDIA driver is.
-std::string GpuModel(int index) {
-  const std::string command = absl::StrCat(
-      "nvidia-smi --query-gpu=name --format=csv,noheader --id=", index, " 2>/dev/null");
-  std::string name;
+// One property of GPU `index` from nvidia-smi (e.g. "name", "memory.free"),
+// or "" when it cannot be read. LibTorch's C++ API has neither the GPU's name
+// nor its free memory without the CUDA headers; nvidia-smi is there wherever
+// the NVIDIA driver is.
+std::string QueryGpu(int index, absl::string_view property) {
+  const std::string command =
+      absl::StrCat("nvidia-smi --query-gpu=", property, " --format=csv,noheader,nounits --id=",
+                   index, " 2>/dev/null");
+  std::string answer;
   if (FILE* pipe = popen(command.c_str(), "r")) {
     char buffer[256];
-    while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) name.append(buffer, n);
-    if (pclose(pipe) != 0) name.clear();
+    while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) answer.append(buffer, n);
+    if (pclose(pipe) != 0) answer.clear();
   }
-  name = Printable(name);
+  return Printable(answer);
+}
+
+std::string GpuModel(int index) {
+  const std::string name = QueryGpu(index, "name");
   return name.empty() ? absl::StrCat("CUDA device ", index) : name;
 }
 
@@ -88,6 +95,21 @@ std::string DescribeDeviceModel(const torch::Device& device, int threads) {
   const std::string threads_text =
       absl::StrCat(", ", threads, threads == 1 ? " thread" : " threads");
   return absl::StrCat(CpuModel().substr(0, 128 - threads_text.size()), threads_text);
+}
+
+absl::StatusOr<int64_t> FreeDeviceMemoryBytes(const torch::Device& device) {
+  if (!device.is_cuda()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("free memory of ", device.str(), ": only CUDA devices are measured"));
+  }
+  const int index = device.has_index() ? device.index() : 0;
+  const std::string mib = QueryGpu(index, "memory.free");
+  int64_t free_mib = 0;
+  if (!absl::SimpleAtoi(mib, &free_mib) || free_mib < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "free memory of ", device.str(), ": nvidia-smi answered '", mib, "', not MiB"));
+  }
+  return free_mib << 20;
 }
 
 }  // namespace nas

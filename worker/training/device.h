@@ -2,6 +2,7 @@
 #ifndef NAS_WORKER_TRAINING_DEVICE_H_
 #define NAS_WORKER_TRAINING_DEVICE_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,13 @@ absl::StatusOr<torch::Device> ResolveDevice(absl::string_view flag);
 // "CUDA device N" where those cannot be read. At most 128 printable ASCII
 // characters.
 std::string DescribeDeviceModel(const torch::Device& device, int threads);
+
+// The free memory of a CUDA device now, in bytes, as nvidia-smi reports it
+// (the C++ API has no memory query without the CUDA headers). The index is
+// nvidia-smi's, which is CUDA's unless CUDA_VISIBLE_DEVICES reorders GPUs.
+// FAILED_PRECONDITION for the CPU, or when nvidia-smi cannot be run or
+// answers nothing readable.
+absl::StatusOr<int64_t> FreeDeviceMemoryBytes(const torch::Device& device);
 
 }  // namespace nas
 

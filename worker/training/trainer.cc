@@ -10,6 +10,7 @@
 #include "common/status/status_macros.h"
 #include "worker/errors/torch_errors.h"
 #include "worker/model/darts_network.h"
+#include "worker/training/default_generator.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/recipe_checks.h"
 #include "worker/training/training_loop.h"
@@ -57,8 +58,8 @@ absl::Status ValidateData(const TrainValidationSplit& data) {
 absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValidationSplit& data,
                                    const TrainOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  torch::manual_seed(o.seed);  // Before building: the initial weights follow the seed.
-  ASSIGN_OR_RETURN(TrainableNetwork net, build());
+  // The initial weights follow the seed, whatever other slots build meanwhile.
+  ASSIGN_OR_RETURN(TrainableNetwork net, RunSeeded(o.seed, build));
   net.module->to(o.device);
   TrainingLoopOptions loop;
   loop.epochs = o.epochs;

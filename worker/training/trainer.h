@@ -64,13 +64,14 @@ struct TrainOutcome {
   DartsNetworkOptions network_options;
 };
 
-// Builds the network to train (TrainableNetwork, training_loop.h); called after LibTorch is seeded,
-// so that the initial weights follow options.seed. Its errors are returned as they are.
+// Builds the network to train (TrainableNetwork, training_loop.h); called inside
+// RunSeeded(options.seed) (default_generator.h), so that the initial weights follow
+// options.seed even while other slots build theirs. Its errors are returned as they are.
 using NetworkBuilder = std::function<absl::StatusOr<TrainableNetwork>()>;
 
 // Builds the network of `genome` for `data` (input channels from the images,
-// classes from num_classes), seeds LibTorch with options.seed
-// (torch::manual_seed: process-wide), trains it with SGD (momentum, weight
+// classes from num_classes) with its initial weights drawn from options.seed
+// (RunSeeded, default_generator.h), trains it with SGD (momentum, weight
 // decay) on shuffled mini-batches (augmented as options.augmentation says)
 // with a per-step cosine learning rate from learning_rate to 0 over all steps
 // and the gradient norm clipped at 5, recalibrates its BatchNorm statistics

@@ -1,0 +1,39 @@
+#include "worker/runtime/slot_plan.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace nas {
+
+absl::StatusOr<SlotsFlag> ParseSlotsFlag(absl::string_view flag) {
+  SlotsFlag out;
+  if (flag == "auto") {
+    out.automatic = true;
+    return out;
+  }
+  const bool digits = !flag.empty() && std::all_of(flag.begin(), flag.end(), absl::ascii_isdigit);
+  if (!digits || !absl::SimpleAtoi(flag, &out.count) || out.count < 1 || out.count > kMaxSlots) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("slots '", flag, "': must be auto or a number in 1..", kMaxSlots));
+  }
+  return out;
+}
+
+absl::StatusOr<int> SlotsThatFit(int64_t free_bytes, int64_t job_bytes) {
+  if (job_bytes <= 0 || free_bytes < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("slots for ", free_bytes,
+                                                   " free bytes at ", job_bytes,
+                                                   " bytes a job: need job bytes > 0 and free >= 0"));
+  }
+  const double fit = std::floor(static_cast<double>(free_bytes) * kAutoMemoryFraction /
+                                static_cast<double>(job_bytes));
+  return static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(kMaxAutoSlots)));
+}
+
+int ThreadsPerSlot(int threads, int slots) { return std::max(1, threads / std::max(1, slots)); }
+
+}  // namespace nas

@@ -1,0 +1,49 @@
+#include "worker/runtime/slot_plan.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int64_t kMiB = 1 << 20;
+constexpr int64_t kGiB = 1 << 30;
+
+TEST(SlotPlanTest, ParsesACountOrAuto) {
+  EXPECT_EQ(ParseSlotsFlag("1")->count, 1);
+  EXPECT_FALSE(ParseSlotsFlag("1")->automatic);
+  EXPECT_EQ(ParseSlotsFlag("64")->count, 64);
+  EXPECT_TRUE(ParseSlotsFlag("auto")->automatic);
+  for (const char* bad : {"", "0", "65", "-1", "2x", " 2", "AUTO", "1.5"}) {
+    auto parsed = ParseSlotsFlag(bad);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(parsed.status().message(), HasSubstr("must be auto or a number in 1..64")) << bad;
+  }
+}
+
+TEST(SlotPlanTest, AutoFillsTheSafeShareOfFreeMemory) {
+  // 10 GiB free, 0.8 of it usable: 8 GiB / 1 GiB a job = 8.
+  EXPECT_EQ(*SlotsThatFit(10 * kGiB, kGiB), 8);
+  // Rounded down: 8 GiB usable / 3 GiB = 2.67 -> 2.
+  EXPECT_EQ(*SlotsThatFit(10 * kGiB, 3 * kGiB), 2);
+  // A job bigger than the usable memory still runs alone.
+  EXPECT_EQ(*SlotsThatFit(10 * kGiB, 9 * kGiB), 1);
+  EXPECT_EQ(*SlotsThatFit(0, kGiB), 1);
+  // An H200's 139 GiB at 500 MiB a job would be 227: capped.
+  EXPECT_EQ(*SlotsThatFit(139 * kGiB, 500 * kMiB), kMaxAutoSlots);
+  EXPECT_EQ(SlotsThatFit(kGiB, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SlotsThatFit(-1, kGiB).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SlotPlanTest, ThreadsAreSplitEvenlyAndEverySlotGetsOne) {
+  EXPECT_EQ(ThreadsPerSlot(8, 1), 8);
+  EXPECT_EQ(ThreadsPerSlot(8, 2), 4);
+  EXPECT_EQ(ThreadsPerSlot(7, 2), 3);
+  EXPECT_EQ(ThreadsPerSlot(2, 4), 1);
+  EXPECT_EQ(ThreadsPerSlot(1, 1), 1);
+}
+
+}  // namespace
+}  // namespace nas
