@@ -198,19 +198,24 @@ def summary_rows(results):
                          where, "throughput.json"))
         elif name == "training":
             p = d["parameters"]
+            def median_range(side, kind):
+                runs = side[f"{kind}_images_per_second"]
+                return (f"{fmt(side['median_' + ('end_to_end' if kind == 'end_to_end' else 'compute')])}"
+                        f" ({fmt(min(runs))}-{fmt(max(runs))})")
             cells = "; ".join(
                 f"{'ABCDEFG'[i]} ({r['libtorch_cpp']['parameters'][0]:,} params, "
                 f"{'same' if r['parameters_match'] else 'DIFFERENT'} in PyTorch): end-to-end "
-                f"{fmt(r['libtorch_cpp']['median_end_to_end'])} vs "
-                f"{fmt(r['pytorch_python']['median_end_to_end'])} img/s (**{r['ratio_end_to_end']:.2f}x**),"
-                f" compute-only {fmt(r['libtorch_cpp']['median_compute'])} vs "
-                f"{fmt(r['pytorch_python']['median_compute'])} (**{r['ratio_compute']:.2f}x**)"
+                f"{median_range(r['libtorch_cpp'], 'end_to_end')} vs "
+                f"{median_range(r['pytorch_python'], 'end_to_end')} img/s "
+                f"(**{r['ratio_end_to_end']:.2f}x**), compute-only "
+                f"{median_range(r['libtorch_cpp'], 'compute')} vs "
+                f"{median_range(r['pytorch_python'], 'compute')} (**{r['ratio_compute']:.2f}x**)"
                 for i, r in enumerate(d["results"]))
             g = d["goal"]
             rows.append((f"training images/s, LibTorch C++ worker vs PyTorch Python, Fashion-MNIST, "
                          f"C={p.get('init_channels')}, {p.get('cells')} cells, batch "
-                         f"{p.get('batch_size')}, {p.get('threads')} thread(s), median of "
-                         f"{p.get('repeats')}", "`bench/training.sh`",
+                         f"{p.get('batch_size')}, {p.get('threads')} thread(s), median (min-max) of "
+                         f"{p.get('repeats')} alternating repeats", "`bench/training.sh`",
                          f"{cells}. Goal >= 1.1x: {'met' if g['met'] else 'NOT met'}", where,
                          "training.json"))
         elif name == "controller_profile":

@@ -20,6 +20,8 @@ export BENCH_RESULTS=$RESULTS
 bash scripts/install_deps.sh
 BENCH_OUT="$RESULTS/throughput.json" bash bench/throughput.sh
 BENCH_OUT="$RESULTS/training.json" bash bench/training.sh
+BENCH_OUT="$RESULTS/loader.json" bash bench/loader.sh
+BENCH_RESULTS=$RESULTS bash bench/profile_training.sh
 bash bench/profile_controller.sh
 
 # The older benchmarks write markdown reports; their JSON wraps the report's
