@@ -8,7 +8,6 @@
 //       hands out one epoch of training batches, normalised (and augmented
 //       with --crop_flip) by --threads decoding threads. Prints one JSON line:
 //       batches/s of that epoch, and the process's peak resident memory.
-#include <png.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -22,6 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "tests/testing/image_folders.h"
 #include "worker/data/image_dataset.h"
 #include "worker/data/prefetch_loader.h"
 #include "worker/training/augmentation.h"
@@ -54,23 +54,11 @@ int WriteFolder(const std::string& dir, int examples) {
     return 1;
   }
   examples = std::min<int>(examples, all->size());
-  const torch::Tensor pixels =
-      (all->images.slice(0, 0, examples) * 255).round().to(torch::kUInt8).contiguous();
-  for (int i = 0; i < examples; ++i) {
-    const std::string folder = absl::StrCat(dir, "/", all->labels[i].item<int64_t>());
-    std::filesystem::create_directories(folder);
-    png_image image;
-    std::memset(&image, 0, sizeof(image));
-    image.version = PNG_IMAGE_VERSION;
-    image.width = pixels.size(3);
-    image.height = pixels.size(2);
-    image.format = PNG_FORMAT_GRAY;
-    const std::string path = absl::StrFormat("%s/%05d.png", folder, i);
-    if (!png_image_write_to_file(&image, path.c_str(), 0, pixels[i].data_ptr<uint8_t>(), 0,
-                                 nullptr)) {
-      std::cerr << path << ": " << image.message << std::endl;
-      return 1;
-    }
+  const absl::Status written = testing::WriteGrayscaleImageFolder(
+      dir, (all->images.slice(0, 0, examples) * 255).round().to(torch::kUInt8), all->labels);
+  if (!written.ok()) {
+    std::cerr << written << std::endl;
+    return 1;
   }
   return 0;
 }

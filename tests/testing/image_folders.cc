@@ -12,6 +12,27 @@
 
 namespace nas::testing {
 
+absl::Status WriteGrayscaleImageFolder(const std::string& dir, const torch::Tensor& pixels,
+                                       const torch::Tensor& labels) {
+  const torch::Tensor contiguous = pixels.contiguous();
+  for (int64_t i = 0; i < contiguous.size(0); ++i) {
+    const std::string folder = absl::StrCat(dir, "/", labels[i].item<int64_t>());
+    std::filesystem::create_directories(folder);
+    png_image image;
+    std::memset(&image, 0, sizeof(image));
+    image.version = PNG_IMAGE_VERSION;
+    image.width = contiguous.size(3);
+    image.height = contiguous.size(2);
+    image.format = PNG_FORMAT_GRAY;
+    const std::string path = absl::StrFormat("%s/%05d.png", folder, i);
+    if (!png_image_write_to_file(&image, path.c_str(), 0, contiguous[i].data_ptr<uint8_t>(), 0,
+                                 nullptr)) {
+      return absl::InternalError(absl::StrCat(path, ": ", image.message));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WriteDigitsImageFolder(const std::string& dir, int examples, int scale) {
   const char* shared = std::getenv("NAS_SHARED_DATA");
   if (shared == nullptr) {
@@ -29,24 +50,8 @@ absl::Status WriteDigitsImageFolder(const std::string& dir, int examples, int sc
                                    .round()
                                    .repeat_interleave(scale, 2)
                                    .repeat_interleave(scale, 3)
-                                   .to(torch::kUInt8)
-                                   .contiguous();
-  for (int i = 0; i < examples; ++i) {
-    const std::string folder = absl::StrCat(dir, "/", digits->labels[i].item<int64_t>());
-    std::filesystem::create_directories(folder);
-    png_image image;
-    std::memset(&image, 0, sizeof(image));
-    image.version = PNG_IMAGE_VERSION;
-    image.width = pixels.size(3);
-    image.height = pixels.size(2);
-    image.format = PNG_FORMAT_GRAY;
-    const std::string path = absl::StrFormat("%s/%05d.png", folder, i);
-    if (!png_image_write_to_file(&image, path.c_str(), 0, pixels[i].data_ptr<uint8_t>(), 0,
-                                 nullptr)) {
-      return absl::InternalError(absl::StrCat(path, ": ", image.message));
-    }
-  }
-  return absl::OkStatus();
+                                   .to(torch::kUInt8);
+  return WriteGrayscaleImageFolder(dir, pixels, digits->labels);
 }
 
 }  // namespace nas::testing
