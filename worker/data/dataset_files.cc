@@ -2,12 +2,20 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 
 namespace nas {
+namespace {
+
+// Rows decoded at a time by ReadExamples.
+constexpr size_t kReadChunk = 512;
+
+}  // namespace
 
 absl::StatusOr<ImageDataset> MakeImageDataset(const torch::Tensor& pixels, torch::Tensor labels,
                                               int num_classes, double scale,
@@ -32,6 +40,30 @@ absl::StatusOr<ImageDataset> MakeImageDataset(const torch::Tensor& pixels, torch
       pixels.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true).contiguous();
   if (scale != 1.0) images.mul_(scale);
   return ImageDataset{std::move(images), std::move(labels), num_classes};
+}
+
+absl::StatusOr<ImageDataset> ReadExamples(const ExampleSource& source,
+                                          absl::Span<const int64_t> rows) {
+  std::vector<int64_t> shape = source.image_shape();
+  shape.insert(shape.begin(), static_cast<int64_t>(rows.size()));
+  ImageDataset d{
+      torch::empty(shape),
+      source.labels().index_select(
+          0, torch::tensor(std::vector<int64_t>(rows.begin(), rows.end()), torch::kInt64)),
+      source.num_classes()};
+  for (size_t begin = 0; begin < rows.size(); begin += kReadChunk) {
+    const size_t end = std::min(rows.size(), begin + kReadChunk);
+    ASSIGN_OR_RETURN(const torch::Tensor images,
+                     source.ReadImages(rows.subspan(begin, end - begin)));
+    d.images.slice(0, begin, end).copy_(images);
+  }
+  return d;
+}
+
+absl::StatusOr<ImageDataset> ReadAllExamples(const ExampleSource& source) {
+  std::vector<int64_t> rows(source.size());
+  for (int64_t row = 0; row < source.size(); ++row) rows[row] = row;
+  return ReadExamples(source, rows);
 }
 
 bool FileExists(const std::string& path) {

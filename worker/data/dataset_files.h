@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "torch/torch.h"
 #include "worker/data/example_source.h"
 
@@ -51,6 +52,15 @@ struct DatasetFiles {
 absl::StatusOr<ImageDataset> MakeImageDataset(const torch::Tensor& pixels, torch::Tensor labels,
                                               int num_classes, double scale,
                                               const std::string& source);
+
+// The examples `rows` of `source`, in that order, read into memory a chunk of
+// rows at a time: images as the source returns them ([0, 1] floats), labels
+// and classes the source's. The first bad file's error.
+absl::StatusOr<ImageDataset> ReadExamples(const ExampleSource& source,
+                                          absl::Span<const int64_t> rows);
+
+// Every example of `source`, in row order.
+absl::StatusOr<ImageDataset> ReadAllExamples(const ExampleSource& source);
 
 bool FileExists(const std::string& path);
 

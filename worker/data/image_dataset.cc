@@ -13,8 +13,6 @@ namespace nas {
 namespace {
 
 constexpr float kMinStd = 1e-6f;
-// Rows read from a streamed source at a time when they are kept in memory.
-constexpr int64_t kReadChunk = 512;
 // The batch of the statistics pass: its queue holds prefetch.capacity of
 // them, as training's holds that many training batches.
 constexpr int64_t kStatisticsBatch = 64;
@@ -89,22 +87,6 @@ ImageDataset Subset(const ImageDataset& all, const std::vector<int64_t>& rows) {
                       all.num_classes};
 }
 
-// The examples `rows` of a streamed source, read into memory.
-absl::StatusOr<ImageDataset> ReadRows(const ExampleSource& source,
-                                      const std::vector<int64_t>& rows) {
-  std::vector<int64_t> shape = source.image_shape();
-  shape.insert(shape.begin(), static_cast<int64_t>(rows.size()));
-  ImageDataset d{torch::empty(shape), source.labels().index_select(0, IndexTensor(rows)),
-                 source.num_classes()};
-  for (size_t begin = 0; begin < rows.size(); begin += kReadChunk) {
-    const size_t end = std::min(rows.size(), begin + kReadChunk);
-    ASSIGN_OR_RETURN(const torch::Tensor images,
-                     source.ReadImages(absl::MakeConstSpan(rows.data() + begin, end - begin)));
-    d.images.slice(0, begin, end).copy_(images);
-  }
-  return d;
-}
-
 // Records the per-channel mean and standard deviation (`var`, `mean` over
 // the training images) in `split`.
 void RecordStatistics(const torch::Tensor& var, const torch::Tensor& mean,
@@ -165,9 +147,9 @@ absl::StatusOr<TrainValidationSplit> SplitStreamed(const DatasetFiles& files,
                                         validation_examples, train_examples, seed));
   }
   TrainValidationSplit split;
-  ASSIGN_OR_RETURN(
-      split.validation,
-      ReadRows(files.streamed_validation ? *files.streamed_validation : examples, rows.validation));
+  ASSIGN_OR_RETURN(split.validation,
+                   ReadExamples(files.streamed_validation ? *files.streamed_validation : examples,
+                                rows.validation));
   split.train =
       ImageDataset{torch::Tensor(), examples.labels().index_select(0, IndexTensor(rows.train)),
                    examples.num_classes()};
@@ -234,7 +216,7 @@ absl::StatusOr<torch::Tensor> FirstTrainingImages(const TrainValidationSplit& sp
   if (!split.streams_training()) return split.train.images.slice(0, 0, count);
   ASSIGN_OR_RETURN(
       ImageDataset first,
-      ReadRows(*split.train_stream, {split.train_rows.begin(), split.train_rows.begin() + count}));
+      ReadExamples(*split.train_stream, absl::MakeConstSpan(split.train_rows.data(), count)));
   Normalise(first.images, split);
   return first.images;
 }

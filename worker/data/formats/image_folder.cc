@@ -16,9 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Rows read into memory at a time by ReadAllImages.
-constexpr int64_t kReadChunk = 1024;
-
 // The sorted names of `dir`'s subfolders (`folders`) or regular files,
 // skipping names that start with '.'.
 absl::StatusOr<std::vector<std::string>> SortedEntries(const std::string& dir, bool folders) {
@@ -84,9 +81,9 @@ absl::StatusOr<DatasetFiles> ReadImageFolders(const v1::Dataset& spec,
     files.streamed_validation = validation;
     return files;
   }
-  ASSIGN_OR_RETURN(files.examples, ReadAllImages(*examples));
+  ASSIGN_OR_RETURN(files.examples, ReadAllExamples(*examples));
   if (validation) {
-    ASSIGN_OR_RETURN(files.validation, ReadAllImages(*validation));
+    ASSIGN_OR_RETURN(files.validation, ReadAllExamples(*validation));
   }
   return files;
 }
@@ -152,26 +149,11 @@ absl::StatusOr<torch::Tensor> ImageFolderSource::ReadImages(absl::Span<const int
   return images;
 }
 
-absl::StatusOr<ImageDataset> ReadAllImages(const ExampleSource& source) {
-  std::vector<int64_t> shape = source.image_shape();
-  shape.insert(shape.begin(), source.size());
-  ImageDataset all{torch::empty(shape), source.labels(), source.num_classes()};
-  std::vector<int64_t> rows;
-  for (int64_t begin = 0; begin < source.size(); begin += kReadChunk) {
-    const int64_t end = std::min(source.size(), begin + kReadChunk);
-    rows.clear();
-    for (int64_t row = begin; row < end; ++row) rows.push_back(row);
-    ASSIGN_OR_RETURN(const torch::Tensor chunk, source.ReadImages(rows));
-    all.images.slice(0, begin, end).copy_(chunk);
-  }
-  return all;
-}
-
 absl::StatusOr<ImageDataset> LoadImageFolder(const std::string& dir,
                                              std::vector<std::string>* class_names) {
   ASSIGN_OR_RETURN(const auto source, ImageFolderSource::Open(dir));
   *class_names = source->class_names();
-  return ReadAllImages(*source);
+  return ReadAllExamples(*source);
 }
 
 }  // namespace nas

@@ -54,10 +54,6 @@ class ImageFolderSource : public ExampleSource {
   int64_t channels_ = 0, height_ = 0, width_ = 0;
 };
 
-// Every image of `source` in memory, in row order: an ImageDataset of
-// [N, C, H, W] floats in [0, 1]. The first bad file's error.
-absl::StatusOr<ImageDataset> ReadAllImages(const ExampleSource& source);
-
 // ImageFolderSource::Open(dir) read into memory, its class names in
 // `class_names`.
 absl::StatusOr<ImageDataset> LoadImageFolder(const std::string& dir,
