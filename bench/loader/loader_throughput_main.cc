@@ -93,13 +93,11 @@ int ReadFolder(const std::string& dir) {
   int64_t handed_out = 0;
   const Clock::time_point start = Clock::now();
   if (split->streams_training()) {
-    const int64_t c = static_cast<int64_t>(split->channel_mean.size());
-    const torch::Tensor mean = torch::tensor(split->channel_mean).view({1, c, 1, 1});
-    const torch::Tensor std = torch::tensor(split->channel_std).view({1, c, 1, 1});
+    const ChannelNormalisation normalise(split->channel_mean, split->channel_std);
     PrefetchLoader loader(
         split->train_stream, split->train_rows, batch_size,
         [&](int64_t batch, torch::Tensor images) {
-          images.sub_(mean).div_(std);
+          normalise.Apply(images);
           return augmentation.enabled()
                      ? AugmentBatch(images, augmentation, AugmentationSeed(1, batch))
                      : images;

@@ -53,6 +53,22 @@ absl::StatusOr<ImageDataset> MakeImageDataset(const torch::Tensor& pixels, torch
                                               int num_classes, double scale,
                                               const std::string& source);
 
+// Per-channel normalisation of [N, C, H, W] float32 images on the CPU:
+// x -> (x - mean[c]) / std[c]. What the split applies to its halves and the
+// streamed loader to each batch.
+class ChannelNormalisation {
+ public:
+  ChannelNormalisation(const std::vector<float>& mean, const std::vector<float>& std)
+      : mean_(torch::tensor(mean).view({1, -1, 1, 1})),
+        std_(torch::tensor(std).view({1, -1, 1, 1})) {}
+
+  // Normalises `images` in place and returns them.
+  torch::Tensor& Apply(torch::Tensor& images) const { return images.sub_(mean_).div_(std_); }
+
+ private:
+  torch::Tensor mean_, std_;
+};
+
 // The examples `rows` of `source`, in that order, read into memory a chunk of
 // rows at a time: images as the source returns them ([0, 1] floats), labels
 // and classes the source's. The first bad file's error.

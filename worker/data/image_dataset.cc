@@ -99,9 +99,7 @@ void RecordStatistics(const torch::Tensor& var, const torch::Tensor& mean,
 }
 
 void Normalise(torch::Tensor& images, const TrainValidationSplit& split) {
-  const int64_t c = static_cast<int64_t>(split.channel_mean.size());
-  images.sub_(torch::tensor(split.channel_mean).view({1, c, 1, 1}))
-      .div_(torch::tensor(split.channel_std).view({1, c, 1, 1}));
+  ChannelNormalisation(split.channel_mean, split.channel_std).Apply(images);
 }
 
 // The training images' per-channel statistics recorded in `split`, and both

@@ -114,9 +114,7 @@ absl::StatusOr<double> RunTrainingLoop(const TrainableNetwork& net, const torch:
 absl::StatusOr<double> RunTrainingLoop(const TrainableNetwork& net,
                                        const StreamedExamples& examples,
                                        const TrainingLoopOptions& o) {
-  const int64_t c = static_cast<int64_t>(examples.channel_mean.size());
-  const torch::Tensor mean = torch::tensor(examples.channel_mean).view({1, c, 1, 1});
-  const torch::Tensor std = torch::tensor(examples.channel_std).view({1, c, 1, 1});
+  const ChannelNormalisation normalise(examples.channel_mean, examples.channel_std);
   // The loader of the epoch running; replaced (its threads joined) at the
   // start of the next.
   std::unique_ptr<PrefetchLoader> loader;
@@ -127,9 +125,9 @@ absl::StatusOr<double> RunTrainingLoop(const TrainableNetwork& net,
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = examples.rows.at(index[i]);
     // Only as many rows as the epoch takes steps over.
     rows.resize(std::min<int64_t>(rows.size(), epoch_start.steps_per_epoch * o.batch_size));
-    BatchTransform transform = [&o, &mean, &std, epoch_start](int64_t batch_index,
-                                                              torch::Tensor images) {
-      images.sub_(mean).div_(std);
+    BatchTransform transform = [&o, &normalise, epoch_start](int64_t batch_index,
+                                                             torch::Tensor images) {
+      normalise.Apply(images);
       if (!o.augment) return images;
       StepContext at = epoch_start;
       at.step_in_epoch = batch_index;

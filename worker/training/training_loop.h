@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "torch/torch.h"
 #include "worker/data/batch.h"
+#include "worker/data/dataset_files.h"
 #include "worker/data/example_source.h"
 #include "worker/data/prefetch_loader.h"
 #include "worker/training/evaluation.h"
