@@ -34,19 +34,11 @@ TEST(WorkerFailuresTest, FailuresAreRecordedAndTheWorkerKeepsServing) {
   const pid_t worker_pid = cluster.worker(0).pid();
 
   v1::SearchSpec diverging = Spec("diverging");
-  diverging.mutable_training()->set_learning_rate(1e30);
-  diverging.mutable_training()->set_momentum(0);
+  testing::MakeDiverging(&diverging);
   v1::SearchSpec missing = Spec("missing dataset");
   missing.mutable_dataset()->set_path("/nonexistent/digits.csv");
-  // A batch of all 59,000 Fashion-MNIST images through 1,536 stem channels
-  // needs hundreds of GB: the allocation fails at once.
   v1::SearchSpec huge = Spec("out of memory");
-  huge.mutable_dataset()->set_format(v1::Dataset::IDX);
-  huge.mutable_dataset()->set_path("/usr/share/datasets/fashion-mnist");
-  huge.mutable_dataset()->set_validation_examples(1000);
-  huge.mutable_dataset()->set_train_examples(0);
-  huge.mutable_training()->set_batch_size(59000);
-  huge.mutable_training()->set_init_channels(512);
+  testing::MakeOutOfMemory(&huge);
   const v1::SearchSpec healthy = Spec("healthy");
 
   std::vector<int64_t> ids;
@@ -99,8 +91,8 @@ TEST(WorkerFailuresTest, AJobThatVanishedIsDroppedAndTheWorkerGoesOn) {
   int64_t job = 0;
   for (int waited = 0; job == 0 && waited < 30000; waited += 50) {
     pqxx::work txn(conn);
-    const pqxx::result rows = txn.exec_params(
-        "SELECT id FROM jobs WHERE search_id = $1 AND state = 'leased'", vanishing);
+    const pqxx::result rows =
+        txn.exec_params("SELECT id FROM jobs WHERE search_id = $1 AND state = 'leased'", vanishing);
     if (!rows.empty()) job = rows[0][0].as<int64_t>();
     txn.commit();
     if (job == 0) absl::SleepFor(absl::Milliseconds(50));

@@ -106,19 +106,22 @@ TEST(WorkerSlotsTest, TwoSlotsHoldTwoLeasesAtOnceAndEachJobIsCountedOnce) {
   EXPECT_EQ(One(conn, "SELECT slots FROM workers WHERE id = 'w1'"), 2);
   // Each job leased once and reported once, all by the one worker.
   EXPECT_EQ(One(conn, "SELECT count(*) FROM jobs WHERE state = 'done' AND attempt = 1"), budget);
-  EXPECT_EQ(One(conn, "SELECT count(*) FROM job_attempts WHERE worker_id = 'w1' AND "
-                      "outcome = 'reported'"),
+  EXPECT_EQ(One(conn,
+                "SELECT count(*) FROM job_attempts WHERE worker_id = 'w1' AND "
+                "outcome = 'reported'"),
             budget);
   EXPECT_EQ(One(conn, "SELECT count(*) FROM individuals WHERE state = 'evaluated'"), budget);
   // Recorded: two attempts overlapped in time, and never more than two did
   // (each attempt counts those open when it was leased, itself included).
-  EXPECT_GE(One(conn, "SELECT count(*) FROM job_attempts a JOIN job_attempts b "
-                      "ON a.job_id < b.job_id WHERE a.leased_at < b.ended_at "
-                      "AND b.leased_at < a.ended_at"),
+  EXPECT_GE(One(conn,
+                "SELECT count(*) FROM job_attempts a JOIN job_attempts b "
+                "ON a.job_id < b.job_id WHERE a.leased_at < b.ended_at "
+                "AND b.leased_at < a.ended_at"),
             1);
-  EXPECT_EQ(One(conn, "SELECT max((SELECT count(*) FROM job_attempts b WHERE "
-                      "b.leased_at <= a.leased_at AND b.ended_at > a.leased_at)) "
-                      "FROM job_attempts a"),
+  EXPECT_EQ(One(conn,
+                "SELECT max((SELECT count(*) FROM job_attempts b WHERE "
+                "b.leased_at <= a.leased_at AND b.ended_at > a.leased_at)) "
+                "FROM job_attempts a"),
             2);
   // The worker counted each job once, and says it has two slots.
   EXPECT_EQ(WaitForMetric(metrics_port, R"(nas_worker_jobs_total{outcome="evaluated"})", budget),
@@ -146,15 +149,9 @@ TEST(WorkerSlotsTest, JobsFailingInOneSlotLeaveTheOtherSlotsJobRunning) {
   // an absurd learning rate diverges (not retried).
   v1::SearchSpec huge = Spec("out of memory", 1);
   huge.set_max_attempts(2);
-  huge.mutable_dataset()->set_format(v1::Dataset::IDX);
-  huge.mutable_dataset()->set_path("/usr/share/datasets/fashion-mnist");
-  huge.mutable_dataset()->set_validation_examples(1000);
-  huge.mutable_dataset()->set_train_examples(0);
-  huge.mutable_training()->set_batch_size(59000);
-  huge.mutable_training()->set_init_channels(512);
+  testing::MakeOutOfMemory(&huge);
   v1::SearchSpec diverging = Spec("diverging", 1);
-  diverging.mutable_training()->set_learning_rate(1e30);
-  diverging.mutable_training()->set_momentum(0);
+  testing::MakeDiverging(&diverging);
   ASSERT_OK_AND_ASSIGN(const int64_t oom, cluster.CreateSearch(huge));
   ASSERT_OK_AND_ASSIGN(const int64_t diverged, cluster.CreateSearch(diverging));
 
@@ -216,8 +213,10 @@ TEST(WorkerSlotsTest, ASearchCancelledInOneSlotLeavesTheOtherSlotsJobRunning) {
   // The cancelled slot gave its job up and reported nothing ...
   const std::string cancelled_job = absl::StrCat(" FROM jobs WHERE search_id = ", cancelled);
   EXPECT_EQ(One(conn, "SELECT count(*)" + cancelled_job + " AND state = 'cancelled'"), 1);
-  EXPECT_EQ(One(conn, "SELECT count(*) FROM job_attempts WHERE outcome = 'reported' AND job_id IN "
-                      "(SELECT id" + cancelled_job + ")"),
+  EXPECT_EQ(One(conn,
+                "SELECT count(*) FROM job_attempts WHERE outcome = 'reported' AND job_id IN "
+                "(SELECT id" +
+                    cancelled_job + ")"),
             0);
   EXPECT_THAT(WaitForLog(cluster.worker(0), "abandoned: search cancelled"),
               HasSubstr("abandoned: search cancelled"));
@@ -248,7 +247,8 @@ TEST(WorkerSlotsTest, ALostLeaseIsFencedWhileTheOtherSlotsJobCompletes) {
 
   pqxx::connection conn(cluster.dsn());
   ASSERT_EQ(WaitUntilAtLeast(conn, LeasedBy("w1"), 2, absl::Minutes(2)), 2) << cluster.Logs();
-  const std::string lost_job = absl::StrCat("(SELECT id FROM jobs WHERE search_id = ", lost_id, ")");
+  const std::string lost_job =
+      absl::StrCat("(SELECT id FROM jobs WHERE search_id = ", lost_id, ")");
   {
     // The lease runs out as if the slot had stopped heartbeating; the
     // controller's reaper returns the job to the queue (attempt 1 expired).
@@ -259,7 +259,8 @@ TEST(WorkerSlotsTest, ALostLeaseIsFencedWhileTheOtherSlotsJobCompletes) {
   }
   ASSERT_EQ(WaitUntilAtLeast(conn,
                              "SELECT count(*) FROM job_attempts WHERE outcome = 'expired' AND "
-                             "job_id = " + lost_job,
+                             "job_id = " +
+                                 lost_job,
                              1, absl::Seconds(30)),
             1)
       << "the slot finished before its lease was reclaimed: make the job longer\n"
@@ -274,8 +275,10 @@ TEST(WorkerSlotsTest, ALostLeaseIsFencedWhileTheOtherSlotsJobCompletes) {
   EXPECT_EQ(lost_done->evaluations_done(), 1) << cluster.Logs();
   EXPECT_THAT(cluster.worker(0).Log(), HasSubstr("attempt 1 report refused: FAILED_PRECONDITION"));
   EXPECT_EQ(One(conn, "SELECT attempt FROM jobs WHERE id = " + lost_job), 2);
-  EXPECT_EQ(One(conn, "SELECT count(*) FROM job_attempts WHERE attempt = 2 AND outcome = "
-                      "'reported' AND job_id = " + lost_job),
+  EXPECT_EQ(One(conn,
+                "SELECT count(*) FROM job_attempts WHERE attempt = 2 AND outcome = "
+                "'reported' AND job_id = " +
+                    lost_job),
             1);
   EXPECT_EQ(One(conn, absl::StrCat("SELECT attempt FROM jobs WHERE search_id = ", kept)), 1);
   EXPECT_EQ(One(conn, absl::StrCat("SELECT count(*) FROM individuals WHERE search_id = ", lost_id,

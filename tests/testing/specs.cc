@@ -46,4 +46,19 @@ v1::SearchSpec DigitsSupernetSpec(v1::SupernetSearch::Method method, bool retrai
   return spec;
 }
 
+void MakeOutOfMemory(v1::SearchSpec* spec) {
+  v1::Dataset* d = spec->mutable_dataset();
+  d->set_format(v1::Dataset::IDX);
+  d->set_path("/usr/share/datasets/fashion-mnist");
+  d->set_validation_examples(1000);
+  d->set_train_examples(0);
+  spec->mutable_training()->set_batch_size(59000);
+  spec->mutable_training()->set_init_channels(512);
+}
+
+void MakeDiverging(v1::SearchSpec* spec) {
+  spec->mutable_training()->set_learning_rate(1e30);
+  spec->mutable_training()->set_momentum(0);
+}
+
 }  // namespace nas::testing

@@ -20,6 +20,16 @@ v1::SearchSpec DigitsSpec(int epochs = 2);
 // of DigitsSpec, which also trains the retrain when `retrain` is set.
 v1::SearchSpec DigitsSupernetSpec(v1::SupernetSearch::Method method, bool retrain);
 
+// Makes `spec`'s training fail on any worker: all 59,000 Fashion-MNIST
+// training images in one batch with init_channels 512 (1,536 stem channels)
+// need hundreds of GB, so the allocation fails at once (out of memory,
+// retryable).
+void MakeOutOfMemory(v1::SearchSpec* spec);
+
+// Makes `spec`'s training diverge: learning rate 1e30, no momentum (a
+// non-finite loss, not retried).
+void MakeDiverging(v1::SearchSpec* spec);
+
 }  // namespace nas::testing
 
 #endif  // NAS_TESTS_TESTING_SPECS_H_
