@@ -34,6 +34,7 @@ SupernetSearchOptions SupernetOptionsForPayload(const v1::SupernetPayload& paylo
   o.grad_clip = s.grad_clip();
   o.arch_learning_rate = s.arch_learning_rate();
   o.arch_weight_decay = s.arch_weight_decay();
+  o.arch_warmup_epochs = s.arch_warmup_epochs();
   o.seed = seed;
   return o;
 }
