@@ -13,6 +13,7 @@ from nas_client import frames, specs
 from nas_client.errors import NasError, from_rpc_error, invalid_argument
 from nas_client.proto import search_pb2, search_service_pb2 as service_pb2
 from nas_client.proto import search_service_pb2_grpc as service_grpc
+from nas_client.proto import worker_service_pb2
 
 MAX_MESSAGE_BYTES = 64 << 20
 SUBMIT_ATTEMPTS = 3
@@ -215,7 +216,7 @@ class Client:
         against the digest (DATA_LOSS if they differ)."""
         try:
             chunks = self._stub.DownloadCheckpoint(
-                service_pb2.DownloadCheckpointRequest(digest=digest), timeout=self.timeout)
+                worker_service_pb2.DownloadCheckpointRequest(digest=digest), timeout=self.timeout)
             data = b"".join(chunk.data for chunk in chunks)
         except grpc.RpcError as e:
             raise from_rpc_error(e, f"checkpoint {digest}") from None

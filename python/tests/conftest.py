@@ -1,5 +1,6 @@
 """Fixtures: one controller and one CPU worker (table lookups and training)
 on a fresh database for the whole session, and specs that use the shared data."""
+import math
 import os
 import sys
 
@@ -47,6 +48,47 @@ table_lookup {{
 """
 
 
-@pytest.fixture
-def table_spec():
-    return table_spec_text
+def digits_spec():
+    return {
+        "name": "digits export", "space": {"dartsCell": {"nodes": 2}},
+        "strategy": {"random": {}}, "budget": 2, "seed": "11",
+        "training": {"epochs": 1, "batchSize": 64, "learningRate": 0.05, "momentum": 0.9,
+                     "weightDecay": 3e-4, "initChannels": 4, "cells": 3},
+        "dataset": {"format": "DIGITS_CSV",
+                    "path": cluster_lib.shared_data("digits/digits.csv.gz"),
+                    "trainExamples": 600, "validationExamples": 300},
+    }
+
+
+@pytest.fixture(scope="session")
+def trained(cluster):
+    """A finished DARTS-cell random search on the 8x8 digits (1 epoch, 2
+    candidates, as tests/e2e/export_test.cc) whose networks the worker trained."""
+    with nas_client.Client(cluster.address) as client:
+        created = client.submit(digits_spec())
+        search = client.watch(created.id, poll=0.2, progress=False, timeout=300)
+        assert search.evaluations_done == 2, cluster.logs()
+        yield search
+
+
+def assert_frame_matches(individuals, frame):
+    """The frame has one row per message, in order, with the same values, and
+    one column per metric any of them reported."""
+    assert list(frame["id"]) == [i.id for i in individuals]
+    for column, field in [("parent_id", "parent_id"), ("mutation", "mutation"),
+                          ("parameter_count", "parameter_count"), ("alive", "alive")]:
+        assert list(frame[column]) == [getattr(i, field) for i in individuals], column
+    assert list(frame["architecture"]) == [i.architecture.text for i in individuals]
+    for row, ind in zip(frame["fitness"], individuals):
+        evaluated = ind.state == nas_client.search_pb2.INDIVIDUAL_EVALUATED
+        assert row == ind.fitness if evaluated else math.isnan(row)
+    metric_names = set().union(*(i.metrics.keys() for i in individuals))
+    columns = {nas_client.frames.metric_column(name) for name in metric_names}
+    assert set(frame.columns) - set(nas_client.frames.BASE_COLUMNS) == columns
+    for name in metric_names:
+        column = nas_client.frames.metric_column(name)
+        for row, ind in zip(frame[column], individuals):
+            if name in ind.metrics:
+                assert row == ind.metrics[name], (column, ind.id)
+            else:
+                assert math.isnan(row), (column, ind.id)

@@ -11,28 +11,17 @@ import torch
 import cluster as cluster_lib
 import nas_client
 from nas_client import search_pb2
-from conftest import table_spec_text
+from conftest import assert_frame_matches, table_spec_text
 
 
-def digits_spec():
-    return {
-        "name": "digits export", "space": {"dartsCell": {"nodes": 2}},
-        "strategy": {"random": {}}, "budget": 2, "seed": "11",
-        "training": {"epochs": 1, "batchSize": 64, "learningRate": 0.05, "momentum": 0.9,
-                     "weightDecay": 3e-4, "initChannels": 4, "cells": 3},
-        "dataset": {"format": "DIGITS_CSV",
-                    "path": cluster_lib.shared_data("digits/digits.csv.gz"),
-                    "trainExamples": 600, "validationExamples": 300},
-    }
-
-
-@pytest.fixture(scope="module")
-def trained(cluster):
-    with nas_client.Client(cluster.address) as client:
-        created = client.submit(digits_spec())
-        search = client.watch(created.id, poll=0.2, progress=False, timeout=300)
-        assert search.evaluations_done == 2, cluster.logs()
-        yield search
+def test_trained_individuals_frame_has_their_metrics_as_columns(client, trained):
+    individuals = client.individuals(trained.id)
+    frame = client.individuals(trained.id, as_frame=True)
+    assert len(frame) == len(individuals) == 2
+    for metric in ["final_train_loss", "train_seconds", "train_examples"]:
+        assert frame[metric].notna().all(), list(frame.columns)
+    assert list(frame["train_examples"]) == [600, 600]
+    assert_frame_matches(individuals, frame)
 
 
 def test_export_writes_the_same_module_as_nasctl(cluster, client, trained, tmp_path):
