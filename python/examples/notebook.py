@@ -1,7 +1,8 @@
-# A notebook's cells (jupytext "percent" format: open it in Jupyter with
-# jupytext, or run it whole with /usr/bin/python3). docs/python.md shows these
-# cells; python/tests/test_notebook.py runs this file against a real
-# controller and worker and checks that the doc shows it as it is.
+# A notebook's cells, in the "# %%" cell format (editors such as VS Code and
+# Spyder run them cell by cell; /usr/bin/python3 runs the file whole).
+# docs/python.md shows these cells; python/tests/test_notebook.py runs this
+# file against a real controller and worker and checks that the doc shows it
+# as it is.
 #
 # Environment: NAS_CONTROLLER (host:port, default 127.0.0.1:50051),
 # NAS_SHARED_DATA (the shared data folder, default ../shared/data),
