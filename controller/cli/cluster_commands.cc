@@ -12,6 +12,16 @@
 namespace nas {
 namespace {
 
+// The controller's error, saying so when it predates the RPC.
+absl::Status CallStatus(const grpc::Status& status, const char* rpc) {
+  absl::Status s = FromGrpcStatus(status);
+  if (absl::IsUnimplemented(s)) {
+    return absl::UnimplementedError(
+        absl::StrCat(rpc, ": this controller does not serve it (it is older than this nasctl)"));
+  }
+  return s;
+}
+
 // Every line after the first `*seen`, page by page; advances `*seen`.
 absl::StatusOr<v1::ListJobLogsResponse> FetchNewLines(const CommandEnv& env,
                                                       const LogsOptions& options, int* seen) {
@@ -23,7 +33,7 @@ absl::StatusOr<v1::ListJobLogsResponse> FetchNewLines(const CommandEnv& env,
     req.set_skip(*seen);
     v1::ListJobLogsResponse page;
     auto c = env.Context();
-    RETURN_IF_ERROR(FromGrpcStatus(env.stub->ListJobLogs(c.get(), req, &page)));
+    RETURN_IF_ERROR(CallStatus(env.stub->ListJobLogs(c.get(), req, &page), "ListJobLogs"));
     if (page.lines().empty()) return all;
     *seen += page.lines_size();
     for (auto& line : *page.mutable_lines()) *all.add_lines() = std::move(line);
@@ -37,7 +47,7 @@ absl::Status WorkersCommand(const CommandEnv& env, int seen_within_seconds) {
   req.set_seen_within_seconds(seen_within_seconds);
   v1::ListWorkersResponse resp;
   auto c = env.Context();
-  RETURN_IF_ERROR(FromGrpcStatus(env.stub->ListWorkers(c.get(), req, &resp)));
+  RETURN_IF_ERROR(CallStatus(env.stub->ListWorkers(c.get(), req, &resp), "ListWorkers"));
   return Print(
       env, resp, [&] { return WorkersCsv(resp.workers()); },
       [&] { return WorkersText(resp.workers(), absl::Now()); });
