@@ -9,6 +9,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev
   libpqxx-dev libpq-dev postgresql
+  # The controller's HTTP endpoint (JSON API and dashboard).
+  libcpp-httplib-dev
   libssl-dev
   libtorch-dev
   # PNG and JPEG decoding for image-folder datasets.
