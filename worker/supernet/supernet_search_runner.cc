@@ -1,5 +1,7 @@
 #include "worker/supernet/supernet_search_runner.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/genome/darts_genome.h"
 #include "common/status/status_macros.h"
@@ -34,7 +36,7 @@ SupernetSearchOptions SupernetOptionsForPayload(const v1::SupernetPayload& paylo
   o.grad_clip = s.grad_clip();
   o.arch_learning_rate = s.arch_learning_rate();
   o.arch_weight_decay = s.arch_weight_decay();
-  o.arch_warmup_epochs = s.arch_warmup_epochs();
+  o.arch_warmup_epochs = std::max(0, s.arch_warmup_epochs());  // -1 = none.
   o.seed = seed;
   return o;
 }

@@ -34,8 +34,10 @@ v1::SupernetSearch FillSupernetDefaults(v1::SupernetSearch s) {
   if (s.arch_weight_decay() == 0) s.set_arch_weight_decay(1e-3);
   if (s.grad_clip() == 0) s.set_grad_clip(5);
   // PC-DARTS freezes the architecture for its first 15 of 50 epochs.
-  if (!s.has_arch_warmup_epochs()) {
-    s.set_arch_warmup_epochs(pc ? static_cast<int>(std::lround(0.3 * s.epochs())) : 0);
+  // -1 (none) stays -1, so that filling the defaults twice changes nothing.
+  if (s.arch_warmup_epochs() == 0) {
+    const int warm_up = pc ? static_cast<int>(std::lround(0.3 * s.epochs())) : 0;
+    s.set_arch_warmup_epochs(warm_up == 0 ? -1 : warm_up);
   }
   return s;
 }
@@ -76,7 +78,7 @@ absl::Status ValidateSupernetSpec(const v1::SearchSpec& spec) {
         CheckRange("arch_learning_rate", s.arch_learning_rate(), 1e-8, 10),
         CheckRange("arch_weight_decay", s.arch_weight_decay(), 0, 1),
         CheckRange("grad_clip", s.grad_clip(), 1e-6, 1e6),
-        CheckRange("arch_warmup_epochs", s.arch_warmup_epochs(), 0, s.epochs() - 1)}) {
+        CheckRange("arch_warmup_epochs", s.arch_warmup_epochs(), -1, s.epochs() - 1)}) {
     RETURN_IF_ERROR(status);
   }
   if (spec.budget() != SupernetStrategy::Budget(s)) {

@@ -42,7 +42,7 @@ TEST(FillSupernetDefaultsTest, PcDartsScalesBatchAndLearningRateWithKAndWarmsUp)
   const v1::SupernetSearch darts = Spec(v1::SupernetSearch::DARTS, false).strategy().supernet();
   EXPECT_EQ(darts.batch_size(), 64);
   EXPECT_DOUBLE_EQ(darts.weight_learning_rate(), 0.025);
-  EXPECT_EQ(darts.arch_warmup_epochs(), 0);
+  EXPECT_EQ(darts.arch_warmup_epochs(), -1);
   const v1::SupernetSearch pc = Spec(v1::SupernetSearch::PC_DARTS, false).strategy().supernet();
   EXPECT_EQ(pc.batch_size(), 256);
   EXPECT_DOUBLE_EQ(pc.weight_learning_rate(), 0.1);
@@ -55,11 +55,12 @@ TEST(FillSupernetDefaultsTest, PcDartsScalesBatchAndLearningRateWithKAndWarmsUp)
   EXPECT_EQ(short_k2.batch_size(), 128);
   EXPECT_DOUBLE_EQ(short_k2.weight_learning_rate(), 0.05);
   EXPECT_EQ(short_k2.arch_warmup_epochs(), 3);
-  // An explicit 0 is kept: no warm-up.
+  // -1 asks for none, and stays so when the defaults are filled again.
   v1::SupernetSearch none;
   none.set_method(v1::SupernetSearch::PC_DARTS);
-  none.set_arch_warmup_epochs(0);
-  EXPECT_EQ(FillSupernetDefaults(none).arch_warmup_epochs(), 0);
+  none.set_arch_warmup_epochs(-1);
+  EXPECT_EQ(FillSupernetDefaults(FillSupernetDefaults(none)).arch_warmup_epochs(), -1);
+  EXPECT_EQ(FillSupernetDefaults(FillSupernetDefaults(pc)).arch_warmup_epochs(), 15);
 }
 
 TEST(ValidateSupernetSpecTest, AcceptsDefaults) {
@@ -92,7 +93,7 @@ TEST(ValidateSupernetSpecTest, NamesTheFieldAndTheRule) {
   spec = Spec(v1::SupernetSearch::PC_DARTS, false);
   spec.mutable_strategy()->mutable_supernet()->set_arch_warmup_epochs(50);
   EXPECT_THAT(ErrorOf(spec),
-              HasSubstr("strategy.supernet.arch_warmup_epochs: 50 is out of range 0..49"));
+              HasSubstr("strategy.supernet.arch_warmup_epochs: 50 is out of range -1..49"));
 
   spec = Spec(v1::SupernetSearch::DARTS, true);
   spec.set_budget(1);
