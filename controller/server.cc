@@ -77,8 +77,12 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
         [m = s->metrics_.get()](int n) { m->LeasesExpired(n); });
   }
   s->checkpoints_ = std::make_unique<CheckpointStore>(s->db_.get());
-  s->search_service_ = std::make_unique<SearchServiceImpl>(s->search_store_.get(), s->checkpoints_.get(),
-                                          s->authorizer_.get());
+  s->job_logs_ = std::make_unique<JobLogStore>(s->db_.get());
+  s->workers_ = std::make_unique<WorkerStore>(s->db_.get());
+  s->search_service_ = std::make_unique<SearchServiceImpl>(
+      SearchServiceImpl::Stores{s->search_store_.get(), s->checkpoints_.get(), s->job_logs_.get(),
+                                s->workers_.get()},
+      s->authorizer_.get());
   s->worker_service_ =
       std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->checkpoints_.get(),
                                           s->authorizer_.get(), s->metrics_.get(),
