@@ -78,8 +78,10 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
     ASSIGN_OR_RETURN(auto child, MorphParent(job, *client_, genome, *data));
     net = child.first;
     preservation_error = child.second;
-    hooks.Log(absl::StrFormat("morphed the parent by '%s': max relative output difference %.3g",
-                              job.morphisms(), preservation_error));
+    const std::string how = job.morphisms().empty()
+                                ? "took the parent's weights as they are"
+                                : absl::StrCat("morphed the parent by '", job.morphisms(), "'");
+    hooks.Log(absl::StrFormat("%s: max relative output difference %.3g", how, preservation_error));
   }
 
   const v1::Training& t = payload.training();
