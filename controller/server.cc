@@ -72,11 +72,16 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
     s->job_queue_->set_on_leases_expired([m = s->metrics_.get()](int n) { m->LeasesExpired(n); });
   }
   s->checkpoints_ = std::make_unique<CheckpointStore>(s->db_.get());
+  s->job_logs_ = std::make_unique<JobLogStore>(s->db_.get());
+  s->workers_ = std::make_unique<WorkerStore>(s->db_.get());
   s->search_service_ = std::make_unique<SearchServiceImpl>(
-      s->search_store_.get(), s->checkpoints_.get(), s->authorizer_.get());
-  s->worker_service_ = std::make_unique<WorkerServiceImpl>(
-      s->job_queue_.get(), s->checkpoints_.get(), s->authorizer_.get(), s->metrics_.get(),
-      options.idle_retry_ms);
+      SearchServiceImpl::Stores{s->search_store_.get(), s->checkpoints_.get(), s->job_logs_.get(),
+                                s->workers_.get()},
+      s->authorizer_.get());
+  s->worker_service_ =
+      std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->checkpoints_.get(),
+                                          s->authorizer_.get(), s->metrics_.get(),
+                                          options.idle_retry_ms);
 
   // Generic gRPC tools (grpcurl, grpc_health_probe, load balancers) need no
   // project files: the standard health service and server reflection.

@@ -19,8 +19,10 @@
 #include "controller/service/worker_service.h"
 #include "controller/store/checkpoint_store.h"
 #include "controller/store/database.h"
+#include "controller/store/job_logs.h"
 #include "controller/store/job_queue.h"
 #include "controller/store/search_store.h"
+#include "controller/store/worker_store.h"
 #include "grpcpp/server.h"
 
 namespace nas {
@@ -78,6 +80,8 @@ class ControllerServer {
   std::unique_ptr<SearchStore> search_store_;
   std::unique_ptr<JobQueue> job_queue_;
   std::unique_ptr<CheckpointStore> checkpoints_;
+  std::unique_ptr<JobLogStore> job_logs_;
+  std::unique_ptr<WorkerStore> workers_;
   std::unique_ptr<SearchServiceImpl> search_service_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;
   std::unique_ptr<grpc::Server> server_;

@@ -67,8 +67,7 @@ absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome,
 }  // namespace
 
 absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& job,
-                                                               const ProgressFn& progress,
-                                                               const EpochFn& epoch) {
+                                                               const JobHooks& hooks) {
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kSupernet));
   const v1::SupernetPayload& payload = job.supernet();
   SupernetSearchOptions options = SupernetOptionsForPayload(payload, device_, job.seed());
@@ -77,9 +76,9 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   RETURN_IF_ERROR(RequireInMemory(*data, payload.data().dataset(), "a supernet search"));
   options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
                                              data->train.images.sizes().slice(1));
-  options.on_step = progress;  // Stops within an epoch when the job must stop.
+  options.on_step = hooks.progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const SupernetProgress& p) {
-    return ReportEpoch(EpochReport(p, options.epochs, p.genotype), progress, epoch);
+    return ReportEpoch(EpochReport(p, options.epochs, p.genotype), hooks);
   };
   ASSIGN_OR_RETURN(SupernetOutcome outcome, RunSupernetSearch(*data, options));
   ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, payload, *data));
