@@ -2,10 +2,14 @@
 // `individuals --format=csv` and `--format=json` give exactly the numbers
 // ListIndividuals returns, `get`/`list`/`lineage`/`best` in each format, and
 // usage errors exit with status 2 before anything is sent.
+#include <sys/wait.h>
+
 #include <cstdlib>
+#include <iostream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -173,6 +177,93 @@ TEST_F(NasctlReadTest, UsageErrorsExitWithStatusTwo) {
       Nasctl(*cluster_, "get 999 --format=json", /*with_stderr=*/true);
   EXPECT_EQ(missing.exit_status, 1);
   EXPECT_THAT(missing.output, HasSubstr("NOT_FOUND"));
+}
+
+// `workers` and `logs` (ListWorkers, ListJobLogs): the worker that ran the
+// search, its device and slots, a job it holds with its progress while it
+// trains, and the log lines as the API returns them.
+TEST_F(NasctlReadTest, WorkersAndLogsAsTheApiReturnsThem) {
+  const testing::CommandResult csv = Nasctl(*cluster_, "workers --format=csv");
+  ASSERT_EQ(csv.exit_status, 0) << csv.output;
+  const auto workers = testing::ParseCsvWithHeader(csv.output);
+  ASSERT_TRUE(workers.ok()) << workers.status() << "\n" << csv.output;
+  ASSERT_EQ(workers->size(), 1u) << csv.output;
+  EXPECT_EQ(workers->front().at("worker_id"), "w1");
+  EXPECT_EQ(workers->front().at("device"), "cpu");
+  EXPECT_EQ(workers->front().at("slots"), "1");
+  EXPECT_THAT(workers->front().at("job_kinds"), HasSubstr("train_candidate"));
+  const testing::CommandResult text = Nasctl(*cluster_, "workers");
+  EXPECT_THAT(text.output, HasSubstr("w1 on "));
+  EXPECT_THAT(text.output, HasSubstr(" ago\n"));
+
+  // A longer search: the worker shows the job it trains, with its progress.
+  v1::SearchSpec spec = testing::DigitsSpec(/*epochs=*/200);
+  ASSERT_OK_AND_ASSIGN(const int64_t running, cluster_->CreateSearch(spec));
+  v1::ListWorkersResponse seen;
+  for (int waited = 0; waited < 60000; waited += 200) {
+    const testing::CommandResult json = Nasctl(*cluster_, "workers --format=json");
+    ASSERT_EQ(json.exit_status, 0) << json.output;
+    ASSERT_TRUE(JsonStringToMessage(json.output, &seen).ok()) << json.output;
+    if (seen.workers_size() == 1 && seen.workers(0).jobs_size() == 1 &&
+        seen.workers(0).jobs(0).progress() > 0) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_EQ(seen.workers_size(), 1) << seen.DebugString();
+  ASSERT_EQ(seen.workers(0).jobs_size(), 1) << seen.DebugString() << cluster_->Logs();
+  EXPECT_EQ(seen.workers(0).jobs(0).search_id(), running);
+  EXPECT_GT(seen.workers(0).jobs(0).progress(), 0);
+  EXPECT_THAT(Nasctl(*cluster_, "workers").output,
+              HasSubstr(absl::StrCat("of search ", running, ", individual ")));
+  // --follow keeps polling until the search ends (here: is cancelled).
+  const std::string log = absl::StrCat(std::getenv("TEST_TMPDIR"), "/logs_follow.log");
+  testing::ChildProcess follow({testing::RunfilePath("controller/cli/nasctl"),
+                                "--controller=" + cluster_->controller_address(0), "--poll_ms=100",
+                                "logs", absl::StrCat(running), "--follow"},
+                               log);
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_TRUE(follow.running()) << follow.Log();
+  ASSERT_EQ(Nasctl(*cluster_, absl::StrCat("cancel ", running)).exit_status, 0);
+  for (int waited = 0; follow.running() && waited < 20000; waited += 100) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_FALSE(follow.running()) << follow.Log();
+  EXPECT_EQ(WEXITSTATUS(follow.Stop()), 0) << follow.Log();
+
+  // The finished search's lines, every page, equal to ListJobLogs'.
+  v1::ListJobLogsResponse expected;
+  for (int skip = 0;;) {
+    v1::ListJobLogsRequest request;
+    request.set_search_id(search_id_);
+    request.set_skip(skip);
+    v1::ListJobLogsResponse page;
+    grpc::ClientContext context;
+    ASSERT_TRUE(cluster_->SearchStub()->ListJobLogs(&context, request, &page).ok());
+    if (page.lines().empty()) break;
+    skip += page.lines_size();
+    for (const auto& line : page.lines()) *expected.add_lines() = line;
+  }
+  // Each evaluated candidate logged its start, its epochs and its end.
+  ASSERT_GT(expected.lines_size(), 0);
+  EXPECT_THAT(expected.lines(expected.lines_size() - 1).text(), HasSubstr("finished: fitness"));
+  const testing::CommandResult json =
+      Nasctl(*cluster_, absl::StrCat("logs ", search_id_, " --format=json"));
+  ASSERT_EQ(json.exit_status, 0) << json.output;
+  v1::ListJobLogsResponse parsed;
+  ASSERT_TRUE(JsonStringToMessage(json.output, &parsed).ok()) << json.output;
+  EXPECT_TRUE(MessageDifferencer::Equals(parsed, expected)) << json.output;
+  const testing::CommandResult logs_csv =
+      Nasctl(*cluster_, absl::StrCat("logs ", search_id_, " --format=csv"));
+  const auto rows = testing::ParseCsvWithHeader(logs_csv.output);
+  ASSERT_TRUE(rows.ok()) << rows.status() << "\n" << logs_csv.output;
+  ASSERT_EQ(rows->size(), static_cast<size_t>(expected.lines_size()));
+  for (int k = 0; k < expected.lines_size(); ++k) {
+    EXPECT_EQ((*rows)[k].at("text"), expected.lines(k).text());
+    EXPECT_EQ((*rows)[k].at("job_id"), absl::StrCat(expected.lines(k).job_id()));
+  }
+  std::cout << "log lines of search " << search_id_ << ": " << expected.lines_size() << "\n"
+            << Nasctl(*cluster_, absl::StrCat("logs ", search_id_)).output.substr(0, 2000);
 }
 
 }  // namespace
