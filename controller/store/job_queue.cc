@@ -59,8 +59,8 @@ absl::Status ValidateWorker(const v1::WorkerInfo& worker) {
     return absl::InvalidArgumentError("worker.device: must be at most 64 characters");
   }
   const std::string& model = worker.device_model();
-  if (model.size() > 128 || !std::all_of(model.begin(), model.end(),
-                                         [](char c) { return c >= 0x20 && c <= 0x7e; })) {
+  if (model.size() > 128 ||
+      !std::all_of(model.begin(), model.end(), [](char c) { return c >= 0x20 && c <= 0x7e; })) {
     return absl::InvalidArgumentError(
         "worker.device_model: must be at most 128 printable ASCII characters");
   }
@@ -97,6 +97,32 @@ absl::Status ValidateMetrics(absl::string_view field,
   return absl::OkStatus();
 }
 
+// Bounded, so that one epoch's row stays small: at most 64 matrices of at
+// most 4096 probabilities, each labelled.
+absl::Status ValidateArchitectureWeights(const v1::EpochProgress& epoch) {
+  if (epoch.architecture_weights_size() > 64) {
+    return absl::InvalidArgumentError("epoch.architecture_weights: at most 64 matrices");
+  }
+  for (int m = 0; m < epoch.architecture_weights_size(); ++m) {
+    const v1::ArchitectureWeights& w = epoch.architecture_weights(m);
+    const std::string field = absl::StrCat("epoch.architecture_weights[", m, "]");
+    const int64_t cells = static_cast<int64_t>(w.rows_size()) * w.columns_size();
+    if (w.name().empty() || w.name().size() > 128 || w.rows_size() == 0 || w.columns_size() == 0 ||
+        cells > 4096 || w.weights_size() != cells) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field,
+          ": needs a name (1..128 characters), rows and columns, at most 4096 weights, "
+          "and exactly rows x columns of them"));
+    }
+    for (double x : w.weights()) {
+      if (!(x >= 0 && x <= 1)) {
+        return absl::InvalidArgumentError(absl::StrCat(field, ".weights: must be in [0, 1]"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateEpochProgress(const v1::EpochProgress& epoch) {
   if (epoch.epoch() < 1 || epoch.epoch() > epoch.epochs() || epoch.epochs() > 100000) {
     return absl::InvalidArgumentError(absl::StrCat("epoch.epoch: ", epoch.epoch(),
@@ -107,6 +133,7 @@ absl::Status ValidateEpochProgress(const v1::EpochProgress& epoch) {
     return absl::InvalidArgumentError(absl::StrCat("epoch.architecture.text: must be at most ",
                                                    kMaxArchitectureChars, " characters"));
   }
+  RETURN_IF_ERROR(ValidateArchitectureWeights(epoch));
   return ValidateMetrics("epoch.metrics", epoch.metrics());
 }
 
@@ -120,12 +147,13 @@ void RecordEpoch(pqxx::work& txn, int64_t job_id, int attempt, const v1::EpochPr
   }
   values += "}";
   txn.exec_params(
-      "INSERT INTO job_epochs (job_id, attempt, epoch, epochs, metrics, architecture) "
-      "SELECT $1, $2, $3, $4, COALESCE(jsonb_object_agg(n, v), '{}'::jsonb), $7 "
+      "INSERT INTO job_epochs (job_id, attempt, epoch, epochs, metrics, architecture, "
+      "architecture_weights) "
+      "SELECT $1, $2, $3, $4, COALESCE(jsonb_object_agg(n, v), '{}'::jsonb), $7, $8 "
       "FROM unnest($5::text[], $6::float8[]) AS m(n, v) "
       "ON CONFLICT (job_id, attempt, epoch) DO NOTHING",
       job_id, attempt, epoch.epoch(), epoch.epochs(), TextArrayLiteral(names), values,
-      epoch.architecture().text());
+      epoch.architecture().text(), pqxx::binarystring(SerializeArchitectureWeights(epoch)));
 }
 
 // The worker's device as latency tables know it: the device and, when the

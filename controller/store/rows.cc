@@ -121,7 +121,7 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
 
 const char kEpochColumns[] =
     "e.job_id, e.attempt, j.individual_id, e.epoch, e.epochs, e.metrics::text, "
-    "e.architecture, extract(epoch FROM e.reported_at)::float8";
+    "e.architecture, extract(epoch FROM e.reported_at)::float8, e.architecture_weights";
 
 absl::StatusOr<v1::EpochProgress> RowToEpochProgress(const pqxx::row& row) {
   v1::EpochProgress e;
@@ -140,7 +140,21 @@ absl::StatusOr<v1::EpochProgress> RowToEpochProgress(const pqxx::row& row) {
   }
   e.mutable_architecture()->set_text(row[6].as<std::string>());
   SetTimestamp(row[7].as<double>(), e.mutable_report_time());
+  if (!row[8].is_null()) {
+    v1::EpochProgress weights;
+    if (!weights.ParseFromString(pqxx::binarystring(row[8]).str())) {
+      return absl::DataLossError(absl::StrCat("job_epochs.architecture_weights of job ", e.job_id(),
+                                              " epoch ", e.epoch(), " is not an EpochProgress"));
+    }
+    *e.mutable_architecture_weights() = std::move(*weights.mutable_architecture_weights());
+  }
   return e;
+}
+
+std::string SerializeArchitectureWeights(const v1::EpochProgress& epoch) {
+  v1::EpochProgress weights;
+  *weights.mutable_architecture_weights() = epoch.architecture_weights();
+  return weights.SerializeAsString();
 }
 
 double DoubleField(const pqxx::field& field) {

@@ -28,6 +28,9 @@ extern const char kSearchColumns[];
 absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row);
 
 // Column list (tables `e` job_epochs, `j` jobs) that RowToEpochProgress reads.
+// job_epochs.architecture_weights: the epoch's ArchitectureWeights as the
+// bytes of an EpochProgress holding only them (empty when there are none).
+std::string SerializeArchitectureWeights(const v1::EpochProgress& epoch);
 extern const char kEpochColumns[];
 absl::StatusOr<v1::EpochProgress> RowToEpochProgress(const pqxx::row& row);
 

@@ -90,7 +90,23 @@ TEST(SupernetEndToEndTest, SecondOrderDartsDerivesACellThatIsThenRetrained) {
       EXPECT_EQ(p.metrics().count(name), 1u) << name;
     }
     EXPECT_TRUE(ParseDartsGenome(p.architecture().text()).ok()) << p.architecture().text();
+    // The architecture weights after the epoch: per edge (5 with 2 nodes) a
+    // distribution over the 8 search ops, for both cell types.
+    ASSERT_EQ(p.architecture_weights_size(), 2);
+    for (const v1::ArchitectureWeights& w : p.architecture_weights()) {
+      ASSERT_EQ(w.rows_size(), 5) << w.name();
+      ASSERT_EQ(w.columns_size(), 8) << w.name();
+      for (int r = 0; r < 5; ++r) {
+        double sum = 0;
+        for (int c = 0; c < 8; ++c) sum += w.weights(r * 8 + c);
+        EXPECT_NEAR(sum, 1.0, 1e-5) << w.name() << " row " << r;
+      }
+    }
+    EXPECT_EQ(p.architecture_weights(0).name(), "normal");
   }
+  // The search moved them.
+  EXPECT_NE(progress.epochs(0).architecture_weights(0).weights(0),
+            progress.epochs(2).architecture_weights(0).weights(0));
   EXPECT_EQ(progress.epochs(2).architecture().text(), derived.architecture().text());
 
   // The retrain trains exactly the derived cell, from scratch, as a candidate.

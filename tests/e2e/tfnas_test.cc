@@ -127,13 +127,15 @@ TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
     EXPECT_THAT(best.output, HasSubstr("\n  hash: "));
     // Every epoch reported, each derivation under the target too.
     const pqxx::result epochs = txn.exec_params(
-        "SELECT epoch, architecture, (metrics->>'predicted_latency_ms')::float8 FROM job_epochs "
+        "SELECT epoch, architecture, (metrics->>'predicted_latency_ms')::float8, "
+        "COALESCE(octet_length(architecture_weights), 0) FROM job_epochs "
         "WHERE job_id = $1 ORDER BY epoch",
         derived[5].as<int64_t>());
     ASSERT_EQ(epochs.size(), 3u);
     for (const auto& row : epochs) {
       EXPECT_TRUE(ParseTfNasGenome(row[1].as<std::string>()).ok());
       EXPECT_LE(row[2].as<double>(), target);
+      EXPECT_GT(row[3].as<int>(), 0) << "no architecture weights in epoch " << row[0].c_str();
     }
   }
 }

@@ -9,6 +9,7 @@
 #include "worker/model/parameter_count.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/supernet/architecture_weights.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
 
@@ -78,7 +79,12 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
                                              data->train.images.sizes().slice(1));
   options.on_step = hooks.progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const SupernetProgress& p) {
-    return ReportEpoch(EpochReport(p, options.epochs, p.genotype), hooks);
+    v1::EpochProgress report = EpochReport(p, options.epochs, p.genotype);
+    for (auto& w : DartsArchitectureWeights(p.alpha_normal, p.alpha_reduce, p.beta_normal,
+                                            p.beta_reduce, options.supernet.nodes)) {
+      *report.add_architecture_weights() = std::move(w);
+    }
+    return ReportEpoch(report, hooks);
   };
   ASSIGN_OR_RETURN(SupernetOutcome outcome, RunSupernetSearch(*data, options));
   ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, payload, *data));

@@ -1,10 +1,10 @@
 #include "worker/tfnas/search.h"
 
 #include <chrono>
-#include <utility>
 #include <cmath>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
@@ -182,6 +182,7 @@ absl::Status Search::EndEpoch(int epoch) {
     p.predicted_ms = derived.predicted_ms;
     p.expected_ms = net_->ExpectedLatency(latencies_).item<double>();
     p.temperature = temperature_;
+    p.distribution = net_->Distribution();
     if (!o_.on_epoch(p)) {
       return absl::CancelledError(absl::StrCat("tfnas search cancelled after epoch ", epoch + 1));
     }

@@ -12,12 +12,13 @@
 
 #include "absl/status/statusor.h"
 #include "common/genome/tfnas_genome.h"
+#include "common/genome/tfnas_space.h"
 #include "torch/torch.h"
 #include "worker/data/image_dataset.h"
 #include "worker/tfnas/latency_measure.h"
 #include "worker/tfnas/latency_table.h"
+#include "worker/tfnas/latency_target.h"
 #include "worker/training/augmentation.h"
-#include "common/genome/tfnas_space.h"
 
 namespace nas {
 
@@ -27,8 +28,9 @@ struct TfNasProgress {
   double valid_loss = 0, valid_accuracy = 0;  // Argmax path of the supernet, batch statistics.
   std::string genome;                         // TfNasGenomeToText of the current strict derivation.
   double predicted_ms = 0;                    // Its latency by the table (<= target).
-  double expected_ms = 0;  // The supernet's expected latency (the latency loss's input).
-  double temperature = 0;  // Gumbel-softmax temperature used in the epoch.
+  double expected_ms = 0;         // The supernet's expected latency (the latency loss's input).
+  double temperature = 0;         // Gumbel-softmax temperature used in the epoch.
+  ArchDistribution distribution;  // Op and depth probabilities after the epoch.
 };
 
 struct TfNasSearchOptions {

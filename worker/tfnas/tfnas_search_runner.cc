@@ -10,6 +10,7 @@
 #include "worker/model/parameter_count.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/tfnas/architecture_weights.h"
 #include "worker/tfnas/latency_table.h"
 #include "worker/tfnas/latency_target.h"
 #include "worker/tfnas/network.h"
@@ -84,6 +85,9 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
     m["predicted_latency_ms"] = p.predicted_ms;
     m["expected_latency_ms"] = p.expected_ms;
     m["temperature"] = p.temperature;
+    for (auto& w : TfNasArchitectureWeights(space, p.distribution)) {
+      *report.add_architecture_weights() = std::move(w);
+    }
     return ReportEpoch(report, hooks);
   };
   ASSIGN_OR_RETURN(TfNasOutcome outcome, RunTfNasSearch(*data, options));
