@@ -15,18 +15,22 @@ nn::Conv2d Conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padd
                         .bias(false));
 }
 
+nn::BatchNorm2d BatchNorm(int64_t c, bool affine) {
+  return nn::BatchNorm2d(nn::BatchNorm2dOptions(c).affine(affine));
+}
+
 // ReLU -> depthwise k x k (dilated) -> pointwise 1x1 -> BN.
 nn::Sequential DilConv(int64_t c_in, int64_t c_out, int64_t k, int64_t stride, int64_t padding,
-                       int64_t dilation) {
+                       int64_t dilation, bool affine) {
   return nn::Sequential(nn::ReLU(), Conv(c_in, c_in, k, stride, padding, dilation, c_in),
-                        Conv(c_in, c_out, 1, 1, 0), nn::BatchNorm2d(c_out));
+                        Conv(c_in, c_out, 1, 1, 0), BatchNorm(c_out, affine));
 }
 
 // Two stacked DilConv blocks without dilation, the first carrying the stride.
-nn::Sequential SepConv(int64_t c, int64_t k, int64_t stride, int64_t padding) {
+nn::Sequential SepConv(int64_t c, int64_t k, int64_t stride, int64_t padding, bool affine) {
   nn::Sequential s;
-  s->extend(*DilConv(c, c, k, stride, padding, 1));
-  s->extend(*DilConv(c, c, k, 1, padding, 1));
+  s->extend(*DilConv(c, c, k, stride, padding, 1, affine));
+  s->extend(*DilConv(c, c, k, 1, padding, 1, affine));
   return s;
 }
 
@@ -46,17 +50,17 @@ TORCH_MODULE(Identity);
 }  // namespace
 
 ReluConvBnImpl::ReluConvBnImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride,
-                               int64_t padding) {
+                               int64_t padding, bool affine) {
   body = register_module("body", nn::Sequential(nn::ReLU(), Conv(in, out, kernel, stride, padding),
-                                                nn::BatchNorm2d(out)));
+                                                BatchNorm(out, affine)));
 }
 
 torch::Tensor ReluConvBnImpl::forward(torch::Tensor x) { return body->forward(x); }
 
-FactorizedReduceImpl::FactorizedReduceImpl(int64_t in, int64_t out) {
+FactorizedReduceImpl::FactorizedReduceImpl(int64_t in, int64_t out, bool affine) {
   conv1 = register_module("conv1", Conv(in, out / 2, 1, 2, 0));
   conv2 = register_module("conv2", Conv(in, out - out / 2, 1, 2, 0));
-  bn = register_module("bn", nn::BatchNorm2d(out));
+  bn = register_module("bn", BatchNorm(out, affine));
 }
 
 torch::Tensor FactorizedReduceImpl::forward(torch::Tensor x) {
@@ -67,23 +71,30 @@ torch::Tensor FactorizedReduceImpl::forward(torch::Tensor x) {
   return bn->forward(torch::cat({conv1->forward(x), conv2->forward(shifted)}, 1));
 }
 
-torch::nn::AnyModule MakeDartsOp(DartsOp op, int64_t c, int64_t stride) {
+torch::nn::AnyModule MakeDartsOp(DartsOp op, int64_t c, int64_t stride, DartsOpForm form) {
+  const bool affine = form == DartsOpForm::kEvaluation;
+  // The search form normalises a pool's output like every other op's.
+  const auto pool = [&](auto module) {
+    return affine ? nn::AnyModule(module)
+                  : nn::AnyModule(OpSequence(nn::Sequential(module, BatchNorm(c, false))));
+  };
   switch (op) {
     case DartsOp::kSepConv3x3:
-      return nn::AnyModule(OpSequence(SepConv(c, 3, stride, 1)));
+      return nn::AnyModule(OpSequence(SepConv(c, 3, stride, 1, affine)));
     case DartsOp::kSepConv5x5:
-      return nn::AnyModule(OpSequence(SepConv(c, 5, stride, 2)));
+      return nn::AnyModule(OpSequence(SepConv(c, 5, stride, 2, affine)));
     case DartsOp::kDilConv3x3:
-      return nn::AnyModule(OpSequence(DilConv(c, c, 3, stride, 2, 2)));
+      return nn::AnyModule(OpSequence(DilConv(c, c, 3, stride, 2, 2, affine)));
     case DartsOp::kDilConv5x5:
-      return nn::AnyModule(OpSequence(DilConv(c, c, 5, stride, 4, 2)));
+      return nn::AnyModule(OpSequence(DilConv(c, c, 5, stride, 4, 2, affine)));
     case DartsOp::kMaxPool3x3:
-      return nn::AnyModule(nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(stride).padding(1)));
+      return pool(nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(stride).padding(1)));
     case DartsOp::kAvgPool3x3:
-      return nn::AnyModule(nn::AvgPool2d(
+      return pool(nn::AvgPool2d(
           nn::AvgPool2dOptions(3).stride(stride).padding(1).count_include_pad(false)));
     case DartsOp::kSkipConnect:
-      return stride == 1 ? nn::AnyModule(Identity()) : nn::AnyModule(FactorizedReduce(c, c));
+      return stride == 1 ? nn::AnyModule(Identity())
+                         : nn::AnyModule(FactorizedReduce(c, c, affine));
   }
   return nn::AnyModule(Identity());
 }

@@ -1,7 +1,8 @@
-// The candidate operations of the DARTS cell space, as LibTorch modules
-// (evaluation form, as in DARTS's retraining network): separable and dilated
-// convolutions, 3x3 pools, identity, and the factorized reduction that
-// halves the spatial size of a skip connection.
+// The candidate operations of the DARTS cell space, as LibTorch modules:
+// separable and dilated convolutions, 3x3 pools, identity, and the factorized
+// reduction that halves the spatial size of a skip connection. In the
+// evaluation form of DARTS's retraining network, or the search form of its
+// supernet.
 #ifndef NAS_WORKER_MODEL_DARTS_OPS_H_
 #define NAS_WORKER_MODEL_DARTS_OPS_H_
 
@@ -10,9 +11,16 @@
 
 namespace nas {
 
-// ReLU -> conv (k x k) -> BatchNorm.
+// kEvaluation: BatchNorm with affine parameters. kSearch, as the DARTS and
+// PC-DARTS reference code search: BatchNorm without them, and each pool
+// followed by one, so that the architecture weights alone scale each op's
+// output and pools compete with the parametric ops on equal, normalised terms.
+enum class DartsOpForm { kEvaluation, kSearch };
+
+// ReLU -> conv (k x k) -> BatchNorm (affine unless `affine` is false).
 struct ReluConvBnImpl : torch::nn::Module {
-  ReluConvBnImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding);
+  ReluConvBnImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
+                 bool affine = true);
   torch::Tensor forward(torch::Tensor x);
   torch::nn::Sequential body{nullptr};
 };
@@ -20,7 +28,7 @@ TORCH_MODULE(ReluConvBn);
 
 // Halves H and W with two stride-2 1x1 convs on offset grids, concatenated.
 struct FactorizedReduceImpl : torch::nn::Module {
-  FactorizedReduceImpl(int64_t in, int64_t out);
+  FactorizedReduceImpl(int64_t in, int64_t out, bool affine = true);
   torch::Tensor forward(torch::Tensor x);
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
@@ -33,7 +41,8 @@ TORCH_MODULE(FactorizedReduce);
 // sep_conv = two ReLU-depthwise-pointwise-BN blocks (stride on the first),
 // dil_conv = one such block with dilation 2, pools 3x3 padding 1 (avg without
 // counting the padding), skip_connect = identity, or FactorizedReduce at stride 2.
-torch::nn::AnyModule MakeDartsOp(DartsOp op, int64_t channels, int64_t stride);
+torch::nn::AnyModule MakeDartsOp(DartsOp op, int64_t channels, int64_t stride,
+                                 DartsOpForm form = DartsOpForm::kEvaluation);
 
 }  // namespace nas
 

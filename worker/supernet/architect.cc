@@ -38,7 +38,8 @@ Tensors SecondOrderGradient(const BilevelProblem& p, const Batch& train, const B
   // Virtual step w' = w - xi * (grad_w L_train + wd * w).
   const Tensors g_train = Grad(p.loss(train), p.weights);
   Tensors step;
-  for (size_t i = 0; i < g_train.size(); ++i) step.push_back(g_train[i] + o.weight_decay * original[i]);
+  for (size_t i = 0; i < g_train.size(); ++i)
+    step.push_back(g_train[i] + o.weight_decay * original[i]);
   SetWeights(p.weights, original, -o.xi, step);
 
   Tensors all = p.arch;

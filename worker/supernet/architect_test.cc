@@ -11,8 +11,8 @@ using Tensors = std::vector<torch::Tensor>;
 // softmax(alpha)-weighted mix of tanh, sigmoid and softplus, as a mixed op
 // is a softmax-weighted mix of candidate ops. Float64 so that the finite
 // difference is limited by its own truncation error, not by rounding.
-torch::Tensor TinyLoss(const torch::Tensor& w1, const torch::Tensor& w2,
-                       const torch::Tensor& alpha, const Batch& b) {
+torch::Tensor TinyLoss(const torch::Tensor& w1, const torch::Tensor& w2, const torch::Tensor& alpha,
+                       const Batch& b) {
   const torch::Tensor pre = b.images.matmul(w1);
   const torch::Tensor mix = torch::softmax(alpha, 0);
   const torch::Tensor h =
@@ -39,7 +39,8 @@ TEST(ArchitectTest, SecondOrderMatchesExactUnrolledGradient) {
   o.xi = 0.5;  // Large, so the second-order term is far above the tolerance.
   o.weight_decay = 3e-4;
 
-  BilevelProblem problem{{w1, w2}, {alpha}, [&](const Batch& b) { return TinyLoss(w1, w2, alpha, b); }};
+  BilevelProblem problem{
+      {w1, w2}, {alpha}, [&](const Batch& b) { return TinyLoss(w1, w2, alpha, b); }};
   const torch::Tensor w1_before = w1.detach().clone();
   const torch::Tensor approx = ArchitectureGradient(problem, train, valid, o)[0];
   EXPECT_TRUE(torch::equal(w1.detach(), w1_before)) << "weights must be restored";
@@ -49,8 +50,7 @@ TEST(ArchitectTest, SecondOrderMatchesExactUnrolledGradient) {
                                           /*retain_graph=*/true, /*create_graph=*/true);
   const torch::Tensor w1u = w1 - o.xi * (g[0] + o.weight_decay * w1);
   const torch::Tensor w2u = w2 - o.xi * (g[1] + o.weight_decay * w2);
-  const torch::Tensor exact =
-      torch::autograd::grad({TinyLoss(w1u, w2u, alpha, valid)}, {alpha})[0];
+  const torch::Tensor exact = torch::autograd::grad({TinyLoss(w1u, w2u, alpha, valid)}, {alpha})[0];
 
   o.order = ArchitectOrder::kFirst;
   const torch::Tensor first = ArchitectureGradient(problem, train, valid, o)[0];

@@ -15,8 +15,8 @@ absl::Status CheckShapes(const torch::Tensor& alpha, const torch::Tensor& beta, 
                          absl::string_view cell) {
   if (!alpha.defined() || alpha.dim() != 2 || alpha.size(0) != edges ||
       alpha.size(1) != kNumMixedOps) {
-    return absl::InvalidArgumentError(absl::StrCat("alpha_", cell, " must have shape [", edges,
-                                                    ", ", kNumMixedOps, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("alpha_", cell, " must have shape [", edges, ", ", kNumMixedOps, "]"));
   }
   if (beta.defined() && (beta.dim() != 1 || beta.size(0) != edges)) {
     return absl::InvalidArgumentError(

@@ -7,9 +7,7 @@ namespace nas {
 namespace {
 
 // Logits that make op `op` (mixed-op index) dominate an edge with `margin`.
-void Favor(torch::Tensor& alpha, int64_t edge, int op, double margin) {
-  alpha[edge][op] = margin;
-}
+void Favor(torch::Tensor& alpha, int64_t edge, int op, double margin) { alpha[edge][op] = margin; }
 
 TEST(DeriveTest, KeepsTwoStrongestEdgesIgnoringNone) {
   // 2 nodes: node 0 has edges 0 (from c_{k-2}), 1 (from c_{k-1});

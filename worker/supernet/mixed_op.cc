@@ -22,7 +22,7 @@ MixedOpImpl::MixedOpImpl(int64_t channels_in, int64_t stride_in, int64_t k)
               ") must be divisible by K (", k, ")");
   TORCH_CHECK(stride == 1 || stride == 2, "MixedOp: stride must be 1 or 2, got ", stride);
   for (int o = 0; o < kNumDartsOps; ++o) {
-    ops.push_back(MakeDartsOp(static_cast<DartsOp>(o), channels / k, stride));
+    ops.push_back(MakeDartsOp(static_cast<DartsOp>(o), channels / k, stride, DartsOpForm::kSearch));
     register_module(std::string(DartsOpName(static_cast<DartsOp>(o))), ops.back().ptr());
   }
 }

@@ -73,9 +73,38 @@ TEST(MixedOpTest, OneHotSkipIsIdentityAtStrideOne) {
   EXPECT_TRUE(torch::allclose(op->forward(x, w), x));
 }
 
-TEST(MixedOpTest, RejectsChannelsNotDivisibleByK) {
-  EXPECT_THROW(MixedOp(6, 1, 4), c10::Error);
+// The search form of DARTS's reference code: BatchNorm without affine
+// parameters (only the convolutions learn), so the architecture weights alone
+// scale each op's contribution.
+TEST(MixedOpTest, HasNoAffineBatchNormParameters) {
+  MixedOp op(8, 2, 1);
+  int convolutions = 0;
+  for (const auto& p : op->named_parameters()) {
+    EXPECT_EQ(p.value().dim(), 4) << p.key() << " is not a convolution's weight";
+    ++convolutions;
+  }
+  EXPECT_GT(convolutions, 0);
 }
+
+// Each pool is followed by a BatchNorm, as in the reference supernet: its
+// output is normalised per channel like the parametric ops', not left at the
+// input's scale (here a mean of 5).
+TEST(MixedOpTest, PoolOutputsAreBatchNormalised) {
+  torch::manual_seed(1);
+  for (DartsOp pool : {DartsOp::kMaxPool3x3, DartsOp::kAvgPool3x3}) {
+    MixedOp op(8, 1, 1);
+    op->train();
+    torch::Tensor one_hot = torch::zeros({kNumMixedOps});
+    one_hot[1 + static_cast<int>(pool)] = 1;
+    const torch::Tensor y = op->forward(torch::randn({16, 8, 6, 6}) + 5, one_hot);
+    const torch::Tensor mean = y.mean({0, 2, 3});
+    const torch::Tensor var = y.var({0, 2, 3}, /*unbiased=*/false);
+    EXPECT_LT(mean.abs().max().item<double>(), 1e-4) << DartsOpName(pool);
+    EXPECT_NEAR(var.mean().item<double>(), 1.0, 1e-2) << DartsOpName(pool);
+  }
+}
+
+TEST(MixedOpTest, RejectsChannelsNotDivisibleByK) { EXPECT_THROW(MixedOp(6, 1, 4), c10::Error); }
 
 }  // namespace
 }  // namespace nas

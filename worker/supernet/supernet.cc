@@ -10,7 +10,8 @@ namespace nas {
 namespace {
 
 absl::Status Invalid(absl::string_view field, int64_t value, absl::string_view rule) {
-  return absl::InvalidArgumentError(absl::StrCat("supernet.", field, ": ", value, " must be ", rule));
+  return absl::InvalidArgumentError(
+      absl::StrCat("supernet.", field, ": ", value, " must be ", rule));
 }
 
 }  // namespace
@@ -42,12 +43,13 @@ torch::Tensor NormalizeEdgeWeights(const torch::Tensor& beta, int64_t nodes) {
   return torch::cat(parts);
 }
 
-SearchCellImpl::SearchCellImpl(int64_t nodes_in, int64_t c_pp, int64_t c_p, int64_t c,
-                               bool reduces, bool reduction_prev, int64_t partial_k)
+SearchCellImpl::SearchCellImpl(int64_t nodes_in, int64_t c_pp, int64_t c_p, int64_t c, bool reduces,
+                               bool reduction_prev, int64_t partial_k)
     : nodes(nodes_in), reduction(reduces) {
-  preprocess0 = reduction_prev ? torch::nn::AnyModule(FactorizedReduce(c_pp, c))
-                               : torch::nn::AnyModule(ReluConvBn(c_pp, c, 1, 1, 0));
-  preprocess1 = torch::nn::AnyModule(ReluConvBn(c_p, c, 1, 1, 0));
+  // Search form, as DARTS's search cells: no affine BatchNorm parameters.
+  preprocess0 = reduction_prev ? torch::nn::AnyModule(FactorizedReduce(c_pp, c, false))
+                               : torch::nn::AnyModule(ReluConvBn(c_pp, c, 1, 1, 0, false));
+  preprocess1 = torch::nn::AnyModule(ReluConvBn(c_p, c, 1, 1, 0, false));
   register_module("preprocess0", preprocess0.ptr());
   register_module("preprocess1", preprocess1.ptr());
   for (int64_t j = 0; j < nodes; ++j) {
