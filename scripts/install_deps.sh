@@ -22,15 +22,20 @@ PACKAGES=(
   python3
   # Peers the benchmarks compare against, and the TorchScript export check.
   python3-torch python3-optuna python3-psycopg2
+  # The dashboard's real-browser test (tests/dashboard/), driven by puppeteer-core.
+  chromium
 )
 
-# npm packages for the Kubernetes manifest test, kept outside the repository.
+# npm packages for the Kubernetes manifest test and the dashboard's browser
+# test, kept outside the repository.
 NODE_MODULES_DIR=${NAS_NODE_MODULES:-$HOME/.cache/nas-npm/node_modules}
 install_npm_packages() {
-  [ -d "$NODE_MODULES_DIR/kubernetes-models" ] && [ -d "$NODE_MODULES_DIR/js-yaml" ] && return 0
+  [ -d "$NODE_MODULES_DIR/kubernetes-models" ] && [ -d "$NODE_MODULES_DIR/js-yaml" ] &&
+    [ -d "$NODE_MODULES_DIR/puppeteer-core" ] && return 0
   mkdir -p "$(dirname "$NODE_MODULES_DIR")"
   (cd "$(dirname "$NODE_MODULES_DIR")" &&
-    npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4.1.0 >/dev/null)
+    npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4.1.0 \
+      puppeteer-core@24.43.1 >/dev/null)
 }
 
 missing=()
