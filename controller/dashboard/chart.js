@@ -58,7 +58,8 @@ export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '
 export function lineChart(series, options = {}) {
   const width = options.width || 520;
   const height = options.height || 260;
-  const m = {left: 56, right: 14, top: options.title ? 26 : 12, bottom: 40};
+  const withLegend = series.length > 1 || options.legend;
+  const m = {left: 56, right: 14, top: (options.title ? 24 : 8) + (withLegend ? 16 : 0), bottom: 40};
   const all = series.flatMap((s) => s.points);
   const root = svg('svg', {
     class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
@@ -100,7 +101,7 @@ export function lineChart(series, options = {}) {
   }
   root.append(axes);
   series.forEach((s, i) => root.append(drawSeries(s, s.color || PALETTE[i % PALETTE.length], sx, sy)));
-  if (series.length > 1 || options.legend) root.append(legend(series, m.left + 8, m.top + 6));
+  if (withLegend) root.append(legend(series, m.left, m.top - 14, width - m.right));
   return root;
 }
 
@@ -139,12 +140,17 @@ function drawSeries(s, color, sx, sy) {
   return g;
 }
 
-function legend(series, x, y) {
+function legend(series, x, y, right) {
+  // One line above the plot, wrapping is not needed for the few series drawn.
   const g = svg('g', {class: 'legend'});
+  let cx = x;
   series.forEach((s, i) => {
     const color = s.color || PALETTE[i % PALETTE.length];
-    g.append(svg('rect', {x, y: y + i * 15, width: 10, height: 10, fill: color}),
-        svg('text', {x: x + 14, y: y + i * 15 + 9}, s.name || ''));
+    const name = s.name || '';
+    g.append(svg('rect', {x: cx, y: y - 1, width: 10, height: 10, fill: color}),
+        svg('text', {x: cx + 14, y: y + 8}, name));
+    cx += 24 + name.length * 6;
+    if (cx > right) cx = right;
   });
   return g;
 }

@@ -3,7 +3,12 @@
 // h('div.card', {onclick}, child, ...): an element with classes, attributes
 // (on* become listeners, data-* stay attributes) and children (strings become
 // text nodes; null and false are skipped; arrays are flattened).
+// `attrs` may be left out: a node, string, number or array there is a child.
 export function h(tag, attrs, ...children) {
+  if (attrs instanceof Node || Array.isArray(attrs) || typeof attrs !== 'object' || attrs === null) {
+    if (attrs !== null && attrs !== undefined) children.unshift(attrs);
+    attrs = null;
+  }
   const [name, ...classes] = tag.split('.');
   const el = document.createElement(name || 'div');
   if (classes.length) el.className = classes.join(' ');

@@ -15,6 +15,7 @@ const ROW_H = 78;
 
 function nodeBox(ind, x, y, cls, onSelect) {
   const g = svg('g', {class: `lineage-node ${cls}`, 'data-id': ind.id, transform: `translate(${x},${y})`},
+      svg('title', null, `#${ind.id}: ${ind.mutation || 'root'}`),
       svg('rect', {x: -NODE_W / 2, y: -16, width: NODE_W, height: 32, rx: 6}),
       svg('text', {x: 0, y: -2, 'text-anchor': 'middle'}, `#${ind.id}`),
       svg('text', {x: 0, y: 11, 'text-anchor': 'middle', class: 'small'},
@@ -57,9 +58,15 @@ export function lineageTree(lineage, cache, onSelect) {
     row.nodes.forEach((ind, k) => {
       const x = x0 + k * (NODE_W + GAP);
       if (parentPos) {
-        root.append(svg('line', {x1: parentPos.x, y1: parentPos.y + 16, x2: x, y2: y - 16, class: 'lineage-edge'}),
-            svg('text', {x: (parentPos.x + x) / 2 + 4, y: (parentPos.y + y) / 2 + 4, class: 'edge-label'},
-                ind.mutation || ''));
+        // Labels on the lineage's own edges; a sibling's mutation is its tooltip
+        // (a row of labels would overlap).
+        const onPath = ind.id === row.pathId || (row.pathId === '' && row.nodes.length === 1);
+        root.append(svg('line', {x1: parentPos.x, y1: parentPos.y + 16, x2: x, y2: y - 16,
+          class: onPath ? 'lineage-edge path' : 'lineage-edge'}, svg('title', null, ind.mutation || '')));
+        if (onPath) {
+          root.append(svg('text', {x: (parentPos.x + x) / 2 + 6, y: (parentPos.y + y) / 2 + 4, class: 'edge-label'},
+              ind.mutation || ''));
+        }
       }
       const cls = ind.id === selected.id ? 'selected' : ind.id === row.pathId ? 'path' : 'other';
       root.append(nodeBox(ind, x, y, cls, onSelect));
