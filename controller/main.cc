@@ -29,6 +29,10 @@ ABSL_FLAG(std::string, client_tokens_file, "",
 ABSL_FLAG(int, max_message_bytes, 64 << 20, "largest request or response");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on (/metrics); empty = off");
+ABSL_FLAG(std::string, http_listen, "",
+          "host:port to serve the JSON API (/v1/...) and the dashboard (/) on, with the same "
+          "TLS files and tokens as gRPC; port 0 picks a free port; empty = off");
+ABSL_FLAG(std::string, http_port_file, "", "like --port_file, for the port --http_listen bound");
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound port and a newline are written here once serving (for "
           "launchers; with --listen=HOST:0). Written to PORT_FILE.tmp, then renamed, so a "
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
   options.client_tokens_file = absl::GetFlag(FLAGS_client_tokens_file);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.http_listen_address = absl::GetFlag(FLAGS_http_listen);
 
   // Block SIGINT/SIGTERM here so a dedicated thread can wait for them.
   sigset_t stop_signals;
@@ -88,6 +93,21 @@ int main(int argc, char** argv) {
       !port_file.empty() && !WritePortFile(port_file, (*server)->port())) {
     // A launcher waiting for the file would wait in vain: say why and stop.
     std::cerr << "--port_file: cannot write " << port_file << ": " << std::strerror(errno)
+              << std::endl;
+    (*server)->Shutdown();
+    return 1;
+  }
+  if ((*server)->http_port() != 0) {
+    std::cerr << "controller serving HTTP (JSON API, dashboard) on port " << (*server)->http_port()
+              << std::endl;
+  }
+  if (const std::string port_file = absl::GetFlag(FLAGS_http_port_file);
+      !port_file.empty() &&
+      ((*server)->http_port() == 0 || !WritePortFile(port_file, (*server)->http_port()))) {
+    std::cerr << "--http_port_file: "
+              << ((*server)->http_port() == 0
+                      ? "requires --http_listen"
+                      : "cannot write " + port_file + ": " + std::strerror(errno))
               << std::endl;
     (*server)->Shutdown();
     return 1;

@@ -49,19 +49,15 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStart(
-    Options options) {
+absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStart(Options options) {
   std::unique_ptr<ControllerServer> s(new ControllerServer());
-  ASSIGN_OR_RETURN(s->db_, Database::Create({options.database_dsn,
-                                             options.database_pool_size}));
-  ASSIGN_OR_RETURN(std::vector<int> applied,
-                   ApplyMigrations(*s->db_, EmbeddedMigrations()));
+  ASSIGN_OR_RETURN(s->db_, Database::Create({options.database_dsn, options.database_pool_size}));
+  ASSIGN_OR_RETURN(std::vector<int> applied, ApplyMigrations(*s->db_, EmbeddedMigrations()));
   if (!applied.empty()) {
-    std::cerr << "applied schema migrations: " << absl::StrJoin(applied, ", ")
-              << std::endl;
+    std::cerr << "applied schema migrations: " << absl::StrJoin(applied, ", ") << std::endl;
   }
-  ASSIGN_OR_RETURN(s->authorizer_, Authorizer::FromFiles(options.worker_tokens_file,
-                                                         options.client_tokens_file));
+  ASSIGN_OR_RETURN(s->authorizer_,
+                   Authorizer::FromFiles(options.worker_tokens_file, options.client_tokens_file));
   ASSIGN_OR_RETURN(auto credentials, ServerCredentials(options));
   if (s->authorizer_->enabled() && options.tls_cert_file.empty()) {
     std::cerr << "warning: bearer tokens without TLS; clients refuse to send tokens "
@@ -73,12 +69,15 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
   if (!options.metrics_listen_address.empty()) {
     ASSIGN_OR_RETURN(s->metrics_,
                      ControllerMetrics::Create(options.metrics_listen_address, s->db_.get()));
-    s->job_queue_->set_on_leases_expired(
-        [m = s->metrics_.get()](int n) { m->LeasesExpired(n); });
+    s->job_queue_->set_on_leases_expired([m = s->metrics_.get()](int n) { m->LeasesExpired(n); });
   }
   s->checkpoints_ = std::make_unique<CheckpointStore>(s->db_.get());
-  s->search_service_ = std::make_unique<SearchServiceImpl>(s->search_store_.get(), s->checkpoints_.get(),
-                                          s->authorizer_.get());
+  s->job_logs_ = std::make_unique<JobLogStore>(s->db_.get());
+  s->workers_ = std::make_unique<WorkerStore>(s->db_.get());
+  s->search_service_ = std::make_unique<SearchServiceImpl>(
+      SearchServiceImpl::Stores{s->search_store_.get(), s->checkpoints_.get(), s->job_logs_.get(),
+                                s->workers_.get()},
+      s->authorizer_.get());
   s->worker_service_ =
       std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->checkpoints_.get(),
                                           s->authorizer_.get(), s->metrics_.get(),
@@ -100,16 +99,29 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
   builder.RegisterService(s->worker_service_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen_address));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address));
+  }
+  if (!options.http_listen_address.empty()) {
+    // The JSON API calls the gRPC service in process: same validation,
+    // tokens and roles, no second network hop.
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(options.max_message_bytes);
+    channel_args.SetMaxSendMessageSize(options.max_message_bytes);
+    s->gateway_ = std::make_unique<JsonGateway>(s->server_->InProcessChannel(channel_args),
+                                                absl::Seconds(60));
+    HttpServer::Options http;
+    http.listen_address = options.http_listen_address;
+    http.tls_cert_file = options.tls_cert_file;
+    http.tls_key_file = options.tls_key_file;
+    http.tls_client_ca_file = options.tls_client_ca_file;
+    http.max_body_bytes = options.max_message_bytes;
+    ASSIGN_OR_RETURN(s->http_, HttpServer::Start(http, s->gateway_.get()));
   }
   for (const char* service : {"", "nas.v1.SearchService", "nas.v1.WorkerService"}) {
     s->server_->GetHealthCheckService()->SetServingStatus(service, true);
   }
-  s->reaper_ = std::thread(
-      [raw = s.get(), ms = options.reclaim_interval_ms, grace = options.checkpoint_grace] {
-        raw->ReapLoop(ms, grace);
-      });
+  s->reaper_ = std::thread([raw = s.get(), ms = options.reclaim_interval_ms,
+                            grace = options.checkpoint_grace] { raw->ReapLoop(ms, grace); });
   return s;
 }
 
@@ -143,6 +155,7 @@ void ControllerServer::Shutdown() {
   if (shut_down_.exchange(true)) return;
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (reaper_.joinable()) reaper_.join();
+  if (http_) http_->Stop();  // Before gRPC: its calls go through the server.
   if (server_) {
     server_->GetHealthCheckService()->Shutdown();  // Reports NOT_SERVING from now on.
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

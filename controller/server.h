@@ -11,14 +11,18 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "controller/http/http_server.h"
+#include "controller/http/json_gateway.h"
 #include "controller/metrics/controller_metrics.h"
 #include "controller/service/auth.h"
 #include "controller/service/search_service.h"
 #include "controller/service/worker_service.h"
 #include "controller/store/checkpoint_store.h"
 #include "controller/store/database.h"
+#include "controller/store/job_logs.h"
 #include "controller/store/job_queue.h"
 #include "controller/store/search_store.h"
+#include "controller/store/worker_store.h"
 #include "grpcpp/server.h"
 
 namespace nas {
@@ -46,6 +50,9 @@ class ControllerServer {
     std::string metrics_listen_address;
     // Largest request accepted; larger ones are refused RESOURCE_EXHAUSTED.
     int max_message_bytes = 64 << 20;
+    // host:port of the HTTP endpoint (JSON API and dashboard, with the same
+    // TLS files and tokens as gRPC); empty = none. Port 0 picks a free one.
+    std::string http_listen_address;
   };
 
   // Connects, applies migrations, starts serving. UNAVAILABLE if the
@@ -56,6 +63,8 @@ class ControllerServer {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The HTTP endpoint's port; 0 when it is off.
+  int http_port() const { return http_ ? http_->port() : 0; }
   // Blocks until Shutdown().
   void Wait();
   // Stops accepting calls, finishes those in flight, stops the reaper.
@@ -71,9 +80,13 @@ class ControllerServer {
   std::unique_ptr<SearchStore> search_store_;
   std::unique_ptr<JobQueue> job_queue_;
   std::unique_ptr<CheckpointStore> checkpoints_;
+  std::unique_ptr<JobLogStore> job_logs_;
+  std::unique_ptr<WorkerStore> workers_;
   std::unique_ptr<SearchServiceImpl> search_service_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<JsonGateway> gateway_;
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
   absl::Notification stop_;
   std::thread reaper_;

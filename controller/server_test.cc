@@ -169,6 +169,88 @@ TEST_F(ControllerServerTest, WorkerOnlyGetsJobsOfKindsItDeclares) {
   EXPECT_FALSE(response.job().architecture().text().empty());
 }
 
+// Job logs go in with Heartbeat and come out with ListJobLogs; ListWorkers
+// shows the worker holding the job. Bad input is refused naming the field.
+TEST_F(ControllerServerTest, JobLogsAndWorkersOverGrpc) {
+  auto created = Create(Spec());
+  ASSERT_TRUE(created.ok());
+  grpc::ClientContext c1;
+  v1::LeaseJobRequest lease;
+  lease.mutable_worker()->set_worker_id("w");
+  lease.mutable_worker()->set_device("cpu");
+  lease.mutable_worker()->set_device_model("Test CPU");
+  lease.mutable_worker()->add_job_kinds(v1::TABLE_LOOKUP);
+  v1::LeaseJobResponse leased;
+  ASSERT_TRUE(workers_->LeaseJob(&c1, lease, &leased).ok());
+  ASSERT_TRUE(leased.has_job());
+
+  v1::HeartbeatRequest hb;
+  hb.set_worker_id("w");
+  hb.set_job_id(leased.job().job_id());
+  hb.set_attempt(leased.job().attempt());
+  for (int i = 0; i < 201; ++i) hb.add_log_lines(absl::StrCat("line ", i));
+  v1::HeartbeatResponse beat;
+  grpc::ClientContext c2;
+  grpc::Status too_many = workers_->Heartbeat(&c2, hb, &beat);
+  EXPECT_EQ(too_many.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(too_many.error_message(), HasSubstr("log_lines: 201 lines, at most 200"));
+  hb.mutable_log_lines()->DeleteSubrange(2, 199);
+  grpc::ClientContext c3;
+  ASSERT_TRUE(workers_->Heartbeat(&c3, hb, &beat).ok());
+
+  auto list_logs = [&](int64_t search_id, int64_t individual_id, int skip) {
+    grpc::ClientContext context;
+    v1::ListJobLogsRequest request;
+    request.set_search_id(search_id);
+    request.set_individual_id(individual_id);
+    request.set_skip(skip);
+    v1::ListJobLogsResponse response;
+    grpc::Status status = searches_->ListJobLogs(&context, request, &response);
+    return std::make_pair(status, response);
+  };
+  auto [ok, logs] = list_logs(created->id(), 0, 0);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  ASSERT_EQ(logs.lines_size(), 2);
+  EXPECT_EQ(logs.lines(1).text(), "line 1");
+  EXPECT_EQ(logs.lines(1).individual_id(), leased.job().individual_id());
+  EXPECT_EQ(list_logs(created->id(), leased.job().individual_id(), 1).second.lines_size(), 1);
+  EXPECT_THAT(list_logs(0, 0, 0).first.error_message(), HasSubstr("search_id: must be > 0"));
+  EXPECT_THAT(list_logs(created->id(), 0, -1).first.error_message(),
+              HasSubstr("skip: must be >= 0"));
+  EXPECT_THAT(list_logs(created->id(), -1, 0).first.error_message(),
+              HasSubstr("individual_id: must be >= 0"));
+  EXPECT_EQ(list_logs(created->id(), 0, -1).first.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(list_logs(created->id() + 1, 0, 0).first.error_code(), grpc::NOT_FOUND);
+  auto other = Create(Spec());
+  ASSERT_TRUE(other.ok());
+  grpc::Status elsewhere = list_logs(other->id(), leased.job().individual_id(), 0).first;
+  EXPECT_EQ(elsewhere.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(elsewhere.error_message(), HasSubstr("is not an individual of search"));
+
+  auto list_workers = [&](int seen_within_seconds) {
+    grpc::ClientContext context;
+    v1::ListWorkersRequest request;
+    request.set_seen_within_seconds(seen_within_seconds);
+    v1::ListWorkersResponse response;
+    grpc::Status status = searches_->ListWorkers(&context, request, &response);
+    return std::make_pair(status, response);
+  };
+  auto [listed, workers] = list_workers(0);
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
+  ASSERT_EQ(workers.workers_size(), 1);
+  EXPECT_EQ(workers.workers(0).device(), "cpu");
+  EXPECT_EQ(workers.workers(0).device_model(), "Test CPU");
+  EXPECT_EQ(workers.workers(0).slots(), 1);
+  ASSERT_EQ(workers.workers(0).jobs_size(), 1);
+  EXPECT_EQ(workers.workers(0).jobs(0).job_id(), leased.job().job_id());
+  for (int bad : {-1, 2592001}) {
+    grpc::Status refused = list_workers(bad).first;
+    EXPECT_EQ(refused.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_THAT(refused.error_message(), HasSubstr("seen_within_seconds: "));
+  }
+  EXPECT_TRUE(list_workers(2592000).first.ok());
+}
+
 // A realistic network's weights (tens of MB) cross gRPC both ways in chunks,
 // far past the per-message limit, and come back bit-identical.
 TEST_F(ControllerServerTest, LargeCheckpointStreamsBothWaysInChunks) {

@@ -9,6 +9,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev
   libpqxx-dev libpq-dev postgresql
+  # The controller's HTTP endpoint (JSON API and dashboard).
+  libcpp-httplib-dev
   libssl-dev
   libtorch-dev
   # PNG and JPEG decoding for image-folder datasets.
@@ -22,6 +24,10 @@ PACKAGES=(
   python3
   # Peers the benchmarks compare against, and the TorchScript export check.
   python3-torch python3-optuna python3-psycopg2
+  # The Python client (python/, docs/python.md): its stubs, pandas frames, progress bars, plots,
+  # tests and install into a virtual environment.
+  python3-grpcio python3-grpc-tools python3-protobuf python3-pandas python3-tqdm python3-matplotlib
+  python3-pytest python3-setuptools python3-pip python3-venv
   # The dashboard's real-browser test (tests/dashboard/), driven by puppeteer-core.
   chromium
 )

@@ -35,6 +35,12 @@ grpc::Status Serve(const Authorizer& authorizer, const grpc::ServerContext* cont
   return ToGrpcStatus(fn());
 }
 
+// ListWorkers' window: 0 asks for the default.
+constexpr int kDefaultSeenWithinSeconds = 86400;
+constexpr int kMaxSeenWithinSeconds = 30 * 86400;
+// Lines of one ListJobLogs answer.
+constexpr int kMaxJobLogLinesPerAnswer = 1000;
+
 }  // namespace
 
 grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext* context,
@@ -153,6 +159,40 @@ grpc::Status SearchServiceImpl::ListEpochProgress(grpc::ServerContext* context,
     auto epochs = store_->ListEpochProgress(request->search_id(), request->skip(), 1000);
     if (!epochs.ok()) return epochs.status();
     for (auto& e : *epochs) *response->add_epochs() = std::move(e);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::ListWorkers(grpc::ServerContext* context,
+                                            const v1::ListWorkersRequest* request,
+                                            v1::ListWorkersResponse* response) {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
+    const int within = request->seen_within_seconds();
+    if (within < 0 || within > kMaxSeenWithinSeconds) {
+      return absl::InvalidArgumentError(absl::StrCat("seen_within_seconds: ", within,
+                                                     " is out of range 0..", kMaxSeenWithinSeconds,
+                                                     " (0 = ", kDefaultSeenWithinSeconds, ")"));
+    }
+    auto workers = workers_->ListWorkers(within == 0 ? kDefaultSeenWithinSeconds : within);
+    if (!workers.ok()) return workers.status();
+    for (auto& w : *workers) *response->add_workers() = std::move(w);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::ListJobLogs(grpc::ServerContext* context,
+                                            const v1::ListJobLogsRequest* request,
+                                            v1::ListJobLogsResponse* response) {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    if (request->individual_id() < 0) {
+      return absl::InvalidArgumentError("individual_id: must be >= 0 (0 = every individual)");
+    }
+    if (request->skip() < 0) return absl::InvalidArgumentError("skip: must be >= 0");
+    auto lines = job_logs_->ListJobLogs(request->search_id(), request->individual_id(),
+                                        request->skip(), kMaxJobLogLinesPerAnswer);
+    if (!lines.ok()) return lines.status();
+    for (auto& line : *lines) *response->add_lines() = std::move(line);
     return absl::OkStatus();
   });
 }

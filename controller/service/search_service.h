@@ -1,4 +1,4 @@
-// nas.v1.SearchService: translates requests to SearchStore calls. Stateless.
+// nas.v1.SearchService: translates requests to calls of the stores. Stateless.
 // Synchronous handlers: each one blocks on PostgreSQL, which would stall the
 // callback API's shared threads.
 #ifndef NAS_CONTROLLER_SERVICE_SEARCH_SERVICE_H_
@@ -6,17 +6,30 @@
 
 #include "controller/service/auth.h"
 #include "controller/store/checkpoint_store.h"
+#include "controller/store/job_logs.h"
 #include "controller/store/search_store.h"
+#include "controller/store/worker_store.h"
 #include "proto/search_service.grpc.pb.h"
 
 namespace nas {
 
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
-  // `store`, `checkpoints` and `authorizer` must outlive the service.
-  SearchServiceImpl(SearchStore* store, CheckpointStore* checkpoints,
-                    const Authorizer* authorizer)
-      : store_(store), checkpoints_(checkpoints), authorizer_(authorizer) {}
+  // The stores the service reads and writes; each must outlive it.
+  struct Stores {
+    SearchStore* searches = nullptr;
+    CheckpointStore* checkpoints = nullptr;
+    JobLogStore* job_logs = nullptr;
+    WorkerStore* workers = nullptr;
+  };
+
+  // `authorizer` must outlive the service.
+  SearchServiceImpl(Stores stores, const Authorizer* authorizer)
+      : store_(stores.searches),
+        checkpoints_(stores.checkpoints),
+        job_logs_(stores.job_logs),
+        workers_(stores.workers),
+        authorizer_(authorizer) {}
 
   grpc::Status CreateSearch(grpc::ServerContext* context,
                             const v1::CreateSearchRequest* request,
@@ -45,10 +58,16 @@ class SearchServiceImpl final : public v1::SearchService::Service {
   grpc::Status ListEpochProgress(grpc::ServerContext* context,
                                  const v1::ListEpochProgressRequest* request,
                                  v1::ListEpochProgressResponse* response) override;
+  grpc::Status ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest* request,
+                           v1::ListWorkersResponse* response) override;
+  grpc::Status ListJobLogs(grpc::ServerContext* context, const v1::ListJobLogsRequest* request,
+                           v1::ListJobLogsResponse* response) override;
 
  private:
   SearchStore* const store_;
   CheckpointStore* const checkpoints_;
+  JobLogStore* const job_logs_;
+  WorkerStore* const workers_;
   const Authorizer* const authorizer_;
 };
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status/status_macros.h"
 #include "controller/search/job_payload.h"
+#include "controller/store/job_logs.h"
 #include "controller/store/rows.h"
 #include "controller/store/search_step.h"
 
@@ -129,7 +130,7 @@ void RecordEpoch(pqxx::work& txn, int64_t job_id, int attempt, const v1::EpochPr
 
 // The worker's device as latency tables know it: the device and, when the
 // worker names it, its model, so that two different machines' "cpu" do not
-// share a table. Also what the workers table shows.
+// share a table (StoreLatencyTable builds the same from the workers table).
 std::string DeviceKey(const v1::WorkerInfo& worker) {
   if (worker.device_model().empty()) return worker.device();
   return absl::StrCat(worker.device(), " (", worker.device_model(), ")");
@@ -220,6 +221,35 @@ absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
                                                     ", current attempt ", current_attempt, ")"));
 }
 
+// Ends the attempt of a failure report: the job goes back to pending when
+// the failure is retryable and attempts are left, else it fails and the
+// search steps on.
+absl::Status EndFailedAttempt(pqxx::work& txn, LockedSearch& search,
+                              const v1::ReportResultRequest& request, int64_t individual_id,
+                              bool attempts_left) {
+  const std::string reason = request.failure().reason().empty()
+                                 ? "worker reported a failure without a reason"
+                                 : request.failure().reason();
+  txn.exec_params(
+      "UPDATE job_attempts SET outcome = 'failed', ended_at = now() "
+      "WHERE job_id = $1 AND attempt = $2",
+      request.job_id(), request.attempt());
+  if (request.failure().retryable() && attempts_left) {
+    txn.exec_params(
+        "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
+        "lease_expires_at = NULL, failure_reason = $2 WHERE id = $1",
+        request.job_id(), reason);
+    return absl::OkStatus();
+  }
+  txn.exec_params(
+      "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
+      "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
+      "WHERE id = $1",
+      request.job_id(), reason);
+  RETURN_IF_ERROR(RecordFailure(txn, search, individual_id, reason));
+  return AdvanceSearch(txn, search);
+}
+
 }  // namespace
 
 bool JobQueue::ReclaimDue() {
@@ -240,12 +270,13 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     out.reset();
     txn.exec_params(
-        "INSERT INTO workers (id, hostname, device, job_kinds, slots) "
-        "VALUES ($1, $2, $3, $4::text[], $5) ON CONFLICT (id) DO UPDATE SET "
+        "INSERT INTO workers (id, hostname, device, device_model, job_kinds, slots) "
+        "VALUES ($1, $2, $3, $4, $5::text[], $6) ON CONFLICT (id) DO UPDATE SET "
         "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
-        "job_kinds = EXCLUDED.job_kinds, slots = EXCLUDED.slots, last_seen = now()",
-        worker.worker_id(), worker.hostname(), DeviceKey(worker), kinds_literal,
-        std::max(1, worker.slots()));
+        "device_model = EXCLUDED.device_model, job_kinds = EXCLUDED.job_kinds, "
+        "slots = EXCLUDED.slots, last_seen = now()",
+        worker.worker_id(), worker.hostname(), worker.device(), worker.device_model(),
+        kinds_literal, std::max(1, worker.slots()));
     std::optional<int64_t> job_id = ClaimPending(txn, kinds_literal);
     if (!job_id.has_value()) {
       RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
@@ -302,10 +333,11 @@ absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
         absl::StrCat("progress: ", request.progress(), " must be in [0, 1]"));
   }
   if (request.has_epoch()) RETURN_IF_ERROR(ValidateEpochProgress(request.epoch()));
+  RETURN_IF_ERROR(ValidateLogLines(request.log_lines()));
   bool cancel = false;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     const pqxx::result rows = txn.exec_params(
-        "SELECT state, attempt, COALESCE(lease_owner, '') FROM jobs "
+        "SELECT state, attempt, COALESCE(lease_owner, ''), search_id FROM jobs "
         "WHERE id = $1 FOR UPDATE",
         request.job_id());
     if (rows.empty()) {
@@ -314,7 +346,7 @@ absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
     const std::string state = rows[0][0].as<std::string>();
     const int attempt = rows[0][1].as<int>();
     if (state == "cancelled") {
-      cancel = true;
+      cancel = true;  // Its lines are not kept: the worker stops the job.
       return absl::OkStatus();
     }
     if (state != "leased" || attempt != request.attempt() ||
@@ -327,6 +359,8 @@ absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
         request.job_id(), request.progress());
     if (request.has_epoch()) RecordEpoch(txn, request.job_id(), attempt, request.epoch());
     txn.exec_params("UPDATE workers SET last_seen = now() WHERE id = $1", request.worker_id());
+    AppendJobLog(txn, {rows[0][3].as<int64_t>(), request.job_id(), attempt, request.worker_id()},
+                 request.log_lines(), LogSource::kHeartbeat);
     return absl::OkStatus();
   }));
   return cancel;
@@ -358,6 +392,7 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
   } else {
     return absl::InvalidArgumentError("outcome: one of result or failure must be set");
   }
+  RETURN_IF_ERROR(ValidateLogLines(request.log_lines()));
 
   ReportOutcome outcome;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
@@ -408,30 +443,15 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
           "WHERE job_id = $1 AND attempt = $2",
           request.job_id(), attempt);
       RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
-      return AdvanceSearch(txn, search);
+      RETURN_IF_ERROR(AdvanceSearch(txn, search));
+    } else {
+      RETURN_IF_ERROR(
+          EndFailedAttempt(txn, search, request, individual_id, attempt < job[4].as<int>()));
     }
-
-    const std::string reason = request.failure().reason().empty()
-                                   ? "worker reported a failure without a reason"
-                                   : request.failure().reason();
-    txn.exec_params(
-        "UPDATE job_attempts SET outcome = 'failed', ended_at = now() "
-        "WHERE job_id = $1 AND attempt = $2",
-        request.job_id(), attempt);
-    if (request.failure().retryable() && attempt < job[4].as<int>()) {
-      txn.exec_params(
-          "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
-          "lease_expires_at = NULL, failure_reason = $2 WHERE id = $1",
-          request.job_id(), reason);
-      return absl::OkStatus();
-    }
-    txn.exec_params(
-        "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
-        "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
-        "WHERE id = $1",
-        request.job_id(), reason);
-    RETURN_IF_ERROR(RecordFailure(txn, search, individual_id, reason));
-    return AdvanceSearch(txn, search);
+    // Last: it takes the search's log lock (see AppendJobLog).
+    AppendJobLog(txn, {search.id, request.job_id(), attempt, request.worker_id()},
+                 request.log_lines(), LogSource::kReport);
+    return absl::OkStatus();
   }));
   return outcome;
 }

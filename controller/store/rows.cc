@@ -18,12 +18,6 @@
 namespace nas {
 namespace {
 
-void SetTimestamp(double epoch_seconds, google::protobuf::Timestamp* ts) {
-  const double whole = std::floor(epoch_seconds);
-  ts->set_seconds(static_cast<int64_t>(whole));
-  ts->set_nanos(static_cast<int32_t>((epoch_seconds - whole) * 1e9));
-}
-
 v1::IndividualState IndividualStateFromDb(const std::string& s) {
   if (s == "pending") return v1::INDIVIDUAL_PENDING;
   if (s == "evaluated") return v1::INDIVIDUAL_EVALUATED;
@@ -40,6 +34,12 @@ v1::SearchState SearchStateFromDb(const std::string& s) {
 }
 
 }  // namespace
+
+void SetTimestamp(double epoch_seconds, google::protobuf::Timestamp* ts) {
+  const double whole = std::floor(epoch_seconds);
+  ts->set_seconds(static_cast<int64_t>(whole));
+  ts->set_nanos(static_cast<int32_t>((epoch_seconds - whole) * 1e9));
+}
 
 const char kIndividualColumns[] =
     "i.id, i.search_id, i.birth_order, i.genome, i.genome_hash, "

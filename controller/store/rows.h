@@ -13,6 +13,9 @@
 
 namespace nas {
 
+// A timestamp read as extract(epoch FROM ...)::float8.
+void SetTimestamp(double epoch_seconds, google::protobuf::Timestamp* ts);
+
 // Column list (table alias `i`) that RowToIndividual reads, in order.
 extern const char kIndividualColumns[];
 v1::Individual RowToIndividual(const pqxx::row& row);

@@ -136,13 +136,15 @@ void ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
 }
 
 // Stores a MEASURE_LATENCY job's table, keyed by the device of the worker
-// that measured it (workers.device: device and model, see DeviceKey in
-// job_queue.cc) and the space it times.
+// that measured it (its device and model, as DeviceKey in job_queue.cc
+// builds them) and the space it times.
 void StoreLatencyTable(pqxx::work& txn, const LockedSearch& search, int64_t job_id,
                        const std::string& table) {
   txn.exec_params(
       "INSERT INTO latency_tables (device, space, table_json, measured_by) "
-      "SELECT w.device, $2, $3, a.job_id FROM job_attempts a JOIN workers w ON w.id = a.worker_id "
+      "SELECT CASE WHEN w.device_model = '' THEN w.device "
+      "ELSE w.device || ' (' || w.device_model || ')' END, $2, $3, a.job_id "
+      "FROM job_attempts a JOIN workers w ON w.id = a.worker_id "
       "WHERE a.job_id = $1 AND a.outcome = 'reported' ON CONFLICT (device, space) DO UPDATE SET "
       "table_json = EXCLUDED.table_json, measured_by = EXCLUDED.measured_by, measured_at = now()",
       job_id, TfNasSpaceKey(search.step->spec()), table);

@@ -2,7 +2,10 @@
 # PostgreSQL, one controller and N workers, all on loopback. Sourced by the
 # quick start and the benchmarks.
 #   source deploy/local/cluster_lib.sh
-#   cluster_start WORKERS [WORKER_FLAGS...]   sets CLUSTER_DSN, CLUSTER_ADDR, CLUSTER_LOGS
+#   cluster_start WORKERS [WORKER_FLAGS...]   sets CLUSTER_DSN, CLUSTER_ADDR, CLUSTER_HTTP
+#                                             (the dashboard's URL), CLUSTER_LOGS
+# The controller's HTTP endpoint listens on CLUSTER_HTTP_LISTEN (default
+# 127.0.0.1:0, a free port).
 #   cluster_stop                              (installed as the EXIT trap)
 # Logs of every process are kept in one folder, .run/logs/<time>/ (under
 # CLUSTER_LOG_ROOT instead when set), after the cluster stops; the database is
@@ -24,7 +27,9 @@ cluster_start() {
 
   CLUSTER_DSN=$(bash "$root/scripts/throwaway_pg.sh" start "$CLUSTER_DIR/pg")
   "$CLUSTER_BIN/controller/nas_controller" --database="$CLUSTER_DSN" --listen=127.0.0.1:0 \
-    --port_file="$CLUSTER_DIR/controller.port" >"$CLUSTER_LOGS/controller.log" 2>&1 &
+    --port_file="$CLUSTER_DIR/controller.port" \
+    --http_listen="${CLUSTER_HTTP_LISTEN:-127.0.0.1:0}" --http_port_file="$CLUSTER_DIR/http.port" \
+    >"$CLUSTER_LOGS/controller.log" 2>&1 &
   CLUSTER_PIDS+=($!)
   # The controller renames the port file into place once it serves; stop
   # waiting early if it exited instead.
@@ -35,6 +40,9 @@ cluster_start() {
   done
   if [ ! -s "$CLUSTER_DIR/controller.port" ]; then cat "$CLUSTER_LOGS/controller.log" >&2; return 1; fi
   CLUSTER_ADDR="127.0.0.1:$(cat "$CLUSTER_DIR/controller.port")"
+  # Written just after the gRPC port file.
+  for _ in $(seq 50); do [ -s "$CLUSTER_DIR/http.port" ] && break; sleep 0.1; done
+  CLUSTER_HTTP="http://127.0.0.1:$(cat "$CLUSTER_DIR/http.port")/"
 
   # The workers share the machine's cores with each other, the controller and
   # PostgreSQL. LibTorch's OpenMP threads spin-wait between parallel regions
@@ -48,6 +56,7 @@ cluster_start() {
     CLUSTER_PIDS+=($!)
   done
   echo "cluster: PostgreSQL $CLUSTER_DSN, controller $CLUSTER_ADDR, $workers worker(s) x $threads thread(s)"
+  echo "dashboard: $CLUSTER_HTTP"
   echo "logs: $CLUSTER_LOGS"
 }
 

@@ -12,7 +12,7 @@ ROOT is the source tree (the test finds it through README.md's runfile).
 A documented command counts as run when, normalised (whitespace collapsed,
 a leading "$ " and a trailing "# comment" stripped, backslash-continued lines
 joined), it appears in the code (not the comments) of a file under scripts/,
-tests/, bench/, deploy/ or .ci/ (tests/docs/ excepted); or it is the bare
+tests/, bench/, deploy/, .ci/ or python/ (tests/docs/ excepted); or it is the bare
 path of such a script; or it runs such a script as its own usage comment
 documents it (e.g. `QUICK=1 bench/run_all.sh`).
 """
@@ -23,7 +23,7 @@ import subprocess
 import sys
 import uuid
 
-RUNNING_TREES = ["scripts", "tests", "bench", "deploy", ".ci"]
+RUNNING_TREES = ["scripts", "tests", "bench", "deploy", ".ci", "python"]
 SHELL_FENCES = {"sh", "bash", "console", "shell"}
 
 

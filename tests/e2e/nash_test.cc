@@ -74,6 +74,18 @@ TEST(NashEndToEndTest, ChildrenInheritWeightsAcrossWorkersAndPreserveFunction) {
       "WHERE m.name = 'function_preservation_error' AND i.mutation NOT IN ('start', 'continue')");
   EXPECT_EQ(errors.size(), 4u);
   for (const auto& row : errors) EXPECT_LE(row[0].as<double>(), 1e-4);
+  // Each job's log has its epochs, and each child's the measured error (the
+  // morphed ones name their morphisms).
+  auto lines_like = [&](const char* pattern) {
+    return txn.exec_params1("SELECT count(*) FROM job_log_lines WHERE text LIKE $1", pattern)[0]
+        .as<int>();
+  };
+  EXPECT_EQ(txn.exec1("SELECT count(DISTINCT job_id) FROM job_log_lines "
+                      "WHERE text LIKE 'epoch 1/%: train_loss %'")[0]
+                .as<int>(),
+            8);
+  EXPECT_EQ(lines_like("%: max relative output difference %"), 7);
+  EXPECT_EQ(lines_like("morphed the parent by %"), 4);
   // Hill climbing: the final net beats the start net.
   const double start =
       txn.exec1("SELECT fitness FROM individuals WHERE birth_order = 0")[0].as<double>();

@@ -62,6 +62,16 @@ TEST(SupernetEndToEndTest, SecondOrderDartsDerivesACellThatIsThenRetrained) {
   ASSERT_TRUE(arch.ok()) << arch.status();
   EXPECT_GT(arch->size(), 100u);
   EXPECT_EQ(Sha256Digest(*arch), derived.checkpoint());
+  // The job's log has a line per epoch (job_log_lines, SearchService.ListJobLogs).
+  const pqxx::result epoch_lines = txn.exec_params(
+      "SELECT text FROM job_log_lines WHERE job_id = $1 AND text LIKE 'epoch %' ORDER BY id",
+      job_id);
+  ASSERT_EQ(epoch_lines.size(), 3u);
+  for (int e = 0; e < 3; ++e) {
+    const std::string line = epoch_lines[e][0].as<std::string>();
+    EXPECT_THAT(line, ::testing::StartsWith(absl::StrCat("epoch ", e + 1, "/3: ")));
+    EXPECT_THAT(line, ::testing::HasSubstr("valid_accuracy "));
+  }
 
   // Every epoch was reported once, with the cell derived so far.
   grpc::ClientContext progress_context;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/genome/tfnas_genome.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -106,6 +107,24 @@ TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
                 metrics.at("table_fastest_ms") + fractions[k] * (metrics.at("table_slowest_ms") -
                                                                  metrics.at("table_fastest_ms")),
                 1e-9);
+    // nasctl shows what the search is for: the target, and the derived
+    // architecture's latency by the table and as measured on its worker.
+    const testing::CommandResult best = testing::RunCommand(
+        absl::StrCat(testing::RunfilePath("controller/cli/nasctl"), " --controller=",
+                     cluster.controller_address(0), " best ", id));
+    ASSERT_EQ(best.exit_status, 0) << best.output;
+    EXPECT_THAT(best.output, HasSubstr("purpose: TF-NAS: the most accurate architecture whose "
+                                       "latency is at most"));
+    EXPECT_THAT(best.output,
+                HasSubstr(absl::StrFormat("latency target: %s of the table's range = %.4g ms",
+                                          absl::StrCat(fractions[k]), target)));
+    EXPECT_THAT(best.output,
+                HasSubstr(absl::StrFormat("(individual %d): predicted %.4g ms by the table, "
+                                          "within the target; measured %.4g ms on its worker\n",
+                                          derived[0].as<int64_t>(),
+                                          metrics.at("predicted_latency_ms"),
+                                          metrics.at("measured_latency_ms"))));
+    EXPECT_THAT(best.output, HasSubstr("\n  hash: "));
     // Every epoch reported, each derivation under the target too.
     const pqxx::result epochs = txn.exec_params(
         "SELECT epoch, architecture, (metrics->>'predicted_latency_ms')::float8 FROM job_epochs "
@@ -174,6 +193,15 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
     retrain_id = rows[1][0].as<int64_t>();
     search_id_of_derived = rows[0][0].as<int64_t>();
   }
+  // The latencies of a retrain are its parent's, the search's individual.
+  const testing::CommandResult got = testing::RunCommand(
+      absl::StrCat(testing::RunfilePath("controller/cli/nasctl"), " --controller=",
+                   cluster.controller_address(0), " get ", retrained));
+  ASSERT_EQ(got.exit_status, 0) << got.output;
+  EXPECT_THAT(got.output, HasSubstr("latency target: 0.3 of the table's range = "));
+  EXPECT_THAT(got.output,
+              HasSubstr(absl::StrCat("latency of the derived architecture (individual ",
+                                     search_id_of_derived, "): predicted ")));
   // The retrain's weights were uploaded and export as TorchScript computing
   // the same function; the search's own individual (architecture parameters)
   // is refused by name.

@@ -100,6 +100,7 @@ TEST(WorkerFailuresTest, AJobThatVanishedIsDroppedAndTheWorkerGoesOn) {
   ASSERT_NE(job, 0) << cluster.Logs();
   {
     pqxx::work txn(conn);
+    txn.exec_params("DELETE FROM job_log_lines WHERE job_id = $1", job);
     txn.exec_params("DELETE FROM job_attempts WHERE job_id = $1", job);
     txn.exec_params("DELETE FROM jobs WHERE id = $1", job);
     txn.commit();

@@ -61,6 +61,17 @@ void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budge
                   "WHERE search_id = $1 GROUP BY step) x WHERE n <> LEAST(step, " +
                   std::to_string(population) + ")"),
             0);
+  // After every step the population is exactly the `population` members
+  // evaluated most recently: none older, none missing (the count above).
+  EXPECT_EQ(
+      count("SELECT count(*) FROM population_at_step s JOIN individuals i ON "
+            "i.id = s.individual_id WHERE s.search_id = $1 AND (i.evaluated_order <= s.step - " +
+            std::to_string(population) + " OR i.evaluated_order > s.step)"),
+      0);
+  EXPECT_EQ(count("SELECT count(*) FROM individuals WHERE search_id = $1 AND alive AND "
+                  "evaluated_order <= " +
+                  std::to_string(evaluated - population)),
+            0);
   // Members leave in the order they joined (evaluation order): oldest first.
   EXPECT_EQ(count("SELECT count(*) FROM (SELECT evaluated_order, lag(evaluated_order) OVER "
                   "(ORDER BY aged_out_at) prev FROM individuals WHERE search_id = $1 "

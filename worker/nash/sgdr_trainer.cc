@@ -90,6 +90,7 @@ absl::StatusOr<ConvNetTrainOutcome> Train(ConvNet& net, const TrainValidationSpl
   loop.shuffle_seed = o.seed;
   loop.augment = AugmentTrainingBatches(o.augmentation, o.seed);
   loop.after_step = ProgressByStep(o.on_progress);
+  loop.at_epoch_end = LogEachEpoch(o.log, o.epochs);
   const TrainableNetwork trainable{
       net.ptr(), [net](const torch::Tensor& x) mutable { return net->forward(x); }};
   ConvNetTrainOutcome outcome;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "torch/torch.h"
@@ -51,6 +52,9 @@ struct ConvNetTrainOptions {
   // returning false stops training (CANCELLED). May be empty. Called on the
   // training thread; keep it cheap.
   std::function<bool(double fraction_done)> on_progress;
+  // Given a line at the end of each epoch (LogEachEpoch, training_loop.h),
+  // for the job's log. May be empty.
+  std::function<void(const std::string& line)> log;
 };
 
 struct ConvNetTrainOutcome {

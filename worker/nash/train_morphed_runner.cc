@@ -58,7 +58,7 @@ absl::StatusOr<std::pair<ConvNet, double>> MorphParent(const v1::Job& job, Contr
 }  // namespace
 
 absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
-                                                             const ProgressFn& progress) {
+                                                             const JobHooks& hooks) {
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTrain));
   const v1::TrainPayload& payload = job.train();
   ASSIGN_OR_RETURN(ConvNetGenome genome, ParseConvNetGenome(job.architecture().text()));
@@ -78,6 +78,10 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
     ASSIGN_OR_RETURN(auto child, MorphParent(job, *client_, genome, *data));
     net = child.first;
     preservation_error = child.second;
+    const std::string how = job.morphisms().empty()
+                                ? "took the parent's weights as they are"
+                                : absl::StrCat("morphed the parent by '", job.morphisms(), "'");
+    hooks.Log(absl::StrFormat("%s: max relative output difference %.3g", how, preservation_error));
   }
 
   const v1::Training& t = payload.training();
@@ -93,7 +97,8 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
   options.seed = job.seed();
   options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
                                              data->train.images.sizes().slice(1));
-  options.on_progress = progress;
+  options.on_progress = hooks.progress;
+  options.log = hooks.log;
   ASSIGN_OR_RETURN(ConvNetTrainOutcome outcome, TrainConvNet(net, *data, options));
   ASSIGN_OR_RETURN(std::string bytes, SerializeNet(net));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));

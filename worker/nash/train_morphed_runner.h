@@ -26,7 +26,11 @@ class TrainMorphedRunner : public JobRunner {
   // FAILED_PRECONDITION when the morphed child does not preserve the
   // parent's function (the message gives the measured difference).
   absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job,
-                                           const ProgressFn& progress) override;
+                                           const ProgressFn& progress) override {
+    return Run(job, JobHooks{progress});
+  }
+  // Logs the measured function-preservation error and each epoch's line.
+  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const JobHooks& hooks) override;
 
  private:
   const torch::Device device_;

@@ -18,6 +18,26 @@ using ProgressFn = std::function<bool(double fraction_done)>;
 // recorded in the search's history); returns false when the job must stop.
 using EpochFn = std::function<bool(const v1::EpochProgress& epoch)>;
 
+// Writes one line to the job's log (job_log.h): printed on the worker's
+// stderr and sent to the controller, where SearchService.ListJobLogs shows
+// it. Thread-safe.
+using LogFn = std::function<void(const std::string& line)>;
+
+// What a running job reports besides its result.
+struct JobHooks {
+  ProgressFn progress;  // Required.
+  EpochFn epoch;        // May be empty.
+  LogFn log;            // May be empty.
+
+  void Log(const std::string& line) const {
+    if (log) log(line);
+  }
+};
+
+// One epoch as a log line: "epoch 3/10: train_loss 0.4123, valid_accuracy
+// 0.8750, ..." (metrics in name order, 4 significant digits).
+std::string EpochLine(const v1::EpochProgress& report);
+
 // What every gradient search reports of an epoch the same way: the epoch,
 // its training and validation loss and accuracy, and the architecture
 // derived so far. `Progress` has epoch, train_loss, train_accuracy,
@@ -36,12 +56,12 @@ v1::EpochProgress EpochReport(const Progress& p, int epochs, const std::string& 
   return report;
 }
 
-// Reports a finished epoch of `report.epochs()` to both callbacks (`epoch`
-// may be empty); false when the job must stop.
-inline bool ReportEpoch(const v1::EpochProgress& report, const ProgressFn& progress,
-                        const EpochFn& epoch) {
-  const bool go_on_epoch = !epoch || epoch(report);
-  const bool go_on = progress(static_cast<double>(report.epoch()) / report.epochs());
+// Reports a finished epoch of `report.epochs()` to the hooks: its line to
+// the log, the epoch itself, the progress; false when the job must stop.
+inline bool ReportEpoch(const v1::EpochProgress& report, const JobHooks& hooks) {
+  hooks.Log(EpochLine(report));
+  const bool go_on_epoch = !hooks.epoch || hooks.epoch(report);
+  const bool go_on = hooks.progress(static_cast<double>(report.epoch()) / report.epochs());
   return go_on_epoch && go_on;
 }
 
@@ -57,10 +77,10 @@ class JobRunner {
   virtual absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job,
                                                    const ProgressFn& progress) = 0;
 
-  // The same, for runners that also report epochs; others ignore `epoch`.
-  virtual absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const ProgressFn& progress,
-                                                   const EpochFn& /*epoch*/) {
-    return Run(job, progress);
+  // The same with every hook (what the worker loop calls), for runners that
+  // report epochs or log lines; the default reports progress only.
+  virtual absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const JobHooks& hooks) {
+    return Run(job, hooks.progress);
   }
 };
 

@@ -11,8 +11,18 @@
 #include "absl/time/clock.h"
 #include "common/status/status_macros.h"
 #include "worker/errors/torch_errors.h"
+#include "worker/runtime/job_log.h"
 
 namespace nas {
+namespace {
+
+// "cpu", or "cuda:0 (NVIDIA H200)" when the worker knows its model.
+std::string DeviceName(const v1::WorkerInfo& info) {
+  if (info.device_model().empty()) return info.device();
+  return absl::StrCat(info.device(), " (", info.device_model(), ")");
+}
+
+}  // namespace
 
 WorkerLoop::WorkerLoop(Options options, ControllerClient* client,
                        std::map<v1::JobKind, std::unique_ptr<JobRunner>> runners)
@@ -43,8 +53,11 @@ absl::Status WorkerLoop::Run() {
 
 absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   const std::string tag = absl::StrCat("job ", job.job_id(), " attempt ", job.attempt());
-  std::cerr << options_.name << ": " << tag << " (individual " << job.individual_id()
-            << ") started" << std::endl;
+  // The job's lines: printed at once, sent with its heartbeats and report.
+  JobLog log(absl::StrCat(options_.name, ": ", tag), &std::cerr);
+  log.Add(absl::StrCat("started ", v1::JobKind_Name(job.kind()), " of individual ",
+                       job.individual_id(), " (search ", job.search_id(), ") on ",
+                       DeviceName(options_.info), " in ", options_.name));
 
   const absl::Time started = absl::Now();
   auto finished = [&](const char* outcome) {
@@ -59,8 +72,8 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   bool done = false;                     // Guarded by mu.
   std::deque<v1::EpochProgress> epochs;  // Guarded by mu: reported, not yet sent.
 
-  // One heartbeat; carries `epoch` if set. Marks the job abandoned when the
-  // lease is gone or the search was cancelled.
+  // One heartbeat; carries `epoch` if set, and the log's waiting lines. Marks
+  // the job abandoned when the lease is gone or the search was cancelled.
   auto send_heartbeat = [&](const v1::EpochProgress* epoch) {
     v1::HeartbeatRequest request;
     request.set_worker_id(options_.info.worker_id());
@@ -68,6 +81,7 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     request.set_attempt(job.attempt());
     request.set_progress(progress.load());
     if (epoch != nullptr) *request.mutable_epoch() = *epoch;
+    for (std::string& line : log.Take()) request.add_log_lines(std::move(line));
     auto cancel = client_->Heartbeat(request);
     if (!cancel.ok() || *cancel) {
       std::cerr << options_.name << ": " << tag
@@ -108,22 +122,21 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   } else {
     // Runners must not throw; one that does fails its job, not the process
     // with every other slot's job in it.
-    result = CallGuarded(tag, [&] {
-      return runner->second->Run(
-          job,
-          [&](double fraction) {
-            progress.store(fraction);
-            return !abandon.load() && !stop_.load();
-          },
-          [&](const v1::EpochProgress& epoch) {
-            {
-              std::lock_guard<std::mutex> lock(mu);
-              epochs.push_back(epoch);
-            }
-            wake.notify_all();
-            return !abandon.load() && !stop_.load();
-          });
-    });
+    JobHooks hooks;
+    hooks.progress = [&](double fraction) {
+      progress.store(fraction);
+      return !abandon.load() && !stop_.load();
+    };
+    hooks.epoch = [&](const v1::EpochProgress& epoch) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        epochs.push_back(epoch);
+      }
+      wake.notify_all();
+      return !abandon.load() && !stop_.load();
+    };
+    hooks.log = [&log](const std::string& line) { log.Add(line); };
+    result = CallGuarded(tag, [&] { return runner->second->Run(job, hooks); });
   }
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -144,11 +157,16 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   report.set_attempt(job.attempt());
   if (result.ok()) {
     *report.mutable_result() = *result;
+    log.Add(absl::StrCat("finished: fitness ", result->fitness()));
   } else {
     report.mutable_failure()->set_reason(std::string(result.status().message()));
     report.mutable_failure()->set_retryable(absl::IsResourceExhausted(result.status()) ||
                                             absl::IsUnavailable(result.status()));
+    log.Add(absl::StrCat("failed", report.failure().retryable() ? " (may be retried)" : "", ": ",
+                         result.status().message()));
   }
+  // The lines no heartbeat took: the last ones, with why the job failed.
+  for (std::string& line : log.Take()) report.add_log_lines(std::move(line));
   auto reply = client_->ReportResult(report);
   if (!reply.ok()) {
     // FAILED_PRECONDITION: the lease was lost meanwhile and another attempt
@@ -165,10 +183,6 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     return reply.status();
   }
   finished(result.ok() ? "evaluated" : "failed");
-  std::cerr << options_.name << ": " << tag << " "
-            << (result.ok() ? absl::StrCat("fitness ", result->fitness())
-                            : absl::StrCat("failed: ", result.status().message()))
-            << std::endl;
   return absl::OkStatus();
 }
 

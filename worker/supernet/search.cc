@@ -1,10 +1,10 @@
 #include "worker/supernet/search.h"
 
 #include <chrono>
-#include <utility>
 #include <cmath>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
@@ -19,12 +19,15 @@ namespace nas {
 namespace {
 
 absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
-  return absl::InvalidArgumentError(absl::StrCat("supernet_search.", field, ": ", value,
-                                                 " must be ", rule));
+  return absl::InvalidArgumentError(
+      absl::StrCat("supernet_search.", field, ": ", value, " must be ", rule));
 }
 
 absl::Status ValidateOptions(const SupernetSearchOptions& o) {
   if (o.epochs < 1) return InvalidOption("epochs", o.epochs, ">= 1");
+  if (o.arch_warmup_epochs < 0 || o.arch_warmup_epochs >= o.epochs) {
+    return InvalidOption("arch_warmup_epochs", o.arch_warmup_epochs, "in 0..epochs-1");
+  }
   if (o.batch_size < 1) return InvalidOption("batch_size", o.batch_size, ">= 1");
   auto positive = [](double v) { return v > 0 && std::isfinite(v); };
   auto non_negative = [](double v) { return v >= 0 && std::isfinite(v); };
@@ -51,8 +54,8 @@ absl::Status ValidateOptions(const SupernetSearchOptions& o) {
 }
 
 absl::StatusOr<DartsGenome> Derive(const Supernet& net) {
-  return DeriveGenotype(net->alpha_normal, net->alpha_reduce, net->options.nodes,
-                        net->beta_normal, net->beta_reduce);
+  return DeriveGenotype(net->alpha_normal, net->alpha_reduce, net->options.nodes, net->beta_normal,
+                        net->beta_reduce);
 }
 
 // The weight steps of the search, with an architecture step before each and
@@ -90,6 +93,7 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect, torch::Gener
   loop.before_step = [&architect, arch_order, &all, &o,
                       augment = AugmentTrainingBatches(o.augmentation, o.seed, /*stream=*/1)](
                          const StepContext& at, const Batch& weight_batch) {
+    if (at.epoch < o.arch_warmup_epochs) return absl::OkStatus();  // Warming up.
     architect.set_xi(at.learning_rate);
     const torch::Tensor index = arch_order->slice(0, at.batch_begin, at.batch_begin + o.batch_size);
     Batch arch_batch = TakeBatch(all.images, all.labels, index, o.device);
@@ -121,6 +125,13 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect, torch::Gener
       SupernetProgress p{
           epoch + 1,          outcome.train_loss,     outcome.train_accuracy,
           outcome.valid_loss, outcome.valid_accuracy, DartsGenomeToText(outcome.genome)};
+      const std::vector<torch::Tensor> arch = net->arch_parameters();
+      p.alpha_normal = arch[0].detach().to(torch::kCPU).clone();
+      p.alpha_reduce = arch[1].detach().to(torch::kCPU).clone();
+      if (arch.size() == 4) {
+        p.beta_normal = arch[2].detach().to(torch::kCPU).clone();
+        p.beta_reduce = arch[3].detach().to(torch::kCPU).clone();
+      }
       if (!o.on_epoch(p)) {
         return absl::CancelledError(
             absl::StrCat("supernet search cancelled after epoch ", epoch + 1));

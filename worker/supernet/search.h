@@ -19,10 +19,13 @@
 namespace nas {
 
 struct SupernetProgress {
-  int epoch = 0;  // 1-based, the epoch just finished.
+  int epoch = 0;                              // 1-based, the epoch just finished.
   double train_loss = 0, train_accuracy = 0;  // Means over the epoch's weight batches.
   double valid_loss = 0, valid_accuracy = 0;  // On data.validation, eval mode.
   std::string genotype;                       // DartsGenomeToText of the current derivation.
+  // The architecture parameters after the epoch (CPU copies): alphas, and
+  // PC-DARTS's edge betas (undefined for DARTS).
+  torch::Tensor alpha_normal, alpha_reduce, beta_normal, beta_reduce;
 };
 
 struct SupernetSearchOptions {
@@ -31,15 +34,18 @@ struct SupernetSearchOptions {
   SupernetOptions supernet;
   ArchitectOrder order = ArchitectOrder::kFirst;
   torch::Device device = torch::kCPU;
-  int epochs = 50;                    // >= 1.
-  int batch_size = 64;                // >= 1.
-  double weight_learning_rate = 0.025;  // Cosine schedule from here ...
+  int epochs = 50;                          // >= 1.
+  int batch_size = 64;                      // >= 1.
+  double weight_learning_rate = 0.025;      // Cosine schedule from here ...
   double weight_learning_rate_min = 0.001;  // ... to here, per epoch.
   double weight_momentum = 0.9;
   double weight_decay = 3e-4;
   double grad_clip = 5.0;
   double arch_learning_rate = 3e-4;
   double arch_weight_decay = 1e-3;
+  // Epochs of weight steps only before the first architecture step
+  // (PC-DARTS's warm-up). 0..epochs-1.
+  int arch_warmup_epochs = 0;
   uint64_t seed = 0;
   // Done to the weight and the architecture batches of every step (each with
   // its own draws, seeded by (seed, step)), as DARTS transforms both halves of

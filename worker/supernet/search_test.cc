@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "worker/training/default_generator.h"
 
 namespace nas {
 namespace {
@@ -109,6 +110,35 @@ TEST_F(SupernetSearchTest, AugmentedSearchCompletesOnOtherBatches) {
   ASSERT_TRUE(augmented.ok() && plain.ok());
   EXPECT_NE(augmented->train_loss, plain->train_loss);
   EXPECT_FALSE(torch::equal(augmented->alpha_normal, plain->alpha_normal));
+}
+
+// PC-DARTS's warm-up: no architecture step in the first arch_warmup_epochs,
+// so after them the architecture parameters are still exactly the seeded
+// start, and they move from the next epoch on.
+TEST_F(SupernetSearchTest, ArchitectureIsFrozenDuringTheWarmUp) {
+  SupernetSearchOptions o = Tiny(SupernetMethod::kPcDarts, ArchitectOrder::kFirst);
+  SupernetOptions so = o.supernet;
+  so.in_channels = data_->train.images.size(1);
+  so.num_classes = data_->train.num_classes;
+  const std::vector<torch::Tensor> start =
+      RunSeeded(o.seed, [&] { return Supernet(so)->arch_parameters(); });
+  for (int warm_up : {0, 1}) {
+    o.arch_warmup_epochs = warm_up;
+    std::vector<torch::Tensor> after_epoch;
+    o.on_epoch = [&](const SupernetProgress& p) {
+      after_epoch.push_back(p.alpha_normal);
+      return true;
+    };
+    const auto outcome = RunSupernetSearch(*data_, o);
+    ASSERT_TRUE(outcome.ok()) << outcome.status();
+    ASSERT_EQ(after_epoch.size(), 2u);
+    EXPECT_EQ(torch::equal(after_epoch[0], start[0]), warm_up == 1) << "warm-up " << warm_up;
+    EXPECT_FALSE(torch::equal(after_epoch[1], after_epoch[0])) << "warm-up " << warm_up;
+    EXPECT_FALSE(torch::equal(outcome->beta_normal, start[2])) << "warm-up " << warm_up;
+  }
+  o.arch_warmup_epochs = 2;
+  EXPECT_EQ(RunSupernetSearch(*data_, o).status().message(),
+            "supernet_search.arch_warmup_epochs: 2 must be in 0..epochs-1");
 }
 
 TEST_F(SupernetSearchTest, CallbackCancels) {

@@ -1,5 +1,7 @@
 #include "worker/supernet/supernet_search_runner.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/genome/darts_genome.h"
 #include "common/status/status_macros.h"
@@ -34,6 +36,7 @@ SupernetSearchOptions SupernetOptionsForPayload(const v1::SupernetPayload& paylo
   o.grad_clip = s.grad_clip();
   o.arch_learning_rate = s.arch_learning_rate();
   o.arch_weight_decay = s.arch_weight_decay();
+  o.arch_warmup_epochs = std::max(0, s.arch_warmup_epochs());  // -1 = none.
   o.seed = seed;
   return o;
 }
@@ -64,8 +67,7 @@ absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome,
 }  // namespace
 
 absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& job,
-                                                               const ProgressFn& progress,
-                                                               const EpochFn& epoch) {
+                                                               const JobHooks& hooks) {
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kSupernet));
   const v1::SupernetPayload& payload = job.supernet();
   SupernetSearchOptions options = SupernetOptionsForPayload(payload, device_, job.seed());
@@ -74,9 +76,9 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   RETURN_IF_ERROR(RequireInMemory(*data, payload.data().dataset(), "a supernet search"));
   options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
                                              data->train.images.sizes().slice(1));
-  options.on_step = progress;  // Stops within an epoch when the job must stop.
+  options.on_step = hooks.progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const SupernetProgress& p) {
-    return ReportEpoch(EpochReport(p, options.epochs, p.genotype), progress, epoch);
+    return ReportEpoch(EpochReport(p, options.epochs, p.genotype), hooks);
   };
   ASSIGN_OR_RETURN(SupernetOutcome outcome, RunSupernetSearch(*data, options));
   ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, payload, *data));

@@ -44,8 +44,7 @@ absl::StatusOr<LatencyTable> JobLatencyTable(const v1::TfNasPayload& payload) {
 }  // namespace
 
 absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
-                                                            const ProgressFn& progress,
-                                                            const EpochFn& epoch) {
+                                                            const JobHooks& hooks) {
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTfnas));
   const v1::TfNasPayload& payload = job.tfnas();
   const v1::TfNasSearch& t = payload.search();
@@ -78,14 +77,14 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   options.seed = job.seed();
   options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
                                              data->train.images.sizes().slice(1));
-  options.on_step = progress;  // Stops within an epoch when the job must stop.
+  options.on_step = hooks.progress;  // Stops within an epoch when the job must stop.
   options.on_epoch = [&](const TfNasProgress& p) {
     v1::EpochProgress report = EpochReport(p, options.epochs, p.genome);
     auto& m = *report.mutable_metrics();
     m["predicted_latency_ms"] = p.predicted_ms;
     m["expected_latency_ms"] = p.expected_ms;
     m["temperature"] = p.temperature;
-    return ReportEpoch(report, progress, epoch);
+    return ReportEpoch(report, hooks);
   };
   ASSIGN_OR_RETURN(TfNasOutcome outcome, RunTfNasSearch(*data, options));
   // Built for its parameter count; its draws must land in no other slot's build.

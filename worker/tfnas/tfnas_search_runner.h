@@ -21,10 +21,9 @@ class TfNasSearchRunner : public JobRunner {
 
   absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job,
                                            const ProgressFn& progress) override {
-    return Run(job, progress, nullptr);
+    return Run(job, JobHooks{progress});
   }
-  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const ProgressFn& progress,
-                                           const EpochFn& epoch) override;
+  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const JobHooks& hooks) override;
 
  private:
   const torch::Device device_;

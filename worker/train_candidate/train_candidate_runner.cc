@@ -20,7 +20,7 @@ namespace {
 
 // The job's recipe; its augmentation resolved for the shape of `data`.
 TrainOptions OptionsFor(const v1::Job& job, const TrainValidationSplit& data, torch::Device device,
-                        const ProgressFn& progress) {
+                        const JobHooks& hooks) {
   const v1::Training& t = job.train().training();
   TrainOptions options{device};
   options.epochs = t.epochs();
@@ -34,7 +34,8 @@ TrainOptions OptionsFor(const v1::Job& job, const TrainValidationSplit& data, to
   options.gpu = GpuTrainingFromSpec(t.gpu());
   options.augmentation =
       ResolveAugmentation(job.train().data().dataset().augmentation(), data.image_shape());
-  options.on_progress = progress;
+  options.on_progress = hooks.progress;
+  options.log = hooks.log;
   return options;
 }
 
@@ -52,14 +53,14 @@ v1::EvaluationResult ResultOf(const TrainOutcome& outcome) {
 }  // namespace
 
 absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& job,
-                                                               const ProgressFn& progress) {
+                                                               const JobHooks& hooks) {
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kTrain));
-  if (job.train().space().has_tfnas()) return RunTfNas(job, progress);
+  if (job.train().space().has_tfnas()) return RunTfNas(job, hooks);
   ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(job.architecture().text()));
   ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(job.train().data()));
   const std::shared_ptr<const TrainValidationSplit> data = checked.split;
   ASSIGN_OR_RETURN(TrainOutcome outcome,
-                   TrainAndEvaluate(genome, *data, OptionsFor(job, *data, device_, progress)));
+                   TrainAndEvaluate(genome, *data, OptionsFor(job, *data, device_, hooks)));
   // The weights go to the controller so that the best network can be
   // exported later; the controller decides how long to keep them. The
   // serializer builds a fresh network to check the shapes against: under
@@ -76,7 +77,7 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
 }
 
 absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Job& job,
-                                                                    const ProgressFn& progress) {
+                                                                    const JobHooks& hooks) {
   const v1::TfNasSpace& space_spec = job.train().space().tfnas();
   ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(job.train().data()));
   const std::shared_ptr<const TrainValidationSplit> data = checked.split;
@@ -88,9 +89,8 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
     return TrainableNetwork{
         built.ptr(), [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
   };
-  ASSIGN_OR_RETURN(
-      TrainOutcome outcome,
-      TrainNetworkAndEvaluate(build, *data, OptionsFor(job, *data, device_, progress)));
+  ASSIGN_OR_RETURN(TrainOutcome outcome,
+                   TrainNetworkAndEvaluate(build, *data, OptionsFor(job, *data, device_, hooks)));
   ASSIGN_OR_RETURN(std::string bytes, RunSeeded(job.seed(), [&] {
                      return SerializeTfNasNetwork(space_spec, genome, built);
                    }));

@@ -21,10 +21,15 @@ class TrainCandidateRunner : public JobRunner {
 
   // Errors besides training's: those of the upload (UNAVAILABLE when the
   // controller cannot be reached, so the job is retried).
-  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const ProgressFn& progress) override;
+  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job,
+                                           const ProgressFn& progress) override {
+    return Run(job, JobHooks{progress});
+  }
+  // Logs each epoch's line.
+  absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const JobHooks& hooks) override;
 
  private:
-  absl::StatusOr<v1::EvaluationResult> RunTfNas(const v1::Job& job, const ProgressFn& progress);
+  absl::StatusOr<v1::EvaluationResult> RunTfNas(const v1::Job& job, const JobHooks& hooks);
 
   const torch::Device device_;
   DatasetCache* const datasets_;

@@ -74,6 +74,7 @@ absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValid
   loop.gpu = GpuTrainingFor(o.gpu, o.device, std::cerr);
   ApplyCudnnBenchmark(loop.gpu);
   loop.after_step = ProgressByStep(o.on_progress);
+  loop.at_epoch_end = LogEachEpoch(o.log, o.epochs);
   TrainOutcome outcome;
   if (data.streams_training()) {
     StreamedExamples streamed{data.train_stream, data.train_rows, data.channel_mean,

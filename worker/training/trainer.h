@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "common/genome/darts_genome.h"
@@ -47,6 +48,9 @@ struct TrainOptions {
   // returning false stops training (the result is then CANCELLED). May be
   // empty. Called on the training thread; keep it cheap.
   std::function<bool(double fraction_done)> on_progress;
+  // Given a line at the end of each epoch (LogEachEpoch, training_loop.h),
+  // for the job's log. May be empty.
+  std::function<void(const std::string& line)> log;
 };
 
 struct TrainOutcome {

@@ -1,11 +1,13 @@
 #include "worker/training/training_loop.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/status/status_macros.h"
 #include "worker/training/sgd_steps.h"
 
@@ -160,6 +162,19 @@ ProgressByStep(std::function<bool(double fraction_done)> on_progress) {
       return absl::CancelledError(absl::StrCat("training stopped on request at step ", at.step + 1,
                                                " of ", at.total_steps));
     }
+    return absl::OkStatus();
+  };
+}
+
+std::function<absl::Status(int epoch, double mean_batch_loss)> LogEachEpoch(
+    std::function<void(const std::string& line)> log, int epochs) {
+  if (!log) return nullptr;
+  return [log = std::move(log), epochs, start = std::chrono::steady_clock::now()](
+             int epoch, double mean_batch_loss) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    log(absl::StrFormat("epoch %d/%d: train_loss %.4g, %.1f s", epoch + 1, epochs, mean_batch_loss,
+                        seconds));
     return absl::OkStatus();
   };
 }

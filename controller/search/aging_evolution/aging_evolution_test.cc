@@ -1,5 +1,7 @@
 #include "controller/search/aging_evolution/aging_evolution.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "gtest/gtest.h"
@@ -34,25 +36,37 @@ TEST(AgingEvolutionTest, InitialMembersAreRandomThenWaitsForThem) {
   EXPECT_FALSE(wait->has_value());
 }
 
-TEST(AgingEvolutionTest, ParentIsFittestOfTournament) {
-  // With S = P and many draws the fittest member is almost always sampled;
-  // with S = 1 every member is a parent about equally often.
+// Each member's chance of being the parent is exact: S draws with replacement
+// from P members, the fittest drawn wins, so the member ranked r-th from the
+// worst (r = 1..P) wins with probability (r/P)^S - ((r-1)/P)^S. Fitness is
+// unrelated to age, so a rule that favours young or old members fails.
+TEST(AgingEvolutionTest, ParentIsTheFittestOfSDrawsWithExactlyTheTournamentOdds) {
   auto space = DartsSpace();
-  SeededRandom rng(2);
+  const std::vector<double> fitness_by_age = {0.3, 0.9, 0.1, 0.5, 0.7};  // Oldest first.
+  const int p = static_cast<int>(fitness_by_age.size());
   SearchView view;
   view.budget = 100;
-  view.births = 4;
-  for (int i = 0; i < 4; ++i) {
-    view.population.push_back({100 + i, i, 0.1 * (i + 1), space->RandomGenome(rng)});
+  view.births = p;
+  SeededRandom genomes(1);
+  for (int i = 0; i < p; ++i) {
+    view.population.push_back({100 + i, i, fitness_by_age[i], space->RandomGenome(genomes)});
   }
-  std::map<int64_t, int> parents_s4, parents_s1;
-  AgingEvolution greedy(4, 4), uniform(4, 1);
-  for (int i = 0; i < 400; ++i) {
-    ++parents_s4[(*greedy.Propose(view, *space, rng))->parent_id];
-    ++parents_s1[(*uniform.Propose(view, *space, rng))->parent_id];
+  for (int s : {1, 2, 3}) {
+    SeededRandom rng(10 + s);
+    AgingEvolution ae(p, s);
+    std::map<int64_t, int> parents;
+    constexpr int kDraws = 20000;
+    for (int i = 0; i < kDraws; ++i) ++parents[(*ae.Propose(view, *space, rng))->parent_id];
+    for (int i = 0; i < p; ++i) {
+      const int rank =
+          1 + static_cast<int>(std::count_if(fitness_by_age.begin(), fitness_by_age.end(),
+                                             [&](double f) { return f < fitness_by_age[i]; }));
+      const double chance = std::pow(double(rank) / p, s) - std::pow(double(rank - 1) / p, s);
+      const double sd = std::sqrt(kDraws * chance * (1 - chance));
+      EXPECT_NEAR(parents[100 + i], kDraws * chance, 5 * sd + 1)
+          << "S=" << s << ", member of age rank " << i << " (fitness rank " << rank << ")";
+    }
   }
-  EXPECT_GT(parents_s4[103], 400 * 0.6);  // 1 - (3/4)^4 = 0.68
-  for (int i = 0; i < 4; ++i) EXPECT_NEAR(parents_s1[100 + i], 100, 35);
 }
 
 TEST(AgingEvolutionTest, ChildIsAMutationOfTheParent) {
@@ -68,8 +82,7 @@ TEST(AgingEvolutionTest, ChildIsAMutationOfTheParent) {
     auto p = ae.Propose(view, *space, rng);
     ASSERT_TRUE(p.ok() && p->has_value());
     const Proposal& child = **p;
-    const PopulationMember& parent = child.parent_id == 1 ? view.population[0]
-                                                          : view.population[1];
+    const PopulationMember& parent = child.parent_id == 1 ? view.population[0] : view.population[1];
     if (child.mutation == "identity") {
       EXPECT_EQ(child.genome, parent.genome);
     } else {

@@ -20,16 +20,25 @@ v1::SupernetSearch FillSupernetDefaults(v1::SupernetSearch s) {
   }
   if (pc && s.partial_k() == 0) s.set_partial_k(4);
   if (s.epochs() == 0) s.set_epochs(50);
-  if (s.batch_size() == 0) s.set_batch_size(64);
+  // PC-DARTS's premise: 1/K of the channels take 1/K of the memory, so the
+  // batch (and with it the learning rate) grows K-fold: 256 and 0.1 at K = 4.
+  const int k = pc ? s.partial_k() : 1;
+  if (s.batch_size() == 0) s.set_batch_size(std::min(64 * k, 4096));
   if (s.cells() == 0) s.set_cells(8);
   if (s.init_channels() == 0) s.set_init_channels(16);
-  if (s.weight_learning_rate() == 0) s.set_weight_learning_rate(0.025);
+  if (s.weight_learning_rate() == 0) s.set_weight_learning_rate(0.025 * k);
   if (s.weight_learning_rate_min() == 0) s.set_weight_learning_rate_min(0.001);
   if (s.weight_momentum() == 0) s.set_weight_momentum(0.9);
   if (s.weight_decay() == 0) s.set_weight_decay(3e-4);
   if (s.arch_learning_rate() == 0) s.set_arch_learning_rate(pc ? 6e-4 : 3e-4);
   if (s.arch_weight_decay() == 0) s.set_arch_weight_decay(1e-3);
   if (s.grad_clip() == 0) s.set_grad_clip(5);
+  // PC-DARTS freezes the architecture for its first 15 of 50 epochs.
+  // -1 (none) stays -1, so that filling the defaults twice changes nothing.
+  if (s.arch_warmup_epochs() == 0) {
+    const int warm_up = pc ? static_cast<int>(std::lround(0.3 * s.epochs())) : 0;
+    s.set_arch_warmup_epochs(warm_up == 0 ? -1 : warm_up);
+  }
   return s;
 }
 
@@ -68,7 +77,8 @@ absl::Status ValidateSupernetSpec(const v1::SearchSpec& spec) {
         CheckRange("weight_decay", s.weight_decay(), 0, 1),
         CheckRange("arch_learning_rate", s.arch_learning_rate(), 1e-8, 10),
         CheckRange("arch_weight_decay", s.arch_weight_decay(), 0, 1),
-        CheckRange("grad_clip", s.grad_clip(), 1e-6, 1e6)}) {
+        CheckRange("grad_clip", s.grad_clip(), 1e-6, 1e6),
+        CheckRange("arch_warmup_epochs", s.arch_warmup_epochs(), -1, s.epochs() - 1)}) {
     RETURN_IF_ERROR(status);
   }
   if (spec.budget() != SupernetStrategy::Budget(s)) {

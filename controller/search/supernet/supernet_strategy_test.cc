@@ -36,6 +36,33 @@ TEST(FillSupernetDefaultsTest, TakesThePapersSettings) {
   EXPECT_EQ(DescribeSupernet(pc), "PC-DARTS (K=4), first order, 50 epochs");
 }
 
+// PC-DARTS trains with a K-times larger batch (and learning rate) than DARTS
+// and freezes the architecture for its first 15 of 50 epochs.
+TEST(FillSupernetDefaultsTest, PcDartsScalesBatchAndLearningRateWithKAndWarmsUp) {
+  const v1::SupernetSearch darts = Spec(v1::SupernetSearch::DARTS, false).strategy().supernet();
+  EXPECT_EQ(darts.batch_size(), 64);
+  EXPECT_DOUBLE_EQ(darts.weight_learning_rate(), 0.025);
+  EXPECT_EQ(darts.arch_warmup_epochs(), -1);
+  const v1::SupernetSearch pc = Spec(v1::SupernetSearch::PC_DARTS, false).strategy().supernet();
+  EXPECT_EQ(pc.batch_size(), 256);
+  EXPECT_DOUBLE_EQ(pc.weight_learning_rate(), 0.1);
+  EXPECT_EQ(pc.arch_warmup_epochs(), 15);
+  v1::SupernetSearch short_k2;
+  short_k2.set_method(v1::SupernetSearch::PC_DARTS);
+  short_k2.set_partial_k(2);
+  short_k2.set_epochs(10);
+  short_k2 = FillSupernetDefaults(short_k2);
+  EXPECT_EQ(short_k2.batch_size(), 128);
+  EXPECT_DOUBLE_EQ(short_k2.weight_learning_rate(), 0.05);
+  EXPECT_EQ(short_k2.arch_warmup_epochs(), 3);
+  // -1 asks for none, and stays so when the defaults are filled again.
+  v1::SupernetSearch none;
+  none.set_method(v1::SupernetSearch::PC_DARTS);
+  none.set_arch_warmup_epochs(-1);
+  EXPECT_EQ(FillSupernetDefaults(FillSupernetDefaults(none)).arch_warmup_epochs(), -1);
+  EXPECT_EQ(FillSupernetDefaults(FillSupernetDefaults(pc)).arch_warmup_epochs(), 15);
+}
+
 TEST(ValidateSupernetSpecTest, AcceptsDefaults) {
   EXPECT_TRUE(ValidateSupernetSpec(Spec(v1::SupernetSearch::DARTS, false)).ok());
   EXPECT_TRUE(ValidateSupernetSpec(Spec(v1::SupernetSearch::PC_DARTS, true)).ok());
@@ -62,6 +89,11 @@ TEST(ValidateSupernetSpecTest, NamesTheFieldAndTheRule) {
   spec = Spec(v1::SupernetSearch::DARTS, false);
   spec.mutable_strategy()->mutable_supernet()->set_weight_learning_rate_min(1);
   EXPECT_THAT(ErrorOf(spec), HasSubstr("strategy.supernet.weight_learning_rate_min"));
+
+  spec = Spec(v1::SupernetSearch::PC_DARTS, false);
+  spec.mutable_strategy()->mutable_supernet()->set_arch_warmup_epochs(50);
+  EXPECT_THAT(ErrorOf(spec),
+              HasSubstr("strategy.supernet.arch_warmup_epochs: 50 is out of range -1..49"));
 
   spec = Spec(v1::SupernetSearch::DARTS, true);
   spec.set_budget(1);
