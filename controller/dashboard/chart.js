@@ -57,7 +57,9 @@ export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '
 // Returns an <svg>; with no point at all, a box with `options.empty`.
 export function lineChart(series, options = {}) {
   const width = options.width || 520;
-  const height = options.height || 260;
+  // An empty chart is a short box: no axes to show yet.
+  const empty = !series.some((s) => s.points.length);
+  const height = empty ? 110 : options.height || 260;
   const withLegend = series.length > 1 || options.legend;
   const m = {left: 56, right: 14, top: (options.title ? 24 : 8) + (withLegend ? 16 : 0), bottom: 40};
   const all = series.flatMap((s) => s.points);

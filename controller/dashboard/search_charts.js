@@ -34,7 +34,7 @@ export function fitnessByOrder(evals, onSelect) {
     {name: 'evaluation', kind: 'dots', points, color: '#93c5fd', onClick: (p) => onSelect(p.id)},
     {name: 'best so far', kind: 'step', points: bestSoFar(points), color: PALETTE[1]},
   ], {id: 'fitness-by-order', title: 'Fitness by evaluation order', xLabel: 'evaluation',
-    yLabel: 'fitness', empty: 'no evaluation yet'});
+    yLabel: 'fitness', width: 430, empty: 'no evaluation yet'});
 }
 
 export function fitnessByTime(evals, createTime, onSelect) {
@@ -46,7 +46,7 @@ export function fitnessByTime(evals, createTime, onSelect) {
     {name: 'evaluation', kind: 'dots', points, color: '#93c5fd', onClick: (p) => onSelect(p.id)},
     {name: 'best so far', kind: 'step', points: bestSoFar(points), color: PALETTE[1]},
   ], {id: 'fitness-by-time', title: 'Fitness over time', xLabel: 'time since submit',
-    yLabel: 'fitness', xFormat: durationText, empty: 'no evaluation yet'});
+    yLabel: 'fitness', xFormat: durationText, width: 430, empty: 'no evaluation yet'});
 }
 
 // The points no other point beats on both fewer parameters and higher
@@ -67,7 +67,7 @@ export function accuracyVsParams(evals, onSelect) {
   return lineChart([
     {name: 'evaluation', kind: 'dots', points, color: '#93c5fd', onClick: (p) => onSelect(p.id)},
     {name: 'Pareto front', kind: 'step', points: front, color: PALETTE[2], markers: true},
-  ], {id: 'pareto', title: 'Accuracy vs parameters', xLabel: 'parameters', yLabel: 'fitness',
+  ], {id: 'pareto', title: 'Accuracy vs parameters', xLabel: 'parameters', yLabel: 'fitness', width: 430,
     empty: evals.length ? 'no parameter counts reported (table lookups have none)' : 'no evaluation yet'});
 }
 

@@ -42,7 +42,8 @@ const waitEnded = (id, ms) => waitFor(`search ${id} to end`, async () => {
 
 const browser = await puppeteer.launch({
   executablePath: env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage'],
+  // The token check's controller has a throwaway self-signed certificate.
+  args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage', '--ignore-certificate-errors'],
   defaultViewport: {width: 1400, height: 900},
 });
 const page = await browser.newPage();
@@ -234,6 +235,24 @@ try {
     failedRequests.splice(before);
     consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((m) => !m.includes('404')));
   });
+
+  if (env.SECURE_URL) {
+    await checks.check('token prompt on 401, then the pages work with the token', async () => {
+      // Its own tab: the 401 it must see is not one of the failures counted below.
+      const tab = await browser.newPage();
+      await tab.goto(`${env.SECURE_URL}/#/searches`, {waitUntil: 'domcontentloaded'});
+      await waitFor('the token dialog', () => tab.$eval('#token-dialog', (d) => d.open), 20000);
+      await tab.screenshot({path: path.join(outDir, 'token-prompt.png')});
+      await tab.type('[data-control="token-input"]', env.DASH_TOKEN);
+      await tab.click('[data-control="token-save"]');
+      const all = (await apiCall(base, 'GET', '/v1/searches?page_size=1000')).searches;
+      await waitFor(`${all.length} searches with the token`, async () =>
+        Number(await tab.$eval('[data-field="search-count"]', (e) => e.dataset.count)) === all.length, 20000);
+      const saved = await tab.evaluate(() => localStorage.getItem('nas.dashboard.token'));
+      assertEqual(saved, env.DASH_TOKEN, 'token kept in localStorage');
+      await tab.close();
+    });
+  }
 } catch (e) {
   await checks.check('the test ran to the end', () => { throw e; });
 } finally {

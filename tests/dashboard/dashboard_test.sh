@@ -16,7 +16,7 @@ db="dash_$$_$RANDOM"
 psql "$NAS_TEST_PG_DSN" -qc "CREATE DATABASE $db" >/dev/null
 controller_pid=""
 cleanup() {
-  if [ -n "$controller_pid" ]; then kill "$controller_pid" 2>/dev/null || true; wait "$controller_pid" 2>/dev/null || true; fi
+  for pid in $controller_pid ${secure_pid:-}; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   psql "$NAS_TEST_PG_DSN" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
 }
 trap cleanup EXIT
@@ -36,7 +36,22 @@ for _ in $(seq 600); do
 done
 [ -s "$work/http.port" ] || { echo "the controller did not serve within 60 s" >&2; tail -30 "$work/controller.log" >&2; exit 1; }
 
+# A second controller on the same database with client tokens (which need
+# TLS): the dashboard must ask for a token, and work once given one.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$work/server.key" -out "$work/server.pem" 2>/dev/null
+token="dashboard-test-token-$RANDOM$RANDOM"
+echo "$token" >"$work/client_tokens"
+"$controller" --database="$NAS_TEST_PG_DSN dbname=$db" --listen=127.0.0.1:0 \
+  --port_file="$work/grpc_tls.port" --http_listen=127.0.0.1:0 --http_port_file="$work/https.port" \
+  --tls_cert_file="$work/server.pem" --tls_key_file="$work/server.key" \
+  --client_tokens_file="$work/client_tokens" >"$work/controller_tls.log" 2>&1 &
+secure_pid=$!
+for _ in $(seq 600); do [ -s "$work/https.port" ] && break; sleep 0.1; done
+[ -s "$work/https.port" ] || { echo "the TLS controller did not serve" >&2; tail -30 "$work/controller_tls.log" >&2; exit 1; }
+
 status=0
+SECURE_URL="https://127.0.0.1:$(cat "$work/https.port")" DASH_TOKEN="$token" \
 DASH_URL="http://127.0.0.1:$(cat "$work/http.port")" CONTROLLER_ADDR="127.0.0.1:$(cat "$work/grpc.port")" \
   WORKER_BIN="$worker" node "$browser_test" || status=$?
 if [ "$status" -ne 0 ]; then
