@@ -263,6 +263,8 @@ try {
     if (failedRequests.length) throw new Error(failedRequests.join('\n'));
   });
   await browser.close();
+  // A running child keeps node's event loop (and so the test) alive.
+  for (const c of children) c.kill('SIGKILL');
   if (env.XML_OUTPUT_FILE) checks.writeJUnit(env.XML_OUTPUT_FILE);
   console.log(`${checks.cases.length - checks.failed()} passed, ${checks.failed()} failed; screenshots in ${outDir}`);
   process.exitCode = checks.failed() ? 1 : 0;
