@@ -28,15 +28,20 @@ PACKAGES=(
   # tests and install into a virtual environment.
   python3-grpcio python3-grpc-tools python3-protobuf python3-pandas python3-tqdm python3-matplotlib
   python3-pytest python3-setuptools python3-pip python3-venv
+  # The dashboard's real-browser test (tests/dashboard/), driven by puppeteer-core.
+  chromium
 )
 
-# npm packages for the Kubernetes manifest test, kept outside the repository.
+# npm packages for the Kubernetes manifest test and the dashboard's browser
+# test, kept outside the repository.
 NODE_MODULES_DIR=${NAS_NODE_MODULES:-$HOME/.cache/nas-npm/node_modules}
 install_npm_packages() {
-  [ -d "$NODE_MODULES_DIR/kubernetes-models" ] && [ -d "$NODE_MODULES_DIR/js-yaml" ] && return 0
+  [ -d "$NODE_MODULES_DIR/kubernetes-models" ] && [ -d "$NODE_MODULES_DIR/js-yaml" ] &&
+    [ -d "$NODE_MODULES_DIR/puppeteer-core" ] && return 0
   mkdir -p "$(dirname "$NODE_MODULES_DIR")"
   (cd "$(dirname "$NODE_MODULES_DIR")" &&
-    npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4.1.0 >/dev/null)
+    npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4.1.0 \
+      puppeteer-core@24.43.1 >/dev/null)
 }
 
 missing=()
