@@ -1,12 +1,12 @@
 // Per-epoch progress of supernet and TF-NAS searches (ListEpochProgress):
-// the metric curves, and how the architecture derived after each epoch
-// changed. Workers report the derived architecture, not the architecture
-// weights (alphas) themselves, so the evolution is drawn from the former.
+// the metric curves, the architecture weights over the epochs, and how the
+// architecture derived after each epoch changed.
 
 import {api} from './api.js';
 import {lineChart} from './chart.js';
 import {h, fill} from './dom.js';
 import {drawArchitecture, parseDarts, parseTfNas} from './architecture.js';
+import {architectureWeightsView} from './architecture_weights.js';
 
 const PAGE = 1000;  // ListEpochProgress answers at most this many per call.
 
@@ -64,9 +64,9 @@ export class EpochsView {
         h('p', {'data-field': 'epochs-count', 'data-count': this.epochs.length},
             `${this.epochs.length} epochs reported; epoch ${latest.epoch} of ${latest.epochs} is the latest.`),
         h('div.chart-row', charts),
+        architectureWeightsView(last),
         h('h3', null, 'Derived architecture over the epochs'),
-        h('p.muted', null, 'Workers report the architecture derived after each epoch, not the ' +
-            'architecture weights themselves; each column below is one epoch.'),
+        h('p.muted', null, 'Each column below is one epoch.'),
         evolution(last, space),
         h('h3', null, `Derived after epoch ${latest.epoch}`),
         drawArchitecture((latest.architecture || {}).text, space));

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {createRequire} from 'node:module';
 import {apiCall, allIndividuals, waitFor, startProcess, Checks, assertEqual} from './harness.mjs';
-import {agingEvolution, randomLookup, trainingSearch} from './specs.mjs';
+import {agingEvolution, randomLookup, supernetSearch, trainingSearch} from './specs.mjs';
 
 const env = process.env;
 for (const name of ['DASH_URL', 'CONTROLLER_ADDR', 'WORKER_BIN', 'NAS_SHARED_DATA', 'NAS_NODE_MODULES']) {
@@ -223,6 +223,34 @@ try {
       (await page.$$eval('svg[data-chart="compare"] g[data-series]', (g) => g.length)) === 2, 30000);
     assertEqual((await page.$$('table[data-table="compare"] tbody tr')).length, 2, 'compare rows');
     await shot('compare');
+  });
+
+  await checks.check('supernet search: epoch curves and architecture weights over the epochs', async () => {
+    const id = await create(supernetSearch('DARTS supernet on digits', digits));
+    children.push(startProcess([env.WORKER_BIN, `--controller=${env.CONTROLLER_ADDR}`, '--worker_id=dash-supernet',
+      '--device=cpu', '--threads=1', '--job_kinds=supernet_search'], path.join(tmpDir, 'worker_supernet.log')));
+    const epochs = await waitFor('3 epochs reported', async () => {
+      const got = (await apiCall(base, 'GET', `/v1/searches/${id}/epochs`)).epochs || [];
+      return got.length >= 3 && got;
+    }, 180000, 1000);
+    await open(`/searches/${id}`);
+    await waitFor('the architecture weights view', () => shown('[data-view="architecture-weights"]'), 30000);
+    const latest = epochs[epochs.length - 1];
+    const matrices = await page.$$eval('[data-view="architecture-weights"] table[data-matrix]',
+        (t) => t.map((e) => e.getAttribute('data-matrix')));
+    assertEqual(matrices.join(','), latest.architectureWeights.map((m) => m.name).join(','), 'matrices shown');
+    const cell = (epoch) => epoch.architectureWeights[0].weights[0].toFixed(2);
+    const shownCell = () => text('[data-view="architecture-weights"] table[data-matrix] tbody td');
+    assertEqual(await shownCell(), cell(latest), 'the latest epoch\'s first weight');
+    await page.$eval('[data-view="architecture-weights"] input[type="range"]', (e) => {
+      e.value = '0';
+      e.dispatchEvent(new Event('input'));
+    });
+    assertEqual(await text('[data-field="weights-epoch"]'), 'after epoch 1', 'slider at the first epoch');
+    assertEqual(await shownCell(), cell(epochs[0]), 'the first epoch\'s first weight');
+    const lines = await page.$$eval('svg[data-chart^="weights-"]', (c) => c.length);
+    assertEqual(lines, latest.architectureWeights.length, 'one mean-weight chart per matrix');
+    await shot('search-supernet-weights');
   });
 
   await checks.check('an unknown search shows an error, not a blank page', async () => {

@@ -30,3 +30,14 @@ export function trainingSearch(name, digits) {
     dataset: {format: 'DIGITS_CSV', path: digits, validationExamples: 200},
   };
 }
+
+// A tiny DARTS supernet search on the digits (3 epochs of a 2-node cell):
+// seconds on one core, and it reports epochs with architecture weights.
+export function supernetSearch(name, digits) {
+  return {
+    name, budget: 1, seed: '7', space: {dartsCell: {nodes: 2}},
+    strategy: {supernet: {method: 'DARTS', epochs: 3, batchSize: 32, cells: 2, initChannels: 4}},
+    training: {epochs: 1, batchSize: 64, learningRate: 0.05, momentum: 0.9, initChannels: 4, cells: 3},
+    dataset: {format: 'DIGITS_CSV', path: digits, validationExamples: 300, trainExamples: 600},
+  };
+}
