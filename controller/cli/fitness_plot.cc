@@ -41,20 +41,18 @@ std::string FitnessPlotSvg(const std::vector<double>& fitness, const std::string
       "<text x=\"%.0f\" y=\"24\" font-size=\"16\">%s</text>\n",
       kWidth, kHeight, kLeft, Escape(title));
   // Axes, five ticks on each.
-  absl::StrAppendFormat(&svg,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n"
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n",
-                        kLeft, kTop + plot_h, kLeft + plot_w, kTop + plot_h, kLeft, kTop, kLeft,
-                        kTop + plot_h);
+  absl::StrAppendFormat(
+      &svg,
+      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n"
+      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n",
+      kLeft, kTop + plot_h, kLeft + plot_w, kTop + plot_h, kLeft, kTop, kLeft, kTop + plot_h);
   for (int t = 0; t <= 4; ++t) {
     const double v = lo + (hi - lo) * t / 4;
-    absl::StrAppendFormat(&svg,
-                          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n",
+    absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n",
                           kLeft - 6, y(v) + 4, v);
     const int i = static_cast<int>(std::lround((n - 1) * t / 4.0));
-    absl::StrAppendFormat(&svg,
-                          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n", x(i),
-                          kTop + plot_h + 18, i + 1);
+    absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n",
+                          x(i), kTop + plot_h + 18, i + 1);
   }
   absl::StrAppendFormat(&svg,
                         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">evaluation</text>\n"

@@ -65,6 +65,7 @@ ABSL_FLAG(int64_t, search, 0, "with export: the search whose best individual is 
 ABSL_FLAG(int64_t, individual, 0,
           "with export: export this individual instead of the best; with logs: only this "
           "individual's jobs");
+ABSL_FLAG(int, budget, 0, "with extend: the search's new total budget");
 ABSL_FLAG(bool, follow, false, "with logs: keep polling for new lines until the search ends");
 ABSL_FLAG(int, seen_within_seconds, 0,
           "with workers: only those heard from within this many seconds (0: a day)");
@@ -96,6 +97,9 @@ absl::Status Run(const CommandEnv& env, const Invocation& invocation) {
     return LogsCommand(env, {id, absl::GetFlag(FLAGS_individual), absl::GetFlag(FLAGS_follow)});
   }
   if (name == "cancel") return CancelCommand(env, id);
+  if (name == "extend") return ExtendCommand(env, id, absl::GetFlag(FLAGS_budget));
+  if (name == "resume") return ResumeCommand(env, id);
+  if (name == "retry") return RetryCommand(env, id);
   if (name == "plot") return PlotCommand(env, id, absl::GetFlag(FLAGS_out));
   if (name == "export") {
     ExportOptions options;

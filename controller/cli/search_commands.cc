@@ -96,17 +96,61 @@ absl::Status SubmitCommand(const CommandEnv& env, const SubmitOptions& options) 
   return absl::OkStatus();
 }
 
+namespace {
+
+// One search's answer in the chosen format; text is its progress line.
+absl::Status PrintSearch(const CommandEnv& env, const v1::Search& search) {
+  google::protobuf::RepeatedPtrField<v1::Search> one;
+  *one.Add() = search;
+  return Print(
+      env, search, [&] { return SearchesCsv(one); },
+      [&] { return absl::StrCat(ProgressLine(search), "\n"); });
+}
+
+}  // namespace
+
 absl::Status CancelCommand(const CommandEnv& env, int64_t search_id) {
   v1::CancelSearchRequest req;
   req.set_search_id(search_id);
   v1::Search search;
   auto c = env.Context();
   RETURN_IF_ERROR(FromGrpcStatus(env.stub->CancelSearch(c.get(), req, &search)));
-  google::protobuf::RepeatedPtrField<v1::Search> one;
-  *one.Add() = search;
+  return PrintSearch(env, search);
+}
+
+absl::Status ExtendCommand(const CommandEnv& env, int64_t search_id, int budget) {
+  v1::ExtendSearchRequest req;
+  req.set_search_id(search_id);
+  req.set_budget(budget);
+  v1::Search search;
+  auto c = env.Context();
+  RETURN_IF_ERROR(FromGrpcStatus(env.stub->ExtendSearch(c.get(), req, &search)));
+  return PrintSearch(env, search);
+}
+
+absl::Status ResumeCommand(const CommandEnv& env, int64_t search_id) {
+  v1::ResumeSearchRequest req;
+  req.set_search_id(search_id);
+  v1::Search search;
+  auto c = env.Context();
+  RETURN_IF_ERROR(FromGrpcStatus(env.stub->ResumeSearch(c.get(), req, &search)));
+  return PrintSearch(env, search);
+}
+
+absl::Status RetryCommand(const CommandEnv& env, int64_t individual_id) {
+  v1::RetryIndividualRequest req;
+  req.set_individual_id(individual_id);
+  v1::Individual individual;
+  auto c = env.Context();
+  RETURN_IF_ERROR(FromGrpcStatus(env.stub->RetryIndividual(c.get(), req, &individual)));
+  google::protobuf::RepeatedPtrField<v1::Individual> one;
+  *one.Add() = individual;
   return Print(
-      env, search, [&] { return SearchesCsv(one); },
-      [&] { return absl::StrCat(ProgressLine(search), "\n"); });
+      env, individual, [&] { return IndividualsCsv(one); },
+      [&] {
+        return absl::StrCat("individual ", individual.id(), " of search ", individual.search_id(),
+                            " queued again\n");
+      });
 }
 
 }  // namespace nas

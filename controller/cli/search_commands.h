@@ -30,6 +30,10 @@ absl::Status WatchCommand(const CommandEnv& env, int64_t search_id);
 
 // Cancels the search and prints its progress line (JSON / CSV: the Search).
 absl::Status CancelCommand(const CommandEnv& env, int64_t search_id);
+// ExtendSearch, ResumeSearch, RetryIndividual; each prints what it answers.
+absl::Status ExtendCommand(const CommandEnv& env, int64_t search_id, int budget);
+absl::Status ResumeCommand(const CommandEnv& env, int64_t search_id);
+absl::Status RetryCommand(const CommandEnv& env, int64_t individual_id);
 
 }  // namespace nas
 

@@ -32,12 +32,16 @@ absl::StatusOr<std::unique_ptr<SearchStep>> SearchStep::Create(const v1::SearchS
                                                     std::move(space), JobKindForSpec(normalized)));
 }
 
+int SearchStep::Budget(const SearchCounts& counts) const {
+  return counts.budget > 0 ? counts.budget : spec_.budget();
+}
+
 int SearchStep::InitialTarget(int active_slots) const {
   return std::max({1, active_slots, strategy_->InitialJobs()});
 }
 
 bool SearchStep::WantsTopUp(const SearchCounts& counts, int target_in_flight) const {
-  return counts.state == "running" && counts.births < spec_.budget() &&
+  return counts.state == "running" && counts.births < Budget(counts) &&
          counts.jobs_in_flight < target_in_flight;
 }
 
@@ -114,7 +118,7 @@ absl::StatusOr<StepWrites> SearchStep::Advance(const SearchSnapshot& snapshot,
   } else if (!spec_.has_table_lookup()) {
     writes.release.all_but_best = true;
   }
-  writes.succeeded = (counts.births >= spec_.budget() || strategy_->Finished(view)) &&
+  writes.succeeded = (counts.births >= Budget(counts) || strategy_->Finished(view)) &&
                      counts.jobs_in_flight == 0;
   return writes;
 }

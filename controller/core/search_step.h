@@ -27,6 +27,8 @@ struct SearchCounts {
   int births = 0;     // Individuals proposed so far.
   int evaluations_done = 0;
   int jobs_in_flight = 0;  // Pending or leased.
+  // The search's budget now (ExtendSearch raises it); 0 = the spec's.
+  int budget = 0;
 };
 
 // What the store loads for a step.
@@ -104,6 +106,7 @@ class SearchStep {
  private:
   SearchStep(v1::SearchSpec spec, std::unique_ptr<Strategy> strategy,
              std::unique_ptr<SearchSpace> space, v1::JobKind job_kind);
+  int Budget(const SearchCounts& counts) const;
   // Proposes into `writes` and keeps `counts` and `view` up to date.
   absl::Status Propose(SearchCounts& counts, SearchView& view, int target_in_flight,
                        StepWrites& writes) const;

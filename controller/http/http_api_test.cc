@@ -158,6 +158,10 @@ TEST_F(HttpApiTest, ResourcesAnswerWhatTheGrpcApiAnswers) {
   EXPECT_EQ(lineage.individuals(0).id(), best.id());
   EXPECT_EQ(Parse<v1::ListEpochProgressResponse>(Get(path + "/epochs?skip=0")).epochs_size(), 0);
 
+  auto extended = http_->Post((path + ":extend").c_str(), R"({"budget": 30})", "application/json");
+  ASSERT_TRUE(extended && extended->status == 200) << (extended ? extended->body : "");
+  EXPECT_EQ(Parse<v1::Search>(extended->body).spec().budget(), 30);
+  EXPECT_EQ(GrpcGetSearch(created.id()).spec().budget(), 30);
   auto cancelled = http_->Post((path + ":cancel").c_str(), "", "application/json");
   ASSERT_TRUE(cancelled && cancelled->status == 200);
   EXPECT_EQ(Parse<v1::Search>(cancelled->body).state(), v1::SEARCH_CANCELLED);

@@ -192,6 +192,9 @@ JsonGateway::JsonGateway(std::shared_ptr<grpc::Channel> channel, absl::Duration 
   AddUnary("GET", "/v1/searches/" + id + "/logs", {"search_id"}, &Stub::ListJobLogs);
   AddUnary("GET", "/v1/individuals/" + id + "/lineage", {"individual_id"}, &Stub::GetLineage);
   AddUnary("GET", "/v1/workers", {}, &Stub::ListWorkers);
+  AddUnary("POST", "/v1/searches/" + id + ":extend", {"search_id"}, &Stub::ExtendSearch);
+  AddUnary("POST", "/v1/searches/" + id + ":resume", {"search_id"}, &Stub::ResumeSearch);
+  AddUnary("POST", "/v1/individuals/" + id + ":retry", {"individual_id"}, &Stub::RetryIndividual);
   AddCheckpointDownload();
 }
 

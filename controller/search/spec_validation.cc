@@ -151,6 +151,10 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   }
   RETURN_IF_ERROR(MakeSearchSpace(s.space()).status());
   ASSIGN_OR_RETURN(const StrategyRegistration* strategy, FindStrategy(s));
+  if (s.has_warm_start() && !s.strategy().has_aging_evolution()) {
+    return absl::InvalidArgumentError(
+        "warm_start: only aging_evolution starts from an earlier search's members");
+  }
   RETURN_IF_ERROR(strategy->normalize(s));
 
   const bool gradient_search = strategy->trains_supernet;

@@ -53,9 +53,8 @@ grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext* context,
       return absl::InvalidArgumentError(absl::StrCat("spec.", valid.message()));
     }
     const std::string& request_id = request->request_id();
-    if (request_id.size() > 128 ||
-        !std::all_of(request_id.begin(), request_id.end(),
-                     [](char c) { return c >= 0x20 && c <= 0x7e; })) {
+    if (request_id.size() > 128 || !std::all_of(request_id.begin(), request_id.end(),
+                                                [](char c) { return c >= 0x20 && c <= 0x7e; })) {
       return absl::InvalidArgumentError(
           "request_id: must be at most 128 printable ASCII characters");
     }
@@ -193,6 +192,42 @@ grpc::Status SearchServiceImpl::ListJobLogs(grpc::ServerContext* context,
                                         request->skip(), kMaxJobLogLinesPerAnswer);
     if (!lines.ok()) return lines.status();
     for (auto& line : *lines) *response->add_lines() = std::move(line);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::ExtendSearch(grpc::ServerContext* context,
+                                             const v1::ExtendSearchRequest* request,
+                                             v1::Search* response) {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    auto search = store_->ExtendSearch(request->search_id(), request->budget());
+    if (!search.ok()) return search.status();
+    *response = *std::move(search);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::ResumeSearch(grpc::ServerContext* context,
+                                             const v1::ResumeSearchRequest* request,
+                                             v1::Search* response) {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    auto search = store_->ResumeSearch(request->search_id());
+    if (!search.ok()) return search.status();
+    *response = *std::move(search);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SearchServiceImpl::RetryIndividual(grpc::ServerContext* context,
+                                                const v1::RetryIndividualRequest* request,
+                                                v1::Individual* response) {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
+    if (auto s = CheckId("individual_id", request->individual_id()); !s.ok()) return s;
+    auto individual = store_->RetryIndividual(request->individual_id());
+    if (!individual.ok()) return individual.status();
+    *response = *std::move(individual);
     return absl::OkStatus();
   });
 }

@@ -31,17 +31,13 @@ class SearchServiceImpl final : public v1::SearchService::Service {
         workers_(stores.workers),
         authorizer_(authorizer) {}
 
-  grpc::Status CreateSearch(grpc::ServerContext* context,
-                            const v1::CreateSearchRequest* request,
+  grpc::Status CreateSearch(grpc::ServerContext* context, const v1::CreateSearchRequest* request,
                             v1::Search* response) override;
-  grpc::Status GetSearch(grpc::ServerContext* context,
-                         const v1::GetSearchRequest* request,
+  grpc::Status GetSearch(grpc::ServerContext* context, const v1::GetSearchRequest* request,
                          v1::Search* response) override;
-  grpc::Status ListSearches(grpc::ServerContext* context,
-                            const v1::ListSearchesRequest* request,
+  grpc::Status ListSearches(grpc::ServerContext* context, const v1::ListSearchesRequest* request,
                             v1::ListSearchesResponse* response) override;
-  grpc::Status CancelSearch(grpc::ServerContext* context,
-                            const v1::CancelSearchRequest* request,
+  grpc::Status CancelSearch(grpc::ServerContext* context, const v1::CancelSearchRequest* request,
                             v1::Search* response) override;
   grpc::Status ListIndividuals(grpc::ServerContext* context,
                                const v1::ListIndividualsRequest* request,
@@ -49,8 +45,7 @@ class SearchServiceImpl final : public v1::SearchService::Service {
   grpc::Status GetBestIndividual(grpc::ServerContext* context,
                                  const v1::GetBestIndividualRequest* request,
                                  v1::Individual* response) override;
-  grpc::Status GetLineage(grpc::ServerContext* context,
-                          const v1::GetLineageRequest* request,
+  grpc::Status GetLineage(grpc::ServerContext* context, const v1::GetLineageRequest* request,
                           v1::GetLineageResponse* response) override;
   grpc::Status DownloadCheckpoint(grpc::ServerContext* context,
                                   const v1::DownloadCheckpointRequest* request,
@@ -60,6 +55,13 @@ class SearchServiceImpl final : public v1::SearchService::Service {
                                  v1::ListEpochProgressResponse* response) override;
   grpc::Status ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest* request,
                            v1::ListWorkersResponse* response) override;
+  grpc::Status ExtendSearch(grpc::ServerContext* context, const v1::ExtendSearchRequest* request,
+                            v1::Search* response) override;
+  grpc::Status ResumeSearch(grpc::ServerContext* context, const v1::ResumeSearchRequest* request,
+                            v1::Search* response) override;
+  grpc::Status RetryIndividual(grpc::ServerContext* context,
+                               const v1::RetryIndividualRequest* request,
+                               v1::Individual* response) override;
   grpc::Status ListJobLogs(grpc::ServerContext* context, const v1::ListJobLogsRequest* request,
                            v1::ListJobLogsResponse* response) override;
 

@@ -97,7 +97,7 @@ const char kSearchColumns[] =
     "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id "
     "   AND j.state IN ('pending', 'leased')), "
     "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id AND j.state = 'leased'), "
-    "s.data_description";
+    "s.data_description, s.budget";
 
 absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   v1::Search search;
@@ -105,6 +105,8 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   auto spec = ParseSpecText(row[1].as<std::string>());
   if (!spec.ok()) return spec.status();
   *search.mutable_spec() = *std::move(spec);
+  // The budget now: ExtendSearch raises the column, not the stored spec.
+  search.mutable_spec()->set_budget(row[9].as<int>());
   search.set_state(SearchStateFromDb(row[2].as<std::string>()));
   search.set_evaluations_done(row[3].as<int>());
   search.set_evaluations_failed(row[4].as<int>());

@@ -57,7 +57,7 @@ int JobsInFlight(pqxx::work& txn, int64_t search_id) {
 }
 
 SearchCounts Counts(const LockedSearch& search, int jobs_in_flight) {
-  return {search.state, search.births, search.evaluations_done, jobs_in_flight};
+  return {search.state, search.births, search.evaluations_done, jobs_in_flight, search.budget};
 }
 
 // The population (and history, if the strategy reads it) as the step sees it.
@@ -67,7 +67,7 @@ SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int job
   snapshot.counts = Counts(search, jobs_in_flight);
   SearchView& view = snapshot.view;
   view.births = search.births;
-  view.budget = search.step->spec().budget();
+  view.budget = search.budget;
   for (const auto& row : txn.exec_params("SELECT id, birth_order, fitness, genome FROM individuals "
                                          "WHERE search_id = $1 AND alive ORDER BY evaluated_order",
                                          search.id)) {
@@ -164,7 +164,7 @@ void StoreDerivedGenome(pqxx::work& txn, int64_t individual_id, int64_t job_id,
 
 absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
   const pqxx::result rows = txn.exec_params(
-      "SELECT spec_text, state, births, evaluations_done FROM searches "
+      "SELECT spec_text, state, births, evaluations_done, budget FROM searches "
       "WHERE id = $1 FOR UPDATE",
       search_id);
   if (rows.empty()) {
@@ -176,6 +176,7 @@ absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
   s.state = rows[0][1].as<std::string>();
   s.births = rows[0][2].as<int>();
   s.evaluations_done = rows[0][3].as<int>();
+  s.budget = rows[0][4].as<int>();
   return s;
 }
 

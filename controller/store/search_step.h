@@ -22,6 +22,7 @@ struct LockedSearch {
   std::string state;  // 'running', 'succeeded', 'cancelled'.
   int births = 0;
   int evaluations_done = 0;
+  int budget = 0;  // searches.budget: the spec's, or what ExtendSearch raised it to.
   // The stored (normalized) spec's step logic, built once per transaction.
   std::shared_ptr<const SearchStep> step;
 };

@@ -9,7 +9,9 @@
 #include "common/status/status_macros.h"
 #include "controller/search/strategy_registry.h"
 #include "controller/store/rows.h"
+#include "controller/store/search_read.h"
 #include "controller/store/search_step.h"
+#include "controller/store/warm_start.h"
 
 namespace nas {
 namespace {
@@ -37,6 +39,14 @@ absl::StatusOr<std::optional<v1::Individual>> BestIn(pqxx::work& txn, int64_t se
   return std::optional<v1::Individual>(std::move(best));
 }
 
+// 128 random bits as 32 lowercase hex digits.
+std::string RandomHex128() {
+  absl::BitGen gen;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen), absl::Uniform<uint64_t>(gen));
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Search> ReadSearch(pqxx::work& txn, int64_t search_id) {
   const pqxx::result rows = txn.exec_params(
       absl::StrCat("SELECT ", kSearchColumns, " FROM searches s WHERE s.id = $1"), search_id);
@@ -48,14 +58,6 @@ absl::StatusOr<v1::Search> ReadSearch(pqxx::work& txn, int64_t search_id) {
   if (best.has_value()) *search.mutable_best() = *std::move(best);
   return search;
 }
-
-// 128 random bits as 32 lowercase hex digits.
-std::string RandomHex128() {
-  absl::BitGen gen;
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen), absl::Uniform<uint64_t>(gen));
-}
-
-}  // namespace
 
 absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
                                                      std::string request_id) {
@@ -73,8 +75,8 @@ absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
         spec.name(), spec_text, StrategyName(spec.strategy()), static_cast<int64_t>(spec.seed()),
         spec.budget(), request_id);
     if (inserted.empty()) {
-      const pqxx::row existing = txn.exec_params1(
-          "SELECT id, spec_text FROM searches WHERE request_id = $1", request_id);
+      const pqxx::row existing =
+          txn.exec_params1("SELECT id, spec_text FROM searches WHERE request_id = $1", request_id);
       const int64_t id = existing[0].as<int64_t>();
       if (existing[1].as<std::string>() != spec_text) {
         return absl::AlreadyExistsError(
@@ -86,6 +88,7 @@ absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
     }
     const int64_t id = inserted[0][0].as<int64_t>();
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, id));
+    RETURN_IF_ERROR(InsertWarmStartMembers(txn, search));
     const int slots = ActiveSlots(txn, search.step->job_kind());
     RETURN_IF_ERROR(TopUp(txn, search, search.step->InitialTarget(slots)).status());
     ASSIGN_OR_RETURN(out, ReadSearch(txn, id));

@@ -55,6 +55,20 @@ class SearchStore {
   absl::StatusOr<std::vector<v1::EpochProgress>> ListEpochProgress(int64_t search_id, int skip,
                                                                    int limit);
 
+  // Resume and reuse (search_reuse.cc); each in one transaction, and each
+  // tops the search up as a report would.
+  // Raises the budget to `budget`; a succeeded search runs again.
+  // INVALID_ARGUMENT ("budget: ...") when not larger, over the maximum or
+  // refused by the strategy; FAILED_PRECONDITION for a cancelled search.
+  absl::StatusOr<v1::Search> ExtendSearch(int64_t search_id, int budget);
+  // Queues the individuals a cancel left unevaluated again, with fresh
+  // attempts, and runs the search on. FAILED_PRECONDITION unless cancelled.
+  absl::StatusOr<v1::Search> ResumeSearch(int64_t search_id);
+  // Queues a failed individual's job again with fresh attempts; the search
+  // runs until it ends. FAILED_PRECONDITION unless it failed, or when its
+  // search is cancelled.
+  absl::StatusOr<v1::Individual> RetryIndividual(int64_t individual_id);
+
  private:
   Database* const db_;
 };

@@ -119,6 +119,21 @@ class Client:
         """Cancels the search's pending jobs; returns the Search."""
         return self._call("CancelSearch", service_pb2.CancelSearchRequest(search_id=search_id))
 
+    def extend(self, search_id, budget):
+        """Raises the search's budget to `budget` evaluations (a finished
+        search runs on); returns the Search."""
+        return self._call("ExtendSearch",
+                          service_pb2.ExtendSearchRequest(search_id=search_id, budget=budget))
+
+    def resume(self, search_id):
+        """Runs a cancelled search again from where it stopped; returns the Search."""
+        return self._call("ResumeSearch", service_pb2.ResumeSearchRequest(search_id=search_id))
+
+    def retry(self, individual_id):
+        """Evaluates a failed individual again with fresh attempts; returns the Individual."""
+        return self._call("RetryIndividual",
+                          service_pb2.RetryIndividualRequest(individual_id=individual_id))
+
     def watch(self, search_id, poll=1.0, progress=True, timeout=None):
         """Polls the search until it leaves RUNNING and returns the final Search.
         With `progress`, a tqdm bar of evaluations (done and failed) against

@@ -139,6 +139,27 @@ def test_cancel_stops_the_search(client):
     assert frame.loc[frame["state"] != "evaluated", "fitness"].isna().all()
 
 
+def test_resume_then_extend_a_search(client):
+    created = client.submit(table_spec_text(20, "resumed"))
+    client.cancel(created.id)
+    resumed = client.resume(created.id)
+    assert resumed.state == search_pb2.SEARCH_RUNNING
+    done = client.watch(created.id, poll=0.2, progress=False, timeout=120)
+    assert done.state == search_pb2.SEARCH_SUCCEEDED
+    assert done.evaluations_done + done.evaluations_failed == 20
+    extended = client.extend(created.id, 30)
+    assert extended.spec.budget == 30
+    done = client.watch(created.id, poll=0.2, progress=False, timeout=120)
+    assert done.evaluations_done + done.evaluations_failed == 30
+    with pytest.raises(nas_client.NasError) as e:
+        client.extend(created.id, 10)
+    assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "budget: 10 must be larger than the current budget (30)" in e.value.message
+    with pytest.raises(nas_client.NasError) as e:
+        client.retry(done.best.id)
+    assert e.value.code == grpc.StatusCode.FAILED_PRECONDITION
+
+
 def test_searches_lists_newest_first_and_missing_ids_are_not_found(client):
     created = client.submit(table_spec_text(10, "listed"))
     listed = client.searches()

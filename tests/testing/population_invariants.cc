@@ -36,7 +36,11 @@ void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budge
             evaluated);
   // Jobs: one per individual; done ones have exactly one accepted report,
   // failed ones a reason; none left pending or leased.
-  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1"), budget);
+  // Warm-started members (SearchSpec.warm_start) were evaluated elsewhere: no job.
+  const int warm_started = count(
+      "SELECT count(*) FROM individuals i WHERE i.search_id = $1 AND i.mutation LIKE "
+      "'warm start: %' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.individual_id = i.id)");
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1"), budget - warm_started);
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'done'"), evaluated);
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'failed' "
                   "AND failure_reason IS NOT NULL AND failure_reason <> ''"),

@@ -22,6 +22,17 @@ absl::Status Check(const v1::SearchSpec& spec) {
         absl::StrCat("strategy.aging_evolution.sample_size: ", ae.sample_size(),
                      " must be in 1..population_size (", ae.population_size(), ")"));
   }
+  if (spec.has_warm_start()) {
+    const v1::WarmStart& w = spec.warm_start();
+    if (w.search_id() <= 0) {
+      return absl::InvalidArgumentError("warm_start.search_id: must be > 0");
+    }
+    if (w.count() < 1 || w.count() > ae.population_size() || w.count() >= spec.budget()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "warm_start.count: ", w.count(), " must be in 1..population_size (",
+          ae.population_size(), ") and less than budget (", spec.budget(), ")"));
+    }
+  }
   return absl::OkStatus();
 }
 
