@@ -16,10 +16,13 @@ EPOCHS=${EPOCHS:-4}
 SEED=${SEED:-11}
 DATA=${NAS_SHARED_DATA:-/work/shared/data}/digits/digits.csv.gz
 OUT=${BENCH_OUT:-bench/results/early_stopping.json}
+BINARIES="bazel -c opt"
 if [ -z "${CLUSTER_BIN:-}" ]; then
   bazel build -c opt --noshow_progress --ui_event_filters=-info //controller:nas_controller \
     //worker:nas_worker //controller/cli:nasctl
   CLUSTER_BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
+else
+  BINARIES="CLUSTER_BIN=$CLUSTER_BIN"
 fi
 export CLUSTER_BIN
 source deploy/local/cluster_lib.sh
@@ -68,9 +71,9 @@ run() {  # NAME EARLY_STOPPING_TEXT: prints the run's JSON object
 without=$(run without "")
 with=$(run with "early_stopping { median_stopping { min_epochs: 1 min_candidates: 3 } }")
 mkdir -p "$(dirname "$OUT")"
-/usr/bin/python3 - "$OUT" "$without" "$with" "$BUDGET" "$EPOCHS" "$SEED" <<'PY'
-import json, os, subprocess, sys, datetime
-out, without, with_, budget, epochs, seed = sys.argv[1:]
+/usr/bin/python3 - "$OUT" "$without" "$with" "$BUDGET" "$EPOCHS" "$SEED" "$BINARIES" <<'PY'
+import json, os, sys, datetime
+out, without, with_, budget, epochs, seed, binaries = sys.argv[1:]
 without, with_ = json.loads(without), json.loads(with_)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "")
 result = {
@@ -81,7 +84,8 @@ result = {
     "parameters": {"strategy": "aging_evolution population 6 sample 3", "budget": int(budget),
                    "epochs": int(epochs), "seed": int(seed), "workers": 1,
                    "data": "digits 600 train / 300 validation",
-                   "rule": "median_stopping min_epochs 1 min_candidates 3"},
+                   "rule": "median_stopping min_epochs 1 min_candidates 3",
+                   "binaries": binaries},
     "without_early_stopping": without,
     "with_early_stopping": with_,
     "epochs_saved_fraction": round(1 - with_["epochs_trained"] / without["epochs_trained"], 3),
