@@ -314,6 +314,17 @@ def summary_rows(results):
                          f"**{fmt(d['ratio'])}x** (worst repeat {fmt(d['worst_repeat_ratio'])}x). "
                          f"Goal >= 3x: {'met' if g['met'] else 'NOT met'}. {mem}",
                          where, "loader.json"))
+        elif name == "early_stopping":
+            p, off, on = d["parameters"], d["without_early_stopping"], d["with_early_stopping"]
+            rows.append((f"early stopping (median rule, {p['rule'].split(' ', 1)[1]}) vs the same "
+                         f"seeded search without it: {p['strategy']}, {p['budget']} candidates of "
+                         f"{p['epochs']} epochs on the 8x8 digits, one CPU worker",
+                         "`bench/early_stopping.sh`",
+                         f"epochs trained {on['epochs_trained']:.0f} vs {off['epochs_trained']:.0f} "
+                         f"(**{100 * d['epochs_saved_fraction']:.0f}% saved**, {on['stopped']} of "
+                         f"{on['evaluations']} stopped), training {on['train_seconds']:.0f} vs "
+                         f"{off['train_seconds']:.0f} s; best fitness {on['best_fitness']:.4f} vs "
+                         f"{off['best_fitness']:.4f}", where, "early_stopping.json"))
         else:
             t = d["tables"][0] if d.get("tables") else []
             first = "; ".join(", ".join(f"{k} {v}" for k, v in list(row.items())[:4]) for row in t)
@@ -325,7 +336,7 @@ def summary_rows(results):
 def table(args):
     names = ["throughput", "training", "controller_profile", "search_quality",
              "nash_fashion_mnist", "supernet_memory", "supernet_fashion_mnist",
-             "tfnas_fashion_mnist", "loader"]
+             "tfnas_fashion_mnist", "loader", "early_stopping"]
     results = []
     for n in names:
         path = os.path.join(args.results, n + ".json")

@@ -21,6 +21,11 @@ bash scripts/install_deps.sh
 BENCH_OUT="$RESULTS/throughput.json" bash bench/throughput.sh
 BENCH_OUT="$RESULTS/training.json" bash bench/training.sh
 BENCH_OUT="$RESULTS/loader.json" bash bench/loader.sh
+if [ "$QUICK" = 1 ]; then
+  BUDGET=8 EPOCHS=3 BENCH_OUT="$RESULTS/early_stopping.json" bash bench/early_stopping.sh
+else
+  BENCH_OUT="$RESULTS/early_stopping.json" bash bench/early_stopping.sh
+fi
 BENCH_RESULTS=$RESULTS bash bench/profile_training.sh
 bash bench/profile_controller.sh
 

@@ -40,9 +40,12 @@ std::string ProgressLine(const v1::Search& s) {
   bar.resize(width, '.');
   std::string best = "-";
   if (s.has_best()) best = absl::StrFormat("%.4f", s.best().fitness());
+  const std::string stopped = s.evaluations_stopped() > 0
+                                  ? absl::StrCat(" (", s.evaluations_stopped(), " stopped early)")
+                                  : "";
   return absl::StrFormat(
-      "search %d [%s] %d/%d evaluated, %d failed, %d worker(s) busy, %d queued, best %s, %s",
-      s.id(), bar, s.evaluations_done(), budget, s.evaluations_failed(), s.jobs_leased(),
+      "search %d [%s] %d/%d evaluated%s, %d failed, %d worker(s) busy, %d queued, best %s, %s",
+      s.id(), bar, s.evaluations_done(), budget, stopped, s.evaluations_failed(), s.jobs_leased(),
       s.jobs_in_flight() - s.jobs_leased(), best, SearchStateName(s.state()));
 }
 
@@ -153,6 +156,7 @@ std::string IndividualText(const v1::SearchSpec& spec, const v1::Individual& ind
   }
   if (!ind.failure_reason().empty())
     absl::StrAppend(&out, "  failure: ", ind.failure_reason(), "\n");
+  if (!ind.stop_reason().empty()) absl::StrAppend(&out, "  ", ind.stop_reason(), "\n");
   absl::StrAppend(&out, "  parent: ", ind.parent_id() ? absl::StrCat(ind.parent_id()) : "none",
                   ", mutation: ", ind.mutation(), "\n");
   out += Wrap("  genome: ", ind.architecture().text(), kWidth);
@@ -174,9 +178,12 @@ std::string IndividualsHeader() {
 }
 
 std::string IndividualRow(const v1::Individual& i) {
+  // A candidate stopped early shows the epoch it stopped at.
+  const std::string state = i.stopped_at_epoch() > 0
+                                ? absl::StrCat("stopped@", i.stopped_at_epoch())
+                                : IndividualStateName(i.state());
   return absl::StrFormat(
-      "%-8d %-6d %-10s %-9s %-10d %-8s %s\n", i.id(), i.birth_order(),
-      IndividualStateName(i.state()),
+      "%-8d %-6d %-10s %-9s %-10d %-8s %s\n", i.id(), i.birth_order(), state,
       i.state() == v1::INDIVIDUAL_EVALUATED ? absl::StrFormat("%.4f", i.fitness()) : "-",
       i.parameter_count(), i.parent_id() ? absl::StrCat(i.parent_id()) : "-", i.mutation());
 }

@@ -179,5 +179,32 @@ TEST(ProgressLineTest, UnchangedFormat) {
             "queued, best -, running");
 }
 
+TEST(EarlyStoppingTextTest, StoppedCandidatesShowTheEpochAndTheReason) {
+  v1::Search s;
+  s.set_id(3);
+  s.mutable_spec()->set_budget(4);
+  s.set_evaluations_done(4);
+  s.set_evaluations_stopped(2);
+  s.set_state(v1::SEARCH_SUCCEEDED);
+  EXPECT_EQ(ProgressLine(s),
+            "search 3 [########################] 4/4 evaluated (2 stopped early), 0 failed, 0 "
+            "worker(s) busy, 0 queued, best -, succeeded");
+  v1::Individual i;
+  i.set_id(7);
+  i.set_birth_order(5);
+  i.set_state(v1::INDIVIDUAL_EVALUATED);
+  i.set_fitness(0.41);
+  i.set_mutation("op");
+  EXPECT_THAT(IndividualRow(i), ::testing::HasSubstr(" evaluated "));
+  i.set_stopped_at_epoch(2);
+  i.set_stop_reason(
+      "stopped early at epoch 2/5: valid_accuracy 0.4100 < median 0.6300 of 7 earlier candidates");
+  EXPECT_THAT(IndividualRow(i), ::testing::HasSubstr(" stopped@2  0.4100 "));
+  EXPECT_THAT(IndividualText(v1::SearchSpec(), i),
+              ::testing::HasSubstr("\n  stopped early at epoch 2/5: "
+                                   "valid_accuracy 0.4100 < median 0.6300 of 7 earlier "
+                                   "candidates\n"));
+}
+
 }  // namespace
 }  // namespace nas

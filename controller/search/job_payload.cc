@@ -17,6 +17,8 @@ v1::TrainPayload TrainPayloadForSpec(const v1::SearchSpec& spec) {
   *payload.mutable_space() = spec.space();
   *payload.mutable_training() = spec.training();
   *payload.mutable_data() = DataSplitForSpec(spec);
+  // Candidates then measure and report every epoch, and stop when told.
+  payload.set_report_epochs(spec.has_early_stopping());
   return payload;
 }
 

@@ -39,12 +39,11 @@ grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext* context,
   if (auto allowed = authorizer_->Check(*context, Role::kWorker); !allowed.ok()) {
     return ToGrpcStatus(allowed);
   }
-  absl::Status valid =
-      CheckLease(request->worker_id(), request->job_id(), request->attempt());
+  absl::Status valid = CheckLease(request->worker_id(), request->job_id(), request->attempt());
   if (!valid.ok()) return ToGrpcStatus(valid);
-  auto cancel = queue_->Heartbeat(*request);
-  if (!cancel.ok()) return ToGrpcStatus(cancel.status());
-  response->set_cancel(*cancel);
+  auto answer = queue_->Heartbeat(*request);
+  if (!answer.ok()) return ToGrpcStatus(answer.status());
+  *response = *std::move(answer);
   return grpc::Status::OK;
 }
 
@@ -54,8 +53,7 @@ grpc::Status WorkerServiceImpl::ReportResult(grpc::ServerContext* context,
   if (auto allowed = authorizer_->Check(*context, Role::kWorker); !allowed.ok()) {
     return ToGrpcStatus(allowed);
   }
-  absl::Status valid =
-      CheckLease(request->worker_id(), request->job_id(), request->attempt());
+  absl::Status valid = CheckLease(request->worker_id(), request->job_id(), request->attempt());
   if (!valid.ok()) return ToGrpcStatus(valid);
   auto outcome = queue_->ReportResult(*request);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
@@ -79,9 +77,9 @@ grpc::Status WorkerServiceImpl::UploadCheckpoint(grpc::ServerContext* context,
   return ToGrpcStatus(ReceiveCheckpoint(*checkpoints_, reader, response));
 }
 
-grpc::Status WorkerServiceImpl::DownloadCheckpoint(grpc::ServerContext* context,
-                                                   const v1::DownloadCheckpointRequest* request,
-                                                   grpc::ServerWriter<v1::CheckpointChunk>* writer) {
+grpc::Status WorkerServiceImpl::DownloadCheckpoint(
+    grpc::ServerContext* context, const v1::DownloadCheckpointRequest* request,
+    grpc::ServerWriter<v1::CheckpointChunk>* writer) {
   if (auto allowed = authorizer_->Check(*context, Role::kWorker); !allowed.ok()) {
     return ToGrpcStatus(allowed);
   }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status/status_macros.h"
 #include "controller/search/job_payload.h"
+#include "controller/store/early_stopping.h"
 #include "controller/store/job_logs.h"
 #include "controller/store/rows.h"
 #include "controller/store/search_step.h"
@@ -355,15 +356,16 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
   return out;
 }
 
-absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
+absl::StatusOr<v1::HeartbeatResponse> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
   if (!std::isfinite(request.progress()) || request.progress() < 0 || request.progress() > 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("progress: ", request.progress(), " must be in [0, 1]"));
   }
   if (request.has_epoch()) RETURN_IF_ERROR(ValidateEpochProgress(request.epoch()));
   RETURN_IF_ERROR(ValidateLogLines(request.log_lines()));
-  bool cancel = false;
+  v1::HeartbeatResponse answer;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    answer.Clear();
     const pqxx::result rows = txn.exec_params(
         "SELECT state, attempt, COALESCE(lease_owner, ''), search_id FROM jobs "
         "WHERE id = $1 FOR UPDATE",
@@ -374,7 +376,7 @@ absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
     const std::string state = rows[0][0].as<std::string>();
     const int attempt = rows[0][1].as<int>();
     if (state == "cancelled") {
-      cancel = true;  // Its lines are not kept: the worker stops the job.
+      answer.set_cancel(true);  // Its lines are not kept: the worker stops the job.
       return absl::OkStatus();
     }
     if (state != "leased" || attempt != request.attempt() ||
@@ -386,12 +388,19 @@ absl::StatusOr<bool> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
         "interval '1 second', progress = $2 WHERE id = $1",
         request.job_id(), request.progress());
     if (request.has_epoch()) RecordEpoch(txn, request.job_id(), attempt, request.epoch());
+    ASSIGN_OR_RETURN(const std::optional<std::string> stop,
+                     EarlyStopAnswer(txn, request.job_id(), attempt,
+                                     request.has_epoch() ? &request.epoch() : nullptr));
+    if (stop.has_value()) {
+      answer.set_stop(true);
+      answer.set_stop_reason(*stop);
+    }
     txn.exec_params("UPDATE workers SET last_seen = now() WHERE id = $1", request.worker_id());
     AppendJobLog(txn, {rows[0][3].as<int64_t>(), request.job_id(), attempt, request.worker_id()},
                  request.log_lines(), LogSource::kHeartbeat);
     return absl::OkStatus();
   }));
-  return cancel;
+  return answer;
 }
 
 absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultRequest& request) {
@@ -471,6 +480,7 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
           "WHERE job_id = $1 AND attempt = $2",
           request.job_id(), attempt);
       RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
+      RecordStopOnIndividual(txn, request.job_id(), attempt, individual_id);
       RETURN_IF_ERROR(AdvanceSearch(txn, search));
     } else {
       RETURN_IF_ERROR(

@@ -40,9 +40,12 @@ class JobQueue {
   // by its own (job id, attempt). nullopt when there is nothing to do.
   absl::StatusOr<std::optional<v1::Job>> LeaseJob(const v1::WorkerInfo& worker);
 
-  // Extends the lease. Returns true if the job's search was cancelled (the
-  // worker should stop). FAILED_PRECONDITION if the lease is not held.
-  absl::StatusOr<bool> Heartbeat(const v1::HeartbeatRequest& request);
+  // Extends the lease and records the epoch the request carries. The
+  // answer's `cancel` is set if the job's search was cancelled (the worker
+  // should stop and report nothing); `stop` and `stop_reason` if early
+  // stopping stopped the attempt, at this epoch or an earlier one
+  // (early_stopping.h). FAILED_PRECONDITION if the lease is not held.
+  absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request);
 
   // Ends a leased job and, in the same transaction, steps its search.
   // FAILED_PRECONDITION for a lease no longer held; INVALID_ARGUMENT for a

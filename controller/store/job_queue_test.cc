@@ -33,12 +33,14 @@ class JobQueueTest : public ::testing::Test {
 
   v1::SearchSpec Spec(int budget, int lease_seconds = 60, int max_attempts = 3) {
     v1::SearchSpec spec;
-    google::protobuf::TextFormat::ParseFromString(R"pb(
-      space { darts_cell { nodes: 2 } }
-      strategy { random {} }
-      training { epochs: 1 batch_size: 8 learning_rate: 0.1 init_channels: 4 cells: 1 }
-      dataset { format: DIGITS_CSV path: "unused" validation_examples: 10 }
-    )pb", &spec);
+    google::protobuf::TextFormat::ParseFromString(
+        R"pb(
+          space { darts_cell { nodes: 2 } }
+          strategy { random {} }
+          training { epochs: 1 batch_size: 8 learning_rate: 0.1 init_channels: 4 cells: 1 }
+          dataset { format: DIGITS_CSV path: "unused" validation_examples: 10 }
+        )pb",
+        &spec);
     spec.set_budget(budget);
     spec.set_seed(3);
     spec.set_lease_seconds(lease_seconds);
@@ -94,7 +96,8 @@ TEST_F(JobQueueTest, CreateSearchIsIdempotentPerRequestId) {
     EXPECT_TRUE(db_->Transact([&](pqxx::work& txn) {
                      n = txn.exec1(absl::StrCat("SELECT count(*) FROM ", table))[0].as<int64_t>();
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return n;
   };
   auto first = searches_->CreateSearch(Spec(3), "submit-1");
@@ -156,15 +159,17 @@ TEST_F(JobQueueTest, RandomSearchRunsItsBudgetAndEndsWithTheBest) {
 // A lease carries what its kind's runner reads (v1::Job.payload), not the spec.
 TEST_F(JobQueueTest, ALeasedTableLookupCarriesTheTableAndNothingElseOfTheSpec) {
   v1::SearchSpec spec;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
-    name: "lookup by table"
-    space { nasbench201 {} }
-    strategy { random {} }
-    budget: 2
-    table_lookup { table_path: "/tables/nb201.csv" cell_column: "arch" fitness_column: "acc" }
-    lease_seconds: 60
-    max_attempts: 3
-  )pb", &spec));
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        name: "lookup by table"
+        space { nasbench201 {} }
+        strategy { random {} }
+        budget: 2
+        table_lookup { table_path: "/tables/nb201.csv" cell_column: "arch" fitness_column: "acc" }
+        lease_seconds: 60
+        max_attempts: 3
+      )pb",
+      &spec));
   auto search = searches_->CreateSearch(spec);
   ASSERT_TRUE(search.ok()) << search.status();
   v1::WorkerInfo worker = Worker("lookup");
@@ -344,7 +349,7 @@ TEST_F(JobQueueTest, HeartbeatKeepsTheLeaseAlive) {
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     auto cancel = queue_->Heartbeat(hb);
     ASSERT_TRUE(cancel.ok()) << cancel.status();
-    EXPECT_FALSE(*cancel);
+    EXPECT_FALSE(cancel->cancel());
     ASSERT_TRUE(queue_->ReclaimExpiredLeases().ok());
   }
   EXPECT_TRUE(queue_->ReportResult(Report(job, "w1", 0.2)).ok());
@@ -405,7 +410,7 @@ TEST_F(JobQueueTest, CancelStopsLeasedJobsAndQueuesNothingMore) {
   hb.set_attempt(job.attempt());
   auto cancel = queue_->Heartbeat(hb);
   ASSERT_TRUE(cancel.ok());
-  EXPECT_TRUE(*cancel);
+  EXPECT_TRUE(cancel->cancel());
   auto next = queue_->LeaseJob(Worker("w2"));
   ASSERT_TRUE(next.ok());
   EXPECT_FALSE(next->has_value());

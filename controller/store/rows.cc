@@ -48,7 +48,8 @@ const char kIndividualColumns[] =
     "COALESCE(i.failure_reason, ''), i.alive, COALESCE(i.aged_out_at, -1), "
     "extract(epoch FROM i.created_at)::float8, "
     "COALESCE(extract(epoch FROM i.evaluated_at)::float8, 0), "
-    "COALESCE(i.checkpoint_digest, '')";
+    "COALESCE(i.checkpoint_digest, ''), COALESCE(i.stopped_at_epoch, 0), "
+    "COALESCE(i.stop_reason, '')";
 
 v1::Individual RowToIndividual(const pqxx::row& row) {
   v1::Individual ind;
@@ -70,6 +71,8 @@ v1::Individual RowToIndividual(const pqxx::row& row) {
   const double evaluated = row[15].as<double>();
   if (evaluated > 0) SetTimestamp(evaluated, ind.mutable_evaluate_time());
   ind.set_checkpoint(row[16].as<std::string>());
+  ind.set_stopped_at_epoch(row[17].as<int>());
+  ind.set_stop_reason(row[18].as<std::string>());
   return ind;
 }
 
@@ -97,7 +100,9 @@ const char kSearchColumns[] =
     "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id "
     "   AND j.state IN ('pending', 'leased')), "
     "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id AND j.state = 'leased'), "
-    "s.data_description, s.budget";
+    "s.data_description, s.budget, "
+    "(SELECT count(*) FROM individuals i WHERE i.search_id = s.id "
+    "   AND i.stop_reason IS NOT NULL)";
 
 absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   v1::Search search;
@@ -113,6 +118,7 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   SetTimestamp(row[5].as<double>(), search.mutable_create_time());
   search.set_jobs_in_flight(row[6].as<int>());
   search.set_jobs_leased(row[7].as<int>());
+  search.set_evaluations_stopped(row[10].as<int>());
   if (!row[8].is_null() && !google::protobuf::TextFormat::ParseFromString(row[8].as<std::string>(),
                                                                           search.mutable_data())) {
     return absl::DataLossError(

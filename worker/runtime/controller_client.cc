@@ -19,8 +19,8 @@ absl::Status CallWithRetry(const ControllerClient::Options& options, Rpc&& rpc) 
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options.call_timeout));
     const absl::Status status = FromGrpcStatus(rpc(&context));
-    const bool retryable = absl::IsUnavailable(status) || absl::IsAborted(status) ||
-                           absl::IsDeadlineExceeded(status);
+    const bool retryable =
+        absl::IsUnavailable(status) || absl::IsAborted(status) || absl::IsDeadlineExceeded(status);
     if (!retryable || absl::Now() + backoff > give_up) return status;
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(5));
@@ -39,14 +39,12 @@ absl::StatusOr<std::unique_ptr<ControllerClient>> ControllerClient::Create(Optio
 ControllerClient::ControllerClient(Options options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)), stub_(v1::WorkerService::NewStub(channel)) {}
 
-absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(
-    const v1::WorkerInfo& worker) {
+absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(const v1::WorkerInfo& worker) {
   v1::LeaseJobRequest request;
   *request.mutable_worker() = worker;
   v1::LeaseJobResponse response;
-  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
-    return stub_->LeaseJob(c, request, &response);
-  });
+  const absl::Status status = CallWithRetry(
+      options_, [&](grpc::ClientContext* c) { return stub_->LeaseJob(c, request, &response); });
   if (!status.ok()) return status;
   Lease lease;
   if (response.has_job()) lease.job = response.job();
@@ -54,21 +52,20 @@ absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(
   return lease;
 }
 
-absl::StatusOr<bool> ControllerClient::Heartbeat(const v1::HeartbeatRequest& request) {
+absl::StatusOr<v1::HeartbeatResponse> ControllerClient::Heartbeat(
+    const v1::HeartbeatRequest& request) {
   v1::HeartbeatResponse response;
-  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
-    return stub_->Heartbeat(c, request, &response);
-  });
+  const absl::Status status = CallWithRetry(
+      options_, [&](grpc::ClientContext* c) { return stub_->Heartbeat(c, request, &response); });
   if (!status.ok()) return status;
-  return response.cancel();
+  return response;
 }
 
 absl::StatusOr<v1::ReportResultResponse> ControllerClient::ReportResult(
     const v1::ReportResultRequest& request) {
   v1::ReportResultResponse response;
-  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
-    return stub_->ReportResult(c, request, &response);
-  });
+  const absl::Status status = CallWithRetry(
+      options_, [&](grpc::ClientContext* c) { return stub_->ReportResult(c, request, &response); });
   if (!status.ok()) return status;
   return response;
 }
@@ -103,8 +100,8 @@ absl::StatusOr<std::string> ControllerClient::DownloadCheckpoint(const std::stri
   });
   if (!status.ok()) return status;
   if (Sha256Digest(bytes) != digest) {
-    return absl::DataLossError(absl::StrCat("checkpoint ", digest,
-                                            ": downloaded bytes do not match the digest"));
+    return absl::DataLossError(
+        absl::StrCat("checkpoint ", digest, ": downloaded bytes do not match the digest"));
   }
   return bytes;
 }

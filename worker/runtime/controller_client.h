@@ -35,10 +35,10 @@ class ControllerClient {
     absl::Duration retry_after;
   };
   absl::StatusOr<Lease> LeaseJob(const v1::WorkerInfo& worker);
-  // true = stop the job (search cancelled).
-  absl::StatusOr<bool> Heartbeat(const v1::HeartbeatRequest& request);
-  absl::StatusOr<v1::ReportResultResponse> ReportResult(
-      const v1::ReportResultRequest& request);
+  // The controller's answer: cancel (search cancelled) or stop (early
+  // stopping) the job.
+  absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request);
+  absl::StatusOr<v1::ReportResultResponse> ReportResult(const v1::ReportResultRequest& request);
   // Streams `bytes` up in 1 MiB chunks; returns the stored digest. Retried
   // whole on UNAVAILABLE (content addressing makes a repeat harmless).
   absl::StatusOr<std::string> UploadCheckpoint(const std::string& bytes);

@@ -3,6 +3,7 @@
 #define NAS_WORKER_RUNTIME_JOB_RUNNER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,6 +19,12 @@ using ProgressFn = std::function<bool(double fraction_done)>;
 // recorded in the search's history); returns false when the job must stop.
 using EpochFn = std::function<bool(const v1::EpochProgress& epoch)>;
 
+// Reports a finished epoch like EpochFn, then waits until the heartbeat that
+// carries it is answered: the reason the controller gives for stopping the
+// job early (HeartbeatResponse.stop_reason), or nullopt to go on (also when
+// the job is abandoned meanwhile: the progress hook says so).
+using EpochVerdictFn = std::function<std::optional<std::string>(const v1::EpochProgress& epoch)>;
+
 // Writes one line to the job's log (job_log.h): printed on the worker's
 // stderr and sent to the controller, where SearchService.ListJobLogs shows
 // it. Thread-safe.
@@ -25,9 +32,10 @@ using LogFn = std::function<void(const std::string& line)>;
 
 // What a running job reports besides its result.
 struct JobHooks {
-  ProgressFn progress;  // Required.
-  EpochFn epoch;        // May be empty.
-  LogFn log;            // May be empty.
+  ProgressFn progress;           // Required.
+  EpochFn epoch;                 // May be empty.
+  LogFn log;                     // May be empty.
+  EpochVerdictFn epoch_verdict;  // May be empty (then nothing stops early).
 
   void Log(const std::string& line) const {
     if (log) log(line);

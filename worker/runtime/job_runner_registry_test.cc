@@ -23,8 +23,9 @@ class FakeRunner : public JobRunner {
 };
 
 JobRunnerRegistration Fake(v1::JobKind kind, const std::string& name) {
-  return {kind, name, "a fake " + name,
-          [](const JobRunnerContext& context) { return std::make_unique<FakeRunner>(context.device); }};
+  return {kind, name, "a fake " + name, [](const JobRunnerContext& context) {
+            return std::make_unique<FakeRunner>(context.device);
+          }};
 }
 
 class JobRunnerRegistryTest : public ::testing::Test {

@@ -25,9 +25,9 @@ absl::StatusOr<SlotsFlag> ParseSlotsFlag(absl::string_view flag) {
 
 absl::StatusOr<int> SlotsThatFit(int64_t free_bytes, int64_t job_bytes) {
   if (job_bytes <= 0 || free_bytes < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("slots for ", free_bytes,
-                                                   " free bytes at ", job_bytes,
-                                                   " bytes a job: need job bytes > 0 and free >= 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("slots for ", free_bytes, " free bytes at ", job_bytes,
+                     " bytes a job: need job bytes > 0 and free >= 0"));
   }
   const double fit = std::floor(static_cast<double>(free_bytes) * kAutoMemoryFraction /
                                 static_cast<double>(job_bytes));

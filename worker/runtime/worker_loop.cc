@@ -71,6 +71,10 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   std::condition_variable wake;
   bool done = false;                     // Guarded by mu.
   std::deque<v1::EpochProgress> epochs;  // Guarded by mu: reported, not yet sent.
+  // Guarded by mu: epochs queued and epochs whose heartbeat was answered (or
+  // dropped), and the controller's reason to stop early, if it gave one.
+  int64_t epochs_queued = 0, epochs_answered = 0;
+  std::string stop_reason;
 
   // One heartbeat; carries `epoch` if set, and the log's waiting lines. Marks
   // the job abandoned when the lease is gone or the search was cancelled.
@@ -82,12 +86,15 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     request.set_progress(progress.load());
     if (epoch != nullptr) *request.mutable_epoch() = *epoch;
     for (std::string& line : log.Take()) request.add_log_lines(std::move(line));
-    auto cancel = client_->Heartbeat(request);
-    if (!cancel.ok() || *cancel) {
+    auto answer = client_->Heartbeat(request);
+    if (!answer.ok() || answer->cancel()) {
       std::cerr << options_.name << ": " << tag
-                << " abandoned: " << (cancel.ok() ? "search cancelled" : cancel.status().ToString())
+                << " abandoned: " << (answer.ok() ? "search cancelled" : answer.status().ToString())
                 << std::endl;
       abandon.store(true);
+    } else if (answer->stop()) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (stop_reason.empty()) stop_reason = answer->stop_reason();
     }
   };
   // Heartbeats at a third of the lease so two can be lost before it expires,
@@ -98,13 +105,19 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     std::unique_lock<std::mutex> lock(mu);
     while (true) {
       wake.wait_for(lock, interval, [&] { return done || !epochs.empty(); });
-      if (abandon.load()) epochs.clear();  // Nobody will record them.
+      if (abandon.load()) {  // Nobody will record them.
+        epochs_answered += static_cast<int64_t>(epochs.size());
+        epochs.clear();
+        wake.notify_all();
+      }
       if (!epochs.empty()) {
         const v1::EpochProgress epoch = epochs.front();
         epochs.pop_front();
         lock.unlock();
         send_heartbeat(&epoch);
         lock.lock();
+        ++epochs_answered;
+        wake.notify_all();
         continue;
       }
       if (done) break;
@@ -131,11 +144,24 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
       {
         std::lock_guard<std::mutex> lock(mu);
         epochs.push_back(epoch);
+        ++epochs_queued;
       }
       wake.notify_all();
       return !abandon.load() && !stop_.load();
     };
     hooks.log = [&log](const std::string& line) { log.Add(line); };
+    hooks.epoch_verdict = [&](const v1::EpochProgress& epoch) -> std::optional<std::string> {
+      std::unique_lock<std::mutex> lock(mu);
+      epochs.push_back(epoch);
+      const int64_t mine = ++epochs_queued;
+      wake.notify_all();
+      // Timed, so that a stopping worker is not held by a slow answer.
+      while (epochs_answered < mine && !abandon.load() && !stop_.load()) {
+        wake.wait_for(lock, std::chrono::milliseconds(100));
+      }
+      if (stop_reason.empty()) return std::nullopt;
+      return stop_reason;
+    };
     result = CallGuarded(tag, [&] { return runner->second->Run(job, hooks); });
   }
   {

@@ -9,14 +9,14 @@
 namespace nas {
 
 absl::StatusOr<std::unique_ptr<WorkerSlots>> WorkerSlots::Create(Options options,
-                                                                  ControllerClient* client) {
+                                                                 ControllerClient* client) {
   if (options.slots < 1 || options.slots > kMaxSlots) {
     return absl::InvalidArgumentError(
         absl::StrCat("slots: ", options.slots, " must be in 1..", kMaxSlots));
   }
   if (!options.make_runners) return absl::InvalidArgumentError("make_runners: required");
-  std::unique_ptr<WorkerSlots> slots(new WorkerSlots(
-      std::make_unique<JobBudget>(options.max_jobs), std::move(options.enter_slot)));
+  std::unique_ptr<WorkerSlots> slots(new WorkerSlots(std::make_unique<JobBudget>(options.max_jobs),
+                                                     std::move(options.enter_slot)));
   options.info.set_slots(options.slots);
   for (int i = 0; i < options.slots; ++i) {
     ASSIGN_OR_RETURN(JobRunners runners, options.make_runners());

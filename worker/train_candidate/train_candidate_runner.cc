@@ -36,6 +36,20 @@ TrainOptions OptionsFor(const v1::Job& job, const TrainValidationSplit& data, to
       ResolveAugmentation(job.train().data().dataset().augmentation(), data.image_shape());
   options.on_progress = hooks.progress;
   options.log = hooks.log;
+  if (job.train().report_epochs() && hooks.epoch_verdict) {
+    options.on_epoch_accuracy = [&hooks, epochs = t.epochs()](int epoch, double train_loss,
+                                                              double valid_accuracy) {
+      v1::EpochProgress report;
+      report.set_epoch(epoch);
+      report.set_epochs(epochs);
+      (*report.mutable_metrics())["train_loss"] = train_loss;
+      (*report.mutable_metrics())["valid_accuracy"] = valid_accuracy;
+      hooks.Log(EpochLine(report));
+      const std::optional<std::string> stop = hooks.epoch_verdict(report);
+      if (stop.has_value()) hooks.Log(*stop);
+      return !stop.has_value();
+    };
+  }
   return options;
 }
 
@@ -47,6 +61,7 @@ v1::EvaluationResult ResultOf(const TrainOutcome& outcome) {
   metrics["final_train_loss"] = outcome.final_train_loss;
   metrics["train_seconds"] = outcome.train_seconds;
   metrics["train_examples"] = static_cast<double>(outcome.train_examples);
+  metrics["epochs_trained"] = outcome.epochs_trained;
   return result;
 }
 

@@ -55,6 +55,30 @@ absl::Status ValidateData(const TrainValidationSplit& data) {
   return absl::OkStatus();
 }
 
+// The at_epoch_end hook: `log_epoch` (may be empty), then, under early
+// stopping (on_epoch_accuracy), after every epoch but the last the
+// validation accuracy measured as `eval` says; when on_epoch_accuracy says
+// stop, `outcome` gets that epoch's numbers and the loop ends (the status
+// it returns is then not an error of the run: stopped_early says so).
+std::function<absl::Status(int, double)> MeasureEachEpoch(
+    std::function<absl::Status(int, double)> log_epoch, const TrainableNetwork& net,
+    const TrainValidationSplit& data, const AccuracyOptions& eval, const TrainOptions& o,
+    TrainOutcome* outcome) {
+  if (!o.on_epoch_accuracy) return log_epoch;
+  return [log_epoch, net, &data, &eval, &o, outcome](int epoch, double loss) -> absl::Status {
+    if (log_epoch) RETURN_IF_ERROR(log_epoch(epoch, loss));
+    if (epoch + 1 >= o.epochs) return absl::OkStatus();  // The final measurement follows.
+    net.module->eval();
+    ASSIGN_OR_RETURN(const double accuracy, ClassifierAccuracy(net.forward, data.validation, eval));
+    if (o.on_epoch_accuracy(epoch + 1, loss, accuracy)) return absl::OkStatus();
+    outcome->stopped_early = true;
+    outcome->epochs_trained = epoch + 1;
+    outcome->final_train_loss = loss;
+    outcome->validation_accuracy = accuracy;
+    return absl::AbortedError(absl::StrCat("stopped early after epoch ", epoch + 1));
+  };
+}
+
 absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValidationSplit& data,
                                    const TrainOptions& o) {
   const auto start = std::chrono::steady_clock::now();
@@ -74,18 +98,6 @@ absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValid
   loop.gpu = GpuTrainingFor(o.gpu, o.device, std::cerr);
   ApplyCudnnBenchmark(loop.gpu);
   loop.after_step = ProgressByStep(o.on_progress);
-  loop.at_epoch_end = LogEachEpoch(o.log, o.epochs);
-  TrainOutcome outcome;
-  if (data.streams_training()) {
-    StreamedExamples streamed{data.train_stream, data.train_rows, data.channel_mean,
-                              data.channel_std, data.train_prefetch};
-    ASSIGN_OR_RETURN(outcome.final_train_loss, RunTrainingLoop(net, streamed, loop));
-  } else {
-    ASSIGN_OR_RETURN(
-        outcome.final_train_loss,
-        RunTrainingLoop(net, data.train.images.to(o.device), data.train.labels.to(o.device), loop));
-  }
-  net.module->eval();
   AccuracyOptions eval;
   eval.device = o.device;
   eval.network = "the trained network";
@@ -95,8 +107,29 @@ absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValid
       FirstTrainingImages(data, static_cast<int64_t>(o.bn_recalibration_batches) * o.batch_size));
   eval.recalibration_batches = o.bn_recalibration_batches;
   eval.recalibration_batch_size = o.batch_size;
-  ASSIGN_OR_RETURN(outcome.validation_accuracy,
-                   ClassifierAccuracy(net.forward, data.validation, eval));
+  TrainOutcome outcome;
+  outcome.epochs_trained = o.epochs;
+  loop.at_epoch_end = MeasureEachEpoch(LogEachEpoch(o.log, o.epochs), net, data, eval, o, &outcome);
+  absl::StatusOr<double> trained;
+  if (data.streams_training()) {
+    StreamedExamples streamed{data.train_stream, data.train_rows, data.channel_mean,
+                              data.channel_std, data.train_prefetch};
+    trained = RunTrainingLoop(net, streamed, loop);
+  } else {
+    trained =
+        RunTrainingLoop(net, data.train.images.to(o.device), data.train.labels.to(o.device), loop);
+  }
+  if (!outcome.stopped_early) {
+    RETURN_IF_ERROR(trained.status());
+    outcome.final_train_loss = *trained;
+    net.module->eval();
+    ASSIGN_OR_RETURN(outcome.validation_accuracy,
+                     ClassifierAccuracy(net.forward, data.validation, eval));
+    if (o.on_epoch_accuracy) {
+      o.on_epoch_accuracy(o.epochs, outcome.final_train_loss, outcome.validation_accuracy);
+    }
+  }
+  net.module->eval();
   outcome.parameter_count = CountParameters(*net.module);
   outcome.train_examples = data.train.size();
   outcome.train_seconds =

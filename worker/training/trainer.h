@@ -51,6 +51,14 @@ struct TrainOptions {
   // Given a line at the end of each epoch (LogEachEpoch, training_loop.h),
   // for the job's log. May be empty.
   std::function<void(const std::string& line)> log;
+  // Early stopping: when set, the validation accuracy is measured after
+  // every epoch but the last, as the final one is (recalibrated BatchNorm,
+  // eval mode; an evaluation pass more per epoch, which leaves the training
+  // as it would be without it), and given here with the epoch (1-based) and
+  // its mean batch loss; returning false stops training there, and the
+  // outcome is that epoch's (stopped_early). After the last epoch it is
+  // called once more with the final measurement, its answer ignored.
+  std::function<bool(int epoch, double train_loss, double valid_accuracy)> on_epoch_accuracy;
 };
 
 struct TrainOutcome {
@@ -61,6 +69,8 @@ struct TrainOutcome {
   int64_t parameter_count = 0;  // Trainable scalars of the network.
   double train_seconds = 0;     // Wall time of building, training and evaluating.
   int64_t train_examples = 0;   // Examples per epoch.
+  int epochs_trained = 0;       // options.epochs, or fewer when stopped early.
+  bool stopped_early = false;   // on_epoch_accuracy returned false.
   // TrainAndEvaluate only: the trained network (eval mode, on
   // options.device) and the shape it was built with, e.g. for saving its
   // weights.
