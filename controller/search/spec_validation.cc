@@ -7,6 +7,7 @@
 #include "common/search_space/search_space.h"
 #include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
+#include "controller/search/objectives.h"
 #include "controller/search/strategy_registry.h"
 
 namespace nas {
@@ -82,8 +83,8 @@ absl::Status ValidateAugmentation(const v1::Augmentation& a) {
                                                    {"cutout_length", a.cutout_length() != 0}};
     for (const auto& [field, set] : fields) {
       if (set) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "dataset.augmentation.", field, ": is only read with mode AUGMENTATION_ON"));
+        return absl::InvalidArgumentError(absl::StrCat("dataset.augmentation.", field,
+                                                       ": is only read with mode AUGMENTATION_ON"));
       }
     }
     return absl::OkStatus();
@@ -193,6 +194,8 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
     }
     RETURN_IF_ERROR(ValidateDataset(s.dataset()));
   }
+
+  RETURN_IF_ERROR(NormalizeObjectives(s));
 
   if (s.max_attempts() == 0) s.set_max_attempts(3);
   RETURN_IF_ERROR(CheckIntRange("max_attempts", s.max_attempts(), 1, 20));

@@ -22,8 +22,14 @@ namespace nas {
 struct PopulationMember {
   int64_t individual_id = 0;
   int birth_order = 0;
+  // The score by the search's first objective, larger is better (a minimized
+  // objective is negated; controller/search/objectives.h): what a
+  // single-objective strategy compares. Validation accuracy by default.
   double fitness = 0;
   std::string genome;  // Canonical text.
+  // The scores by every objective, in SearchSpec.objectives order (just
+  // `fitness` with one objective).
+  std::vector<double> objectives;
 };
 
 // What a strategy may look at when proposing.
@@ -32,7 +38,7 @@ struct HistoryEntry {
   int64_t individual_id = 0;
   int birth_order = 0;
   enum class State { kPending, kEvaluated, kFailed } state = State::kPending;
-  double fitness = 0;
+  double fitness = 0;  // As PopulationMember::fitness: larger is better.
   std::string genome;
   bool has_checkpoint = false;
   int64_t parent_id = 0;
@@ -53,7 +59,7 @@ struct SearchView {
 };
 
 struct Proposal {
-  std::string genome;  // Canonical text.
+  std::string genome;     // Canonical text.
   int64_t parent_id = 0;  // 0 = no parent (random).
   std::string mutation;   // "random" when there is no parent.
   // Weight inheritance (NASH): morphisms for the worker to apply to the
@@ -83,9 +89,9 @@ class Strategy {
   virtual bool Finished(const SearchView&) const { return false; }
   // The next individual, or nullopt if the strategy must wait for results
   // first. `rng` is seeded per birth, so equal histories give equal proposals.
-  virtual absl::StatusOr<std::optional<Proposal>> Propose(
-      const SearchView& view, const SearchSpace& space,
-      SeededRandom& rng) const = 0;
+  virtual absl::StatusOr<std::optional<Proposal>> Propose(const SearchView& view,
+                                                          const SearchSpace& space,
+                                                          SeededRandom& rng) const = 0;
 };
 
 }  // namespace nas
