@@ -9,7 +9,7 @@ namespace {
 using ::testing::HasSubstr;
 
 const std::vector<std::string> kEveryCommand = {
-    "submit", "watch",   "get",  "list",   "best", "individuals", "lineage",
+    "submit", "watch",   "get",  "list",   "best", "individuals", "front", "lineage",
     "epochs", "workers", "logs", "cancel", "plot", "export"};
 
 TEST(CommandLineTest, UsageListsEveryCommandWithItsArguments) {

@@ -15,13 +15,8 @@ using ::testing::HasSubstr;
 
 constexpr char kTraining[] = R"pb(
   training {
-    epochs: 2
-    batch_size: 32
-    learning_rate: 0.05
-    momentum: 0.9
-    weight_decay: 3e-4
-    init_channels: 8
-    cells: 3
+    epochs: 2 batch_size: 32 learning_rate: 0.05 momentum: 0.9
+    weight_decay: 3e-4 init_channels: 8 cells: 3
   }
   dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
   seed: 7
@@ -66,11 +61,10 @@ TEST(FillJobPayloadTest, TableLookupCarriesTheTableOnly) {
 
 TEST(FillJobPayloadTest, TrainCandidateCarriesSpaceTrainingAndTheSearchSeedsSplit) {
   const v1::SearchSpec spec = Normalized(absl::StrCat(R"pb(
-                                                        space { darts_cell { nodes: 2 } }
-                                                        strategy { random {} }
-                                                        budget: 3
-                                                      )pb",
-                                                      kTraining));
+    space { darts_cell { nodes: 2 } }
+    strategy { random {} }
+    budget: 3
+  )pb", kTraining));
   const v1::Job job = Filled(spec, v1::TRAIN_CANDIDATE);
   ASSERT_EQ(job.payload_case(), v1::Job::kTrain);
   EXPECT_EQ(job.train().space().darts_cell().nodes(), 2);
@@ -81,13 +75,11 @@ TEST(FillJobPayloadTest, TrainCandidateCarriesSpaceTrainingAndTheSearchSeedsSpli
 }
 
 TEST(FillJobPayloadTest, NashChildrenCarryTheSgdrSchedule) {
-  const v1::SearchSpec spec = Normalized(absl::StrCat(
-      R"pb(
-        space { convnet {} }
-        strategy { nash { n_steps: 1 n_neighbours: 2 lr_min: 0.001 sgdr_period_epochs: 4 } }
-        budget: 4
-      )pb",
-      kTraining));
+  const v1::SearchSpec spec = Normalized(absl::StrCat(R"pb(
+    space { convnet {} }
+    strategy { nash { n_steps: 1 n_neighbours: 2 lr_min: 0.001 sgdr_period_epochs: 4 } }
+    budget: 4
+  )pb", kTraining));
   const v1::Job job = Filled(spec, v1::TRAIN_MORPHED);
   ASSERT_EQ(job.payload_case(), v1::Job::kTrain);
   EXPECT_TRUE(job.train().space().has_convnet());
@@ -98,15 +90,11 @@ TEST(FillJobPayloadTest, NashChildrenCarryTheSgdrSchedule) {
 }
 
 TEST(FillJobPayloadTest, SupernetSearchCarriesItsSearchAndTheRetrainSizes) {
-  const v1::SearchSpec spec = Normalized(absl::StrCat(
-      R"pb(
-        space { darts_cell { nodes: 2 } }
-        strategy {
-          supernet { method: PC_DARTS partial_k: 2 cells: 2 init_channels: 4 retrain: true }
-        }
-        budget: 2
-      )pb",
-      kTraining));
+  const v1::SearchSpec spec = Normalized(absl::StrCat(R"pb(
+    space { darts_cell { nodes: 2 } }
+    strategy { supernet { method: PC_DARTS partial_k: 2 cells: 2 init_channels: 4 retrain: true } }
+    budget: 2
+  )pb", kTraining));
   const v1::Job search = Filled(spec, v1::SUPERNET_SEARCH);
   ASSERT_EQ(search.payload_case(), v1::Job::kSupernet);
   EXPECT_EQ(search.supernet().space().nodes(), 2);
@@ -148,10 +136,10 @@ TEST(SetExpectedFingerprintTest, EveryPayloadWithASplitCarriesIt) {
   EXPECT_FALSE(measure.tfnas().has_data()) << "a latency measurement reads no data";
 
   v1::Job train = Filled(Normalized(absl::StrCat(R"pb(
-                                                   space { darts_cell { nodes: 2 } }
-                                                   strategy { random {} }
-                                                   budget: 3
-                                                 )pb",
+                           space { darts_cell { nodes: 2 } }
+                           strategy { random {} }
+                           budget: 3
+                         )pb",
                                                  kTraining)),
                          v1::TRAIN_CANDIDATE);
   SetExpectedFingerprint("fp", &train);

@@ -83,8 +83,8 @@ absl::Status ValidateAugmentation(const v1::Augmentation& a) {
                                                    {"cutout_length", a.cutout_length() != 0}};
     for (const auto& [field, set] : fields) {
       if (set) {
-        return absl::InvalidArgumentError(absl::StrCat("dataset.augmentation.", field,
-                                                       ": is only read with mode AUGMENTATION_ON"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "dataset.augmentation.", field, ": is only read with mode AUGMENTATION_ON"));
       }
     }
     return absl::OkStatus();

@@ -14,25 +14,18 @@ using ::testing::StartsWith;
 
 v1::SearchSpec ValidSpec() {
   v1::SearchSpec spec;
-  const bool ok = google::protobuf::TextFormat::ParseFromString(
-      R"pb(
-        name: "digits"
-        space { darts_cell {} }
-        strategy { aging_evolution { population_size: 4 sample_size: 2 } }
-        budget: 10
-        seed: 7
-        training {
-          epochs: 1
-          batch_size: 32
-          learning_rate: 0.05
-          momentum: 0.9
-          weight_decay: 3e-4
-          init_channels: 8
-          cells: 3
-        }
-        dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
-      )pb",
-      &spec);
+  const bool ok = google::protobuf::TextFormat::ParseFromString(R"pb(
+    name: "digits"
+    space { darts_cell {} }
+    strategy { aging_evolution { population_size: 4 sample_size: 2 } }
+    budget: 10
+    seed: 7
+    training {
+      epochs: 1 batch_size: 32 learning_rate: 0.05 momentum: 0.9
+      weight_decay: 3e-4 init_channels: 8 cells: 3
+    }
+    dataset { format: DIGITS_CSV path: "/data/digits.csv.gz" validation_examples: 300 }
+  )pb", &spec);
   EXPECT_TRUE(ok);
   return spec;
 }
@@ -103,7 +96,8 @@ TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
       {"budget:", [](v1::SearchSpec* s) { s->set_budget(0); }},
       {"training.learning_rate: -0.1 must be > 0",
        [](v1::SearchSpec* s) { s->mutable_training()->set_learning_rate(-0.1); }},
-      {"training.momentum:", [](v1::SearchSpec* s) { s->mutable_training()->set_momentum(1.0); }},
+      {"training.momentum:",
+       [](v1::SearchSpec* s) { s->mutable_training()->set_momentum(1.0); }},
       {"training.epochs:", [](v1::SearchSpec* s) { s->mutable_training()->set_epochs(0); }},
       {"training.gpu.precision: 7 is not a precision; must be FP32, BF16 or FP16",
        [](v1::SearchSpec* s) {
@@ -125,7 +119,8 @@ TEST(SpecValidationTest, RejectsBadFieldsNamingTheFieldAndChangingNothing) {
       {"dataset.validation_examples:",
        [](v1::SearchSpec* s) { s->mutable_dataset()->set_validation_examples(0); }},
       {"dataset.path:", [](v1::SearchSpec* s) { s->mutable_dataset()->clear_path(); }},
-      {"dataset.format:", [](v1::SearchSpec* s) { s->mutable_dataset()->clear_format(); }},
+      {"dataset.format:",
+       [](v1::SearchSpec* s) { s->mutable_dataset()->clear_format(); }},
       {"dataset.augmentation.crop_padding: 65 is out of range 0..64",
        [](v1::SearchSpec* s) {
          auto* a = s->mutable_dataset()->mutable_augmentation();

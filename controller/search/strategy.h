@@ -59,7 +59,7 @@ struct SearchView {
 };
 
 struct Proposal {
-  std::string genome;     // Canonical text.
+  std::string genome;  // Canonical text.
   int64_t parent_id = 0;  // 0 = no parent (random).
   std::string mutation;   // "random" when there is no parent.
   // Weight inheritance (NASH): morphisms for the worker to apply to the
@@ -89,9 +89,9 @@ class Strategy {
   virtual bool Finished(const SearchView&) const { return false; }
   // The next individual, or nullopt if the strategy must wait for results
   // first. `rng` is seeded per birth, so equal histories give equal proposals.
-  virtual absl::StatusOr<std::optional<Proposal>> Propose(const SearchView& view,
-                                                          const SearchSpace& space,
-                                                          SeededRandom& rng) const = 0;
+  virtual absl::StatusOr<std::optional<Proposal>> Propose(
+      const SearchView& view, const SearchSpace& space,
+      SeededRandom& rng) const = 0;
 };
 
 }  // namespace nas

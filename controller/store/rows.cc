@@ -7,8 +7,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/search_space/tfnas_space_spec.h"
 #include "google/protobuf/struct.pb.h"
@@ -48,7 +50,8 @@ const char kIndividualColumns[] =
     "COALESCE(i.failure_reason, ''), i.alive, COALESCE(i.aged_out_at, -1), "
     "extract(epoch FROM i.created_at)::float8, "
     "COALESCE(extract(epoch FROM i.evaluated_at)::float8, 0), "
-    "COALESCE(i.checkpoint_digest, '')";
+    "COALESCE(i.checkpoint_digest, ''), "
+    "COALESCE(array_to_string(i.objective_values, ','), '')";
 
 v1::Individual RowToIndividual(const pqxx::row& row) {
   v1::Individual ind;
@@ -70,6 +73,7 @@ v1::Individual RowToIndividual(const pqxx::row& row) {
   const double evaluated = row[15].as<double>();
   if (evaluated > 0) SetTimestamp(evaluated, ind.mutable_evaluate_time());
   ind.set_checkpoint(row[16].as<std::string>());
+  for (double v : ParseDoubleList(row[17].as<std::string>())) ind.add_objective_values(v);
   return ind;
 }
 
@@ -229,6 +233,25 @@ std::string TextArrayLiteral(const std::vector<std::string>& values) {
 
 std::string BigintArrayLiteral(const std::vector<int64_t>& values) {
   return absl::StrCat("{", absl::StrJoin(values, ","), "}");
+}
+
+std::string DoubleArrayLiteral(const std::vector<double>& values) {
+  return absl::StrCat("{",
+                      absl::StrJoin(values, ",",
+                                    [](std::string* out, double v) {
+                                      absl::StrAppend(out, absl::StrFormat("%.17g", v));
+                                    }),
+                      "}");
+}
+
+std::vector<double> ParseDoubleList(const std::string& text) {
+  std::vector<double> values;
+  if (text.empty()) return values;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    double v = 0;
+    values.push_back(absl::SimpleAtod(part, &v) ? v : std::nan(""));
+  }
+  return values;
 }
 
 }  // namespace nas
