@@ -33,11 +33,11 @@ absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::str
 }
 
 void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
-  for (const auto& row :
-       txn.exec_params("SELECT id, birth_order, state, COALESCE(objective_scores[1], 0), genome, "
-                       "checkpoint_digest IS NOT NULL, COALESCE(parent_id, 0), alive "
-                       "FROM individuals WHERE search_id = $1 ORDER BY birth_order",
-                       search_id)) {
+  for (const auto& row : txn.exec_params(
+           "SELECT id, birth_order, state, COALESCE(objective_scores[1], fitness, 0), genome, "
+           "checkpoint_digest IS NOT NULL, COALESCE(parent_id, 0), alive "
+           "FROM individuals WHERE search_id = $1 ORDER BY birth_order",
+           search_id)) {
     const std::string state = row[2].as<std::string>();
     view->history.push_back({row[0].as<int64_t>(), row[1].as<int>(),
                              state == "evaluated" ? HistoryEntry::State::kEvaluated
@@ -72,7 +72,8 @@ SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int job
   // Strategies compare scores (larger is better by each objective), not
   // the raw fitness: see controller/search/objectives.h.
   for (const auto& row :
-       txn.exec_params("SELECT id, birth_order, array_to_string(objective_scores, ','), genome "
+       txn.exec_params("SELECT id, birth_order, "
+                       "array_to_string(COALESCE(objective_scores, ARRAY[fitness]), ','), genome "
                        "FROM individuals WHERE search_id = $1 AND alive ORDER BY evaluated_order",
                        search.id)) {
     std::vector<double> scores = ParseDoubleList(row[2].as<std::string>());
