@@ -23,6 +23,10 @@ const std::vector<CommandInfo>& Commands() {
        "the best individual: fitness, parameters, genome (TF-NAS: latencies)", true},
       {"individuals", ArgumentKind::kSearchId, "SEARCH_ID",
        "every individual in birth order (csv: one column per metric)", true},
+      {"front", ArgumentKind::kSearchId, "SEARCH_ID",
+       "the Pareto front: evaluated individuals no other dominates by the search's objectives, "
+       "one column per objective",
+       true},
       {"lineage", ArgumentKind::kIndividualId, "INDIVIDUAL_ID",
        "an individual and its ancestors, child first", true},
       {"epochs", ArgumentKind::kSearchId, "SEARCH_ID",

@@ -9,8 +9,8 @@ namespace {
 using ::testing::HasSubstr;
 
 const std::vector<std::string> kEveryCommand = {
-    "submit",  "watch", "get",    "list",   "best",   "individuals", "lineage", "epochs",
-    "workers", "logs",  "cancel", "extend", "resume", "retry",       "plot",    "export"};
+    "submit",  "watch", "get",    "list",   "best",   "individuals", "front", "lineage", "epochs",
+    "workers", "logs",  "cancel", "extend", "resume", "retry",       "plot",  "export"};
 
 TEST(CommandLineTest, UsageListsEveryCommandWithItsArguments) {
   const std::string usage = UsageText();

@@ -10,6 +10,7 @@
 //   nasctl list
 //   nasctl best SEARCH_ID
 //   nasctl individuals SEARCH_ID  (csv: one column per metric)
+//   nasctl front SEARCH_ID        the Pareto front by the search's objectives
 //   nasctl lineage INDIVIDUAL_ID
 //   nasctl epochs SEARCH_ID       every epoch a supernet search reported
 //   nasctl workers [--seen_within_seconds=N]
@@ -23,7 +24,7 @@
 //                                  network as TorchScript
 //
 // --format applies to the read commands (get, list, best, individuals,
-// lineage, epochs, workers, logs) and cancel: json is protobuf's JSON mapping
+// front, lineage, epochs, workers, logs) and cancel: json is protobuf's JSON mapping
 // of the answer (every page joined), csv one header line and a row per item.
 // The commands live in read_commands, search_commands, cluster_commands and
 // export_command; command_line holds their table and the usage text.
@@ -90,6 +91,7 @@ absl::Status Run(const CommandEnv& env, const Invocation& invocation) {
   if (name == "list") return ListCommand(env);
   if (name == "best") return BestCommand(env, id);
   if (name == "individuals") return IndividualsCommand(env, id);
+  if (name == "front") return FrontCommand(env, id);
   if (name == "lineage") return LineageCommand(env, id);
   if (name == "epochs") return EpochsCommand(env, id);
   if (name == "workers") return WorkersCommand(env, absl::GetFlag(FLAGS_seen_within_seconds));

@@ -10,6 +10,7 @@
 #include "common/status/status_macros.h"
 #include "controller/cli/csv_tables.h"
 #include "controller/cli/fitness_plot.h"
+#include "controller/cli/front_output.h"
 #include "controller/cli/text_output.h"
 #include "google/protobuf/text_format.h"
 
@@ -143,6 +144,19 @@ absl::Status IndividualsCommand(const CommandEnv& env, int64_t search_id) {
         for (const auto& i : all.individuals()) text += IndividualRow(i);
         return text;
       });
+}
+
+absl::Status FrontCommand(const CommandEnv& env, int64_t search_id) {
+  // The spec names the objectives the front's columns hold.
+  ASSIGN_OR_RETURN(const v1::Search search, FetchSearch(env, search_id));
+  v1::GetParetoFrontRequest req;
+  req.set_search_id(search_id);
+  v1::GetParetoFrontResponse resp;
+  auto c = env.Context();
+  RETURN_IF_ERROR(FromGrpcStatus(env.stub->GetParetoFront(c.get(), req, &resp)));
+  return Print(
+      env, resp, [&] { return FrontCsv(search.spec(), resp.individuals()); },
+      [&] { return FrontText(search.spec(), resp.individuals()); });
 }
 
 absl::Status LineageCommand(const CommandEnv& env, int64_t individual_id) {

@@ -1,4 +1,4 @@
-// nasctl's read commands: get, list, best, individuals, lineage, epochs (each
+// nasctl's read commands: get, list, best, individuals, front, lineage, epochs (each
 // in env.format: text, JSON of the response with every page joined into one
 // document, or CSV, csv_tables.h), and plot. Each returns the controller's
 // error as it came (NOT_FOUND for an unknown id, UNAVAILABLE when it cannot
@@ -22,6 +22,8 @@ absl::Status ListCommand(const CommandEnv& env);
 // NOT_FOUND if the search has no evaluated individual yet.
 absl::Status BestCommand(const CommandEnv& env, int64_t search_id);
 absl::Status IndividualsCommand(const CommandEnv& env, int64_t search_id);
+// The search's Pareto front by its objectives (GetParetoFront).
+absl::Status FrontCommand(const CommandEnv& env, int64_t search_id);
 absl::Status LineageCommand(const CommandEnv& env, int64_t individual_id);
 absl::Status EpochsCommand(const CommandEnv& env, int64_t search_id);
 // Writes the fitness plot (fitness_plot.h) to `path` ("" = fitness.svg).

@@ -156,6 +156,12 @@ TEST_F(HttpApiTest, ResourcesAnswerWhatTheGrpcApiAnswers) {
       Parse<v1::GetLineageResponse>(Get(absl::StrCat("/v1/individuals/", best.id(), "/lineage")));
   ASSERT_GE(lineage.individuals_size(), 1);
   EXPECT_EQ(lineage.individuals(0).id(), best.id());
+  // No objectives: the front is the fittest, with its fitness as the one value.
+  const auto front = Parse<v1::GetParetoFrontResponse>(Get(path + "/pareto"));
+  ASSERT_EQ(front.individuals_size(), 1);
+  EXPECT_EQ(front.individuals(0).id(), best.id());
+  ASSERT_EQ(front.individuals(0).objective_values_size(), 1);
+  EXPECT_DOUBLE_EQ(front.individuals(0).objective_values(0), 0.75);
   EXPECT_EQ(Parse<v1::ListEpochProgressResponse>(Get(path + "/epochs?skip=0")).epochs_size(), 0);
 
   auto extended = http_->Post((path + ":extend").c_str(), R"({"budget": 30})", "application/json");

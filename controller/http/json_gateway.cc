@@ -190,6 +190,7 @@ JsonGateway::JsonGateway(std::shared_ptr<grpc::Channel> channel, absl::Duration 
   AddUnary("GET", "/v1/searches/" + id + "/best", {"search_id"}, &Stub::GetBestIndividual);
   AddUnary("GET", "/v1/searches/" + id + "/epochs", {"search_id"}, &Stub::ListEpochProgress);
   AddUnary("GET", "/v1/searches/" + id + "/logs", {"search_id"}, &Stub::ListJobLogs);
+  AddUnary("GET", "/v1/searches/" + id + "/pareto", {"search_id"}, &Stub::GetParetoFront);
   AddUnary("GET", "/v1/individuals/" + id + "/lineage", {"individual_id"}, &Stub::GetLineage);
   AddUnary("GET", "/v1/workers", {}, &Stub::ListWorkers);
   AddUnary("POST", "/v1/searches/" + id + ":extend", {"search_id"}, &Stub::ExtendSearch);

@@ -8,6 +8,7 @@
 #include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
 #include "controller/search/early_stopping/median_rule.h"
+#include "controller/search/objectives.h"
 #include "controller/search/strategy_registry.h"
 
 namespace nas {
@@ -200,6 +201,8 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   }
 
   RETURN_IF_ERROR(ValidateAndNormalizeEarlyStopping(&s));
+  RETURN_IF_ERROR(NormalizeObjectives(s));
+
   if (s.max_attempts() == 0) s.set_max_attempts(3);
   RETURN_IF_ERROR(CheckIntRange("max_attempts", s.max_attempts(), 1, 20));
   if (s.lease_seconds() == 0) s.set_lease_seconds(60);

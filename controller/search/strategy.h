@@ -22,8 +22,14 @@ namespace nas {
 struct PopulationMember {
   int64_t individual_id = 0;
   int birth_order = 0;
+  // The score by the search's first objective, larger is better (a minimized
+  // objective is negated; controller/search/objectives.h): what a
+  // single-objective strategy compares. Validation accuracy by default.
   double fitness = 0;
   std::string genome;  // Canonical text.
+  // The scores by every objective, in SearchSpec.objectives order (just
+  // `fitness` with one objective).
+  std::vector<double> objectives;
 };
 
 // What a strategy may look at when proposing.
@@ -32,7 +38,7 @@ struct HistoryEntry {
   int64_t individual_id = 0;
   int birth_order = 0;
   enum class State { kPending, kEvaluated, kFailed } state = State::kPending;
-  double fitness = 0;
+  double fitness = 0;  // As PopulationMember::fitness: larger is better.
   std::string genome;
   bool has_checkpoint = false;
   int64_t parent_id = 0;

@@ -142,6 +142,18 @@ grpc::Status SearchServiceImpl::GetLineage(grpc::ServerContext* context,
   });
 }
 
+grpc::Status SearchServiceImpl::GetParetoFront(grpc::ServerContext* context,
+                                               const v1::GetParetoFrontRequest* request,
+                                               v1::GetParetoFrontResponse* response) {
+  return Serve(*authorizer_, context, [&]() -> absl::Status {
+    if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    auto front = store_->GetParetoFront(request->search_id());
+    if (!front.ok()) return front.status();
+    for (auto& i : *front) *response->add_individuals() = std::move(i);
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status SearchServiceImpl::DownloadCheckpoint(
     grpc::ServerContext* context, const v1::DownloadCheckpointRequest* request,
     grpc::ServerWriter<v1::CheckpointChunk>* writer) {

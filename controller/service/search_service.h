@@ -45,6 +45,9 @@ class SearchServiceImpl final : public v1::SearchService::Service {
   grpc::Status GetBestIndividual(grpc::ServerContext* context,
                                  const v1::GetBestIndividualRequest* request,
                                  v1::Individual* response) override;
+  grpc::Status GetParetoFront(grpc::ServerContext* context,
+                              const v1::GetParetoFrontRequest* request,
+                              v1::GetParetoFrontResponse* response) override;
   grpc::Status GetLineage(grpc::ServerContext* context, const v1::GetLineageRequest* request,
                           v1::GetLineageResponse* response) override;
   grpc::Status DownloadCheckpoint(grpc::ServerContext* context,

@@ -7,8 +7,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/search_space/tfnas_space_spec.h"
 #include "google/protobuf/struct.pb.h"
@@ -49,7 +51,8 @@ const char kIndividualColumns[] =
     "extract(epoch FROM i.created_at)::float8, "
     "COALESCE(extract(epoch FROM i.evaluated_at)::float8, 0), "
     "COALESCE(i.checkpoint_digest, ''), COALESCE(i.stopped_at_epoch, 0), "
-    "COALESCE(i.stop_reason, '')";
+    "COALESCE(i.stop_reason, ''), "
+    "COALESCE(array_to_string(i.objective_values, ','), '')";
 
 v1::Individual RowToIndividual(const pqxx::row& row) {
   v1::Individual ind;
@@ -73,6 +76,7 @@ v1::Individual RowToIndividual(const pqxx::row& row) {
   ind.set_checkpoint(row[16].as<std::string>());
   ind.set_stopped_at_epoch(row[17].as<int>());
   ind.set_stop_reason(row[18].as<std::string>());
+  for (double v : ParseDoubleList(row[19].as<std::string>())) ind.add_objective_values(v);
   return ind;
 }
 
@@ -237,6 +241,25 @@ std::string TextArrayLiteral(const std::vector<std::string>& values) {
 
 std::string BigintArrayLiteral(const std::vector<int64_t>& values) {
   return absl::StrCat("{", absl::StrJoin(values, ","), "}");
+}
+
+std::string DoubleArrayLiteral(const std::vector<double>& values) {
+  return absl::StrCat("{",
+                      absl::StrJoin(values, ",",
+                                    [](std::string* out, double v) {
+                                      absl::StrAppend(out, absl::StrFormat("%.17g", v));
+                                    }),
+                      "}");
+}
+
+std::vector<double> ParseDoubleList(const std::string& text) {
+  std::vector<double> values;
+  if (text.empty()) return values;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    double v = 0;
+    values.push_back(absl::SimpleAtod(part, &v) ? v : std::nan(""));
+  }
+  return values;
 }
 
 }  // namespace nas

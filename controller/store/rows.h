@@ -60,6 +60,10 @@ std::string TfNasSpaceKey(const v1::TfNasSpace& space);
 std::string TextArrayLiteral(const std::vector<std::string>& values);
 // {1,2,3}, for a `$n::bigint[]` parameter.
 std::string BigintArrayLiteral(const std::vector<int64_t>& values);
+// {0.5,-1200}, for a `$n::float8[]` parameter; every digit kept.
+std::string DoubleArrayLiteral(const std::vector<double>& values);
+// "0.5,-1200" (array_to_string(a, ',')) as doubles; "" = none.
+std::vector<double> ParseDoubleList(const std::string& text);
 
 }  // namespace nas
 

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/genome/stable_hash.h"
 #include "common/status/status_macros.h"
+#include "controller/search/objectives.h"
 #include "controller/store/rows.h"
 
 namespace nas {
@@ -32,11 +33,11 @@ absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::str
 }
 
 void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
-  for (const auto& row :
-       txn.exec_params("SELECT id, birth_order, state, COALESCE(fitness, 0), genome, "
-                       "checkpoint_digest IS NOT NULL, COALESCE(parent_id, 0), alive "
-                       "FROM individuals WHERE search_id = $1 ORDER BY birth_order",
-                       search_id)) {
+  for (const auto& row : txn.exec_params(
+           "SELECT id, birth_order, state, COALESCE(objective_scores[1], fitness, 0), genome, "
+           "checkpoint_digest IS NOT NULL, COALESCE(parent_id, 0), alive "
+           "FROM individuals WHERE search_id = $1 ORDER BY birth_order",
+           search_id)) {
     const std::string state = row[2].as<std::string>();
     view->history.push_back({row[0].as<int64_t>(), row[1].as<int>(),
                              state == "evaluated" ? HistoryEntry::State::kEvaluated
@@ -68,11 +69,17 @@ SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int job
   SearchView& view = snapshot.view;
   view.births = search.births;
   view.budget = search.budget;
-  for (const auto& row : txn.exec_params("SELECT id, birth_order, fitness, genome FROM individuals "
-                                         "WHERE search_id = $1 AND alive ORDER BY evaluated_order",
-                                         search.id)) {
-    view.population.push_back(
-        {row[0].as<int64_t>(), row[1].as<int>(), DoubleField(row[2]), row[3].as<std::string>()});
+  // Strategies compare scores (larger is better by each objective), not
+  // the raw fitness: see controller/search/objectives.h.
+  for (const auto& row :
+       txn.exec_params("SELECT id, birth_order, "
+                       "array_to_string(COALESCE(objective_scores, ARRAY[fitness]), ','), genome "
+                       "FROM individuals WHERE search_id = $1 AND alive ORDER BY evaluated_order",
+                       search.id)) {
+    std::vector<double> scores = ParseDoubleList(row[2].as<std::string>());
+    const double first = scores.empty() ? 0 : scores[0];
+    view.population.push_back({row[0].as<int64_t>(), row[1].as<int>(), first,
+                               row[3].as<std::string>(), std::move(scores)});
   }
   const pqxx::row counts = txn.exec_params1(
       "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
@@ -121,7 +128,7 @@ void ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
                         const CheckpointRelease& release) {
   constexpr char kNotBest[] =
       " AND id <> (SELECT id FROM individuals WHERE search_id = $1 AND state = 'evaluated' "
-      "ORDER BY fitness DESC, birth_order LIMIT 1)";
+      "ORDER BY objective_scores[1] DESC, birth_order LIMIT 1)";
   if (release.all_but_best) {
     txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
                                  "WHERE search_id = $1 AND checkpoint_digest IS NOT NULL",
@@ -217,13 +224,19 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t ind
   if (!output.derived_genome.empty()) {
     StoreDerivedGenome(txn, individual_id, job_id, output.derived_genome);
   }
+  const std::vector<v1::Objective> objectives = EffectiveObjectives(search.step->spec());
+  ASSIGN_OR_RETURN(
+      const std::vector<double> values,
+      ObjectiveValues(objectives, result.fitness(), result.parameter_count(), result.metrics()));
   ++search.evaluations_done;
   txn.exec_params(
       "UPDATE individuals SET state = 'evaluated', fitness = $2, "
       "parameter_count = $3, evaluated_at = now(), evaluated_order = $4, "
-      "alive = true, checkpoint_digest = NULLIF($5, '') WHERE id = $1",
+      "alive = true, checkpoint_digest = NULLIF($5, ''), objective_values = $6::float8[], "
+      "objective_scores = $7::float8[] WHERE id = $1",
       individual_id, result.fitness(), result.parameter_count(), search.evaluations_done,
-      result.checkpoint());
+      result.checkpoint(), DoubleArrayLiteral(values),
+      DoubleArrayLiteral(ObjectiveScores(objectives, values)));
   for (const auto& [name, value] : result.metrics()) {
     txn.exec_params(
         "INSERT INTO individual_metrics (individual_id, name, value) "

@@ -28,11 +28,11 @@ absl::StatusOr<int64_t> ParsePageToken(const std::string& token, int64_t first_p
 
 // The best evaluated individual, if any.
 absl::StatusOr<std::optional<v1::Individual>> BestIn(pqxx::work& txn, int64_t search_id) {
-  const pqxx::result rows =
-      txn.exec_params(absl::StrCat("SELECT ", kIndividualColumns,
-                                   " FROM individuals i WHERE i.search_id = $1 AND i.state = "
-                                   "'evaluated' ORDER BY i.fitness DESC, i.birth_order LIMIT 1"),
-                      search_id);
+  const pqxx::result rows = txn.exec_params(
+      absl::StrCat("SELECT ", kIndividualColumns,
+                   " FROM individuals i WHERE i.search_id = $1 AND i.state = "
+                   "'evaluated' ORDER BY i.objective_scores[1] DESC, i.birth_order LIMIT 1"),
+      search_id);
   if (rows.empty()) return std::optional<v1::Individual>();
   v1::Individual best = RowToIndividual(rows[0]);
   AttachMetrics(txn, {&best});
@@ -199,6 +199,28 @@ absl::StatusOr<v1::Individual> SearchStore::GetBestIndividual(int64_t search_id)
           absl::StrCat("search ", search_id, " has no evaluated individual yet"));
     }
     out = *std::move(best);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::Individual>> SearchStore::GetParetoFront(int64_t search_id) {
+  std::vector<v1::Individual> out;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    out.clear();
+    if (txn.exec_params("SELECT 1 FROM searches WHERE id = $1", search_id).empty()) {
+      return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
+    }
+    for (const auto& row : txn.exec_params(
+             absl::StrCat("SELECT ", kIndividualColumns,
+                          " FROM pareto_front p JOIN individuals i ON i.id = p.individual_id "
+                          "WHERE p.search_id = $1 ORDER BY i.birth_order"),
+             search_id)) {
+      out.push_back(RowToIndividual(row));
+    }
+    std::vector<v1::Individual*> refs;
+    for (v1::Individual& ind : out) refs.push_back(&ind);
+    AttachMetrics(txn, refs);
     return absl::OkStatus();
   }));
   return out;

@@ -46,8 +46,12 @@ class SearchStore {
   // In birth order. NOT_FOUND if the search is absent.
   absl::StatusOr<PageOf<v1::Individual>> ListIndividuals(int64_t search_id,
                                                           const Page& page);
-  // Highest fitness, earliest birth on ties. NOT_FOUND if none evaluated.
+  // Best by the first objective (highest fitness unless the spec says),
+  // earliest birth on ties. NOT_FOUND if none evaluated.
   absl::StatusOr<v1::Individual> GetBestIndividual(int64_t search_id);
+  // The search's Pareto front by its objectives (the pareto_front view), in
+  // birth order, with metrics. NOT_FOUND if the search does not exist.
+  absl::StatusOr<std::vector<v1::Individual>> GetParetoFront(int64_t search_id);
   // The individual, then its ancestors. NOT_FOUND if absent.
   absl::StatusOr<std::vector<v1::Individual>> GetLineage(int64_t individual_id);
   // Epochs reported by the search's jobs, oldest first, after the first

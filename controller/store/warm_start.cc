@@ -20,6 +20,12 @@ absl::Status CheckComparable(const v1::SearchSpec& to, const v1::SearchSpec& fro
   if (!MessageDifferencer::Equals(to.space(), from.space())) {
     return Refuse("search_id", absl::StrCat("search ", id, " searched another space"));
   }
+  v1::SearchSpec to_objectives, from_objectives;
+  *to_objectives.mutable_objectives() = to.objectives();
+  *from_objectives.mutable_objectives() = from.objectives();
+  if (!MessageDifferencer::Equals(to_objectives, from_objectives)) {
+    return Refuse("search_id", absl::StrCat("search ", id, " had other objectives"));
+  }
   if (!MessageDifferencer::Equals(to.table_lookup(), from.table_lookup()) ||
       !MessageDifferencer::Equals(to.dataset(), from.dataset()) ||
       !MessageDifferencer::Equals(to.training(), from.training())) {
@@ -59,12 +65,14 @@ absl::Status InsertWarmStartMembers(pqxx::work& txn, LockedSearch& search) {
     const int64_t id =
         txn.exec_params1(
                "INSERT INTO individuals (search_id, birth_order, genome, genome_hash, mutation, "
-               "seed, state, fitness, parameter_count, alive, evaluated_order, evaluated_at) "
-               "VALUES ($1, $2, $3, $4, $5, $6, 'evaluated', $7, NULLIF($8, -1), true, $9, now()) "
-               "RETURNING id",
+               "seed, state, fitness, parameter_count, alive, evaluated_order, evaluated_at, "
+               "objective_values, objective_scores) "
+               "SELECT $1, $2, $3, $4, $5, $6, 'evaluated', $7, NULLIF($8, -1), true, $9, now(), "
+               "objective_values, objective_scores FROM individuals WHERE id = $10 RETURNING id",
                search.id, k, b[1].as<std::string>(), b[2].as<std::string>(),
                absl::StrCat("warm start: individual ", b[0].as<int64_t>(), " of search ", from_id),
-               b[5].as<int64_t>(), b[3].as<double>(), b[4].as<int64_t>(), k + 1)[0]
+               b[5].as<int64_t>(), b[3].as<double>(), b[4].as<int64_t>(), k + 1,
+               b[0].as<int64_t>())[0]
             .as<int64_t>();
     txn.exec_params(
         "INSERT INTO individual_metrics (individual_id, name, value) "

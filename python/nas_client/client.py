@@ -190,6 +190,12 @@ class Client:
         return self._call("GetBestIndividual",
                           service_pb2.GetBestIndividualRequest(search_id=search_id))
 
+    def pareto_front(self, search_id):
+        """The evaluated Individuals no other dominates by the search's objectives, in birth order;
+        each carries objective_values in the order of spec.objectives."""
+        return list(self._call("GetParetoFront", service_pb2.GetParetoFrontRequest(
+            search_id=search_id)).individuals)
+
     def lineage(self, individual_id):
         """The individual, then its parent, grandparent, ... back to a root."""
         return list(self._call("GetLineage", service_pb2.GetLineageRequest(

@@ -1,13 +1,38 @@
 #include "controller/search/aging_evolution/aging_evolution.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/status/status_macros.h"
+#include "controller/search/pareto.h"
 
 namespace nas {
 
-absl::StatusOr<std::optional<Proposal>> AgingEvolution::Propose(
-    const SearchView& view, const SearchSpace& space, SeededRandom& rng) const {
+const PopulationMember* TournamentWinner(const std::vector<PopulationMember>& population,
+                                         int sample_size, SeededRandom& rng) {
+  const int n = static_cast<int>(population.size());
+  std::vector<const PopulationMember*> sample;  // Distinct members, in the order drawn.
+  for (int i = 0; i < sample_size; ++i) {
+    const PopulationMember* candidate = &population[rng.Uniform(n)];
+    if (std::find(sample.begin(), sample.end(), candidate) == sample.end()) {
+      sample.push_back(candidate);
+    }
+  }
+  if (sample.front()->objectives.size() < 2) {
+    const PopulationMember* parent = sample.front();
+    for (const PopulationMember* candidate : sample) {
+      if (candidate->fitness > parent->fitness) parent = candidate;
+    }
+    return parent;
+  }
+  std::vector<Scores> points;
+  for (const PopulationMember* m : sample) points.push_back(m->objectives);
+  return sample[ParetoBest(points)];
+}
+
+absl::StatusOr<std::optional<Proposal>> AgingEvolution::Propose(const SearchView& view,
+                                                                const SearchSpace& space,
+                                                                SeededRandom& rng) const {
   if (view.births < population_size_) {
     return Proposal{space.RandomGenome(rng), 0, "random"};
   }
@@ -17,12 +42,7 @@ absl::StatusOr<std::optional<Proposal>> AgingEvolution::Propose(
     // Every initial member failed: start over from random.
     return Proposal{space.RandomGenome(rng), 0, "random"};
   }
-  const PopulationMember* parent = nullptr;
-  const int n = static_cast<int>(view.population.size());
-  for (int i = 0; i < sample_size_; ++i) {
-    const PopulationMember& candidate = view.population[rng.Uniform(n)];
-    if (parent == nullptr || candidate.fitness > parent->fitness) parent = &candidate;
-  }
+  const PopulationMember* parent = TournamentWinner(view.population, sample_size_, rng);
   ASSIGN_OR_RETURN(GenomeMutation m, space.Mutate(parent->genome, rng));
   Proposal child{std::move(m.child), parent->individual_id, std::move(m.description)};
   child.morphisms = std::move(m.weight_morphisms);
