@@ -41,8 +41,9 @@ struct TfNasSpace {
   std::vector<TfNasStageSpec> stages;
   int head_channels = 0;
   std::vector<int> kernels;  // Candidate depthwise kernels, ascending, from {3, 5, 7}.
-  // Squeeze-and-excitation variants: {false}, {true} or {false, true}.
-  std::vector<bool> squeeze_excitation;
+  // Squeeze-and-excitation variants: {false}, {true} or {false, true}
+  // (MakeTfNasSpace's default); a space built by hand has the plain ops.
+  std::vector<bool> squeeze_excitation = {false};
 };
 
 struct TfNasOp {
