@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status/status_macros.h"
 
 namespace nas {
@@ -43,11 +44,13 @@ bool ConsumeNumber(absl::string_view& text, char prefix, int* value) {
 absl::StatusOr<TfNasLayer> ParseLayer(absl::string_view token, int stage, int index) {
   TfNasLayer layer;
   absl::string_view rest = token;
-  if (!ConsumeNumber(rest, 'k', &layer.kernel) || !ConsumeNumber(rest, 'e', &layer.expansion) ||
-      !ConsumeNumber(rest, 'w', &layer.mid_channels) || !rest.empty()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "stage %d, layer %d: expected k<kernel>e<expansion>w<width>, e.g. k3e6w96; got '%s'", stage,
-        index, token));
+  bool ok = ConsumeNumber(rest, 'k', &layer.kernel) && ConsumeNumber(rest, 'e', &layer.expansion);
+  if (ok) layer.se = absl::ConsumePrefix(&rest, "se");
+  if (!ok || !ConsumeNumber(rest, 'w', &layer.mid_channels) || !rest.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("stage %d, layer %d: expected k<kernel>e<expansion>[se]w<width>, e.g. "
+                        "k3e6w96 or k3e6sew96; got '%s'",
+                        stage, index, token));
   }
   return layer;
 }
@@ -97,7 +100,8 @@ std::string TfNasGenomeToText(const TfNasGenome& genome) {
   for (const TfNasStage& stage : genome.stages) {
     std::vector<std::string> layers;
     for (const TfNasLayer& l : stage.layers) {
-      layers.push_back(absl::StrCat("k", l.kernel, "e", l.expansion, "w", l.mid_channels));
+      layers.push_back(
+          absl::StrCat("k", l.kernel, "e", l.expansion, l.se ? "se" : "", "w", l.mid_channels));
     }
     stages.push_back(absl::StrJoin(layers, " "));
   }

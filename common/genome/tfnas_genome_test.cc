@@ -20,6 +20,17 @@ TEST(TfNasGenomeTest, ParsesCanonicalText) {
   EXPECT_EQ(TfNasGenomeToText(*g), "k3e6w96 k5e3w48 | k7e6w120");
 }
 
+TEST(TfNasGenomeTest, SqueezeExcitationIsMarkedPerLayer) {
+  auto g = ParseTfNasGenome("k3e6sew96 k5e3w48 | k5e6sew120");
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(g->stages[0].layers[0], (TfNasLayer{3, 6, 96, /*se=*/true}));
+  EXPECT_EQ(g->stages[0].layers[1], (TfNasLayer{5, 3, 48, /*se=*/false}));
+  EXPECT_TRUE(g->stages[1].layers[0].se);
+  EXPECT_EQ(TfNasGenomeToText(*g), "k3e6sew96 k5e3w48 | k5e6sew120");
+  // The same op without SE is a different genome.
+  EXPECT_FALSE(*g == *ParseTfNasGenome("k3e6w96 k5e3w48 | k5e6w120"));
+}
+
 TEST(TfNasGenomeTest, ToleratesWhitespace) {
   auto g = ParseTfNasGenome("  k3e3w8\n\tk5e6w16|k7e3w4  ");
   ASSERT_TRUE(g.ok()) << g.status();
@@ -36,8 +47,8 @@ TEST(TfNasGenomeTest, RandomGenomesRoundTrip) {
       TfNasStage stage;
       const int depth = 1 + rng() % kMaxTfNasLayersPerStage;
       for (int l = 0; l < depth; ++l) {
-        stage.layers.push_back(
-            {kernels[rng() % 3], rng() % 2 ? 3 : 6, 1 + static_cast<int>(rng() % 2000)});
+        stage.layers.push_back({kernels[rng() % 3], rng() % 2 ? 3 : 6,
+                                1 + static_cast<int>(rng() % 2000), rng() % 2 == 0});
       }
       g.stages.push_back(stage);
     }
@@ -59,7 +70,10 @@ TEST(TfNasGenomeTest, ErrorsNameStageLayerFieldAndRule) {
   ExpectError("k3e6w96 | k4e3w8", "stage 2, layer 1, kernel: 4 must be 3, 5 or 7");
   ExpectError("k3e6w96 k3e4w8", "stage 1, layer 2, expansion: 4 must be 3 or 6");
   ExpectError("k3e6w0", "stage 1, layer 1, width: 0 must be in 1..65536");
-  ExpectError("k3e6w96 | k3e3", "stage 2, layer 1: expected k<kernel>e<expansion>w<width>");
+  ExpectError("k3e6w96 | k3e3", "stage 2, layer 1: expected k<kernel>e<expansion>[se]w<width>");
+  ExpectError("k3e6sw96", "got 'k3e6sw96'");
+  ExpectError("k3e6sesew96", "got 'k3e6sesew96'");
+  ExpectError("k3se6w96", "got 'k3se6w96'");
   ExpectError("k3e6w96 | | k3e3w9", "stage 2, depth: has 0 layers; must have 1..8");
   ExpectError("", "stage 1, depth: has 0 layers");
   ExpectError("k3e6w96x", "got 'k3e6w96x'");

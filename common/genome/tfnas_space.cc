@@ -33,17 +33,33 @@ absl::Status Invalid(const std::string& message) {
 
 std::vector<TfNasOp> SpaceOps(const TfNasSpace& space) {
   std::vector<TfNasOp> ops;
-  for (int k : space.kernels) {
-    ops.push_back({k, 3});
-    ops.push_back({k, 6});
+  for (bool se : space.squeeze_excitation) {
+    for (int k : space.kernels) {
+      ops.push_back({k, 3, se});
+      ops.push_back({k, 6, se});
+    }
   }
   return ops;
 }
 
-int OpIndex(const TfNasSpace& space, int kernel, int expansion) {
-  const auto it = std::find(space.kernels.begin(), space.kernels.end(), kernel);
-  if (it == space.kernels.end() || (expansion != 3 && expansion != 6)) return -1;
-  return static_cast<int>(it - space.kernels.begin()) * 2 + (expansion == 6 ? 1 : 0);
+int OpIndex(const TfNasSpace& space, int kernel, int expansion, bool se) {
+  const auto k = std::find(space.kernels.begin(), space.kernels.end(), kernel);
+  const auto s = std::find(space.squeeze_excitation.begin(), space.squeeze_excitation.end(), se);
+  if (k == space.kernels.end() || s == space.squeeze_excitation.end() ||
+      (expansion != 3 && expansion != 6)) {
+    return -1;
+  }
+  const int per_se = static_cast<int>(space.kernels.size()) * 2;
+  return static_cast<int>(s - space.squeeze_excitation.begin()) * per_se +
+         static_cast<int>(k - space.kernels.begin()) * 2 + (expansion == 6 ? 1 : 0);
+}
+
+std::string OpName(const TfNasOp& op) {
+  return absl::StrCat("k", op.kernel, "e", op.expansion, op.se ? "se" : "");
+}
+
+int SeChannels(int in_channels, const TfNasOp& op) {
+  return op.se ? in_channels * op.expansion / 3 : 0;
 }
 
 absl::StatusOr<TfNasSpace> MakeTfNasSpace(const TfNasSpaceOptions& o) {
@@ -63,6 +79,7 @@ absl::StatusOr<TfNasSpace> MakeTfNasSpace(const TfNasSpaceOptions& o) {
   space.first_block_channels = Scale(16, o.width_multiplier);
   space.head_channels = Scale(1280, o.width_multiplier);
   space.kernels = o.kernels;
+  space.squeeze_excitation = o.squeeze_excitation;
   for (const PaperStage& p : kPaperStages) {
     space.stages.push_back({Scale(p.channels, o.width_multiplier), 1,
                             std::min(p.layers, o.max_layers_per_stage), p.activation});
@@ -98,6 +115,10 @@ absl::Status ValidateTfNasSpace(const TfNasSpace& s) {
     if ((k != 3 && k != 5 && k != 7) || (i > 0 && k <= s.kernels[i - 1])) {
       return Invalid("kernels must be ascending values from {3, 5, 7}");
     }
+  }
+  const std::vector<bool>& se = s.squeeze_excitation;
+  if (se.empty() || se.size() > 2 || (se.size() == 2 && !(!se[0] && se[1]))) {
+    return Invalid("squeeze_excitation must be [false], [true] or [false, true]");
   }
   const int stages = static_cast<int>(s.stages.size());
   if (stages < 1 || stages > kMaxTfNasStages) {
@@ -178,9 +199,15 @@ absl::Status ValidateGenomeInSpace(const TfNasSpace& space, const TfNasGenome& g
     for (size_t l = 0; l < layers.size(); ++l) {
       const TfNasLayer& layer = layers[l];
       const std::string where = absl::StrFormat("stage %d, layer %d", s + 1, l + 1);
-      if (OpIndex(space, layer.kernel, layer.expansion) < 0) {
+      if (std::find(space.kernels.begin(), space.kernels.end(), layer.kernel) ==
+          space.kernels.end()) {
         return absl::InvalidArgumentError(absl::StrFormat(
             "%s, kernel: %d is not one of the space's kernels", where, layer.kernel));
+      }
+      if (OpIndex(space, layer) < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("%s, se: %s is not allowed by the space's squeeze_excitation", where,
+                            layer.se ? "true" : "false"));
       }
       const WidthRange r = MidChannelRange(LayerShape(space, s, l).in_channels, layer.expansion);
       if (layer.mid_channels < r.min || layer.mid_channels > r.max) {
@@ -193,9 +220,14 @@ absl::Status ValidateGenomeInSpace(const TfNasSpace& space, const TfNasGenome& g
   return absl::OkStatus();
 }
 
-std::string BlockLatencyKey(const TfNasLayerShape& shape, int kernel) {
-  return absl::StrCat("MBInvertedResBlock_", shape.input_size, "_", shape.in_channels, "_0_",
-                      shape.out_channels, "_k", kernel, "_s", shape.stride, "_", shape.activation);
+std::string BlockLatencyKey(const TfNasLayerShape& shape, int kernel, int se_channels) {
+  return absl::StrCat("MBInvertedResBlock_", shape.input_size, "_", shape.in_channels, "_",
+                      se_channels, "_", shape.out_channels, "_k", kernel, "_s", shape.stride, "_",
+                      shape.activation);
+}
+
+std::string BlockLatencyKey(const TfNasLayerShape& shape, const TfNasOp& op) {
+  return BlockLatencyKey(shape, op.kernel, SeChannels(shape.in_channels, op));
 }
 
 }  // namespace nas

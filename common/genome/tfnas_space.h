@@ -1,7 +1,9 @@
 // The TF-NAS search space (Hu et al. 2020), scaled to a dataset's image
 // size: a stem (3x3 conv, then a 3x3 MBConv without expansion), stages of
-// MBConv layers whose operator (kernel x expansion 3/6), depth and width are
-// searched, and a head (1x1 conv, global pooling, linear classifier).
+// MBConv layers whose operator (kernel x expansion 3/6 x squeeze-and-
+// excitation on/off), depth and width are searched, and a head (1x1 conv,
+// global pooling, linear classifier). The default is the paper's 8 ops:
+// kernels 3 and 5, expansions 3 and 6, each with and without SE.
 //
 // The first layer of a stage changes channels (and maybe resolution); later
 // layers keep the shape and add a residual. A layer's width (mid channels)
@@ -39,18 +41,34 @@ struct TfNasSpace {
   std::vector<TfNasStageSpec> stages;
   int head_channels = 0;
   std::vector<int> kernels;  // Candidate depthwise kernels, ascending, from {3, 5, 7}.
+  // Squeeze-and-excitation variants: {false}, {true} or {false, true}
+  // (MakeTfNasSpace's default); a space built by hand has the plain ops.
+  std::vector<bool> squeeze_excitation = {false};
 };
 
 struct TfNasOp {
   int kernel = 3;
   int expansion = 3;
+  bool se = false;
 };
 
-// The candidate ops of a layer: kernels x expansions {3, 6}, kernel-major
-// (k3e3, k3e6, k5e3, ...). The op index used by supernet and derivation.
+// The candidate ops of a layer: squeeze_excitation x kernels x expansions
+// {3, 6}, ops without SE first and kernel-major within (k3e3, k3e6, k5e3,
+// k5e6, k3e3se, ...), the reference's order. The op index used by supernet
+// and derivation.
 std::vector<TfNasOp> SpaceOps(const TfNasSpace& space);
 // Index into SpaceOps, or -1 when the space has no such op.
-int OpIndex(const TfNasSpace& space, int kernel, int expansion);
+int OpIndex(const TfNasSpace& space, int kernel, int expansion, bool se = false);
+inline int OpIndex(const TfNasSpace& space, const TfNasLayer& layer) {
+  return OpIndex(space, layer.kernel, layer.expansion, layer.se);
+}
+// "k3e6" or "k3e6se", as in the genome text.
+std::string OpName(const TfNasOp& op);
+
+// The squeeze-and-excitation bottleneck of an SE op, as the reference sets
+// it: in_channels for expansion 3, 2 x in_channels for 6 (a third of the
+// initial mid channels, however wide the layer); 0 without SE.
+int SeChannels(int in_channels, const TfNasOp& op);
 
 struct TfNasSpaceOptions {
   int image_size = 28;
@@ -61,7 +79,8 @@ struct TfNasSpaceOptions {
   double width_multiplier = 1.0;
   // Caps the paper's stage depths (2, 3, 4, 4, 4, 1).
   int max_layers_per_stage = 4;
-  std::vector<int> kernels = {3, 5, 7};
+  std::vector<int> kernels = {3, 5};
+  std::vector<bool> squeeze_excitation = {false, true};
 };
 
 // The paper's six stages with its activations (relu in stage 1, swish
@@ -98,13 +117,16 @@ struct WidthRange {
 WidthRange MidChannelRange(int in_channels, int expansion);
 
 // OK iff the genome is valid, has one stage per space stage, depth <=
-// max_layers, kernels in space.kernels and widths in MidChannelRange. Errors
-// (INVALID_ARGUMENT) name the stage, layer, field and rule.
+// max_layers, ops (kernel, SE) in the space and widths in MidChannelRange.
+// Errors (INVALID_ARGUMENT) name the stage, layer, field and rule.
 absl::Status ValidateGenomeInSpace(const TfNasSpace& space, const TfNasGenome& genome);
 
 // The latency table key of an MBConv layer, as in the paper's tables:
-// MBInvertedResBlock_<input size>_<in ch>_<se ch = 0>_<out ch>_k<kernel>_s<stride>_<act>.
-std::string BlockLatencyKey(const TfNasLayerShape& shape, int kernel);
+// MBInvertedResBlock_<input size>_<in ch>_<se ch>_<out ch>_k<kernel>_s<stride>_<act>,
+// se ch = SeChannels (0 without SE). Without SE one key serves both
+// expansions (the width tells them apart); with SE each has its own.
+std::string BlockLatencyKey(const TfNasLayerShape& shape, int kernel, int se_channels = 0);
+std::string BlockLatencyKey(const TfNasLayerShape& shape, const TfNasOp& op);
 
 }  // namespace nas
 

@@ -6,6 +6,7 @@
 namespace nas {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(TfNasSpaceTest, ImageNetSizeGivesThePapersSpace) {
@@ -55,8 +56,67 @@ TEST(TfNasSpaceTest, SmallImagesHalveLess) {
   EXPECT_EQ(space->stages[5].max_layers, 1);
 }
 
+TEST(TfNasSpaceTest, DefaultOpsAreThePapersEight) {
+  const TfNasSpace space = *MakeTfNasSpace({});
+  std::vector<std::string> names;
+  for (const TfNasOp& op : SpaceOps(space)) names.push_back(OpName(op));
+  EXPECT_THAT(names,
+              ElementsAre("k3e3", "k3e6", "k5e3", "k5e6", "k3e3se", "k3e6se", "k5e3se", "k5e6se"));
+  for (size_t i = 0; i < SpaceOps(space).size(); ++i) {
+    const TfNasOp op = SpaceOps(space)[i];
+    EXPECT_EQ(OpIndex(space, op.kernel, op.expansion, op.se), static_cast<int>(i)) << i;
+  }
+  EXPECT_EQ(OpIndex(space, 7, 3), -1);
+  // The reference's SE bottleneck: in channels for e3, twice them for e6.
+  EXPECT_EQ(SeChannels(24, {3, 3, true}), 24);
+  EXPECT_EQ(SeChannels(24, {5, 6, true}), 48);
+  EXPECT_EQ(SeChannels(24, {5, 6, false}), 0);
+}
+
+TEST(TfNasSpaceTest, KernelSevenAndSeAreOptions) {
+  TfNasSpaceOptions o;
+  o.kernels = {3, 5, 7};
+  EXPECT_EQ(SpaceOps(*MakeTfNasSpace(o)).size(), 12u);
+  o.squeeze_excitation = {false};
+  const TfNasSpace plain = *MakeTfNasSpace(o);
+  std::vector<std::string> names;
+  for (const TfNasOp& op : SpaceOps(plain)) names.push_back(OpName(op));
+  EXPECT_THAT(names, ElementsAre("k3e3", "k3e6", "k5e3", "k5e6", "k7e3", "k7e6"));
+  EXPECT_EQ(OpIndex(plain, 3, 3, /*se=*/true), -1);
+  o.squeeze_excitation = {true};
+  const TfNasSpace se_only = *MakeTfNasSpace(o);
+  EXPECT_EQ(OpIndex(se_only, 7, 6, /*se=*/true), 5);
+  EXPECT_EQ(OpIndex(se_only, 3, 3), -1);
+  for (const std::vector<bool>& bad :
+       {std::vector<bool>{}, {true, false}, {false, false}, {false, true, true}}) {
+    o.squeeze_excitation = bad;
+    EXPECT_THAT(std::string(MakeTfNasSpace(o).status().message()),
+                HasSubstr("squeeze_excitation must be [false], [true] or [false, true]"));
+  }
+}
+
+TEST(TfNasSpaceTest, LatencyKeysSaySe) {
+  TfNasSpaceOptions o;
+  o.image_size = 224;
+  o.image_channels = 3;
+  o.num_classes = 1000;
+  const TfNasSpace space = *MakeTfNasSpace(o);
+  const TfNasLayerShape shape = LayerShape(space, 2, 1);  // 80 -> 80 channels.
+  EXPECT_EQ(BlockLatencyKey(shape, TfNasOp{5, 3, false}),
+            "MBInvertedResBlock_14_80_0_80_k5_s1_swish");
+  EXPECT_EQ(BlockLatencyKey(shape, TfNasOp{5, 6, false}),
+            "MBInvertedResBlock_14_80_0_80_k5_s1_swish");
+  EXPECT_EQ(BlockLatencyKey(shape, TfNasOp{5, 3, true}),
+            "MBInvertedResBlock_14_80_80_80_k5_s1_swish");
+  EXPECT_EQ(BlockLatencyKey(shape, TfNasOp{5, 6, true}),
+            "MBInvertedResBlock_14_80_160_80_k5_s1_swish");
+}
+
 TEST(TfNasSpaceTest, OpsAndWidthRanges) {
-  TfNasSpace space = *MakeTfNasSpace({});
+  TfNasSpaceOptions o;
+  o.kernels = {3, 5, 7};
+  o.squeeze_excitation = {false};
+  TfNasSpace space = *MakeTfNasSpace(o);
   EXPECT_EQ(SpaceOps(space).size(), 6u);
   EXPECT_EQ(OpIndex(space, 5, 6), 3);
   EXPECT_EQ(OpIndex(space, 4, 6), -1);
@@ -87,6 +147,11 @@ TEST(TfNasSpaceTest, RejectsBadOptionsAndGenomes) {
               HasSubstr("stage 1, layer 1, width: 31 must be in 32..64 for expansion 3"));
   EXPECT_THAT(std::string(ValidateGenomeInSpace(space, genome("k7e3w32" + rest)).message()),
               HasSubstr("stage 1, layer 1, kernel: 7 is not one of the space's kernels"));
+  EXPECT_TRUE(ValidateGenomeInSpace(space, genome("k3e3sew32" + rest)).ok());
+  o.squeeze_excitation = {false};
+  EXPECT_THAT(
+      std::string(ValidateGenomeInSpace(*MakeTfNasSpace(o), genome("k3e3sew32" + rest)).message()),
+      HasSubstr("stage 1, layer 1, se: true is not allowed by the space's squeeze_excitation"));
   EXPECT_THAT(
       std::string(ValidateGenomeInSpace(space, genome("k3e3w32 k3e3w48 k3e3w48" + rest)).message()),
       HasSubstr("stage 1, depth: 3 must be <= 2"));

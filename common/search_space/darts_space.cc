@@ -46,16 +46,14 @@ DartsMutation MutateDartsGenome(const DartsGenome& parent, SeededRandom& rng) {
     int input = rng.Uniform(node + 1);
     if (input >= old_input) ++input;
     edge.input = input;
-    m.description = absl::StrFormat("hidden_state %s node %d edge %d: %d -> %d",
-                                    cell_name, node, edge_index, old_input,
-                                    input);
+    m.description = absl::StrFormat("hidden_state %s node %d edge %d: %d -> %d", cell_name, node,
+                                    edge_index, old_input, input);
   } else {
     const DartsOp old_op = edge.op;
     int op = rng.Uniform(kNumDartsOps - 1);
     if (op >= static_cast<int>(old_op)) ++op;
     edge.op = static_cast<DartsOp>(op);
-    m.description = absl::StrFormat("op %s node %d edge %d: %s -> %s",
-                                    cell_name, node, edge_index,
+    m.description = absl::StrFormat("op %s node %d edge %d: %s -> %s", cell_name, node, edge_index,
                                     DartsOpName(old_op), DartsOpName(edge.op));
   }
   m.child = Canonicalize(std::move(m.child));

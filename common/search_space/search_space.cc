@@ -136,10 +136,10 @@ class TfNasSearchSpace : public SearchSpace {
     TfNasLayer& layer = genome.stages[s].layers[l];
     const TfNasLayer old = layer;
     layer = RandomLayer(s, l, rng);
-    return GenomeMutation{
-        TfNasGenomeToText(genome),
-        absl::StrFormat("op stage %d layer %d: k%de%d -> k%de%d", s + 1, l + 1, old.kernel,
-                        old.expansion, layer.kernel, layer.expansion)};
+    return GenomeMutation{TfNasGenomeToText(genome),
+                          absl::StrFormat("op stage %d layer %d: %s -> %s", s + 1, l + 1,
+                                          OpName({old.kernel, old.expansion, old.se}),
+                                          OpName({layer.kernel, layer.expansion, layer.se}))};
   }
 
   std::string Readable(absl::string_view text) const override { return std::string(text); }
@@ -149,6 +149,8 @@ class TfNasSearchSpace : public SearchSpace {
     TfNasLayer out;
     out.kernel = space_.kernels[rng.Uniform(static_cast<int>(space_.kernels.size()))];
     out.expansion = rng.Uniform(2) == 0 ? 3 : 6;
+    const auto& se = space_.squeeze_excitation;
+    out.se = se[rng.Uniform(static_cast<int>(se.size()))];
     out.mid_channels =
         MidChannelRange(LayerShape(space_, stage, layer).in_channels, out.expansion).initial;
     return out;

@@ -41,8 +41,7 @@ class SearchSpace {
 };
 
 // INVALID_ARGUMENT naming the field if `space` is unset or out of range.
-absl::StatusOr<std::unique_ptr<SearchSpace>> MakeSearchSpace(
-    const v1::SearchSpace& space);
+absl::StatusOr<std::unique_ptr<SearchSpace>> MakeSearchSpace(const v1::SearchSpace& space);
 
 }  // namespace nas
 

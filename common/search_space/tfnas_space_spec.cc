@@ -12,7 +12,11 @@ v1::TfNasSpace FillTfNasSpaceDefaults(v1::TfNasSpace spec) {
   if (spec.width_multiplier() == 0) spec.set_width_multiplier(1.0);
   if (spec.max_layers_per_stage() == 0) spec.set_max_layers_per_stage(4);
   if (spec.kernels().empty()) {
-    for (int k : {3, 5, 7}) spec.add_kernels(k);
+    for (int k : {3, 5}) spec.add_kernels(k);
+  }
+  if (spec.squeeze_excitation().empty()) {
+    spec.add_squeeze_excitation(false);
+    spec.add_squeeze_excitation(true);
   }
   return spec;
 }
@@ -26,6 +30,8 @@ TfNasSpaceOptions TfNasSpaceOptionsFromSpec(const v1::TfNasSpace& raw) {
   options.width_multiplier = spec.width_multiplier();
   options.max_layers_per_stage = spec.max_layers_per_stage();
   options.kernels.assign(spec.kernels().begin(), spec.kernels().end());
+  options.squeeze_excitation.assign(spec.squeeze_excitation().begin(),
+                                    spec.squeeze_excitation().end());
   return options;
 }
 
@@ -51,6 +57,11 @@ absl::StatusOr<TfNasSpace> TfNasSpaceFromSpec(const v1::TfNasSpace& raw) {
           "space.tfnas.kernels: ", k, " is not allowed; kernels must be ascending, from 3, 5, 7"));
     }
     previous = k;
+  }
+  const auto& se = spec.squeeze_excitation();
+  if (se.size() > 2 || (se.size() == 2 && !(!se[0] && se[1]))) {
+    return absl::InvalidArgumentError(
+        "space.tfnas.squeeze_excitation: must be [false], [true] or [false, true] (empty = both)");
   }
   absl::StatusOr<TfNasSpace> space = MakeTfNasSpace(TfNasSpaceOptionsFromSpec(spec));
   if (!space.ok()) {

@@ -77,10 +77,10 @@ TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
         "WHERE i.search_id = $1 AND i.birth_order = 0",
         id);
     EXPECT_EQ(measured[1].as<std::string>(), "latency table measurement");
-    EXPECT_EQ(
-        txn.exec_params1("SELECT count(*) FROM latency_tables WHERE device LIKE 'cpu (%, 1 thread)'")[0]
-            .as<int>(),
-        1);  // Both searches time the same space on the same machine: one row.
+    EXPECT_EQ(txn.exec_params1(
+                     "SELECT count(*) FROM latency_tables WHERE device LIKE 'cpu (%, 1 thread)'")[0]
+                  .as<int>(),
+              1);  // Both searches time the same space on the same machine: one row.
 
     // The search: derived from that table, under the target.
     const pqxx::row derived = txn.exec_params1(
@@ -110,20 +110,19 @@ TEST(TfNasEndToEndTest, MeasuresATableThenMeetsEachTargetStrictly) {
     // nasctl shows what the search is for: the target, and the derived
     // architecture's latency by the table and as measured on its worker.
     const testing::CommandResult best = testing::RunCommand(
-        absl::StrCat(testing::RunfilePath("controller/cli/nasctl"), " --controller=",
-                     cluster.controller_address(0), " best ", id));
+        absl::StrCat(testing::RunfilePath("controller/cli/nasctl"),
+                     " --controller=", cluster.controller_address(0), " best ", id));
     ASSERT_EQ(best.exit_status, 0) << best.output;
     EXPECT_THAT(best.output, HasSubstr("purpose: TF-NAS: the most accurate architecture whose "
                                        "latency is at most"));
     EXPECT_THAT(best.output,
                 HasSubstr(absl::StrFormat("latency target: %s of the table's range = %.4g ms",
                                           absl::StrCat(fractions[k]), target)));
-    EXPECT_THAT(best.output,
-                HasSubstr(absl::StrFormat("(individual %d): predicted %.4g ms by the table, "
-                                          "within the target; measured %.4g ms on its worker\n",
-                                          derived[0].as<int64_t>(),
-                                          metrics.at("predicted_latency_ms"),
-                                          metrics.at("measured_latency_ms"))));
+    EXPECT_THAT(best.output, HasSubstr(absl::StrFormat(
+                                 "(individual %d): predicted %.4g ms by the table, "
+                                 "within the target; measured %.4g ms on its worker\n",
+                                 derived[0].as<int64_t>(), metrics.at("predicted_latency_ms"),
+                                 metrics.at("measured_latency_ms"))));
     EXPECT_THAT(best.output, HasSubstr("\n  hash: "));
     // Every epoch reported, each derivation under the target too.
     const pqxx::result epochs = txn.exec_params(
@@ -156,6 +155,10 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   }
   v1::SearchSpec spec = TfNasSpec(0.3);
   spec.mutable_strategy()->mutable_tfnas()->set_latency_table_path(path);
+  // Only the squeeze-and-excitation ops, so that the derived network, its
+  // retrain and the exported module below all have SE in every layer (the
+  // table measured for the default space holds their entries).
+  spec.mutable_space()->mutable_tfnas()->add_squeeze_excitation(true);
   spec.set_budget(1);
   ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(spec));
   auto done = cluster.WaitForSearch(id, absl::Minutes(5));
@@ -163,7 +166,13 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   ASSERT_EQ(done->evaluations_done(), 1) << cluster.Logs();
   const v1::Individual& derived = done->best();
   EXPECT_EQ(derived.birth_order(), 0);
-  EXPECT_TRUE(ParseTfNasGenome(derived.architecture().text()).ok());
+  auto derived_genome = ParseTfNasGenome(derived.architecture().text());
+  ASSERT_TRUE(derived_genome.ok()) << derived_genome.status();
+  for (const TfNasStage& stage : derived_genome->stages) {
+    for (const TfNasLayer& layer : stage.layers) {
+      EXPECT_TRUE(layer.se) << derived.architecture().text();
+    }
+  }
   EXPECT_LE(derived.metrics().at("predicted_latency_ms"),
             derived.metrics().at("target_latency_ms"));
 
@@ -197,13 +206,12 @@ TEST(TfNasEndToEndTest, SearchesUnderATableFileWithoutMeasuring) {
   }
   // The latencies of a retrain are its parent's, the search's individual.
   const testing::CommandResult got = testing::RunCommand(
-      absl::StrCat(testing::RunfilePath("controller/cli/nasctl"), " --controller=",
-                   cluster.controller_address(0), " get ", retrained));
+      absl::StrCat(testing::RunfilePath("controller/cli/nasctl"),
+                   " --controller=", cluster.controller_address(0), " get ", retrained));
   ASSERT_EQ(got.exit_status, 0) << got.output;
   EXPECT_THAT(got.output, HasSubstr("latency target: 0.3 of the table's range = "));
-  EXPECT_THAT(got.output,
-              HasSubstr(absl::StrCat("latency of the derived architecture (individual ",
-                                     search_id_of_derived, "): predicted ")));
+  EXPECT_THAT(got.output, HasSubstr(absl::StrCat("latency of the derived architecture (individual ",
+                                                 search_id_of_derived, "): predicted ")));
   // The retrain's weights were uploaded and export as TorchScript computing
   // the same function; the search's own individual (architecture parameters)
   // is refused by name.

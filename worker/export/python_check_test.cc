@@ -83,17 +83,26 @@ TEST_F(PythonCheckTest, PythonTorchReproducesDartsConvNetAndTfNasOutputs) {
   RandomizeAllWeights(**tfnas, 41);
   auto tfnas_module = ExportTfNasNetwork(**tfnas);
   ASSERT_TRUE(tfnas_module.ok()) << tfnas_module.status();
+  // Squeeze-and-excitation layers: mean, sigmoid and the gate in Python too.
+  auto tfnas_se = SmallTestTfNasNetwork(
+      "k3e3sew8 k7e6sew64 | k5e3sew24 | k3e6w72 | k3e3sew60 k5e6sew120 | k5e3w84 | k3e6sew288");
+  ASSERT_TRUE(tfnas_se.ok()) << tfnas_se.status();
+  RandomizeAllWeights(**tfnas_se, 43);
+  auto tfnas_se_module = ExportTfNasNetwork(**tfnas_se);
+  ASSERT_TRUE(tfnas_se_module.ok()) << tfnas_se_module.status();
 
   const std::vector<std::pair<std::string, std::string>> pairs = {
       Write("darts", *darts_module, darts, torch::randn({16, 1, 8, 8})),
       Write("convnet", *conv_module, *convnet, torch::randn({16, 3, 9, 9})),
-      Write("tfnas", *tfnas_module, *tfnas, torch::randn({16, 1, 8, 8}))};
+      Write("tfnas", *tfnas_module, *tfnas, torch::randn({16, 1, 8, 8})),
+      Write("tfnas_se", *tfnas_se_module, *tfnas_se, torch::randn({16, 1, 8, 8}))};
   const testing::CommandResult check = testing::RunPythonCheck(script_, pairs);
   EXPECT_EQ(check.exit_status, 0) << check.output;
   std::cout << check.output;
   EXPECT_THAT(check.output, HasSubstr("ok " + pairs[0].first));
   EXPECT_THAT(check.output, HasSubstr("ok " + pairs[1].first));
   EXPECT_THAT(check.output, HasSubstr("ok " + pairs[2].first));
+  EXPECT_THAT(check.output, HasSubstr("ok " + pairs[3].first));
 }
 
 // The check is not vacuous: outputs off by more than the tolerance fail it.

@@ -112,8 +112,10 @@ absl::StatusOr<std::string> ConsumerInput(ScriptBuilder& b, const ConvNetImpl& n
 }
 
 // As MbConvImpl::forward without a mask: expand (unless the block has no
-// expansion), depthwise, project, each with BatchNorm, activations after the
-// first two, and the residual when shapes allow.
+// expansion), depthwise, squeeze-and-excitation when the block has it (mean
+// over H and W, 1x1 conv, activation, 1x1 conv, sigmoid gate on the mid
+// channels), project, each of expand, depthwise and project with BatchNorm,
+// activations after the first two, and the residual when shapes allow.
 absl::StatusOr<std::string> MbConvBlock(ScriptBuilder& b, const std::string& path,
                                         const std::string& x) {
   const auto* block = dynamic_cast<const MbConvImpl*>(b.Submodule(path).get());
@@ -131,6 +133,13 @@ absl::StatusOr<std::string> MbConvBlock(ScriptBuilder& b, const std::string& pat
   ASSIGN_OR_RETURN(const std::string depthwise, b.Apply(path + ".depthwise", h));
   ASSIGN_OR_RETURN(const std::string depthwise_bn, b.Apply(path + ".depthwise_bn", depthwise));
   h = b.Let(absl::StrCat(activation, depthwise_bn, ")"));
+  if (o.se_channels > 0) {
+    const std::string squeezed = b.Let(absl::StrCat("torch.mean(", h, ", [2, 3], True)"));
+    ASSIGN_OR_RETURN(const std::string reduced, b.Apply(path + ".se_reduce", squeezed));
+    ASSIGN_OR_RETURN(const std::string gate,
+                     b.Apply(path + ".se_expand", b.Let(absl::StrCat(activation, reduced, ")"))));
+    h = b.Let(absl::StrCat(h, " * torch.sigmoid(", gate, ")"));
+  }
   ASSIGN_OR_RETURN(const std::string projected, b.Apply(path + ".project", h));
   ASSIGN_OR_RETURN(h, b.Apply(path + ".project_bn", projected));
   const bool residual = o.stride == 1 && o.in_channels == o.out_channels;
@@ -198,8 +207,7 @@ absl::StatusOr<torch::jit::Module> TfNasNetworkToScript(TfNasNetworkImpl& net) {
   }
   ASSIGN_OR_RETURN(const std::string head_conv, b.Apply("head.conv", h));
   ASSIGN_OR_RETURN(const std::string head_bn, b.Apply("head.bn", head_conv));
-  const std::string features =
-      b.Let(absl::StrCat("torch.mean(torch.silu(", head_bn, "), [2, 3])"));
+  const std::string features = b.Let(absl::StrCat("torch.mean(torch.silu(", head_bn, "), [2, 3])"));
   ASSIGN_OR_RETURN(const std::string logits, b.Apply("head.classifier", features));
   return b.Finish("nas.ExportedTfNasNetwork", logits);
 }

@@ -97,6 +97,18 @@ TEST(TfNasExportTest, StemLayersAndHead) {
   ExpectSameFunction(*net, 1, "tfnas", &ExportTfNasNetwork);
 }
 
+// Squeeze-and-excitation layers of both expansions, strided and residual,
+// in ReLU and swish stages.
+TEST(TfNasExportTest, SqueezeExcitationLayers) {
+  torch::set_num_threads(1);
+  torch::manual_seed(6);
+  auto net = SmallTestTfNasNetwork(
+      "k3e3sew8 k5e6sew64 | k5e3sew24 k3e3w30 | k3e6sew72 | k3e3w60 | k5e3sew84 | k3e6sew288");
+  ASSERT_TRUE(net.ok()) << net.status();
+  RandomizeAllWeights(**net, 31);
+  ExpectSameFunction(*net, 1, "tfnas_se", &ExportTfNasNetwork);
+}
+
 TEST(ExportTest, TrainingModeNetworkIsExportedWithItsEvalFunction) {
   torch::set_num_threads(1);
   auto genome = ParseDartsGenome(

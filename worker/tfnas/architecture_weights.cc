@@ -11,8 +11,7 @@ std::vector<v1::ArchitectureWeights> TfNasArchitectureWeights(const TfNasSpace& 
   for (size_t s = 0; s < dist.op.size(); ++s) {
     v1::ArchitectureWeights& layers = out.emplace_back();
     layers.set_name(absl::StrCat("stage ", s + 1));
-    for (const TfNasOp& op : ops)
-      layers.add_columns(absl::StrCat("k", op.kernel, "e", op.expansion));
+    for (const TfNasOp& op : ops) layers.add_columns(OpName(op));
     for (size_t l = 0; l < dist.op[s].size(); ++l) {
       layers.add_rows(absl::StrCat("layer ", l + 1));
       for (double p : dist.op[s][l]) layers.add_weights(p);

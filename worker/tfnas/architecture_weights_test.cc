@@ -28,6 +28,14 @@ TEST(TfNasArchitectureWeightsTest, OneMatrixOfOpsAndOneOfDepthsPerStage) {
   EXPECT_DOUBLE_EQ(weights[1].weights(1), 0.6);
   EXPECT_EQ(weights[3].name(), "stage 2 depth");
   EXPECT_EQ(weights[3].weights_size(), 1);
+
+  // With SE the columns name the SE ops too, after the plain ones.
+  space.squeeze_excitation = {false, true};
+  dist.op = {{std::vector<double>(8, 0.125)}, {std::vector<double>(8, 0.125)}};
+  const auto with_se = TfNasArchitectureWeights(space, dist);
+  ASSERT_EQ(with_se[0].columns_size(), 8);
+  EXPECT_EQ(with_se[0].columns(4), "k3e3se");
+  EXPECT_EQ(with_se[0].columns(7), "k5e6se");
 }
 
 }  // namespace

@@ -28,6 +28,13 @@ MbConvImpl::MbConvImpl(const MbConvOptions& o) : options_(o) {
   }
   depthwise_ = register_module("depthwise", Conv(mid, mid, o.kernel, o.stride, mid));
   depthwise_bn_ = register_module("depthwise_bn", torch::nn::BatchNorm2d(mid));
+  if (o.se_channels > 0) {
+    auto with_bias = [](int in, int out) {
+      return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).bias(true));
+    };
+    se_reduce_ = register_module("se_reduce", with_bias(mid, o.se_channels));
+    se_expand_ = register_module("se_expand", with_bias(o.se_channels, mid));
+  }
   project_ = register_module("project", Conv(mid, o.out_channels, 1, 1));
   project_bn_ = register_module("project_bn", torch::nn::BatchNorm2d(o.out_channels));
 }
@@ -42,6 +49,12 @@ torch::Tensor MbConvImpl::forward(const torch::Tensor& x, const torch::Tensor& m
   }
   h = Activate(depthwise_bn_(depthwise_(h)), options_.swish);
   if (mask.defined()) h = h * mask;
+  if (se_reduce_) {
+    // Masked channels are zero, so they add nothing to the squeeze and stay
+    // zero after the gate: the mask still computes the narrower block.
+    const torch::Tensor squeezed = h.mean({2, 3}, /*keepdim=*/true);
+    h = h * torch::sigmoid(se_expand_(Activate(se_reduce_(squeezed), options_.swish)));
+  }
   h = project_bn_(project_(h));
   const bool residual = options_.stride == 1 && options_.in_channels == options_.out_channels;
   return residual ? h + x : h;
@@ -75,14 +88,15 @@ torch::Tensor HeadImpl::forward(const torch::Tensor& x) {
   return classifier_(features);
 }
 
-MbConvOptions LayerBlockOptions(const TfNasSpace& space, int stage, int layer, int kernel,
+MbConvOptions LayerBlockOptions(const TfNasSpace& space, int stage, int layer, const TfNasOp& op,
                                 int mid_channels) {
   const TfNasLayerShape shape = LayerShape(space, stage, layer);
   MbConvOptions o;
   o.in_channels = shape.in_channels;
   o.mid_channels = mid_channels;
   o.out_channels = shape.out_channels;
-  o.kernel = kernel;
+  o.kernel = op.kernel;
+  o.se_channels = SeChannels(shape.in_channels, op);
   o.stride = shape.stride;
   o.swish = shape.activation == "swish";
   return o;

@@ -5,20 +5,24 @@
 #ifndef NAS_WORKER_TFNAS_BLOCKS_H_
 #define NAS_WORKER_TFNAS_BLOCKS_H_
 
-#include "torch/torch.h"
 #include "common/genome/tfnas_space.h"
+#include "torch/torch.h"
 
 namespace nas {
 
 struct MbConvOptions {
   int in_channels = 0, mid_channels = 0, out_channels = 0;
   int kernel = 3, stride = 1;
-  bool swish = false;  // Else ReLU.
-  bool expand = true;  // False: no 1x1 expansion, mid_channels = in_channels.
+  bool swish = false;   // Else ReLU.
+  bool expand = true;   // False: no 1x1 expansion, mid_channels = in_channels.
+  int se_channels = 0;  // > 0: squeeze-and-excitation with this bottleneck.
 };
 
-// 1x1 expansion -> BN -> act -> kxk depthwise -> BN -> act -> 1x1 projection
-// -> BN, plus the input when the shape is kept.
+// 1x1 expansion -> BN -> act -> kxk depthwise -> BN -> act -> [SE] -> 1x1
+// projection -> BN, plus the input when the shape is kept. SE, as the
+// reference's MBInvertedResBlock: global average pool, 1x1 conv (with bias)
+// to se_channels, the block's activation, 1x1 conv (with bias) back to the
+// mid channels, sigmoid; the mid channels are multiplied by that gate.
 class MbConvImpl : public torch::nn::Module {
  public:
   explicit MbConvImpl(const MbConvOptions& options);
@@ -31,6 +35,9 @@ class MbConvImpl : public torch::nn::Module {
   const MbConvOptions& options() const { return options_; }
   // [mid_channels, 1, k, k]: its per-channel L1 norm ranks channel importance.
   const torch::Tensor& depthwise_weight() const { return depthwise_->weight; }
+  // The SE convs (null without SE): [se, mid, 1, 1] and [mid, se, 1, 1].
+  const torch::nn::Conv2d& se_reduce() const { return se_reduce_; }
+  const torch::nn::Conv2d& se_expand() const { return se_expand_; }
 
  private:
   MbConvOptions options_;
@@ -38,6 +45,8 @@ class MbConvImpl : public torch::nn::Module {
   torch::nn::BatchNorm2d expand_bn_{nullptr};
   torch::nn::Conv2d depthwise_{nullptr};
   torch::nn::BatchNorm2d depthwise_bn_{nullptr};
+  torch::nn::Conv2d se_reduce_{nullptr};
+  torch::nn::Conv2d se_expand_{nullptr};
   torch::nn::Conv2d project_{nullptr};
   torch::nn::BatchNorm2d project_bn_{nullptr};
 };
@@ -70,8 +79,9 @@ class HeadImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Head);
 
-// The MBConv of a genome layer at its position in the space.
-MbConvOptions LayerBlockOptions(const TfNasSpace& space, int stage, int layer, int kernel,
+// The MBConv of op `op` at a layer position of the space, `mid_channels`
+// wide (SE bottleneck SeChannels(in_channels, op), whatever the width).
+MbConvOptions LayerBlockOptions(const TfNasSpace& space, int stage, int layer, const TfNasOp& op,
                                 int mid_channels);
 
 }  // namespace nas

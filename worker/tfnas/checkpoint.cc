@@ -29,8 +29,9 @@ std::string OneLine(const v1::TfNasSpace& spec) {
 }
 
 absl::StatusOr<TfNasNetwork> Build(const TfNasSpace& space, const TfNasGenome& genome) {
-  return CallGuarded("building the TF-NAS network",
-                     [&]() -> absl::StatusOr<TfNasNetwork> { return BuildTfNasNetwork(space, genome); });
+  return CallGuarded("building the TF-NAS network", [&]() -> absl::StatusOr<TfNasNetwork> {
+    return BuildTfNasNetwork(space, genome);
+  });
 }
 
 }  // namespace
@@ -51,8 +52,8 @@ absl::StatusOr<std::string> SerializeTfNasNetwork(const v1::TfNasSpace& space_sp
         "given (or not float32)");
   }
   ASSIGN_OR_RETURN(const std::string payload, SaveModulePayload(*net, "TF-NAS"));
-  return FrameCheckpoint(kMagic, {{"space", OneLine(filled)}, {"genome", TfNasGenomeToText(genome)}},
-                         payload);
+  return FrameCheckpoint(
+      kMagic, {{"space", OneLine(filled)}, {"genome", TfNasGenomeToText(genome)}}, payload);
 }
 
 absl::StatusOr<LoadedTfNasNetwork> DeserializeTfNasNetwork(absl::string_view bytes) {

@@ -19,6 +19,7 @@ v1::TfNasSpace SpaceSpec() {
   spec.set_image_size(8);
   spec.set_width_multiplier(0.25);
   spec.set_max_layers_per_stage(2);
+  for (int k : {3, 5, 7}) spec.add_kernels(k);  // kGenome has a 7x7 layer.
   return spec;
 }
 
@@ -48,6 +49,17 @@ TEST(TfNasCheckpointTest, RoundTripsTheNetworkAndItsSpace) {
   EXPECT_EQ(TfNasGenomeToText(loaded->genome), kGenome);
   EXPECT_EQ(loaded->space_spec.image_size(), 8);
   EXPECT_EQ(loaded->space_spec.num_classes(), 10);  // Defaults are written out.
+  const torch::Tensor x = torch::randn({3, 1, 8, 8});
+  EXPECT_TRUE(torch::equal(loaded->net->forward(x), net->forward(x)));
+}
+
+TEST(TfNasCheckpointTest, RoundTripsSqueezeExcitationLayers) {
+  const TfNasGenome genome = *ParseTfNasGenome(
+      "k3e3sew8 k7e6w64 | k5e3sew24 | k3e6w72 | k3e3sew60 | k5e3w84 | k3e6sew288");
+  TfNasNetwork net = RandomNetwork(genome);
+  auto loaded = DeserializeTfNasNetwork(*SerializeTfNasNetwork(SpaceSpec(), genome, net));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->genome, genome);
   const torch::Tensor x = torch::randn({3, 1, 8, 8});
   EXPECT_TRUE(torch::equal(loaded->net->forward(x), net->forward(x)));
 }

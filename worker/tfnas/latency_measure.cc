@@ -61,9 +61,10 @@ double TimeModule(Module module, const std::vector<int64_t>& shape, const torch:
   return TimedMedian([&](const torch::Tensor& x) { return module->forward(x); }, input, o);
 }
 
-// Measures at sampled widths and fills every width in [lo, hi] linearly.
-std::map<int, double> MeasureWidths(const TfNasSpace& space, int stage, int layer, int kernel,
-                                    int lo, int hi, const torch::Device& device,
+// Measures op `op` at sampled widths and fills every width in [lo, hi]
+// linearly.
+std::map<int, double> MeasureWidths(const TfNasSpace& space, int stage, int layer,
+                                    const TfNasOp& op, int lo, int hi, const torch::Device& device,
                                     const LatencyMeasureOptions& o) {
   const TfNasLayerShape shape = LayerShape(space, stage, layer);
   std::vector<int> sampled;
@@ -71,10 +72,9 @@ std::map<int, double> MeasureWidths(const TfNasSpace& space, int stage, int laye
   sampled.push_back(hi);
   std::vector<double> ms;
   for (int w : sampled) {
-    ms.push_back(TimeModule(Build([&] { return MbConv(LayerBlockOptions(space, stage, layer,
-                                                                         kernel, w)); }),
-                            {o.batch_size, shape.in_channels, shape.input_size, shape.input_size},
-                            device, o));
+    ms.push_back(TimeModule(
+        Build([&] { return MbConv(LayerBlockOptions(space, stage, layer, op, w)); }),
+        {o.batch_size, shape.in_channels, shape.input_size, shape.input_size}, device, o));
   }
   std::map<int, double> widths;
   for (size_t i = 0; i + 1 < sampled.size(); ++i) {
@@ -102,12 +102,14 @@ LatencyTable MeasureTable(const TfNasSpace& space, const torch::Device& device,
   for (size_t s = 0; s < space.stages.size(); ++s) {
     for (int l = 0; l < space.stages[s].max_layers; ++l) {
       const TfNasLayerShape shape = LayerShape(space, s, l);
-      for (int kernel : space.kernels) {
-        const std::string key = BlockLatencyKey(shape, kernel);
+      for (const TfNasOp& op : SpaceOps(space)) {
+        const std::string key = BlockLatencyKey(shape, op);
         if (table.blocks.count(key)) continue;  // Later layers of a stage share a shape.
-        table.blocks[key] =
-            MeasureWidths(space, s, l, kernel, MidChannelRange(shape.in_channels, 3).min,
-                          MidChannelRange(shape.in_channels, 6).max, device, o);
+        // Without SE both expansions share a key (the width tells them
+        // apart); an SE op's key has its own SE channels, so its own range.
+        const WidthRange lo = MidChannelRange(shape.in_channels, op.se ? op.expansion : 3);
+        const WidthRange hi = MidChannelRange(shape.in_channels, op.se ? op.expansion : 6);
+        table.blocks[key] = MeasureWidths(space, s, l, op, lo.min, hi.max, device, o);
       }
     }
   }

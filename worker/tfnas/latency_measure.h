@@ -10,9 +10,9 @@
 
 #include "absl/status/statusor.h"
 #include "common/genome/tfnas_genome.h"
+#include "common/genome/tfnas_space.h"
 #include "torch/torch.h"
 #include "worker/tfnas/latency_table.h"
-#include "common/genome/tfnas_space.h"
 
 namespace nas {
 
@@ -43,8 +43,10 @@ absl::StatusOr<double> MeasureNetworkLatency(const TfNasSpace& space, const TfNa
                                              const LatencyMeasureOptions& options);
 
 // A table for `space` measured on `device`: for each distinct block key of
-// the space (BlockLatencyKey of every layer position and kernel) entries for
-// every width from the smallest e3 to the largest e6 width of that position.
+// the space (BlockLatencyKey of every layer position and op) entries for
+// every width of that position: without SE from the smallest e3 to the
+// largest e6 width (one key serves both), with SE the op's expansion's
+// widths (its key names its SE channels), timing SE blocks.
 absl::StatusOr<LatencyTable> MeasureLatencyTable(const TfNasSpace& space,
                                                  const torch::Device& device,
                                                  const LatencyMeasureOptions& options);

@@ -1,6 +1,7 @@
 #include "worker/tfnas/latency_measure.h"
 
 #include <cmath>
+#include <set>
 
 #include "gtest/gtest.h"
 #include "worker/tfnas/latency_target.h"
@@ -33,6 +34,27 @@ TEST(LatencyMeasureTest, MeasuresATableCoveringTheSpace) {
   EXPECT_EQ(first.begin()->first, 8);
   EXPECT_EQ(first.rbegin()->first, 32);
   EXPECT_EQ(first.size(), 25u);
+  // The SE ops (on by default) have keys of their own, SE channels = in
+  // channels x expansion / 3, over their expansion's widths.
+  const auto& first_se3 = table->blocks.at("MBInvertedResBlock_8_4_4_8_k7_s2_relu");
+  EXPECT_EQ(first_se3.begin()->first, 8);
+  EXPECT_EQ(first_se3.rbegin()->first, 16);
+  const auto& first_se6 = table->blocks.at("MBInvertedResBlock_8_4_8_8_k7_s2_relu");
+  EXPECT_EQ(first_se6.begin()->first, 16);
+  EXPECT_EQ(first_se6.rbegin()->first, 32);
+  // Every layer position has one key per kernel without SE and one per
+  // kernel and expansion with SE; later layers of a stage share a shape.
+  std::set<std::string> expected;
+  for (size_t s = 0; s < space.stages.size(); ++s) {
+    for (int l = 0; l < space.stages[s].max_layers; ++l) {
+      for (const TfNasOp& op : SpaceOps(space)) {
+        expected.insert(BlockLatencyKey(LayerShape(space, s, l), op));
+      }
+    }
+  }
+  std::set<std::string> measured;
+  for (const auto& [key, widths] : table->blocks) measured.insert(key);
+  EXPECT_EQ(measured, expected);
   auto latencies = SpaceLatencies::Create(space, *table);
   ASSERT_TRUE(latencies.ok()) << latencies.status();
   auto back = ReadLatencyTableJson(WriteLatencyTableJson(*table));

@@ -94,7 +94,8 @@ absl::StatusOr<double> PredictLatency(const LatencyTable& table, const TfNasSpac
   for (size_t s = 0; s < genome.stages.size(); ++s) {
     const auto& layers = genome.stages[s].layers;
     for (size_t l = 0; l < layers.size(); ++l) {
-      const std::string key = BlockLatencyKey(LayerShape(space, s, l), layers[l].kernel);
+      const TfNasOp op{layers[l].kernel, layers[l].expansion, layers[l].se};
+      const std::string key = BlockLatencyKey(LayerShape(space, s, l), op);
       ASSIGN_OR_RETURN(const double block, BlockLatency(table, key, layers[l].mid_channels));
       ms += block;
     }

@@ -29,7 +29,7 @@ TfNasSpace PaperSpace() {
   o.image_size = 224;
   o.image_channels = 3;
   o.num_classes = 1000;
-  o.kernels = {3, 5};  // The paper's tables have no 7x7 blocks.
+  o.kernels = {3, 5};  // The paper's tables have no 7x7 blocks (nor has the default space).
   return *MakeTfNasSpace(o);
 }
 
@@ -81,6 +81,29 @@ TEST(LatencyTableTest, PredictsBasePlusBlocks) {
   genome->stages[0].layers[0].mid_channels = 31;
   EXPECT_EQ(PredictLatency(*table, space, *genome).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The paper's tables have its SE ops: an SE layer reads the key with its SE
+// channels (in channels for e3, twice them for e6).
+TEST(LatencyTableTest, PredictsSqueezeExcitationLayersFromTheirKeys) {
+  auto table = ReadLatencyTableJson(ReadShipped("latency_cpu.json"));
+  ASSERT_TRUE(table.ok()) << table.status();
+  const TfNasSpace space = PaperSpace();
+  auto genome = ParseTfNasGenome(
+      "k3e3sew48 | k5e6sew144 | k3e3w120 k5e6sew480 | k3e6w480 | k5e3sew336 | k3e6sew1152");
+  ASSERT_TRUE(genome.ok()) << genome.status();
+  auto at = [&](const std::string& key, int w) { return *BlockLatency(*table, key, w); };
+  const double expected = table->base_ms + at("MBInvertedResBlock_112_16_16_24_k3_s2_relu", 48) +
+                          at("MBInvertedResBlock_56_24_48_40_k5_s2_swish", 144) +
+                          at("MBInvertedResBlock_28_40_0_80_k3_s2_swish", 120) +
+                          at("MBInvertedResBlock_14_80_160_80_k5_s1_swish", 480) +
+                          at("MBInvertedResBlock_14_80_0_112_k3_s1_swish", 480) +
+                          at("MBInvertedResBlock_14_112_112_192_k5_s2_swish", 336) +
+                          at("MBInvertedResBlock_7_192_384_320_k3_s1_swish", 1152);
+  auto predicted = PredictLatency(*table, space, *genome);
+  ASSERT_TRUE(predicted.ok()) << predicted.status();
+  EXPECT_DOUBLE_EQ(*predicted, expected);
+  EXPECT_DOUBLE_EQ(SpaceLatencies::Create(space, *table)->Predict(*genome), expected);
 }
 
 TEST(LatencyTableTest, WriteReadRoundTrip) {

@@ -17,7 +17,9 @@ int Argmax(const std::vector<double>& v) {
 
 int Step(const WidthRange& r) { return std::max(1, r.initial / 32); }
 
-std::string OpName(const TfNasLayer& l) { return absl::StrCat("k", l.kernel, "e", l.expansion); }
+std::string LayerOpName(const TfNasLayer& l) { return OpName({l.kernel, l.expansion, l.se}); }
+
+TfNasLayer LayerOf(const TfNasOp& op, int width) { return {op.kernel, op.expansion, width, op.se}; }
 
 }  // namespace
 
@@ -37,7 +39,16 @@ absl::StatusOr<SpaceLatencies> SpaceLatencies::Create(const TfNasSpace& space,
       out.ms_[s].emplace_back();
       for (const TfNasOp& op : out.ops_) {
         const WidthRange r = MidChannelRange(shape.in_channels, op.expansion);
-        const std::string key = BlockLatencyKey(shape, op.kernel);
+        const std::string key = BlockLatencyKey(shape, op);
+        if (op.se && table.blocks.count(key) == 0) {
+          // Tables measured before SE existed (or for a space without it)
+          // have only the _0_ keys: say why rather than just which key.
+          return absl::NotFoundError(absl::StrCat(
+              "latency table has no block '", key, "' for op ", OpName(op), " at stage ", s + 1,
+              ", layer ", l + 1,
+              ": the space has squeeze-and-excitation ops and the table has no SE entries for "
+              "them; measure a table for this space or set squeeze_excitation: [false]"));
+        }
         std::vector<double> ms;
         for (int w = r.min; w <= r.max; ++w) {
           ASSIGN_OR_RETURN(const double v, BlockLatency(table, key, w));
@@ -70,8 +81,7 @@ double SpaceLatencies::Predict(const TfNasGenome& genome) const {
   for (size_t s = 0; s < genome.stages.size(); ++s) {
     const auto& layers = genome.stages[s].layers;
     for (size_t l = 0; l < layers.size(); ++l) {
-      ms += LayerMs(s, l, OpIndex(space_, layers[l].kernel, layers[l].expansion),
-                    layers[l].mid_channels);
+      ms += LayerMs(s, l, OpIndex(space_, layers[l]), layers[l].mid_channels);
     }
   }
   return ms;
@@ -84,7 +94,7 @@ TfNasGenome SpaceLatencies::Fastest() const {
     for (size_t op = 1; op < ops_.size(); ++op) {
       if (FastestMs(s, 0, op) < FastestMs(s, 0, best)) best = op;
     }
-    g.stages.push_back({{{ops_[best].kernel, ops_[best].expansion, FastestWidth(s, 0, best)}}});
+    g.stages.push_back({{LayerOf(ops_[best], FastestWidth(s, 0, best))}});
   }
   return g;
 }
@@ -101,7 +111,7 @@ TfNasGenome SpaceLatencies::Slowest() const {
         for (int w = r.min; w <= r.max; ++w) {
           if (LayerMs(s, l, op, w) > slowest_ms) {
             slowest_ms = LayerMs(s, l, op, w);
-            slowest = {ops_[op].kernel, ops_[op].expansion, w};
+            slowest = LayerOf(ops_[op], w);
           }
         }
       }
@@ -121,7 +131,7 @@ TfNasGenome DeriveArgmax(const TfNasSpace& space, const ArchDistribution& dist,
     const int depth = Argmax(dist.depth[s]) + 1;
     for (int l = 0; l < depth; ++l) {
       const int op = Argmax(dist.op[s][l]);
-      stage.layers.push_back({ops[op].kernel, ops[op].expansion, widths[s][l][op]});
+      stage.layers.push_back(LayerOf(ops[op], widths[s][l][op]));
     }
     g.stages.push_back(stage);
   }
@@ -135,7 +145,7 @@ std::vector<std::vector<int>> MaxWidths(const SpaceLatencies& latencies,
     upper.emplace_back();
     for (size_t l = 0; l < genome.stages[s].layers.size(); ++l) {
       const TfNasLayer& layer = genome.stages[s].layers[l];
-      const int op = OpIndex(latencies.space(), layer.kernel, layer.expansion);
+      const int op = OpIndex(latencies.space(), layer);
       upper[s].push_back(latencies.Range(s, l, op).max);
     }
   }
@@ -147,7 +157,7 @@ TfNasGenome FitWidths(const SpaceLatencies& latencies, TfNasGenome genome, doubl
   const TfNasSpace& space = latencies.space();
   auto range = [&](size_t s, size_t l) -> const WidthRange& {
     const TfNasLayer& layer = genome.stages[s].layers[l];
-    return latencies.Range(s, l, OpIndex(space, layer.kernel, layer.expansion));
+    return latencies.Range(s, l, OpIndex(space, layer));
   };
   double ms = latencies.Predict(genome);
   bool narrowed = true;
@@ -211,13 +221,12 @@ Move CheapestStructuralMove(const SpaceLatencies& lat, const ArchDistribution& d
       const TfNasLayer& last = layers.back();
       Move drop;
       drop.cost = dist.depth[s][depth - 1] - dist.depth[s][depth - 2];
-      drop.saving =
-          lat.LayerMs(s, depth - 1, OpIndex(space, last.kernel, last.expansion), last.mid_channels);
+      drop.saving = lat.LayerMs(s, depth - 1, OpIndex(space, last), last.mid_channels);
       drop.stage = s;
       if (Better(drop, best)) best = drop;
     }
     for (int l = 0; l < depth; ++l) {
-      const int current = OpIndex(space, layers[l].kernel, layers[l].expansion);
+      const int current = OpIndex(space, layers[l]);
       for (size_t op = 0; op < ops.size(); ++op) {
         const double saving = lat.FastestMs(s, l, current) - lat.FastestMs(s, l, op);
         if (saving <= 0) continue;
@@ -241,15 +250,16 @@ std::string Apply(const SpaceLatencies& lat, const Move& move, TfNasGenome& g,
                            layers.size());
   }
   TfNasLayer& layer = layers[move.layer];
-  const std::string before = OpName(layer);
+  const std::string before = LayerOpName(layer);
   const TfNasOp op = SpaceOps(lat.space())[move.op];
   const WidthRange& r = lat.Range(move.stage, move.layer, move.op);
   layer.kernel = op.kernel;
   layer.expansion = op.expansion;
+  layer.se = op.se;
   layer.mid_channels = std::clamp(layer.mid_channels, r.min, r.max);
   upper[move.stage][move.layer] = std::clamp(upper[move.stage][move.layer], r.min, r.max);
   return absl::StrFormat("stage %d, layer %d: %s -> %s", move.stage + 1, move.layer + 1, before,
-                         OpName(layer));
+                         LayerOpName(layer));
 }
 
 }  // namespace

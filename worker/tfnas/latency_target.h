@@ -12,8 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/genome/tfnas_genome.h"
-#include "worker/tfnas/latency_table.h"
 #include "common/genome/tfnas_space.h"
+#include "worker/tfnas/latency_table.h"
 
 namespace nas {
 

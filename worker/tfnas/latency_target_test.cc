@@ -20,17 +20,18 @@ TfNasSpace SmallSpace() {
 }
 
 // A hand-made table: every block of the space, latency linear in width and
-// growing with kernel size and input resolution.
+// growing with kernel size and input resolution; SE costs a little more.
 LatencyTable HandMadeTable(const TfNasSpace& space) {
   LatencyTable t;
   t.base_ms = 2.0;
   for (size_t s = 0; s < space.stages.size(); ++s) {
     for (int l = 0; l < space.stages[s].max_layers; ++l) {
       const TfNasLayerShape shape = LayerShape(space, s, l);
-      for (int k : space.kernels) {
-        auto& widths = t.blocks[BlockLatencyKey(shape, k)];
+      for (const TfNasOp& op : SpaceOps(space)) {
+        auto& widths = t.blocks[BlockLatencyKey(shape, op)];
+        const int k = op.kernel;
         for (int w = 1; w <= 8 * shape.in_channels; ++w) {
-          widths[w] = 0.05 + 1e-3 * w * (k * k / 9.0 + 1) * shape.input_size;
+          widths[w] = 0.05 + 1e-3 * w * (k * k / 9.0 + 1) * shape.input_size + (op.se ? 0.02 : 0);
         }
       }
     }
@@ -51,7 +52,8 @@ ArchDistribution RandomDistribution(const TfNasSpace& space, std::mt19937& rng) 
   for (const TfNasStageSpec& st : space.stages) {
     d.depth.push_back(normalised(st.max_layers));
     d.op.emplace_back();
-    for (int l = 0; l < st.max_layers; ++l) d.op.back().push_back(normalised(6));
+    const int ops = static_cast<int>(SpaceOps(space).size());
+    for (int l = 0; l < st.max_layers; ++l) d.op.back().push_back(normalised(ops));
   }
   return d;
 }
@@ -189,6 +191,59 @@ TEST_F(LatencyTargetTest, MissingTableEntryIsNotFound) {
   auto latencies = SpaceLatencies::Create(space_, t);
   EXPECT_EQ(latencies.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(latencies.status().message()), HasSubstr("MBInvertedResBlock_"));
+}
+
+TEST_F(LatencyTargetTest, SeOpsReadTheirOwnEntries) {
+  // SE costs 0.02 ms more per layer in the table: the fastest network has
+  // none, the slowest SE everywhere, and a network's prediction counts them.
+  for (const TfNasStage& stage : latencies_.Fastest().stages) {
+    for (const TfNasLayer& l : stage.layers) EXPECT_FALSE(l.se);
+  }
+  for (const TfNasStage& stage : latencies_.Slowest().stages) {
+    for (const TfNasLayer& l : stage.layers) EXPECT_TRUE(l.se);
+  }
+  TfNasGenome g = latencies_.Fastest();
+  const double plain = latencies_.Predict(g);
+  g.stages[0].layers[0].se = true;
+  EXPECT_NEAR(latencies_.Predict(g), plain + 0.02, 1e-9);
+  EXPECT_DOUBLE_EQ(latencies_.Predict(g), *PredictLatency(table_, space_, g));
+}
+
+TEST_F(LatencyTargetTest, DerivationKeepsTheMostProbableSeOp) {
+  std::mt19937 rng(6);
+  ArchDistribution dist = RandomDistribution(space_, rng);
+  const int k5e6se = OpIndex(space_, 5, 6, /*se=*/true);
+  ASSERT_GE(k5e6se, 0);
+  for (auto& stage : dist.op) {
+    for (auto& p : stage) p[k5e6se] = 10.0;  // Dominant (need not sum to 1 for argmax).
+  }
+  const TfNasGenome g = DeriveArgmax(space_, dist, InitialWidths(space_));
+  for (size_t s = 0; s < g.stages.size(); ++s) {
+    for (size_t l = 0; l < g.stages[s].layers.size(); ++l) {
+      const TfNasLayer& layer = g.stages[s].layers[l];
+      EXPECT_EQ(layer, (TfNasLayer{5, 6, InitialWidths(space_)[s][l][k5e6se], true}));
+    }
+  }
+  EXPECT_THAT(TfNasGenomeToText(g), HasSubstr("k5e6sew"));
+  EXPECT_DOUBLE_EQ(latencies_.Predict(g), *PredictLatency(table_, space_, g));
+}
+
+TEST_F(LatencyTargetTest, TableWithoutSeEntriesIsRefusedForAnSeSpace) {
+  // A table of the same space without SE, as tables were before SE existed.
+  TfNasSpaceOptions o;
+  o.image_size = 8;
+  o.width_multiplier = 0.25;
+  o.max_layers_per_stage = 3;
+  o.squeeze_excitation = {false};
+  const TfNasSpace plain_space = *MakeTfNasSpace(o);
+  const LatencyTable old = HandMadeTable(plain_space);
+  EXPECT_TRUE(SpaceLatencies::Create(plain_space, old).ok());
+  auto latencies = SpaceLatencies::Create(space_, old);
+  ASSERT_EQ(latencies.status().code(), absl::StatusCode::kNotFound);
+  // Stage 1 reads 4 channels at 8x8: k3e3se has 4 SE channels.
+  EXPECT_THAT(std::string(latencies.status().message()),
+              HasSubstr("latency table has no block 'MBInvertedResBlock_8_4_4_8_k3_s2_relu' for op "
+                        "k3e3se at stage 1, layer 1: the space has squeeze-and-excitation ops"));
 }
 
 }  // namespace

@@ -9,8 +9,8 @@ TfNasNetworkImpl::TfNasNetworkImpl(const TfNasSpace& space, const TfNasGenome& g
   for (size_t s = 0; s < genome.stages.size(); ++s) {
     const auto& layers = genome.stages[s].layers;
     for (size_t l = 0; l < layers.size(); ++l) {
-      layers_->push_back(
-          MbConv(LayerBlockOptions(space, s, l, layers[l].kernel, layers[l].mid_channels)));
+      const TfNasOp op{layers[l].kernel, layers[l].expansion, layers[l].se};
+      layers_->push_back(MbConv(LayerBlockOptions(space, s, l, op, layers[l].mid_channels)));
     }
   }
   register_module("layers", layers_);

@@ -5,9 +5,9 @@
 
 #include "absl/status/statusor.h"
 #include "common/genome/tfnas_genome.h"
+#include "common/genome/tfnas_space.h"
 #include "torch/torch.h"
 #include "worker/tfnas/blocks.h"
-#include "common/genome/tfnas_space.h"
 
 namespace nas {
 

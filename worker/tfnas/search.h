@@ -34,8 +34,8 @@ struct TfNasProgress {
 };
 
 struct TfNasSearchOptions {
-  // width_multiplier, max_layers_per_stage, kernels; image size, channels
-  // and classes are taken from the data.
+  // width_multiplier, max_layers_per_stage, kernels, squeeze_excitation;
+  // image size, channels and classes are taken from the data.
   TfNasSpaceOptions space;
   // Must cover every block of the space (SpaceLatencies::Create).
   LatencyTable latency_table;

@@ -1,6 +1,7 @@
 // For tests: the TF-NAS network of `genome` in the small space the tests
 // share (8x8 single-channel images, 10 classes, width x0.25, at most 2
-// layers per stage), so each test need not spell the space out again.
+// layers per stage, every op: kernels 3, 5 and 7, with and without SE), so
+// each test need not spell the space out again.
 #ifndef NAS_WORKER_TFNAS_SMALL_TEST_NETWORK_H_
 #define NAS_WORKER_TFNAS_SMALL_TEST_NETWORK_H_
 

@@ -37,9 +37,8 @@ MixedLayerImpl::MixedLayerImpl(const TfNasSpace& space, int stage, int layer) {
   const std::vector<TfNasOp> ops = SpaceOps(space);
   for (size_t i = 0; i < ops.size(); ++i) {
     const WidthRange r = MidChannelRange(shape.in_channels, ops[i].expansion);
-    ops_.push_back(
-        register_module(absl::StrCat("op", i),
-                        MbConv(LayerBlockOptions(space, stage, layer, ops[i].kernel, r.max))));
+    ops_.push_back(register_module(absl::StrCat("op", i),
+                                   MbConv(LayerBlockOptions(space, stage, layer, ops[i], r.max))));
     torch::Tensor mask = torch::zeros({r.max});
     mask.slice(0, 0, r.initial).fill_(1);
     masks_.push_back(register_buffer(absl::StrCat("mask", i), mask));
@@ -224,8 +223,7 @@ void TfNasSupernetImpl::ApplyWidths(const TfNasGenome& genome) {
   for (size_t s = 0; s < genome.stages.size(); ++s) {
     const auto& layers = genome.stages[s].layers;
     for (size_t l = 0; l < layers.size(); ++l) {
-      layers_[s][l]->SetWidth(OpIndex(space_, layers[l].kernel, layers[l].expansion),
-                              layers[l].mid_channels);
+      layers_[s][l]->SetWidth(OpIndex(space_, layers[l]), layers[l].mid_channels);
     }
   }
 }

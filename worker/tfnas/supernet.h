@@ -1,5 +1,5 @@
 // The TF-NAS supernet: every layer position of the space holds all candidate
-// ops (MBConv, kernel x expansion) at their widest, each with a mid-channel
+// ops (MBConv, kernel x expansion x SE) at their widest, each with a mid-channel
 // mask for elastic width; every stage sums its layers' outputs into a sink
 // weighted by learned depth parameters (no skip op).
 //
@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "common/genome/tfnas_genome.h"
+#include "common/genome/tfnas_space.h"
 #include "torch/torch.h"
 #include "worker/tfnas/blocks.h"
 #include "worker/tfnas/latency_target.h"
-#include "common/genome/tfnas_space.h"
 
 namespace nas {
 

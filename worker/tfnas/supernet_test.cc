@@ -22,8 +22,9 @@ LatencyTable WidthTable(const TfNasSpace& space) {
   for (size_t s = 0; s < space.stages.size(); ++s) {
     for (int l = 0; l < space.stages[s].max_layers; ++l) {
       const TfNasLayerShape shape = LayerShape(space, s, l);
-      for (int k : space.kernels) {
-        for (int w = 1; w <= 8 * shape.in_channels; ++w) t.blocks[BlockLatencyKey(shape, k)][w] = w;
+      for (const TfNasOp& op : SpaceOps(space)) {
+        for (int w = 1; w <= 8 * shape.in_channels; ++w)
+          t.blocks[BlockLatencyKey(shape, op)][w] = w;
       }
     }
   }
@@ -45,7 +46,7 @@ TEST(TfNasSupernetTest, BiSamplingPicksTwoDistinctPathsAndCoversTheOthers) {
     }
     random_ops.insert(b.random.ops[0]);
   }
-  EXPECT_EQ(random_ops.size(), 6u);
+  EXPECT_EQ(random_ops.size(), 8u);  // The default space's 8 ops.
 }
 
 TEST(TfNasSupernetTest, GradientsReachArchitectureParameters) {
@@ -85,8 +86,8 @@ TEST(TfNasSupernetTest, SinkDepthAndWidthMaskShapes) {
     EXPECT_EQ(net->betas(s).sizes(), (std::vector<int64_t>{space.stages[s].max_layers}));
     for (int l = 0; l < space.stages[s].max_layers; ++l) {
       MixedLayer& layer = net->layer(s, l);
-      EXPECT_EQ(layer->log_alphas.sizes(), (std::vector<int64_t>{6}));
-      for (int op = 0; op < 6; ++op) {
+      EXPECT_EQ(layer->log_alphas.sizes(), (std::vector<int64_t>{8}));
+      for (int op = 0; op < 8; ++op) {
         const WidthRange r =
             MidChannelRange(LayerShape(space, s, l).in_channels, SpaceOps(space)[op].expansion);
         EXPECT_EQ(layer->mask(op).size(0), r.max);
@@ -103,7 +104,7 @@ TEST(TfNasSupernetTest, SinkDepthAndWidthMaskShapes) {
   layer->SetWidth(3, 1000);  // Grows, up to the op's maximum.
   EXPECT_EQ(layer->width(3), layer->mask(3).size(0));
   // ApplyWidths then Widths: the genome's layers carry their widths.
-  auto g = ParseTfNasGenome("k3e3w9 | k5e6w40 k3e3w30 | k7e3w30 | k3e3w50 | k3e3w70 | k3e3w100");
+  auto g = ParseTfNasGenome("k3e3w9 | k5e6w40 k3e3w30 | k5e3sew30 | k3e3w50 | k3e3w70 | k3e3w100");
   ASSERT_TRUE(g.ok()) << g.status();
   ASSERT_TRUE(ValidateGenomeInSpace(space, *g).ok()) << ValidateGenomeInSpace(space, *g);
   net->ApplyWidths(*g);
@@ -111,6 +112,53 @@ TEST(TfNasSupernetTest, SinkDepthAndWidthMaskShapes) {
   EXPECT_EQ(widths[0][0][OpIndex(space, 3, 3)], 9);
   EXPECT_EQ(widths[1][0][OpIndex(space, 5, 6)], 40);
   EXPECT_EQ(widths[1][1][OpIndex(space, 3, 3)], 30);
+  EXPECT_EQ(widths[2][0][OpIndex(space, 5, 3, /*se=*/true)], 30);
+  EXPECT_EQ(widths[2][0][OpIndex(space, 5, 3)], MidChannelRange(12, 3).initial);
+}
+
+// Every layer holds the SE variants of its ops, each with the reference's SE
+// bottleneck, and the search can train and pick them.
+TEST(TfNasSupernetTest, LayersHoldSqueezeExcitationOps) {
+  torch::manual_seed(3);
+  const TfNasSpace space = TinySpace();
+  TfNasSupernet net(space);
+  const std::vector<TfNasOp> ops = SpaceOps(space);
+  ASSERT_EQ(ops.size(), 8u);
+  for (size_t s = 0; s < space.stages.size(); ++s) {
+    const int in = LayerShape(space, s, 0).in_channels;
+    auto params = net->layer(s, 0)->named_parameters();
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const std::string reduce = "op" + std::to_string(i) + ".se_reduce.weight";
+      if (!ops[i].se) {
+        EXPECT_EQ(params.find(reduce), nullptr) << reduce;
+        continue;
+      }
+      ASSERT_NE(params.find(reduce), nullptr) << reduce;
+      const int max = MidChannelRange(in, ops[i].expansion).max;
+      EXPECT_EQ(params[reduce].sizes(),
+                (std::vector<int64_t>{in * ops[i].expansion / 3, max, 1, 1}));
+    }
+  }
+  // A path through SE ops only trains their SE weights.
+  PathChoice path;
+  for (int l = 0; l < net->num_layers(); ++l) {
+    path.ops.push_back(OpIndex(space, 3, 6, /*se=*/true));
+    path.weights.emplace_back();
+  }
+  const torch::Tensor x = torch::randn({4, 1, 8, 8});
+  const torch::Tensor y = torch::tensor({0, 1, 2, 3}, torch::kLong);
+  torch::nn::functional::cross_entropy(net->ForwardPath(x, path), y).backward();
+  const int se_op = OpIndex(space, 3, 6, /*se=*/true);
+  auto params = net->layer(1, 0)->named_parameters();
+  const std::string prefix = "op" + std::to_string(se_op);
+  EXPECT_GT(params[prefix + ".se_expand.weight"].grad().abs().sum().item<double>(), 0);
+  EXPECT_FALSE(params["op0.depthwise.weight"].grad().defined());
+  // The argmax path follows log_alphas onto an SE op.
+  {
+    torch::NoGradGuard no_grad;
+    net->layer(1, 0)->log_alphas[se_op] += 5;
+  }
+  EXPECT_EQ(net->ArgmaxPath().ops[space.stages[0].max_layers], se_op);
 }
 
 TEST(TfNasSupernetTest, ExpectedLatencyFollowsTheDistributionsAndHasGradients) {
