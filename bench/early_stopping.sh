@@ -14,7 +14,7 @@ cd "$ROOT"
 BUDGET=${BUDGET:-20}
 EPOCHS=${EPOCHS:-4}
 SEED=${SEED:-11}
-DATA=${NAS_SHARED_DATA:-/work/shared/data}/digits/digits.csv.gz
+DATA=${NAS_SHARED_DATA:-$ROOT/../shared/data}/digits/digits.csv.gz
 OUT=${BENCH_OUT:-bench/results/early_stopping.json}
 BINARIES="bazel -c opt"
 if [ -z "${CLUSTER_BIN:-}" ]; then
