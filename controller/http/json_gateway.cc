@@ -199,6 +199,11 @@ JsonGateway::JsonGateway(std::shared_ptr<grpc::Channel> channel, absl::Duration 
   AddCheckpointDownload();
 }
 
+void JsonGateway::PrepareContext(const HttpCall& call, grpc::ClientContext* context) const {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  if (!call.authorization.empty()) context->AddMetadata("authorization", call.authorization);
+}
+
 template <typename Request, typename Response>
 void JsonGateway::AddUnary(const std::string& method, const std::string& path,
                            std::vector<std::string> path_fields,
@@ -210,8 +215,7 @@ void JsonGateway::AddUnary(const std::string& method, const std::string& path,
       return InvalidArgument(std::string(s.message()));
     }
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
-    if (!call.authorization.empty()) context.AddMetadata("authorization", call.authorization);
+    PrepareContext(call, &context);
     Response response;
     grpc::Status status = (stub_.get()->*rpc)(&context, request, &response);
     return status.ok() ? JsonAnswer(response) : ErrorAnswer(status);
@@ -226,8 +230,7 @@ void JsonGateway::AddCheckpointDownload() {
       return InvalidArgument(std::string(s.message()));
     }
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
-    if (!call.authorization.empty()) context.AddMetadata("authorization", call.authorization);
+    PrepareContext(call, &context);
     HttpAnswer answer;
     answer.content_type = "application/octet-stream";
     auto reader = stub_->DownloadCheckpoint(&context, request);

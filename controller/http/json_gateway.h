@@ -17,6 +17,7 @@
 
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "proto/search_service.grpc.pb.h"
 
 namespace nas {
@@ -64,6 +65,8 @@ class JsonGateway {
   void AddUnary(const std::string& method, const std::string& path,
                 std::vector<std::string> path_fields, UnaryMethod<Request, Response> rpc);
   void AddCheckpointDownload();
+  // The call's deadline and the caller's Authorization header as metadata.
+  void PrepareContext(const HttpCall& call, grpc::ClientContext* context) const;
 
   std::unique_ptr<v1::SearchService::Stub> stub_;
   const absl::Duration deadline_;

@@ -14,8 +14,6 @@
 namespace nas {
 namespace {
 
-constexpr int kMaxBudget = 100000;
-
 absl::Status OutOfRange(absl::string_view field, double value, absl::string_view rule) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", value, " ", rule));
 }
@@ -139,7 +137,7 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   if (s.name().size() > 200) {
     return absl::InvalidArgumentError("name: must be at most 200 characters");
   }
-  RETURN_IF_ERROR(CheckIntRange("budget", s.budget(), 1, kMaxBudget));
+  RETURN_IF_ERROR(CheckIntRange("budget", s.budget(), 1, kMaxSearchBudget));
   if (s.space().kind_case() == v1::SearchSpace::kDartsCell && s.space().darts_cell().nodes() == 0) {
     s.mutable_space()->mutable_darts_cell()->set_nodes(4);
   }

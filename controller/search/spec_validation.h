@@ -7,6 +7,9 @@
 
 namespace nas {
 
+// The largest SearchSpec.budget (and ExtendSearch budget) accepted.
+inline constexpr int kMaxSearchBudget = 100000;
+
 // Fills documented defaults (zero values that mean "default") and checks
 // every field. On error returns INVALID_ARGUMENT whose message starts with
 // the field path and states the rule, e.g.

@@ -13,8 +13,6 @@
 namespace nas {
 namespace {
 
-constexpr int kMaxBudget = 100000;
-
 // The search runs again and gets as many jobs queued as its workers have
 // slots, as after a report.
 absl::Status RunAgain(pqxx::work& txn, LockedSearch& search) {
@@ -45,10 +43,10 @@ absl::StatusOr<v1::Search> SearchStore::ExtendSearch(int64_t search_id, int budg
       return absl::FailedPreconditionError(absl::StrCat(
           "search ", search_id, " is cancelled; resume it (ResumeSearch) before extending it"));
     }
-    if (budget <= search.budget || budget > kMaxBudget) {
-      return absl::InvalidArgumentError(absl::StrCat("budget: ", budget,
-                                                     " must be larger than the current budget (",
-                                                     search.budget, ") and at most ", kMaxBudget));
+    if (budget <= search.budget || budget > kMaxSearchBudget) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("budget: ", budget, " must be larger than the current budget (",
+                       search.budget, ") and at most ", kMaxSearchBudget));
     }
     // The strategy's own rules (NASH, supernet and TF-NAS fix their budget).
     v1::SearchSpec extended = search.step->spec();

@@ -58,6 +58,14 @@ absl::StatusOr<DartsGenome> Derive(const Supernet& net) {
                         net->beta_reduce);
 }
 
+// CPU copies of the architecture parameters (alphas, then PC-DARTS betas),
+// detached from training.
+std::vector<torch::Tensor> ArchitectureOnCpu(const Supernet& net) {
+  std::vector<torch::Tensor> arch;
+  for (const auto& t : net->arch_parameters()) arch.push_back(t.detach().to(torch::kCPU).clone());
+  return arch;
+}
+
 // The weight steps of the search, with an architecture step before each and
 // the epoch's measurement, derivation and report after each epoch; each
 // epoch's orders are drawn from `orders`.
@@ -125,12 +133,12 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect, torch::Gener
       SupernetProgress p{
           epoch + 1,          outcome.train_loss,     outcome.train_accuracy,
           outcome.valid_loss, outcome.valid_accuracy, DartsGenomeToText(outcome.genome)};
-      const std::vector<torch::Tensor> arch = net->arch_parameters();
-      p.alpha_normal = arch[0].detach().to(torch::kCPU).clone();
-      p.alpha_reduce = arch[1].detach().to(torch::kCPU).clone();
+      const std::vector<torch::Tensor> arch = ArchitectureOnCpu(net);
+      p.alpha_normal = arch[0];
+      p.alpha_reduce = arch[1];
       if (arch.size() == 4) {
-        p.beta_normal = arch[2].detach().to(torch::kCPU).clone();
-        p.beta_reduce = arch[3].detach().to(torch::kCPU).clone();
+        p.beta_normal = arch[2];
+        p.beta_reduce = arch[3];
       }
       if (!o.on_epoch(p)) {
         return absl::CancelledError(
@@ -170,8 +178,7 @@ absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
   RETURN_IF_ERROR(RunTrainingLoop(trainable, data.train.images, data.train.labels,
                                   LoopOptions(net, architect, built.second, data, o, outcome))
                       .status());
-  std::vector<torch::Tensor> arch;
-  for (const auto& t : net->arch_parameters()) arch.push_back(t.detach().to(torch::kCPU).clone());
+  const std::vector<torch::Tensor> arch = ArchitectureOnCpu(net);
   outcome.alpha_normal = arch[0];
   outcome.alpha_reduce = arch[1];
   if (arch.size() == 4) {
