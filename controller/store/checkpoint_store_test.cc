@@ -5,7 +5,7 @@
 #include <random>
 
 #include "common/rpc/sha256.h"
-#include "controller/store/migrator.h"
+#include "controller/store/migrated_test_database.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_database.h"
 
@@ -15,10 +15,9 @@ namespace {
 class CheckpointStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = Database::Create({test_db_.dsn(), 2});
+    auto db = testing::OpenMigratedDatabase(test_db_.dsn(), 2);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    ASSERT_TRUE(ApplyMigrations(*db_, EmbeddedMigrations()).ok());
     store_ = std::make_unique<CheckpointStore>(db_.get());
   }
 

@@ -6,7 +6,7 @@
 
 #include "controller/search/spec_validation.h"
 #include "controller/store/job_queue.h"
-#include "controller/store/migrator.h"
+#include "controller/store/migrated_test_database.h"
 #include "controller/store/search_store.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -19,10 +19,9 @@ namespace {
 class EarlyStoppingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = Database::Create({test_db_.dsn(), 2});
+    auto db = testing::OpenMigratedDatabase(test_db_.dsn(), 2);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    ASSERT_TRUE(ApplyMigrations(*db_, EmbeddedMigrations()).ok());
     searches_ = std::make_unique<SearchStore>(db_.get());
     queue_ = std::make_unique<JobQueue>(db_.get());
   }

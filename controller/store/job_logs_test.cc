@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/rpc/log_lines.h"
 #include "controller/store/job_queue.h"
+#include "controller/store/migrated_test_database.h"
 #include "controller/store/migrator.h"
 #include "controller/store/search_store.h"
 #include "controller/store/worker_store.h"
@@ -28,10 +29,9 @@ using ::testing::HasSubstr;
 class JobLogsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = Database::Create({test_db_.dsn(), 8});
+    auto db = testing::OpenMigratedDatabase(test_db_.dsn(), 8);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    ASSERT_TRUE(ApplyMigrations(*db_, EmbeddedMigrations()).ok());
     searches_ = std::make_unique<SearchStore>(db_.get());
     queue_ = std::make_unique<JobQueue>(db_.get());
     logs_ = std::make_unique<JobLogStore>(db_.get());

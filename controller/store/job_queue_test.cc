@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "controller/store/migrated_test_database.h"
 #include "controller/store/migrator.h"
 #include "controller/store/search_store.h"
 #include "gmock/gmock.h"
@@ -23,10 +24,9 @@ using ::testing::HasSubstr;
 class JobQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = Database::Create({test_db_.dsn(), 4});
+    auto db = testing::OpenMigratedDatabase(test_db_.dsn(), 4);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    ASSERT_TRUE(ApplyMigrations(*db_, EmbeddedMigrations()).ok());
     searches_ = std::make_unique<SearchStore>(db_.get());
     queue_ = std::make_unique<JobQueue>(db_.get());
   }

@@ -2,7 +2,7 @@
 // another, against a real PostgreSQL and the real queue.
 #include "absl/strings/str_cat.h"
 #include "controller/store/job_queue.h"
-#include "controller/store/migrator.h"
+#include "controller/store/migrated_test_database.h"
 #include "controller/store/search_store.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -18,10 +18,9 @@ using ::testing::StartsWith;
 class SearchReuseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = Database::Create({test_db_.dsn(), 4});
+    auto db = testing::OpenMigratedDatabase(test_db_.dsn(), 4);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    ASSERT_TRUE(ApplyMigrations(*db_, EmbeddedMigrations()).ok());
     searches_ = std::make_unique<SearchStore>(db_.get());
     queue_ = std::make_unique<JobQueue>(db_.get());
   }
@@ -185,7 +184,8 @@ TEST_F(SearchReuseTest, RetryEvaluatesAFailedIndividualAgainWithFreshAttempts) {
 
   auto evaluated = searches_->RetryIndividual(first.individual_id());
   EXPECT_EQ(evaluated.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(evaluated.status().message()), HasSubstr("only a failed individual is retried"));
+  EXPECT_THAT(std::string(evaluated.status().message()),
+              HasSubstr("only a failed individual is retried"));
   EXPECT_EQ(searches_->RetryIndividual(999999).status().code(), absl::StatusCode::kNotFound);
 }
 
