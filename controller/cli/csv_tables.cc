@@ -106,7 +106,7 @@ std::string IndividualsCsv(const Items<v1::Individual>& individuals) {
 std::string SearchesCsv(const Items<v1::Search>& searches) {
   CsvTable table({"id", "name", "state", "strategy", "budget", "evaluations_done",
                   "evaluations_failed", "jobs_in_flight", "jobs_leased", "best_individual_id",
-                  "best_fitness", "create_time", "data_fingerprint"});
+                  "best_fitness", "create_time", "data_fingerprint", "evaluations_infeasible"});
   for (const v1::Search& s : searches) {
     table.AddRow({absl::StrCat(s.id()), s.spec().name(), SearchStateName(s.state()),
                   StrategyName(s.spec()), absl::StrCat(s.spec().budget()),
@@ -114,7 +114,7 @@ std::string SearchesCsv(const Items<v1::Search>& searches) {
                   absl::StrCat(s.jobs_in_flight()), absl::StrCat(s.jobs_leased()),
                   s.has_best() ? absl::StrCat(s.best().id()) : "",
                   s.has_best() ? CsvNumber(s.best().fitness()) : "", CsvTime(s.create_time()),
-                  s.data().fingerprint()});
+                  s.data().fingerprint(), absl::StrCat(s.evaluations_infeasible())});
   }
   return table.ToString();
 }

@@ -24,7 +24,7 @@ std::string IndividualsCsv(const Items<v1::Individual>& individuals);
 
 // id, name, state, strategy, budget, evaluations_done, evaluations_failed,
 // jobs_in_flight, jobs_leased, best_individual_id, best_fitness, create_time,
-// data_fingerprint.
+// data_fingerprint, evaluations_infeasible.
 std::string SearchesCsv(const Items<v1::Search>& searches);
 
 // job_id, attempt, individual_id, epoch, epochs, report_time, architecture,

@@ -33,7 +33,7 @@ std::string Ms(double ms) { return absl::StrFormat("%.4g ms", ms); }
 
 std::string ProgressLine(const v1::Search& s) {
   const int budget = s.spec().budget();
-  const int ended = s.evaluations_done() + s.evaluations_failed();
+  const int ended = s.evaluations_done() + s.evaluations_failed() + s.evaluations_infeasible();
   const int width = 24;
   const int filled = budget > 0 ? std::min(width, width * ended / budget) : 0;
   std::string bar(filled, '#');
@@ -43,10 +43,13 @@ std::string ProgressLine(const v1::Search& s) {
   const std::string stopped = s.evaluations_stopped() > 0
                                   ? absl::StrCat(" (", s.evaluations_stopped(), " stopped early)")
                                   : "";
+  const std::string infeasible =
+      s.evaluations_infeasible() > 0 ? absl::StrCat(", ", s.evaluations_infeasible(), " infeasible")
+                                     : "";
   return absl::StrFormat(
-      "search %d [%s] %d/%d evaluated%s, %d failed, %d worker(s) busy, %d queued, best %s, %s",
-      s.id(), bar, s.evaluations_done(), budget, stopped, s.evaluations_failed(), s.jobs_leased(),
-      s.jobs_in_flight() - s.jobs_leased(), best, SearchStateName(s.state()));
+      "search %d [%s] %d/%d evaluated%s, %d failed%s, %d worker(s) busy, %d queued, best %s, %s",
+      s.id(), bar, s.evaluations_done(), budget, stopped, s.evaluations_failed(), infeasible,
+      s.jobs_leased(), s.jobs_in_flight() - s.jobs_leased(), best, SearchStateName(s.state()));
 }
 
 std::string SearchPurpose(const v1::SearchSpec& spec) {

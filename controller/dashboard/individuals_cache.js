@@ -9,7 +9,8 @@ import {api} from './api.js';
 const FIRST_PAGE = 1000;
 const FOLLOW_PAGE = 100;
 
-const FINAL = new Set(['INDIVIDUAL_EVALUATED', 'INDIVIDUAL_FAILED', 'INDIVIDUAL_CANCELLED']);
+const FINAL = new Set(['INDIVIDUAL_EVALUATED', 'INDIVIDUAL_FAILED', 'INDIVIDUAL_CANCELLED',
+  'INDIVIDUAL_INFEASIBLE']);
 
 export class IndividualsCache {
   constructor(searchId) {

@@ -37,7 +37,7 @@ export class IndividualsTable {
     this.stateSelect = h('select', {'data-control': 'state-filter', onchange: () => {
       this.state = this.stateSelect.value; this.page = 0; this.render();
     }}, h('option', {value: ''}, 'all states'),
-    ['pending', 'evaluated', 'failed', 'cancelled'].map((s) => h('option', {value: s}, s)));
+    ['pending', 'evaluated', 'failed', 'infeasible', 'cancelled'].map((s) => h('option', {value: s}, s)));
     this.textInput = h('input', {type: 'search', placeholder: 'filter: architecture, mutation, failure, id',
       'data-control': 'text-filter', oninput: () => {
         this.text = this.textInput.value.trim().toLowerCase(); this.page = 0; this.render();

@@ -19,6 +19,9 @@ v1::TrainPayload TrainPayloadForSpec(const v1::SearchSpec& spec) {
   *payload.mutable_data() = DataSplitForSpec(spec);
   // Candidates then measure and report every epoch, and stop when told.
   payload.set_report_epochs(spec.has_early_stopping());
+  // Candidates are measured and checked against the limits before training.
+  if (spec.has_constraints()) *payload.mutable_constraints() = spec.constraints();
+  payload.set_latency_table_path(spec.latency_table_path());
   return payload;
 }
 

@@ -17,14 +17,28 @@ std::string Canonical(const std::string& metric) {
   return "";
 }
 
-// Why the spec's evaluations never report `metric`, or "" if they do.
+// Why the spec's evaluations never report `metric`, or "" if they do:
+// candidates trained by a worker report parameter_count and flops, and
+// latency_ms by the spec's latency table (tfnas space); table lookups
+// report fitness only; a supernet search reports its derived
+// architecture's parameter_count.
 std::string NotMeasured(const v1::SearchSpec& spec, const std::string& metric) {
-  if (metric == "parameter_count" && spec.has_table_lookup()) {
+  if (metric == "fitness") return "";
+  if (spec.has_table_lookup()) {
     return "is not measured by table_lookup evaluations (they report fitness only)";
   }
-  if (metric == "flops" || metric == "latency_ms") {
-    return "is not reported by the evaluations of this build yet (no FLOPs counter or "
-           "latency table per candidate); use fitness or parameter_count";
+  const bool supernet = spec.strategy().has_supernet() || spec.strategy().has_tfnas();
+  if (supernet && metric != "parameter_count") {
+    return "is not measured by supernet searches (they report the derived architecture's "
+           "fitness and parameter_count)";
+  }
+  if (metric == "latency_ms") {
+    if (!spec.space().has_tfnas()) {
+      return "needs a latency table, which only the tfnas space has (latency_table_path)";
+    }
+    if (spec.latency_table_path().empty()) {
+      return "needs latency_table_path: the table each candidate's latency is predicted by";
+    }
   }
   return "";
 }
@@ -62,6 +76,52 @@ absl::Status NormalizeObjectives(v1::SearchSpec& spec) {
   }
   for (v1::Objective& o : *spec.mutable_objectives()) {
     if (o.goal() == v1::Objective::GOAL_UNSPECIFIED) o.set_goal(v1::Objective::MAXIMIZE);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateConstraints(const v1::SearchSpec& spec) {
+  if (spec.latency_table_path().size() > 4096) {
+    return absl::InvalidArgumentError("latency_table_path: must be at most 4096 characters");
+  }
+  if (!spec.latency_table_path().empty() && !spec.space().has_tfnas()) {
+    return absl::InvalidArgumentError(
+        "latency_table_path: only the tfnas space has latency tables");
+  }
+  if (!spec.has_constraints()) return absl::OkStatus();
+  const v1::Constraints& c = spec.constraints();
+  if (c.max_parameters() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("constraints.max_parameters: ", c.max_parameters(), " must be >= 0"));
+  }
+  if (c.max_flops() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("constraints.max_flops: ", c.max_flops(), " must be >= 0"));
+  }
+  if (!(c.max_latency_ms() >= 0) || !std::isfinite(c.max_latency_ms())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "constraints.max_latency_ms: ", c.max_latency_ms(), " must be finite and >= 0"));
+  }
+  if (spec.strategy().has_supernet() || spec.strategy().has_tfnas()) {
+    return absl::InvalidArgumentError(
+        "constraints: are checked on each candidate before its training, and a supernet "
+        "search trains no candidates (TF-NAS bounds latency with strategy.tfnas."
+        "target_latency_ms)");
+  }
+  struct Limit {
+    bool set;
+    const char* field;
+    const char* metric;
+  };
+  const Limit limits[] = {{c.max_parameters() > 0, "max_parameters", "parameter_count"},
+                          {c.max_flops() > 0, "max_flops", "flops"},
+                          {c.max_latency_ms() > 0, "max_latency_ms", "latency_ms"}};
+  for (const Limit& limit : limits) {
+    if (!limit.set) continue;
+    if (const std::string why = NotMeasured(spec, limit.metric); !why.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("constraints.", limit.field, ": ", limit.metric, " ", why));
+    }
   }
   return absl::OkStatus();
 }

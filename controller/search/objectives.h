@@ -24,6 +24,12 @@ inline constexpr int kMaxObjectives = 4;
 // naming the field ("objectives[1].metric: ..."); `spec` unchanged on error.
 absl::Status NormalizeObjectives(v1::SearchSpec& spec);
 
+// Checks spec.constraints and spec.latency_table_path: limits >= 0 (0 =
+// none), each measured by the spec's evaluations, and no constraints on a
+// supernet search. INVALID_ARGUMENT naming the field
+// ("constraints.max_flops: ...").
+absl::Status ValidateConstraints(const v1::SearchSpec& spec);
+
 // The objectives of a normalized spec; [maximize fitness] when it has none.
 std::vector<v1::Objective> EffectiveObjectives(const v1::SearchSpec& spec);
 

@@ -1,5 +1,8 @@
 #include "controller/search/objectives.h"
 
+#include <cmath>
+#include <functional>
+
 #include "gtest/gtest.h"
 
 namespace nas {
@@ -49,7 +52,9 @@ TEST(ObjectivesTest, BadObjectivesNameTheFieldAndChangeNothing) {
       {{{"fitness", 1}, {"parameter_count", 2}},
        true,
        "objectives[1].metric: parameter_count is not measured by table_lookup"},
-      {{{"flops", 2}}, false, "objectives[0].metric: flops is not reported"},
+      {{{"latency_ms", 2}},
+       false,
+       "objectives[0].metric: latency_ms needs a latency table, which only the tfnas space has"},
       {{{"fitness", 1}, {"parameter_count", 2}, {"fitness", 1}, {"flops", 1}, {"latency_ms", 1}},
        false,
        "objectives: 5 objectives; at most 4"},
@@ -66,6 +71,86 @@ TEST(ObjectivesTest, BadObjectivesNameTheFieldAndChangeNothing) {
     EXPECT_NE(s.message().find(c.error), std::string::npos) << s.message();
     EXPECT_EQ(spec.SerializeAsString(), before.SerializeAsString());
   }
+}
+
+TEST(ObjectivesTest, CandidatesReportFlopsAndTfNasCandidatesLatencyByTheirTable) {
+  v1::SearchSpec spec = TrainingSpec();
+  Add(&spec, "flops", v1::Objective::MINIMIZE);
+  EXPECT_TRUE(NormalizeObjectives(spec).ok());
+  v1::SearchSpec tfnas = TrainingSpec();
+  tfnas.mutable_space()->mutable_tfnas();
+  Add(&tfnas, "latency_ms", v1::Objective::MINIMIZE);
+  EXPECT_EQ(NormalizeObjectives(tfnas).message(),
+            "objectives[0].metric: latency_ms needs latency_table_path: the table each "
+            "candidate's latency is predicted by");
+  tfnas.set_latency_table_path("/tables/cpu.json");
+  EXPECT_TRUE(NormalizeObjectives(tfnas).ok());
+  // A supernet search trains no candidates to measure.
+  v1::SearchSpec supernet = TrainingSpec();
+  supernet.mutable_strategy()->mutable_supernet();
+  Add(&supernet, "flops", v1::Objective::MINIMIZE);
+  EXPECT_EQ(NormalizeObjectives(supernet).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ObjectivesTest, ConstraintsAreCheckedAndNameTheirField) {
+  struct Case {
+    std::string name;
+    std::function<void(v1::SearchSpec*)> change;
+    std::string error;  // "" = valid.
+  };
+  const Case cases[] = {
+      {"none", [](v1::SearchSpec*) {}, ""},
+      {"size and flops",
+       [](v1::SearchSpec* s) {
+         s->mutable_constraints()->set_max_parameters(5000);
+         s->mutable_constraints()->set_max_flops(1000000);
+       },
+       ""},
+      {"negative size",
+       [](v1::SearchSpec* s) { s->mutable_constraints()->set_max_parameters(-1); },
+       "constraints.max_parameters: -1 must be >= 0"},
+      {"negative flops", [](v1::SearchSpec* s) { s->mutable_constraints()->set_max_flops(-5); },
+       "constraints.max_flops: -5 must be >= 0"},
+      {"nan latency",
+       [](v1::SearchSpec* s) { s->mutable_constraints()->set_max_latency_ms(std::nan("")); },
+       "constraints.max_latency_ms: nan must be finite and >= 0"},
+      {"latency without a table",
+       [](v1::SearchSpec* s) { s->mutable_constraints()->set_max_latency_ms(3); },
+       "constraints.max_latency_ms: latency_ms needs a latency table, which only the tfnas "
+       "space has"},
+      {"table lookups measure no size",
+       [](v1::SearchSpec* s) {
+         s->mutable_table_lookup()->set_table_path("t.csv");
+         s->mutable_constraints()->set_max_parameters(10);
+       },
+       "constraints.max_parameters: parameter_count is not measured by table_lookup"},
+      {"supernet",
+       [](v1::SearchSpec* s) {
+         s->mutable_strategy()->mutable_supernet();
+         s->mutable_constraints()->set_max_parameters(10);
+       },
+       "constraints: are checked on each candidate before its training, and a supernet search "
+       "trains no candidates"},
+      {"a table outside tfnas",
+       [](v1::SearchSpec* s) { s->set_latency_table_path("/t.json"); },
+       "latency_table_path: only the tfnas space has latency tables"},
+  };
+  for (const Case& c : cases) {
+    v1::SearchSpec spec = TrainingSpec();
+    c.change(&spec);
+    const absl::Status s = ValidateConstraints(spec);
+    if (c.error.empty()) {
+      EXPECT_TRUE(s.ok()) << c.name << ": " << s;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.name;
+      EXPECT_EQ(s.message().substr(0, c.error.size()), c.error) << c.name;
+    }
+  }
+  v1::SearchSpec tfnas = TrainingSpec();
+  tfnas.mutable_space()->mutable_tfnas();
+  tfnas.set_latency_table_path("/tables/cpu.json");
+  tfnas.mutable_constraints()->set_max_latency_ms(2.5);
+  EXPECT_TRUE(ValidateConstraints(tfnas).ok());
 }
 
 TEST(ObjectivesTest, ValuesComeFromTheResultAndScoresNegateMinimized) {

@@ -143,10 +143,12 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
   }
   if (s.space().has_tfnas()) {
     *s.mutable_space()->mutable_tfnas() = FillTfNasSpaceDefaults(s.space().tfnas());
-    if (!s.strategy().has_tfnas()) {
+    // TF-NAS's own supernet search, or candidates trained one by one (each
+    // may have its latency predicted by latency_table_path).
+    if (!s.strategy().has_tfnas() && !s.strategy().has_random() &&
+        !s.strategy().has_aging_evolution()) {
       return absl::InvalidArgumentError(
-          "space.tfnas: is searched by strategy.tfnas only (workers do not train tfnas "
-          "candidates one by one)");
+          "space.tfnas: is searched by strategy.tfnas, random or aging_evolution");
     }
   }
   RETURN_IF_ERROR(MakeSearchSpace(s.space()).status());
@@ -200,6 +202,7 @@ absl::Status ValidateAndNormalizeSpec(v1::SearchSpec* spec) {
 
   RETURN_IF_ERROR(ValidateAndNormalizeEarlyStopping(&s));
   RETURN_IF_ERROR(NormalizeObjectives(s));
+  RETURN_IF_ERROR(ValidateConstraints(s));
 
   if (s.max_attempts() == 0) s.set_max_attempts(3);
   RETURN_IF_ERROR(CheckIntRange("max_attempts", s.max_attempts(), 1, 20));

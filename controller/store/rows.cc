@@ -25,6 +25,7 @@ v1::IndividualState IndividualStateFromDb(const std::string& s) {
   if (s == "evaluated") return v1::INDIVIDUAL_EVALUATED;
   if (s == "failed") return v1::INDIVIDUAL_FAILED;
   if (s == "cancelled") return v1::INDIVIDUAL_CANCELLED;
+  if (s == "infeasible") return v1::INDIVIDUAL_INFEASIBLE;
   return v1::INDIVIDUAL_STATE_UNSPECIFIED;
 }
 
@@ -106,7 +107,7 @@ const char kSearchColumns[] =
     "(SELECT count(*) FROM jobs j WHERE j.search_id = s.id AND j.state = 'leased'), "
     "s.data_description, s.budget, "
     "(SELECT count(*) FROM individuals i WHERE i.search_id = s.id "
-    "   AND i.stop_reason IS NOT NULL)";
+    "   AND i.stop_reason IS NOT NULL), s.evaluations_infeasible";
 
 absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   v1::Search search;
@@ -123,6 +124,7 @@ absl::StatusOr<v1::Search> RowToSearch(const pqxx::row& row) {
   search.set_jobs_in_flight(row[6].as<int>());
   search.set_jobs_leased(row[7].as<int>());
   search.set_evaluations_stopped(row[10].as<int>());
+  search.set_evaluations_infeasible(row[11].as<int>());
   if (!row[8].is_null() && !google::protobuf::TextFormat::ParseFromString(row[8].as<std::string>(),
                                                                           search.mutable_data())) {
     return absl::DataLossError(

@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/constraints/constraint_check.h"
 #include "common/genome/stable_hash.h"
 #include "common/status/status_macros.h"
 #include "controller/search/objectives.h"
@@ -167,6 +168,47 @@ void StoreDerivedGenome(pqxx::work& txn, int64_t individual_id, int64_t job_id,
       individual_id, genome, StableTextHash(genome), job_id);
 }
 
+void InsertMetrics(pqxx::work& txn, int64_t individual_id, const v1::EvaluationResult& result) {
+  for (const auto& [name, value] : result.metrics()) {
+    txn.exec_params(
+        "INSERT INTO individual_metrics (individual_id, name, value) "
+        "VALUES ($1, $2, $3)",
+        individual_id, name, value);
+  }
+}
+
+// Why the result's candidate breaks the spec's constraints, or "" if it
+// does not. The controller checks the measurements itself, so that a result
+// over a limit is never recorded as evaluated; a worker's own reason stands
+// when the measurements alone do not show it.
+absl::StatusOr<std::string> InfeasibleReason(const v1::SearchSpec& spec,
+                                             const v1::EvaluationResult& result) {
+  if (!HasConstraints(spec.constraints())) {
+    if (result.infeasible_reason().empty()) return std::string();
+    return absl::InvalidArgumentError(
+        "result.infeasible_reason: the search has no constraints to break");
+  }
+  std::string reason =
+      ConstraintViolations(spec.constraints(), result.parameter_count(), result.metrics());
+  if (reason.empty()) reason = result.infeasible_reason();
+  return reason;
+}
+
+// The candidate was not trained: it takes no place in the population and
+// no evaluation order, and counts towards the budget as a birth.
+absl::Status RecordInfeasible(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
+                              const v1::EvaluationResult& result, const std::string& reason) {
+  txn.exec_params(
+      "UPDATE individuals SET state = 'infeasible', failure_reason = $2, parameter_count = $3, "
+      "evaluated_at = now() WHERE id = $1",
+      individual_id, reason, result.parameter_count());
+  InsertMetrics(txn, individual_id, result);
+  txn.exec_params(
+      "UPDATE searches SET evaluations_infeasible = evaluations_infeasible + 1 WHERE id = $1",
+      search.id);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
@@ -224,6 +266,8 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t ind
   if (!output.derived_genome.empty()) {
     StoreDerivedGenome(txn, individual_id, job_id, output.derived_genome);
   }
+  ASSIGN_OR_RETURN(const std::string infeasible, InfeasibleReason(search.step->spec(), result));
+  if (!infeasible.empty()) return RecordInfeasible(txn, search, individual_id, result, infeasible);
   const std::vector<v1::Objective> objectives = EffectiveObjectives(search.step->spec());
   ASSIGN_OR_RETURN(
       const std::vector<double> values,
@@ -237,12 +281,7 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t ind
       individual_id, result.fitness(), result.parameter_count(), search.evaluations_done,
       result.checkpoint(), DoubleArrayLiteral(values),
       DoubleArrayLiteral(ObjectiveScores(objectives, values)));
-  for (const auto& [name, value] : result.metrics()) {
-    txn.exec_params(
-        "INSERT INTO individual_metrics (individual_id, name, value) "
-        "VALUES ($1, $2, $3)",
-        individual_id, name, value);
-  }
+  InsertMetrics(txn, individual_id, result);
   txn.exec_params("UPDATE searches SET evaluations_done = $2 WHERE id = $1", search.id,
                   search.evaluations_done);
   return absl::OkStatus();

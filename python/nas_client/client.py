@@ -148,7 +148,8 @@ class Client:
                    disable=not progress)
         try:
             while True:
-                ended = search.evaluations_done + search.evaluations_failed
+                ended = (search.evaluations_done + search.evaluations_failed
+                         + search.evaluations_infeasible)
                 bar.update(ended - bar.n)
                 bar.set_postfix(
                     best=f"{search.best.fitness:.4f}" if search.HasField("best") else "-",

@@ -36,8 +36,8 @@ def individuals_frame(individuals):
 
     fitness is NaN unless the individual was evaluated (the message says 0
     then); a metric an individual did not report is NaN; times are UTC
-    timestamps, NaT when unset; state is "pending", "evaluated", "failed" or
-    "cancelled".
+    timestamps, NaT when unset; state is "pending", "evaluated", "failed",
+    "infeasible" or "cancelled".
     """
     rows = []
     metric_names = set()

@@ -24,9 +24,19 @@ void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budge
       count("SELECT count(*) FROM individuals WHERE search_id = $1 AND state = 'evaluated'");
   const int failed =
       count("SELECT count(*) FROM individuals WHERE search_id = $1 AND state = 'failed'");
-  EXPECT_EQ(evaluated + failed, budget) << "an individual neither evaluated nor failed";
+  // Candidates that broke the constraints (SearchSpec.constraints): not
+  // trained, never in the population, but births all the same.
+  const int infeasible =
+      count("SELECT count(*) FROM individuals WHERE search_id = $1 AND state = 'infeasible'");
+  EXPECT_EQ(evaluated + failed + infeasible, budget)
+      << "an individual neither evaluated, failed nor infeasible";
   EXPECT_EQ(count("SELECT evaluations_done FROM searches WHERE id = $1"), evaluated);
   EXPECT_EQ(count("SELECT evaluations_failed FROM searches WHERE id = $1"), failed);
+  EXPECT_EQ(count("SELECT evaluations_infeasible FROM searches WHERE id = $1"), infeasible);
+  EXPECT_EQ(count("SELECT count(*) FROM individuals WHERE search_id = $1 AND state = "
+                  "'infeasible' AND (failure_reason IS NULL OR failure_reason = '' OR alive OR "
+                  "evaluated_order IS NOT NULL OR checkpoint_digest IS NOT NULL)"),
+            0);
   // Evaluation order is exactly 1..evaluated: no result recorded twice.
   EXPECT_EQ(count("SELECT count(DISTINCT evaluated_order) FROM individuals WHERE "
                   "search_id = $1 AND state = 'evaluated'"),
@@ -41,7 +51,8 @@ void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budge
       "SELECT count(*) FROM individuals i WHERE i.search_id = $1 AND i.mutation LIKE "
       "'warm start: %' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.individual_id = i.id)");
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1"), budget - warm_started);
-  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'done'"), evaluated);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'done'"),
+            evaluated + infeasible);
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE search_id = $1 AND state = 'failed' "
                   "AND failure_reason IS NOT NULL AND failure_reason <> ''"),
             failed);
@@ -50,7 +61,8 @@ void ExpectSearchInvariants(const std::string& dsn, int64_t search_id, int budge
                   "a.outcome = 'reported') <> 1"),
             0);
   EXPECT_EQ(count("SELECT count(*) FROM individuals i JOIN jobs j ON j.individual_id = i.id "
-                  "WHERE i.search_id = $1 AND (i.state = 'evaluated') <> (j.state = 'done')"),
+                  "WHERE i.search_id = $1 AND (i.state IN ('evaluated', 'infeasible')) <> "
+                  "(j.state = 'done')"),
             0);
   EXPECT_EQ(count("SELECT count(*) FROM individuals WHERE search_id = $1 AND state = 'failed' "
                   "AND (failure_reason IS NULL OR failure_reason = '')"),

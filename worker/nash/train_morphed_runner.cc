@@ -12,6 +12,7 @@
 #include "worker/nash/weight_morphism.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/train_candidate/pre_training_check.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
 
@@ -84,6 +85,16 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
     hooks.Log(absl::StrFormat("%s: max relative output difference %.3g", how, preservation_error));
   }
 
+  // The child as morphed, measured before any training: one that breaks
+  // the search's constraints is reported as it is, untrained.
+  ASSIGN_OR_RETURN(const CandidateCost cost, MeasureNetwork(net, data->image_shape()));
+  if (std::optional<v1::EvaluationResult> infeasible = InfeasibleResult(payload, cost)) {
+    hooks.Log(
+        absl::StrCat("not trained: breaks the constraints: ", infeasible->infeasible_reason()));
+    *infeasible->mutable_data() = checked.description;
+    return *infeasible;
+  }
+
   const v1::Training& t = payload.training();
   ConvNetTrainOptions options;
   options.device = device_;
@@ -106,6 +117,7 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
   v1::EvaluationResult result;
   result.set_fitness(outcome.validation_accuracy);
   result.set_parameter_count(outcome.parameter_count);
+  AddCost(cost, &result);
   result.set_checkpoint(digest);
   auto& metrics = *result.mutable_metrics();
   metrics["final_train_loss"] = outcome.final_train_loss;

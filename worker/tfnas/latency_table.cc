@@ -1,6 +1,8 @@
 #include "worker/tfnas/latency_table.h"
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -57,6 +59,20 @@ absl::StatusOr<LatencyTable> ReadLatencyTableJson(absl::string_view text) {
   for (const auto& [key, value] : root.fields()) {
     if (key == "base") continue;
     ASSIGN_OR_RETURN(table.blocks[key], ReadBlock(key, value));
+  }
+  return table;
+}
+
+absl::StatusOr<LatencyTable> ReadLatencyTableFile(const std::string& path,
+                                                  absl::string_view field) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(field, ": cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<LatencyTable> table = ReadLatencyTableJson(text.str());
+  if (!table.ok()) {
+    return absl::Status(table.status().code(),
+                        absl::StrCat(field, ": ", path, ": ", table.status().message()));
   }
   return table;
 }

@@ -37,6 +37,10 @@ struct LatencyTable {
 // naming the key).
 absl::StatusOr<LatencyTable> ReadLatencyTableJson(absl::string_view text);
 
+// Reads and parses the table file `path`; errors name `field` (the spec
+// field the path came from): NOT_FOUND when the file cannot be read.
+absl::StatusOr<LatencyTable> ReadLatencyTableFile(const std::string& path, absl::string_view field);
+
 // The same format, keys in sorted order, numbers with round-trip precision:
 // ReadLatencyTableJson(WriteLatencyTableJson(t)) == t.
 std::string WriteLatencyTableJson(const LatencyTable& table);

@@ -1,8 +1,5 @@
 #include "worker/tfnas/tfnas_search_runner.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "common/genome/tfnas_genome.h"
 #include "common/search_space/tfnas_space_spec.h"
@@ -32,14 +29,7 @@ absl::StatusOr<LatencyTable> JobLatencyTable(const v1::TfNasPayload& payload) {
     }
     return ReadLatencyTableJson(payload.latency_table());
   }
-  std::ifstream in(path);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("strategy.tfnas.latency_table_path: cannot read ", path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ReadLatencyTableJson(text.str());
+  return ReadLatencyTableFile(path, "strategy.tfnas.latency_table_path");
 }
 
 }  // namespace

@@ -5,12 +5,15 @@
 #include "common/genome/darts_genome.h"
 #include "common/genome/tfnas_genome.h"
 #include "common/status/status_macros.h"
+#include "worker/errors/torch_errors.h"
 #include "worker/model/darts_checkpoint.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/tfnas/checkpoint.h"
+#include "worker/tfnas/latency_table.h"
 #include "worker/tfnas/network.h"
 #include "worker/tfnas/space_for_data.h"
+#include "worker/train_candidate/pre_training_check.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
 #include "worker/training/trainer.h"
@@ -53,6 +56,14 @@ TrainOptions OptionsFor(const v1::Job& job, const TrainValidationSplit& data, to
   return options;
 }
 
+// Logs why a candidate is not trained and completes its infeasible result.
+v1::EvaluationResult NotTrained(v1::EvaluationResult result,
+                                const DatasetCache::CheckedSplit& checked, const JobHooks& hooks) {
+  hooks.Log(absl::StrCat("not trained: breaks the constraints: ", result.infeasible_reason()));
+  *result.mutable_data() = checked.description;
+  return result;
+}
+
 v1::EvaluationResult ResultOf(const TrainOutcome& outcome) {
   v1::EvaluationResult result;
   result.set_fitness(outcome.validation_accuracy);
@@ -74,6 +85,22 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
   ASSIGN_OR_RETURN(DartsGenome genome, ParseDartsGenome(job.architecture().text()));
   ASSIGN_OR_RETURN(DatasetCache::CheckedSplit checked, datasets_->GetChecked(job.train().data()));
   const std::shared_ptr<const TrainValidationSplit> data = checked.split;
+  RETURN_IF_ERROR(ValidateDartsGenome(genome));
+  const v1::Training& t = job.train().training();
+  DartsNetworkOptions shape;
+  shape.in_channels = data->image_shape()[0];
+  shape.num_classes = data->train.num_classes;
+  shape.init_channels = t.init_channels();
+  shape.cells = t.cells();
+  // Built under RunSeeded, so that its draws land in no other slot's build.
+  ASSIGN_OR_RETURN(DartsNetwork probe, CallGuarded("building the network", [&] {
+                     return absl::StatusOr<DartsNetwork>(
+                         RunSeeded(job.seed(), [&] { return DartsNetwork(genome, shape); }));
+                   }));
+  ASSIGN_OR_RETURN(const CandidateCost cost, MeasureNetwork(probe, data->image_shape()));
+  if (auto infeasible = InfeasibleResult(job.train(), cost)) {
+    return NotTrained(*std::move(infeasible), checked, hooks);
+  }
   ASSIGN_OR_RETURN(TrainOutcome outcome,
                    TrainAndEvaluate(genome, *data, OptionsFor(job, *data, device_, hooks)));
   // The weights go to the controller so that the best network can be
@@ -85,6 +112,7 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
                    }));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
   v1::EvaluationResult result = ResultOf(outcome);
+  AddCost(cost, &result);
   result.set_checkpoint(digest);
   (*result.mutable_metrics())["checkpoint_bytes"] = static_cast<double>(bytes.size());
   *result.mutable_data() = checked.description;
@@ -98,6 +126,17 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
   const std::shared_ptr<const TrainValidationSplit> data = checked.split;
   ASSIGN_OR_RETURN(TfNasSpace space, TfNasSpaceForData(space_spec, *data));
   ASSIGN_OR_RETURN(TfNasGenome genome, ParseTfNasGenome(job.architecture().text()));
+  ASSIGN_OR_RETURN(TfNasNetwork probe,
+                   RunSeeded(job.seed(), [&] { return BuildTfNasNetwork(space, genome); }));
+  ASSIGN_OR_RETURN(CandidateCost cost, MeasureNetwork(probe, data->image_shape()));
+  if (!job.train().latency_table_path().empty()) {
+    ASSIGN_OR_RETURN(const LatencyTable table,
+                     ReadLatencyTableFile(job.train().latency_table_path(), "latency_table_path"));
+    ASSIGN_OR_RETURN(cost.latency_ms, PredictLatency(table, space, genome));
+  }
+  if (auto infeasible = InfeasibleResult(job.train(), cost)) {
+    return NotTrained(*std::move(infeasible), checked, hooks);
+  }
   TfNasNetwork built{nullptr};
   auto build = [&]() -> absl::StatusOr<TrainableNetwork> {
     ASSIGN_OR_RETURN(built, BuildTfNasNetwork(space, genome));
@@ -111,6 +150,7 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
                    }));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
   v1::EvaluationResult result = ResultOf(outcome);
+  AddCost(cost, &result);
   result.set_checkpoint(digest);
   (*result.mutable_metrics())["checkpoint_bytes"] = static_cast<double>(bytes.size());
   *result.mutable_data() = checked.description;
