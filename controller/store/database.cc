@@ -49,8 +49,8 @@ absl::Status StatusFromCurrentException() {
           e.what()));
     }
     if (e.sqlstate() == kQueryCanceled) {
-      return absl::UnavailableError(absl::StrCat(
-          "database busy: a statement was cancelled (statement_timeout): ", e.what()));
+      return absl::UnavailableError(
+          absl::StrCat("database busy: a statement was cancelled (statement_timeout): ", e.what()));
     }
     return absl::InternalError(absl::StrCat("database: ", e.what()));
   } catch (const std::exception& e) {
@@ -60,8 +60,8 @@ absl::Status StatusFromCurrentException() {
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Create(Options options) {
   if (options.statement_timeout_ms <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "statement_timeout_ms: must be > 0 (got ", options.statement_timeout_ms, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("statement_timeout_ms: must be > 0 (got ", options.statement_timeout_ms, ")"));
   }
   if (options.lock_timeout_ms <= 0) {
     return absl::InvalidArgumentError(
@@ -118,8 +118,7 @@ void Database::Release(std::unique_ptr<pqxx::connection> conn) {
   connection_freed_.Signal();  // Either way one waiter can now proceed.
 }
 
-absl::Status Database::Transact(
-    const std::function<absl::Status(pqxx::work&)>& body) {
+absl::Status Database::Transact(const std::function<absl::Status(pqxx::work&)>& body) {
   absl::Status status;
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
     if (attempt > 0) {
