@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 #include <thread>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -17,6 +18,11 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, database, "",
           "libpq connection string, e.g. 'host=127.0.0.1 port=5432 dbname=nas'");
 ABSL_FLAG(int, database_pool_size, 8, "PostgreSQL connections to keep");
+ABSL_FLAG(int, database_statement_timeout_ms, 30000,
+          "PostgreSQL cancels any statement running longer; the call fails UNAVAILABLE");
+ABSL_FLAG(int, database_lock_timeout_ms, 5000,
+          "PostgreSQL cancels any statement waiting longer for a lock another connection "
+          "holds; the call fails UNAVAILABLE (retried by workers and clients)");
 ABSL_FLAG(int, reclaim_interval_ms, 2000, "how often to look for expired leases");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate of this server; enables TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
@@ -62,10 +68,23 @@ int main(int argc, char** argv) {
     std::cerr << "--database: required (a libpq connection string)" << std::endl;
     return 2;
   }
+  // Zero would mean "no bound" to PostgreSQL, which is what these flags exist to prevent.
+  for (const auto& [flag, value] :
+       {std::pair<const char*, int>{"--database_statement_timeout_ms",
+                                    absl::GetFlag(FLAGS_database_statement_timeout_ms)},
+        std::pair<const char*, int>{"--database_lock_timeout_ms",
+                                    absl::GetFlag(FLAGS_database_lock_timeout_ms)}}) {
+    if (value <= 0) {
+      std::cerr << flag << ": must be > 0 milliseconds (got " << value << ")" << std::endl;
+      return 2;
+    }
+  }
   nas::ControllerServer::Options options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.database_dsn = absl::GetFlag(FLAGS_database);
   options.database_pool_size = absl::GetFlag(FLAGS_database_pool_size);
+  options.database_statement_timeout_ms = absl::GetFlag(FLAGS_database_statement_timeout_ms);
+  options.database_lock_timeout_ms = absl::GetFlag(FLAGS_database_lock_timeout_ms);
   options.reclaim_interval_ms = absl::GetFlag(FLAGS_reclaim_interval_ms);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);

@@ -51,7 +51,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 
 absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStart(Options options) {
   std::unique_ptr<ControllerServer> s(new ControllerServer());
-  ASSIGN_OR_RETURN(s->db_, Database::Create({options.database_dsn, options.database_pool_size}));
+  Database::Options db_options;
+  db_options.dsn = options.database_dsn;
+  db_options.pool_size = options.database_pool_size;
+  db_options.statement_timeout_ms = options.database_statement_timeout_ms;
+  db_options.lock_timeout_ms = options.database_lock_timeout_ms;
+  ASSIGN_OR_RETURN(s->db_, Database::Create(std::move(db_options)));
   ASSIGN_OR_RETURN(std::vector<int> applied, ApplyMigrations(*s->db_, EmbeddedMigrations()));
   if (!applied.empty()) {
     std::cerr << "applied schema migrations: " << absl::StrJoin(applied, ", ") << std::endl;

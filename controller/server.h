@@ -33,6 +33,10 @@ class ControllerServer {
     std::string listen_address = "127.0.0.1:50051";  // Port 0 picks a free one.
     std::string database_dsn;
     int database_pool_size = 8;
+    // Every statement's bounds (see Database::Options): a stuck database makes
+    // calls fail UNAVAILABLE instead of waiting.
+    int database_statement_timeout_ms = 30000;
+    int database_lock_timeout_ms = 5000;
     int reclaim_interval_ms = 2000;
     // Unreferenced checkpoints younger than this are kept (their report may
     // still be on its way).

@@ -6,6 +6,25 @@
 #include "absl/strings/str_cat.h"
 
 namespace nas {
+namespace {
+
+// SQLSTATEs of a statement PostgreSQL cancelled: statement_timeout (or an
+// administrator's pg_cancel_backend) and lock_timeout.
+constexpr char kQueryCanceled[] = "57014";
+constexpr char kLockNotAvailable[] = "55P03";
+
+// Whether the exception in flight is a statement cancelled by a timeout.
+bool CurrentExceptionIsTimeout() {
+  try {
+    throw;
+  } catch (const pqxx::sql_error& e) {
+    return e.sqlstate() == kQueryCanceled || e.sqlstate() == kLockNotAvailable;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
 
 absl::Status StatusFromCurrentException() {
   try {
@@ -20,17 +39,48 @@ absl::Status StatusFromCurrentException() {
     return absl::AlreadyExistsError(absl::StrCat("database: ", e.what()));
   } catch (const pqxx::in_doubt_error& e) {
     return absl::UnavailableError(absl::StrCat("database commit in doubt: ", e.what()));
+  } catch (const pqxx::sql_error& e) {
+    // UNAVAILABLE: the same call is likely to succeed once the lock holder
+    // or the load goes away, so workers and clients retry it.
+    if (e.sqlstate() == kLockNotAvailable) {
+      return absl::UnavailableError(absl::StrCat(
+          "database busy: a statement waited longer than lock_timeout for a lock held by "
+          "another connection: ",
+          e.what()));
+    }
+    if (e.sqlstate() == kQueryCanceled) {
+      return absl::UnavailableError(
+          absl::StrCat("database busy: a statement was cancelled (statement_timeout): ", e.what()));
+    }
+    return absl::InternalError(absl::StrCat("database: ", e.what()));
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("database: ", e.what()));
   }
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Create(Options options) {
+  if (options.statement_timeout_ms <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("statement_timeout_ms: must be > 0 (got ", options.statement_timeout_ms, ")"));
+  }
+  if (options.lock_timeout_ms <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lock_timeout_ms: must be > 0 (got ", options.lock_timeout_ms, ")"));
+  }
   std::unique_ptr<Database> db(new Database(std::move(options)));
   auto conn = db->Acquire();
   if (!conn.ok()) return conn.status();
   db->Release(std::move(*conn));
   return db;
+}
+
+std::unique_ptr<pqxx::connection> Database::Connect() const {
+  auto conn = std::make_unique<pqxx::connection>(options_.dsn);
+  // Session settings, so they hold for every transaction on this connection.
+  pqxx::nontransaction setup(*conn);
+  setup.exec(absl::StrCat("SET statement_timeout = ", options_.statement_timeout_ms,
+                          "; SET lock_timeout = ", options_.lock_timeout_ms));
+  return conn;
 }
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Acquire() {
@@ -49,7 +99,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Acquire() {
     ++open_;
   }
   try {
-    return std::make_unique<pqxx::connection>(options_.dsn);
+    return Connect();
   } catch (...) {
     absl::MutexLock lock(&mu_);
     --open_;
@@ -68,8 +118,7 @@ void Database::Release(std::unique_ptr<pqxx::connection> conn) {
   connection_freed_.Signal();  // Either way one waiter can now proceed.
 }
 
-absl::Status Database::Transact(
-    const std::function<absl::Status(pqxx::work&)>& body) {
+absl::Status Database::Transact(const std::function<absl::Status(pqxx::work&)>& body) {
   absl::Status status;
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
     if (attempt > 0) {
@@ -81,6 +130,7 @@ absl::Status Database::Transact(
       if (absl::IsUnavailable(status)) continue;
       return status;
     }
+    bool timed_out = false;
     try {
       pqxx::work txn(**conn);
       status = body(txn);
@@ -88,6 +138,13 @@ absl::Status Database::Transact(
       // On error the work's destructor rolls back.
     } catch (...) {
       status = StatusFromCurrentException();
+      timed_out = CurrentExceptionIsTimeout();
+    }
+    if (timed_out) {
+      // The connection is sound (the transaction was rolled back); retrying
+      // here would only multiply the wait the timeout exists to bound.
+      Release(std::move(*conn));
+      return status;
     }
     if (absl::IsUnavailable(status)) {
       conn->reset();  // Broken: drop it, a retry opens a fresh one.

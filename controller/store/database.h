@@ -3,6 +3,11 @@
 // Database::Transact: one transaction, committed on success, rolled back on
 // any error, retried when PostgreSQL asks for a retry (serialization failure,
 // deadlock) or the connection broke.
+//
+// No statement waits without bound: every connection is opened with
+// PostgreSQL's statement_timeout and lock_timeout, so a lock held by another
+// connection (or a runaway query) cancels the statement instead of holding an
+// RPC thread and a pooled connection indefinitely.
 #ifndef NAS_CONTROLLER_STORE_DATABASE_H_
 #define NAS_CONTROLLER_STORE_DATABASE_H_
 
@@ -24,22 +29,33 @@ class Database {
   struct Options {
     std::string dsn;  // libpq connection string, e.g. "host=127.0.0.1 port=5432 dbname=nas".
     int pool_size = 4;
-    int max_retries = 5;  // For ABORTED (serialization/deadlock) and UNAVAILABLE.
+    int max_retries = 5;  // For ABORTED (serialization/deadlock) and a broken connection.
+    // PostgreSQL cancels a statement that runs longer than this...
+    int statement_timeout_ms = 30000;
+    // ...or that waits longer than this for a lock (row, table or advisory).
+    int lock_timeout_ms = 5000;
   };
 
   // Opens one connection to check the DSN; the rest open on demand.
-  // UNAVAILABLE if the server cannot be reached.
+  // UNAVAILABLE if the server cannot be reached; INVALID_ARGUMENT naming the
+  // option if a timeout is not > 0.
   static absl::StatusOr<std::unique_ptr<Database>> Create(Options options);
 
   // Runs `body` in one read-committed transaction and commits it if `body`
   // returns OK. `body` may run more than once (retries), so it must not have
-  // side effects outside the transaction. Thread-safe.
+  // side effects outside the transaction. A statement cancelled by
+  // statement_timeout or lock_timeout makes it return UNAVAILABLE at once,
+  // naming the timeout: not retried here (the database is stuck, not flaky;
+  // the caller, who knows its own deadline, retries), and the connection
+  // stays in the pool. Thread-safe.
   absl::Status Transact(const std::function<absl::Status(pqxx::work&)>& body);
 
  private:
   explicit Database(Options options) : options_(std::move(options)) {}
 
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
+  // Opens a connection with the session's timeouts set.
+  std::unique_ptr<pqxx::connection> Connect() const;
   void Release(std::unique_ptr<pqxx::connection> conn);
 
   const Options options_;
@@ -50,8 +66,10 @@ class Database {
 };
 
 // Maps a libpqxx exception (in flight inside a catch block) to a status:
-// broken connection -> UNAVAILABLE, serialization failure / deadlock ->
-// ABORTED, unique violation -> ALREADY_EXISTS, anything else -> INTERNAL.
+// broken connection -> UNAVAILABLE, statement or lock timeout (SQLSTATE
+// 57014, 55P03) -> UNAVAILABLE naming which, serialization failure /
+// deadlock -> ABORTED, unique violation -> ALREADY_EXISTS, anything else ->
+// INTERNAL.
 absl::Status StatusFromCurrentException();
 
 }  // namespace nas

@@ -15,6 +15,9 @@ absl::StatusOr<std::vector<int>> ApplyMigrations(
   std::vector<int> applied;
   absl::Status status = db.Transact([&](pqxx::work& txn) -> absl::Status {
     applied.clear();
+    // A migration may rewrite a large table: no statement_timeout for this
+    // transaction. lock_timeout still bounds every wait for a lock.
+    txn.exec("SET LOCAL statement_timeout = 0");
     txn.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
     txn.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
