@@ -39,21 +39,20 @@ absl::StatusOr<Authorizer::Token> ParseLine(absl::string_view line, Role role,
   const std::vector<std::string> fields =
       absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
   if (fields.size() > 3) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": has ", fields.size(),
-                     " fields; a line is TOKEN [PRINCIPAL [admin]]"));
+    return absl::InvalidArgumentError(absl::StrCat(where, ": has ", fields.size(),
+                                                   " fields; a line is TOKEN [PRINCIPAL [admin]]"));
   }
   Authorizer::Token token;
   token.token = fields[0];
   if (token.token.size() < kMinTokenLength) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": tokens must have at least ",
-                                                   kMinTokenLength, " characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": tokens must have at least ", kMinTokenLength, " characters"));
   }
   token.caller.principal = fields.size() > 1 ? fields[1] : DerivedPrincipal(token.token);
   if (!ValidPrincipal(token.caller.principal)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, ": principal '", absl::CEscape(token.caller.principal),
-                     "' must be 1..", kMaxPrincipalLength, " of A-Z a-z 0-9 . _ @ -"));
+        absl::StrCat(where, ": principal '", absl::CEscape(token.caller.principal), "' must be 1..",
+                     kMaxPrincipalLength, " of A-Z a-z 0-9 . _ @ -"));
   }
   if (fields.size() == 3) {
     if (fields[2] != "admin") {
@@ -119,8 +118,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromFiles(
   return authorizer;
 }
 
-absl::StatusOr<Caller> Authorizer::Authorize(const grpc::ServerContext& context,
-                                             Role role) const {
+absl::StatusOr<Caller> Authorizer::Authorize(const grpc::ServerContext& context, Role role) const {
   if (!enabled()) return Caller{"", /*admin=*/true};
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
@@ -146,8 +144,7 @@ absl::StatusOr<Caller> Authorizer::Authorize(const grpc::ServerContext& context,
     return worker->caller;
   }
   if (client == nullptr) {
-    return absl::PermissionDeniedError(
-        "authorization: a worker token may not call SearchService");
+    return absl::PermissionDeniedError("authorization: a worker token may not call SearchService");
   }
   return client->caller;
 }

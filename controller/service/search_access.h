@@ -22,8 +22,7 @@ absl::Status CheckSearchAccess(SearchStore& store, const Caller& caller, int64_t
 
 // NOT_FOUND "individual N does not exist" unless the caller may reach the
 // individual's search.
-absl::Status CheckIndividualAccess(SearchStore& store, const Caller& caller,
-                                   int64_t individual_id);
+absl::Status CheckIndividualAccess(SearchStore& store, const Caller& caller, int64_t individual_id);
 
 // NOT_FOUND "checkpoint 'D' is not stored" unless an individual of a search
 // the caller may reach keeps it; an admin may download any checkpoint.

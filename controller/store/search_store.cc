@@ -134,7 +134,8 @@ absl::StatusOr<PageOf<v1::Search>> SearchStore::ListSearches(
 absl::StatusOr<std::string> SearchStore::SearchOwner(int64_t search_id) {
   std::string out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    const pqxx::result rows = txn.exec_params("SELECT owner FROM searches WHERE id = $1", search_id);
+    const pqxx::result rows =
+        txn.exec_params("SELECT owner FROM searches WHERE id = $1", search_id);
     if (rows.empty()) {
       return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
     }

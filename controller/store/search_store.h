@@ -36,8 +36,7 @@ class SearchStore {
   // returns that search (ALREADY_EXISTS when its spec differs). An empty
   // request_id gets a fresh random one, which still keeps the transaction's
   // own retries from creating two searches.
-  absl::StatusOr<v1::Search> CreateSearch(const v1::SearchSpec& spec,
-                                          std::string request_id = "",
+  absl::StatusOr<v1::Search> CreateSearch(const v1::SearchSpec& spec, std::string request_id = "",
                                           const std::string& owner = "");
   // NOT_FOUND if absent. `best` is filled when an evaluation exists.
   absl::StatusOr<v1::Search> GetSearch(int64_t search_id);
@@ -58,8 +57,7 @@ class SearchStore {
   // succeeded; a repeated cancel returns the cancelled search.
   absl::StatusOr<v1::Search> CancelSearch(int64_t search_id);
   // In birth order. NOT_FOUND if the search is absent.
-  absl::StatusOr<PageOf<v1::Individual>> ListIndividuals(int64_t search_id,
-                                                          const Page& page);
+  absl::StatusOr<PageOf<v1::Individual>> ListIndividuals(int64_t search_id, const Page& page);
   // Best by the first objective (highest fitness unless the spec says),
   // earliest birth on ties. NOT_FOUND if none evaluated.
   absl::StatusOr<v1::Individual> GetBestIndividual(int64_t search_id);
