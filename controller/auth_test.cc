@@ -51,7 +51,8 @@ class AuthTest : public ::testing::Test {
     options.tls_cert_file = Dir() + "/server.pem";
     options.tls_key_file = Dir() + "/server.key";
     if (mutual_tls) options.tls_client_ca_file = Dir() + "/client.pem";
-    options.worker_tokens_file = Write("worker_tokens", absl::StrCat("# workers\n", kWorkerToken, "\n"));
+    options.worker_tokens_file =
+        Write("worker_tokens", absl::StrCat("# workers\n", kWorkerToken, "\n"));
     options.client_tokens_file = Write("client_tokens", absl::StrCat(kClientToken, "\n"));
     auto server = ControllerServer::BuildAndStart(options);
     ASSERT_TRUE(server.ok()) << server.status();
@@ -111,8 +112,7 @@ TEST_F(AuthTest, MissingOrUnknownTokenIsUnauthenticated) {
   Start(/*mutual_tls=*/false);
   EXPECT_EQ(ListSearches(Channel("")).error_code(), grpc::UNAUTHENTICATED);
   EXPECT_EQ(Lease(Channel("")).error_code(), grpc::UNAUTHENTICATED);
-  EXPECT_EQ(ListSearches(Channel("not-a-known-token-at-all")).error_code(),
-            grpc::UNAUTHENTICATED);
+  EXPECT_EQ(ListSearches(Channel("not-a-known-token-at-all")).error_code(), grpc::UNAUTHENTICATED);
 }
 
 TEST_F(AuthTest, PlaintextClientCannotTalkToTlsServer) {
@@ -142,6 +142,39 @@ TEST_F(AuthTest, ShortTokensAreRefusedAtStart) {
   auto server = ControllerServer::BuildAndStart(options);
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(server.status().message(), HasSubstr("at least 16 characters"));
+}
+
+// Each malformed line stops the start, naming the flag, the line and the
+// rule, and never quoting the token.
+TEST_F(AuthTest, MalformedTokenLinesAreRefusedAtStart) {
+  struct Case {
+    std::string worker_line;
+    std::string client_line;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"", "client-token-0123456789 alice admin extra",
+       "--client_tokens_file: line 2: has 4 fields; a line is TOKEN [PRINCIPAL [admin]]"},
+      {"", "client-token-0123456789 al/ice",
+       "--client_tokens_file: line 2: principal 'al/ice' must be 1..64 of A-Z a-z 0-9 . _ @ -"},
+      {"", absl::StrCat("client-token-0123456789 ", std::string(65, 'a')), "must be 1..64 of"},
+      {"", "client-token-0123456789 alice root",
+       "--client_tokens_file: line 2: role 'root' is not 'admin'"},
+      {"worker-token-0123456789 w1 admin", "",
+       "--worker_tokens_file: line 2: the admin role applies to client tokens only"},
+      {"", "short alice", "--client_tokens_file: line 2: tokens must have at least 16"},
+  };
+  for (const Case& c : cases) {
+    ControllerServer::Options options;
+    options.listen_address = "127.0.0.1:0";
+    options.database_dsn = db_.dsn();
+    options.worker_tokens_file = Write("workers", absl::StrCat("# workers\n", c.worker_line));
+    options.client_tokens_file = Write("clients", absl::StrCat("\n", c.client_line));
+    auto server = ControllerServer::BuildAndStart(options);
+    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument) << c.message;
+    EXPECT_THAT(server.status().message(), HasSubstr(c.message));
+    EXPECT_THAT(server.status().message(), ::testing::Not(HasSubstr("0123456789")));
+  }
 }
 
 }  // namespace

@@ -46,10 +46,13 @@ std::string ProgressLine(const v1::Search& s) {
   const std::string infeasible =
       s.evaluations_infeasible() > 0 ? absl::StrCat(", ", s.evaluations_infeasible(), " infeasible")
                                      : "";
+  // Only with client tokens does a search have an owner worth showing.
+  const std::string owner = s.owner().empty() ? "" : absl::StrCat(", owner ", s.owner());
   return absl::StrFormat(
-      "search %d [%s] %d/%d evaluated%s, %d failed%s, %d worker(s) busy, %d queued, best %s, %s",
+      "search %d [%s] %d/%d evaluated%s, %d failed%s, %d worker(s) busy, %d queued, best %s, %s%s",
       s.id(), bar, s.evaluations_done(), budget, stopped, s.evaluations_failed(), infeasible,
-      s.jobs_leased(), s.jobs_in_flight() - s.jobs_leased(), best, SearchStateName(s.state()));
+      s.jobs_leased(), s.jobs_in_flight() - s.jobs_leased(), best, SearchStateName(s.state()),
+      owner);
 }
 
 std::string SearchPurpose(const v1::SearchSpec& spec) {

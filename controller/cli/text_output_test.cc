@@ -177,6 +177,10 @@ TEST(ProgressLineTest, UnchangedFormat) {
   EXPECT_EQ(ProgressLine(s),
             "search 3 [############............] 2/4 evaluated, 0 failed, 1 worker(s) busy, 1 "
             "queued, best -, running");
+  s.set_owner("alice");
+  EXPECT_EQ(ProgressLine(s),
+            "search 3 [############............] 2/4 evaluated, 0 failed, 1 worker(s) busy, 1 "
+            "queued, best -, running, owner alice");
 }
 
 TEST(EarlyStoppingTextTest, StoppedCandidatesShowTheEpochAndTheReason) {

@@ -26,6 +26,7 @@ using ::testing::HasSubstr;
 
 constexpr char kWorkerToken[] = "worker-token-0123456789abcdef";
 constexpr char kClientToken[] = "client-token-0123456789abcdef";
+constexpr char kOtherClientToken[] = "other-client-token-0123456789";
 
 std::string Dir() { return std::getenv("TEST_TMPDIR"); }
 
@@ -253,7 +254,8 @@ TEST_F(HttpApiTest, TokensRolesAndTlsAreTheGrpcServers) {
   options.tls_cert_file = Dir() + "/server.pem";
   options.tls_key_file = Dir() + "/server.key";
   options.worker_tokens_file = Write("worker_tokens", absl::StrCat(kWorkerToken, "\n"));
-  options.client_tokens_file = Write("client_tokens", absl::StrCat(kClientToken, "\n"));
+  options.client_tokens_file =
+      Write("client_tokens", absl::StrCat(kClientToken, " alice\n", kOtherClientToken, " bob\n"));
   Start(options);
 
   httplib::SSLClient https("127.0.0.1", server_->http_port());
@@ -278,6 +280,19 @@ TEST_F(HttpApiTest, TokensRolesAndTlsAreTheGrpcServers) {
     EXPECT_EQ(answer->status, c.status) << answer->body;
     EXPECT_THAT(answer->body, HasSubstr(c.message));
   }
+  // Tenancy as over gRPC: another principal's search is absent.
+  const httplib::Headers alice = {{"Authorization", absl::StrCat("Bearer ", kClientToken)}};
+  const httplib::Headers bob = {{"Authorization", absl::StrCat("Bearer ", kOtherClientToken)}};
+  auto created = https.Post("/v1/searches", alice, kSpecJson, "application/json");
+  ASSERT_TRUE(created && created->status == 200) << (created ? created->body : "no answer");
+  const auto search = Parse<v1::Search>(created->body);
+  EXPECT_EQ(search.owner(), "alice");
+  const std::string path = absl::StrCat("/v1/searches/", search.id());
+  EXPECT_EQ(https.Get(path.c_str(), alice)->status, 200);
+  auto hidden = https.Get(path.c_str(), bob);
+  ASSERT_TRUE(hidden);
+  EXPECT_EQ(hidden->status, 404);
+  EXPECT_THAT(hidden->body, HasSubstr(absl::StrCat("search ", search.id(), " does not exist")));
   // Plain HTTP on the HTTPS port gets no answer.
   httplib::Client plain("127.0.0.1", server_->http_port());
   plain.set_connection_timeout(2);

@@ -4,8 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
 #include "controller/search/spec_validation.h"
 #include "controller/service/checkpoint_streams.h"
+#include "controller/service/search_access.h"
 
 namespace nas {
 namespace {
@@ -25,14 +27,13 @@ absl::Status CheckId(const char* field, int64_t id) {
   return absl::OkStatus();
 }
 
-// Checks the caller's role, runs `fn` (returning absl::Status) and converts
-// its status once.
+// Checks the caller's role, runs `fn(caller)` (returning absl::Status) and
+// converts its status once.
 template <typename Fn>
 grpc::Status Serve(const Authorizer& authorizer, const grpc::ServerContext* context, Fn&& fn) {
-  if (absl::Status allowed = authorizer.Check(*context, Role::kClient); !allowed.ok()) {
-    return ToGrpcStatus(allowed);
-  }
-  return ToGrpcStatus(fn());
+  absl::StatusOr<Caller> caller = authorizer.Authorize(*context, Role::kClient);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(fn(*caller));
 }
 
 // ListWorkers' window: 0 asks for the default.
@@ -46,7 +47,7 @@ constexpr int kMaxJobLogLinesPerAnswer = 1000;
 grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext* context,
                                              const v1::CreateSearchRequest* request,
                                              v1::Search* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     v1::SearchSpec spec = request->spec();
     absl::Status valid = ValidateAndNormalizeSpec(&spec);
     if (!valid.ok()) {
@@ -58,7 +59,8 @@ grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext* context,
       return absl::InvalidArgumentError(
           "request_id: must be at most 128 printable ASCII characters");
     }
-    auto search = store_->CreateSearch(spec, request_id);
+    RETURN_IF_ERROR(CheckWarmStartAccess(*store_, caller, spec));
+    auto search = store_->CreateSearch(spec, request_id, caller.principal);
     if (!search.ok()) return search.status();
     *response = *std::move(search);
     return absl::OkStatus();
@@ -68,8 +70,9 @@ grpc::Status SearchServiceImpl::CreateSearch(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::GetSearch(grpc::ServerContext* context,
                                           const v1::GetSearchRequest* request,
                                           v1::Search* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     auto search = store_->GetSearch(request->search_id());
     if (!search.ok()) return search.status();
     *response = *std::move(search);
@@ -80,10 +83,11 @@ grpc::Status SearchServiceImpl::GetSearch(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::ListSearches(grpc::ServerContext* context,
                                              const v1::ListSearchesRequest* request,
                                              v1::ListSearchesResponse* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     auto page = MakePage(request->page_size(), request->page_token(), 50);
     if (!page.ok()) return page.status();
-    auto result = store_->ListSearches(*page);
+    auto result = store_->ListSearches(
+        *page, caller.admin ? std::nullopt : std::optional<std::string>(caller.principal));
     if (!result.ok()) return result.status();
     for (auto& s : result->items) *response->add_searches() = std::move(s);
     response->set_next_page_token(result->next_page_token);
@@ -94,8 +98,9 @@ grpc::Status SearchServiceImpl::ListSearches(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::CancelSearch(grpc::ServerContext* context,
                                              const v1::CancelSearchRequest* request,
                                              v1::Search* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     auto search = store_->CancelSearch(request->search_id());
     if (!search.ok()) return search.status();
     *response = *std::move(search);
@@ -106,8 +111,9 @@ grpc::Status SearchServiceImpl::CancelSearch(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::ListIndividuals(grpc::ServerContext* context,
                                                 const v1::ListIndividualsRequest* request,
                                                 v1::ListIndividualsResponse* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     auto page = MakePage(request->page_size(), request->page_token(), 100);
     if (!page.ok()) return page.status();
     auto result = store_->ListIndividuals(request->search_id(), *page);
@@ -121,8 +127,9 @@ grpc::Status SearchServiceImpl::ListIndividuals(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::GetBestIndividual(grpc::ServerContext* context,
                                                   const v1::GetBestIndividualRequest* request,
                                                   v1::Individual* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     auto best = store_->GetBestIndividual(request->search_id());
     if (!best.ok()) return best.status();
     *response = *std::move(best);
@@ -133,8 +140,9 @@ grpc::Status SearchServiceImpl::GetBestIndividual(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::GetLineage(grpc::ServerContext* context,
                                            const v1::GetLineageRequest* request,
                                            v1::GetLineageResponse* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("individual_id", request->individual_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckIndividualAccess(*store_, caller, request->individual_id()));
     auto lineage = store_->GetLineage(request->individual_id());
     if (!lineage.ok()) return lineage.status();
     for (auto& i : *lineage) *response->add_individuals() = std::move(i);
@@ -145,8 +153,9 @@ grpc::Status SearchServiceImpl::GetLineage(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::GetParetoFront(grpc::ServerContext* context,
                                                const v1::GetParetoFrontRequest* request,
                                                v1::GetParetoFrontResponse* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     auto front = store_->GetParetoFront(request->search_id());
     if (!front.ok()) return front.status();
     for (auto& i : *front) *response->add_individuals() = std::move(i);
@@ -157,15 +166,18 @@ grpc::Status SearchServiceImpl::GetParetoFront(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::DownloadCheckpoint(
     grpc::ServerContext* context, const v1::DownloadCheckpointRequest* request,
     grpc::ServerWriter<v1::CheckpointChunk>* writer) {
-  return Serve(*authorizer_, context,
-               [&]() { return SendCheckpoint(*checkpoints_, *request, writer); });
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
+    RETURN_IF_ERROR(CheckCheckpointAccess(*store_, caller, request->digest()));
+    return SendCheckpoint(*checkpoints_, *request, writer);
+  });
 }
 
 grpc::Status SearchServiceImpl::ListEpochProgress(grpc::ServerContext* context,
                                                   const v1::ListEpochProgressRequest* request,
                                                   v1::ListEpochProgressResponse* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     if (request->skip() < 0) return absl::InvalidArgumentError("skip: must be >= 0");
     auto epochs = store_->ListEpochProgress(request->search_id(), request->skip(), 1000);
     if (!epochs.ok()) return epochs.status();
@@ -177,7 +189,7 @@ grpc::Status SearchServiceImpl::ListEpochProgress(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::ListWorkers(grpc::ServerContext* context,
                                             const v1::ListWorkersRequest* request,
                                             v1::ListWorkersResponse* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller&) -> absl::Status {
     const int within = request->seen_within_seconds();
     if (within < 0 || within > kMaxSeenWithinSeconds) {
       return absl::InvalidArgumentError(absl::StrCat("seen_within_seconds: ", within,
@@ -194,8 +206,9 @@ grpc::Status SearchServiceImpl::ListWorkers(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::ListJobLogs(grpc::ServerContext* context,
                                             const v1::ListJobLogsRequest* request,
                                             v1::ListJobLogsResponse* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     if (request->individual_id() < 0) {
       return absl::InvalidArgumentError("individual_id: must be >= 0 (0 = every individual)");
     }
@@ -211,8 +224,9 @@ grpc::Status SearchServiceImpl::ListJobLogs(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::ExtendSearch(grpc::ServerContext* context,
                                              const v1::ExtendSearchRequest* request,
                                              v1::Search* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     auto search = store_->ExtendSearch(request->search_id(), request->budget());
     if (!search.ok()) return search.status();
     *response = *std::move(search);
@@ -223,8 +237,9 @@ grpc::Status SearchServiceImpl::ExtendSearch(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::ResumeSearch(grpc::ServerContext* context,
                                              const v1::ResumeSearchRequest* request,
                                              v1::Search* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("search_id", request->search_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckSearchAccess(*store_, caller, request->search_id()));
     auto search = store_->ResumeSearch(request->search_id());
     if (!search.ok()) return search.status();
     *response = *std::move(search);
@@ -235,8 +250,9 @@ grpc::Status SearchServiceImpl::ResumeSearch(grpc::ServerContext* context,
 grpc::Status SearchServiceImpl::RetryIndividual(grpc::ServerContext* context,
                                                 const v1::RetryIndividualRequest* request,
                                                 v1::Individual* response) {
-  return Serve(*authorizer_, context, [&]() -> absl::Status {
+  return Serve(*authorizer_, context, [&](const Caller& caller) -> absl::Status {
     if (auto s = CheckId("individual_id", request->individual_id()); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckIndividualAccess(*store_, caller, request->individual_id()));
     auto individual = store_->RetryIndividual(request->individual_id());
     if (!individual.ok()) return individual.status();
     *response = *std::move(individual);

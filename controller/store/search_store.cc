@@ -49,18 +49,21 @@ std::string RandomHex128() {
 
 absl::StatusOr<v1::Search> ReadSearch(pqxx::work& txn, int64_t search_id) {
   const pqxx::result rows = txn.exec_params(
-      absl::StrCat("SELECT ", kSearchColumns, " FROM searches s WHERE s.id = $1"), search_id);
+      absl::StrCat("SELECT ", kSearchColumns, ", s.owner FROM searches s WHERE s.id = $1"),
+      search_id);
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
   }
   ASSIGN_OR_RETURN(v1::Search search, RowToSearch(rows[0]));
+  search.set_owner(rows[0]["owner"].as<std::string>());
   ASSIGN_OR_RETURN(auto best, BestIn(txn, search_id));
   if (best.has_value()) *search.mutable_best() = *std::move(best);
   return search;
 }
 
 absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
-                                                     std::string request_id) {
+                                                     std::string request_id,
+                                                     const std::string& owner) {
   // Drawn once, outside Transact: a retry of the transaction after an
   // in-doubt commit must find the search the first try created.
   if (request_id.empty()) request_id = absl::StrCat("controller:", RandomHex128());
@@ -69,14 +72,15 @@ absl::StatusOr<v1::Search> SearchStore::CreateSearch(const v1::SearchSpec& spec,
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     // ON CONFLICT waits for a concurrent request with the same id to commit.
     const pqxx::result inserted = txn.exec_params(
-        "INSERT INTO searches (name, spec_text, strategy, seed, budget, state, request_id) "
-        "VALUES ($1, $2, $3, $4, $5, 'running', $6) "
-        "ON CONFLICT (request_id) DO NOTHING RETURNING id",
+        "INSERT INTO searches (name, spec_text, strategy, seed, budget, state, request_id, "
+        "owner) VALUES ($1, $2, $3, $4, $5, 'running', $6, $7) "
+        "ON CONFLICT (owner, request_id) DO NOTHING RETURNING id",
         spec.name(), spec_text, StrategyName(spec.strategy()), static_cast<int64_t>(spec.seed()),
-        spec.budget(), request_id);
+        spec.budget(), request_id, owner);
     if (inserted.empty()) {
-      const pqxx::row existing =
-          txn.exec_params1("SELECT id, spec_text FROM searches WHERE request_id = $1", request_id);
+      const pqxx::row existing = txn.exec_params1(
+          "SELECT id, spec_text FROM searches WHERE owner = $1 AND request_id = $2", owner,
+          request_id);
       const int64_t id = existing[0].as<int64_t>();
       if (existing[1].as<std::string>() != spec_text) {
         return absl::AlreadyExistsError(
@@ -106,20 +110,67 @@ absl::StatusOr<v1::Search> SearchStore::GetSearch(int64_t search_id) {
   return out;
 }
 
-absl::StatusOr<PageOf<v1::Search>> SearchStore::ListSearches(const Page& page) {
+absl::StatusOr<PageOf<v1::Search>> SearchStore::ListSearches(
+    const Page& page, const std::optional<std::string>& visible_to) {
   ASSIGN_OR_RETURN(const int64_t before, ParsePageToken(page.page_token, INT64_MAX));
   PageOf<v1::Search> out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     out.items.clear();
-    const pqxx::result rows =
-        txn.exec_params("SELECT id FROM searches WHERE id < $1 ORDER BY id DESC LIMIT $2", before,
-                        page.page_size + 1);
+    const pqxx::result rows = txn.exec_params(
+        "SELECT id FROM searches WHERE id < $1 AND ($3 OR owner IN ('', $4)) "
+        "ORDER BY id DESC LIMIT $2",
+        before, page.page_size + 1, !visible_to.has_value(), visible_to.value_or(""));
     for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page.page_size; ++i) {
       ASSIGN_OR_RETURN(v1::Search s, ReadSearch(txn, rows[i][0].as<int64_t>()));
       out.items.push_back(std::move(s));
     }
     out.next_page_token =
         static_cast<int>(rows.size()) > page.page_size ? absl::StrCat(out.items.back().id()) : "";
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::string> SearchStore::SearchOwner(int64_t search_id) {
+  std::string out;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::result rows =
+        txn.exec_params("SELECT owner FROM searches WHERE id = $1", search_id);
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
+    }
+    out = rows[0][0].as<std::string>();
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::string> SearchStore::IndividualOwner(int64_t individual_id) {
+  std::string out;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::result rows = txn.exec_params(
+        "SELECT s.owner FROM individuals i JOIN searches s ON s.id = i.search_id "
+        "WHERE i.id = $1",
+        individual_id);
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat("individual ", individual_id, " does not exist"));
+    }
+    out = rows[0][0].as<std::string>();
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> SearchStore::CheckpointOwners(const std::string& digest) {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    out.clear();
+    for (const auto& row : txn.exec_params(
+             "SELECT DISTINCT s.owner FROM individuals i JOIN searches s ON s.id = i.search_id "
+             "WHERE i.checkpoint_digest = $1",
+             digest)) {
+      out.push_back(row[0].as<std::string>());
+    }
     return absl::OkStatus();
   }));
   return out;

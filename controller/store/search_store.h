@@ -4,6 +4,7 @@
 #define NAS_CONTROLLER_STORE_SEARCH_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,23 +30,34 @@ class SearchStore {
  public:
   explicit SearchStore(Database* db) : db_(db) {}
 
-  // Stores a validated, normalised spec and queues the strategy's first jobs,
-  // all in one transaction. Idempotent per request_id: if a search was
-  // already created with it, returns that search (ALREADY_EXISTS when its
-  // spec differs). An empty request_id gets a fresh random one, which still
-  // keeps the transaction's own retries from creating two searches.
-  absl::StatusOr<v1::Search> CreateSearch(const v1::SearchSpec& spec,
-                                          std::string request_id = "");
+  // Stores a validated, normalised spec, owned by `owner` ("" = no one), and
+  // queues the strategy's first jobs, all in one transaction. Idempotent per
+  // owner and request_id: if the owner already created a search with it,
+  // returns that search (ALREADY_EXISTS when its spec differs). An empty
+  // request_id gets a fresh random one, which still keeps the transaction's
+  // own retries from creating two searches.
+  absl::StatusOr<v1::Search> CreateSearch(const v1::SearchSpec& spec, std::string request_id = "",
+                                          const std::string& owner = "");
   // NOT_FOUND if absent. `best` is filled when an evaluation exists.
   absl::StatusOr<v1::Search> GetSearch(int64_t search_id);
-  // Newest first. INVALID_ARGUMENT for a malformed page token.
-  absl::StatusOr<PageOf<v1::Search>> ListSearches(const Page& page);
+  // Newest first; with `visible_to`, only the searches it owns and the
+  // unowned ones. INVALID_ARGUMENT for a malformed page token.
+  absl::StatusOr<PageOf<v1::Search>> ListSearches(
+      const Page& page, const std::optional<std::string>& visible_to = std::nullopt);
+  // Who owns a search ("" = no one), for the service's tenancy checks; an
+  // owner never changes. NOT_FOUND if the search is absent.
+  absl::StatusOr<std::string> SearchOwner(int64_t search_id);
+  // The owner of the individual's search. NOT_FOUND if the individual is
+  // absent.
+  absl::StatusOr<std::string> IndividualOwner(int64_t individual_id);
+  // The owners of the searches whose individuals keep the checkpoint
+  // `digest` (content-addressed, so there may be several); empty if none.
+  absl::StatusOr<std::vector<std::string>> CheckpointOwners(const std::string& digest);
   // Cancels pending and leased jobs. FAILED_PRECONDITION if it already
   // succeeded; a repeated cancel returns the cancelled search.
   absl::StatusOr<v1::Search> CancelSearch(int64_t search_id);
   // In birth order. NOT_FOUND if the search is absent.
-  absl::StatusOr<PageOf<v1::Individual>> ListIndividuals(int64_t search_id,
-                                                          const Page& page);
+  absl::StatusOr<PageOf<v1::Individual>> ListIndividuals(int64_t search_id, const Page& page);
   // Best by the first objective (highest fitness unless the spec says),
   // earliest birth on ties. NOT_FOUND if none evaluated.
   absl::StatusOr<v1::Individual> GetBestIndividual(int64_t search_id);
