@@ -65,6 +65,12 @@ class Architect {
   // DARTS ties xi to the (cosine-scheduled) weight learning rate.
   void set_xi(double xi) { options_.xi = xi; }
 
+  // The Adam optimiser's state (moments, step counts), to resume a search
+  // from: saved into an archive, and loaded back into an Architect of a
+  // supernet with the same options. load throws c10::Error on a mismatch.
+  void SaveOptimizer(torch::serialize::OutputArchive& archive) const { optimizer_.save(archive); }
+  void LoadOptimizer(torch::serialize::InputArchive& archive) { optimizer_.load(archive); }
+
  private:
   Supernet net_;
   ArchitectOptions options_;

@@ -1,7 +1,9 @@
 // Runs SUPERNET_SEARCH jobs: a whole DARTS or PC-DARTS search on this
 // worker's device, every epoch reported to the controller, the derived cell
 // returned as the result and the final architecture weights uploaded as the
-// individual's checkpoint.
+// individual's checkpoint. After every epoch but the last the search's
+// resume state is saved (JobHooks::save_resume_state); an attempt whose job
+// carries one (Job.resume_checkpoint) goes on from it.
 #ifndef NAS_WORKER_SUPERNET_SUPERNET_SEARCH_RUNNER_H_
 #define NAS_WORKER_SUPERNET_SUPERNET_SEARCH_RUNNER_H_
 
@@ -32,6 +34,12 @@ class SupernetSearchRunner : public JobRunner {
   absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const JobHooks& hooks) override;
 
  private:
+  // The search, from the job's resume state when it has a usable one (else,
+  // saying why in the job's log, from scratch).
+  absl::StatusOr<SupernetOutcome> RunResumable(const v1::Job& job, SupernetSearchOptions options,
+                                               const TrainValidationSplit& data,
+                                               const JobHooks& hooks);
+
   const torch::Device device_;
   DatasetCache* const datasets_;
   ControllerClient* const client_;
