@@ -65,11 +65,9 @@ class Architect {
   // DARTS ties xi to the (cosine-scheduled) weight learning rate.
   void set_xi(double xi) { options_.xi = xi; }
 
-  // The Adam optimiser's state (moments, step counts), to resume a search
-  // from: saved into an archive, and loaded back into an Architect of a
-  // supernet with the same options. load throws c10::Error on a mismatch.
-  void SaveOptimizer(torch::serialize::OutputArchive& archive) const { optimizer_.save(archive); }
-  void LoadOptimizer(torch::serialize::InputArchive& archive) { optimizer_.load(archive); }
+  // The Adam optimiser of the architecture parameters, to save its state
+  // (moments, step counts) and load it back when a search resumes.
+  torch::optim::Adam& optimizer() { return optimizer_; }
 
  private:
   Supernet net_;

@@ -11,14 +11,16 @@
 #include "common/status/status_macros.h"
 #include "worker/errors/torch_errors.h"
 #include "worker/supernet/derive.h"
-#include "worker/supernet/resume_state.h"
 #include "worker/training/default_generator.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/learning_rate_schedule.h"
+#include "worker/training/search_state.h"
 #include "worker/training/training_loop.h"
 
 namespace nas {
 namespace {
+
+constexpr char kResumeField[] = "supernet_search.resume_state";
 
 absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
   return absl::InvalidArgumentError(
@@ -72,7 +74,7 @@ std::vector<torch::Tensor> ArchitectureOnCpu(const Supernet& net) {
 // epoch as the options ask. The state taken after an epoch waits in
 // `saved` for that epoch's report.
 void AddResumeHooks(Supernet net, Architect& architect, torch::Generator orders,
-                    const SupernetResumeState* resume, const SupernetSearchOptions& o,
+                    const SearchState* resume, const SupernetSearchOptions& o,
                     const std::shared_ptr<std::string>& saved, TrainingLoopOptions& loop) {
   if (resume != nullptr) {
     loop.first_epoch = resume->epochs_done();
@@ -83,7 +85,9 @@ void AddResumeHooks(Supernet net, Architect& architect, torch::Generator orders,
   if (!o.save_resume_state) return;
   loop.save_state = [net, &architect, orders, saved, &o](int epoch, const torch::optim::SGD& sgd) {
     // After the last epoch nothing is left to resume.
-    *saved = epoch + 1 < o.epochs ? SaveSupernetState(epoch + 1, net, sgd, architect, orders) : "";
+    *saved = epoch + 1 < o.epochs
+                 ? SaveSearchState(epoch + 1, *net, sgd, architect.optimizer(), orders)
+                 : "";
     return absl::OkStatus();
   };
 }
@@ -92,7 +96,7 @@ void AddResumeHooks(Supernet net, Architect& architect, torch::Generator orders,
 // the epoch's measurement, derivation and report after each epoch; each
 // epoch's orders are drawn from `orders`.
 TrainingLoopOptions LoopOptions(Supernet net, Architect& architect, torch::Generator orders,
-                                const SupernetResumeState* resume, const TrainValidationSplit& data,
+                                const SearchState* resume, const TrainValidationSplit& data,
                                 const SupernetSearchOptions& o, SupernetOutcome& outcome) {
   // DARTS's split: the first half of the training data trains weights, the
   // second half architecture parameters.
@@ -199,16 +203,15 @@ absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
   ao.arch_weight_decay = o.arch_weight_decay;
   Architect architect(net, ao);
   // Resuming: built as above (the same draws), then overwritten by the state.
-  std::optional<SupernetResumeState> resume;
+  std::optional<SearchState> resume;
   torch::Generator orders = built.second;
   if (!o.resume_state.empty()) {
-    ASSIGN_OR_RETURN(resume, SupernetResumeState::Parse(o.resume_state, o.device));
+    ASSIGN_OR_RETURN(resume, SearchState::Parse(o.resume_state, o.device, kResumeField));
     if (resume->epochs_done() >= o.epochs) {
-      return absl::InvalidArgumentError(absl::StrCat("supernet_search.resume_state: holds ",
-                                                     resume->epochs_done(),
-                                                     " epochs of a search of ", o.epochs));
+      return absl::InvalidArgumentError(absl::StrCat(
+          kResumeField, ": holds ", resume->epochs_done(), " epochs of a search of ", o.epochs));
     }
-    RETURN_IF_ERROR(resume->Restore(net, architect, orders));
+    RETURN_IF_ERROR(resume->Restore(*net, architect.optimizer(), orders));
   }
   SupernetOutcome outcome;
   const TrainableNetwork trainable{

@@ -28,7 +28,7 @@ struct SupernetProgress {
   torch::Tensor alpha_normal, alpha_reduce, beta_normal, beta_reduce;
   // With SupernetSearchOptions::save_resume_state, after every epoch but the
   // last: the state to resume the search from after this epoch
-  // (resume_state.h). Empty otherwise.
+  // (worker/training/search_state.h). Empty otherwise.
   std::string resume_state;
 };
 

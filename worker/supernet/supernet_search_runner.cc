@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/genome/darts_genome.h"
 #include "common/status/status_macros.h"
@@ -10,6 +9,7 @@
 #include "worker/model/parameter_count.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/runtime/resumable_run.h"
 #include "worker/supernet/architecture_weights.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
@@ -68,31 +68,6 @@ absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome,
 
 }  // namespace
 
-absl::StatusOr<SupernetOutcome> SupernetSearchRunner::RunResumable(const v1::Job& job,
-                                                                   SupernetSearchOptions options,
-                                                                   const TrainValidationSplit& data,
-                                                                   const JobHooks& hooks) {
-  if (!job.resume_checkpoint().empty()) {
-    absl::StatusOr<std::string> state = client_->DownloadCheckpoint(job.resume_checkpoint());
-    if (state.ok()) {
-      options.resume_state = *std::move(state);
-      hooks.Log(absl::StrCat("resuming after epoch ", job.resume_epoch(), " from ",
-                             job.resume_checkpoint()));
-      absl::StatusOr<SupernetOutcome> outcome = RunSupernetSearch(data, options);
-      if (!absl::IsInvalidArgument(outcome.status()) ||
-          !absl::StrContains(outcome.status().message(), "supernet_search.resume_state")) {
-        return outcome;
-      }
-      state = outcome.status();
-    }
-    // A state that cannot be read costs the epochs it held, not the job.
-    hooks.Log(absl::StrCat("starting from scratch: resume state ", job.resume_checkpoint(),
-                           " unusable: ", state.status().ToString()));
-    options.resume_state.clear();
-  }
-  return RunSupernetSearch(data, options);
-}
-
 absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& job,
                                                                const JobHooks& hooks) {
   RETURN_IF_ERROR(CheckJobPayload(job, v1::Job::kSupernet));
@@ -106,11 +81,8 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   options.on_step = hooks.progress;  // Stops within an epoch when the job must stop.
   options.save_resume_state = static_cast<bool>(hooks.save_resume_state);
   options.on_epoch = [&](const SupernetProgress& p) {
-    if (!p.resume_state.empty()) {
-      // Before the epoch's report, so that its heartbeat carries the state.
-      const absl::Status saved = hooks.save_resume_state(p.epoch, p.resume_state);
-      if (!saved.ok()) hooks.Log(absl::StrCat("resume state not saved: ", saved.ToString()));
-    }
+    // Before the epoch's report, so that its heartbeat carries the state.
+    SaveResumeState(hooks, p.epoch, p.resume_state);
     v1::EpochProgress report = EpochReport(p, options.epochs, p.genotype);
     for (auto& w : DartsArchitectureWeights(p.alpha_normal, p.alpha_reduce, p.beta_normal,
                                             p.beta_reduce, options.supernet.nodes)) {
@@ -118,7 +90,13 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
     }
     return ReportEpoch(report, hooks);
   };
-  ASSIGN_OR_RETURN(SupernetOutcome outcome, RunResumable(job, options, *data, hooks));
+  ASSIGN_OR_RETURN(
+      SupernetOutcome outcome,
+      RunResumable<SupernetOutcome>(job, *client_, hooks, "supernet_search.resume_state",
+                                    [&](const std::string& state) {
+                                      options.resume_state = state;
+                                      return RunSupernetSearch(*data, options);
+                                    }));
   ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, payload, *data));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(outcome.arch_bytes));
 

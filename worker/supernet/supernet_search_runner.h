@@ -34,12 +34,6 @@ class SupernetSearchRunner : public JobRunner {
   absl::StatusOr<v1::EvaluationResult> Run(const v1::Job& job, const JobHooks& hooks) override;
 
  private:
-  // The search, from the job's resume state when it has a usable one (else,
-  // saying why in the job's log, from scratch).
-  absl::StatusOr<SupernetOutcome> RunResumable(const v1::Job& job, SupernetSearchOptions options,
-                                               const TrainValidationSplit& data,
-                                               const JobHooks& hooks);
-
   const torch::Device device_;
   DatasetCache* const datasets_;
   ControllerClient* const client_;
