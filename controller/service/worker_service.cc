@@ -1,5 +1,6 @@
 #include "controller/service/worker_service.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
 #include "controller/service/checkpoint_streams.h"
@@ -11,6 +12,26 @@ absl::Status CheckLease(const std::string& worker_id, int64_t job_id, int attemp
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: must not be empty");
   if (job_id <= 0) return absl::InvalidArgumentError("job_id: must be > 0");
   if (attempt <= 0) return absl::InvalidArgumentError("attempt: must be > 0");
+  return absl::OkStatus();
+}
+
+// A resume state names a digest and at least one epoch, or neither; that
+// the checkpoint is stored is checked with the lease (JobQueue::Heartbeat).
+absl::Status CheckResumeState(const v1::HeartbeatRequest& request) {
+  const std::string& digest = request.resume_checkpoint();
+  if (digest.empty()) {
+    if (request.resume_epoch() != 0) {
+      return absl::InvalidArgumentError("resume_epoch: must be 0 when resume_checkpoint is empty");
+    }
+    return absl::OkStatus();
+  }
+  if (!absl::StartsWith(digest, "sha256:") || digest.size() != 71) {
+    return absl::InvalidArgumentError("resume_checkpoint: must be 'sha256:' and 64 hex digits");
+  }
+  if (request.resume_epoch() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("resume_epoch: ", request.resume_epoch(),
+                                                   " must be >= 1 with a resume_checkpoint"));
+  }
   return absl::OkStatus();
 }
 
@@ -40,6 +61,7 @@ grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext* context,
     return ToGrpcStatus(allowed);
   }
   absl::Status valid = CheckLease(request->worker_id(), request->job_id(), request->attempt());
+  if (valid.ok()) valid = CheckResumeState(*request);
   if (!valid.ok()) return ToGrpcStatus(valid);
   auto answer = queue_->Heartbeat(*request);
   if (!answer.ok()) return ToGrpcStatus(answer.status());

@@ -128,6 +128,9 @@ absl::StatusOr<int> CheckpointStore::CollectGarbage(absl::Duration grace) {
     const pqxx::result gone = txn.exec_params(
         "DELETE FROM checkpoints c WHERE c.created_at < now() - $1 * interval '1 second' "
         "AND NOT EXISTS (SELECT 1 FROM individuals i WHERE i.checkpoint_digest = c.digest) "
+        // A job's resume state, while the job may still run (migration 0015).
+        "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.resume_checkpoint = c.digest "
+        "AND j.state IN ('pending', 'leased')) "
         "RETURNING digest",
         grace_seconds);
     deleted = static_cast<int>(gone.size());

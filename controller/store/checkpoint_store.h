@@ -37,8 +37,9 @@ class CheckpointStore {
   absl::Status Get(const std::string& digest,
                    const std::function<absl::Status(const std::string&)>& sink);
 
-  // Deletes checkpoints no individual references that are older than
-  // `grace` (an upload whose report has not arrived yet is young), and
+  // Deletes checkpoints no individual references and no pending or leased
+  // job holds as its resume state that are older than `grace` (an upload
+  // whose report has not arrived yet is young), and
   // abandoned partial uploads. Returns how many checkpoints were deleted.
   absl::StatusOr<int> CollectGarbage(absl::Duration grace);
 

@@ -157,6 +157,19 @@ void RecordEpoch(pqxx::work& txn, int64_t job_id, int attempt, const v1::EpochPr
       epoch.architecture().text(), pqxx::binarystring(SerializeArchitectureWeights(epoch)));
 }
 
+// The job's resume state becomes the heartbeat's; refused (before anything
+// is written) when the checkpoint is not stored.
+absl::Status RecordResumeState(pqxx::work& txn, const v1::HeartbeatRequest& request) {
+  if (txn.exec_params("SELECT 1 FROM checkpoints WHERE digest = $1", request.resume_checkpoint())
+          .empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "resume_checkpoint: ", request.resume_checkpoint(), " is not a stored checkpoint"));
+  }
+  txn.exec_params("UPDATE jobs SET resume_checkpoint = $2, resume_epoch = $3 WHERE id = $1",
+                  request.job_id(), request.resume_checkpoint(), request.resume_epoch());
+  return absl::OkStatus();
+}
+
 // The worker's device as latency tables know it: the device and, when the
 // worker names it, its model, so that two different machines' "cpu" do not
 // share a table (StoreLatencyTable builds the same from the workers table).
@@ -318,7 +331,7 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
         "lease_owner = $2, lease_expires_at = now() + lease_seconds * "
         "interval '1 second' WHERE id = $1 "
         "RETURNING attempt, kind, search_id, individual_id, lease_seconds, morphisms, "
-        "COALESCE(epochs, 0)",
+        "COALESCE(epochs, 0), COALESCE(resume_checkpoint, ''), COALESCE(resume_epoch, 0)",
         *job_id, worker.worker_id());
     txn.exec_params("INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
                     *job_id, j[0].as<int>(), worker.worker_id());
@@ -350,6 +363,9 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
       job.set_epochs(j[6].as<int>());
     }
     if (job.kind() == v1::TFNAS_SEARCH) AttachLatencyTable(txn, worker, &job);
+    // An earlier attempt's resume state: this one goes on from there.
+    job.set_resume_checkpoint(j[7].as<std::string>());
+    job.set_resume_epoch(j[8].as<int>());
     out = std::move(job);
     return absl::OkStatus();
   }));
@@ -387,6 +403,9 @@ absl::StatusOr<v1::HeartbeatResponse> JobQueue::Heartbeat(const v1::HeartbeatReq
         "UPDATE jobs SET lease_expires_at = now() + lease_seconds * "
         "interval '1 second', progress = $2 WHERE id = $1",
         request.job_id(), request.progress());
+    if (!request.resume_checkpoint().empty()) {
+      RETURN_IF_ERROR(RecordResumeState(txn, request));
+    }
     if (request.has_epoch()) RecordEpoch(txn, request.job_id(), attempt, request.epoch());
     ASSIGN_OR_RETURN(const std::optional<std::string> stop,
                      EarlyStopAnswer(txn, request.job_id(), attempt,

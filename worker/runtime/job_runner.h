@@ -30,12 +30,22 @@ using EpochVerdictFn = std::function<std::optional<std::string>(const v1::EpochP
 // it. Thread-safe.
 using LogFn = std::function<void(const std::string& line)>;
 
+// Saves a long job's state after `epochs_done` epochs (bytes its runner
+// reads back from Job.resume_checkpoint): uploads it to the checkpoint store
+// and sends its digest with the next heartbeat (HeartbeatRequest.
+// resume_checkpoint), which the controller hands to the job's next attempt.
+// Call it before reporting that epoch, so the epoch's heartbeat carries it.
+// An error (the upload failed) leaves the previous state in force; the job
+// may go on.
+using SaveResumeStateFn = std::function<absl::Status(int epochs_done, const std::string& bytes)>;
+
 // What a running job reports besides its result.
 struct JobHooks {
-  ProgressFn progress;           // Required.
-  EpochFn epoch;                 // May be empty.
-  LogFn log;                     // May be empty.
-  EpochVerdictFn epoch_verdict;  // May be empty (then nothing stops early).
+  ProgressFn progress;                  // Required.
+  EpochFn epoch;                        // May be empty.
+  LogFn log;                            // May be empty.
+  EpochVerdictFn epoch_verdict;         // May be empty (then nothing stops early).
+  SaveResumeStateFn save_resume_state;  // May be empty (then nothing resumes).
 
   void Log(const std::string& line) const {
     if (log) log(line);

@@ -5,7 +5,9 @@
 #include <deque>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -75,6 +77,8 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   // dropped), and the controller's reason to stop early, if it gave one.
   int64_t epochs_queued = 0, epochs_answered = 0;
   std::string stop_reason;
+  // Guarded by mu: a resume state uploaded but not yet sent, (digest, epochs).
+  std::optional<std::pair<std::string, int>> resume;
 
   // One heartbeat; carries `epoch` if set, and the log's waiting lines. Marks
   // the job abandoned when the lease is gone or the search was cancelled.
@@ -85,6 +89,14 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     request.set_attempt(job.attempt());
     request.set_progress(progress.load());
     if (epoch != nullptr) *request.mutable_epoch() = *epoch;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (resume.has_value()) {
+        request.set_resume_checkpoint(resume->first);
+        request.set_resume_epoch(resume->second);
+        resume.reset();
+      }
+    }
     for (std::string& line : log.Take()) request.add_log_lines(std::move(line));
     auto answer = client_->Heartbeat(request);
     if (!answer.ok() || answer->cancel()) {
@@ -150,6 +162,12 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
       return !abandon.load() && !stop_.load();
     };
     hooks.log = [&log](const std::string& line) { log.Add(line); };
+    hooks.save_resume_state = [&](int epochs_done, const std::string& bytes) -> absl::Status {
+      ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
+      std::lock_guard<std::mutex> lock(mu);
+      resume.emplace(std::move(digest), epochs_done);
+      return absl::OkStatus();
+    };
     hooks.epoch_verdict = [&](const v1::EpochProgress& epoch) -> std::optional<std::string> {
       std::unique_lock<std::mutex> lock(mu);
       epochs.push_back(epoch);

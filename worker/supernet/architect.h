@@ -65,6 +65,10 @@ class Architect {
   // DARTS ties xi to the (cosine-scheduled) weight learning rate.
   void set_xi(double xi) { options_.xi = xi; }
 
+  // The Adam optimiser of the architecture parameters, to save its state
+  // (moments, step counts) and load it back when a search resumes.
+  torch::optim::Adam& optimizer() { return optimizer_; }
+
  private:
   Supernet net_;
   ArchitectOptions options_;

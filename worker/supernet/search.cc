@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -13,10 +14,13 @@
 #include "worker/training/default_generator.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/learning_rate_schedule.h"
+#include "worker/training/search_state.h"
 #include "worker/training/training_loop.h"
 
 namespace nas {
 namespace {
+
+constexpr char kResumeField[] = "supernet_search.resume_state";
 
 absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
   return absl::InvalidArgumentError(
@@ -66,19 +70,43 @@ std::vector<torch::Tensor> ArchitectureOnCpu(const Supernet& net) {
   return arch;
 }
 
+// Resuming from `resume` (may be null) and taking resume states after each
+// epoch as the options ask. The state taken after an epoch waits in
+// `saved` for that epoch's report.
+void AddResumeHooks(Supernet net, Architect& architect, torch::Generator orders,
+                    const SearchState* resume, const SupernetSearchOptions& o,
+                    const std::shared_ptr<std::string>& saved, TrainingLoopOptions& loop) {
+  if (resume != nullptr) {
+    loop.first_epoch = resume->epochs_done();
+    loop.load_optimizer = [resume](torch::optim::SGD& sgd) {
+      return resume->RestoreWeightOptimizer(sgd);
+    };
+  }
+  if (!o.save_resume_state) return;
+  loop.save_state = [net, &architect, orders, saved, &o](int epoch, const torch::optim::SGD& sgd) {
+    // After the last epoch nothing is left to resume.
+    *saved = epoch + 1 < o.epochs
+                 ? SaveSearchState(epoch + 1, *net, sgd, architect.optimizer(), orders)
+                 : "";
+    return absl::OkStatus();
+  };
+}
+
 // The weight steps of the search, with an architecture step before each and
 // the epoch's measurement, derivation and report after each epoch; each
 // epoch's orders are drawn from `orders`.
 TrainingLoopOptions LoopOptions(Supernet net, Architect& architect, torch::Generator orders,
-                                const TrainValidationSplit& data, const SupernetSearchOptions& o,
-                                SupernetOutcome& outcome) {
+                                const SearchState* resume, const TrainValidationSplit& data,
+                                const SupernetSearchOptions& o, SupernetOutcome& outcome) {
   // DARTS's split: the first half of the training data trains weights, the
   // second half architecture parameters.
   const ImageDataset& all = data.train;
   const int64_t half = all.size() / 2;
   auto arch_order = std::make_shared<torch::Tensor>();
   auto train = std::make_shared<ExampleTotals>();
+  auto saved = std::make_shared<std::string>();
   TrainingLoopOptions loop;
+  AddResumeHooks(net, architect, orders, resume, o, saved, loop);
   loop.epochs = o.epochs;
   loop.batch_size = o.batch_size;
   loop.examples_per_epoch = half;
@@ -118,7 +146,7 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect, torch::Gener
     }
     return absl::OkStatus();
   };
-  loop.at_epoch_end = [net, train, &data, &o, &outcome](int epoch, double) mutable {
+  loop.at_epoch_end = [net, train, saved, &data, &o, &outcome](int epoch, double) mutable {
     net->eval();
     const ExampleTotals valid =
         MeasureExampleTotals([net](const torch::Tensor& x) mutable { return net->forward(x); },
@@ -140,6 +168,8 @@ TrainingLoopOptions LoopOptions(Supernet net, Architect& architect, torch::Gener
         p.beta_normal = arch[2];
         p.beta_reduce = arch[3];
       }
+      p.resume_state = std::move(*saved);
+      saved->clear();
       if (!o.on_epoch(p)) {
         return absl::CancelledError(
             absl::StrCat("supernet search cancelled after epoch ", epoch + 1));
@@ -172,11 +202,23 @@ absl::StatusOr<SupernetOutcome> Search(const TrainValidationSplit& data,
   ao.arch_learning_rate = o.arch_learning_rate;
   ao.arch_weight_decay = o.arch_weight_decay;
   Architect architect(net, ao);
+  // Resuming: built as above (the same draws), then overwritten by the state.
+  std::optional<SearchState> resume;
+  torch::Generator orders = built.second;
+  if (!o.resume_state.empty()) {
+    ASSIGN_OR_RETURN(resume, SearchState::Parse(o.resume_state, o.device, kResumeField));
+    if (resume->epochs_done() >= o.epochs) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          kResumeField, ": holds ", resume->epochs_done(), " epochs of a search of ", o.epochs));
+    }
+    RETURN_IF_ERROR(resume->Restore(*net, architect.optimizer(), orders));
+  }
   SupernetOutcome outcome;
   const TrainableNetwork trainable{
       net.ptr(), [net](const torch::Tensor& x) mutable { return net->forward(x); }};
   RETURN_IF_ERROR(RunTrainingLoop(trainable, data.train.images, data.train.labels,
-                                  LoopOptions(net, architect, built.second, data, o, outcome))
+                                  LoopOptions(net, architect, orders, resume ? &*resume : nullptr,
+                                              data, o, outcome))
                       .status());
   const std::vector<torch::Tensor> arch = ArchitectureOnCpu(net);
   outcome.alpha_normal = arch[0];

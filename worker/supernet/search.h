@@ -26,6 +26,10 @@ struct SupernetProgress {
   // The architecture parameters after the epoch (CPU copies): alphas, and
   // PC-DARTS's edge betas (undefined for DARTS).
   torch::Tensor alpha_normal, alpha_reduce, beta_normal, beta_reduce;
+  // With SupernetSearchOptions::save_resume_state, after every epoch but the
+  // last: the state to resume the search from after this epoch
+  // (worker/training/search_state.h). Empty otherwise.
+  std::string resume_state;
 };
 
 struct SupernetSearchOptions {
@@ -58,6 +62,14 @@ struct SupernetSearchOptions {
   // long epoch (a lost lease, a cancelled search, a worker shutting down).
   // May be empty.
   std::function<bool(double fraction_done)> on_step;
+  // Take a resume state after every epoch but the last (into
+  // SupernetProgress::resume_state).
+  bool save_resume_state = false;
+  // An earlier run's resume state (SupernetProgress::resume_state, of a
+  // search with the same data, options and seed): the search goes on after
+  // the epochs it holds, and on the CPU ends bit-equal to a run that was not
+  // interrupted. Empty: from scratch.
+  std::string resume_state;
 };
 
 struct SupernetOutcome {
@@ -83,7 +95,11 @@ struct SupernetOutcome {
 // batch_size steps (the last batch may be smaller).
 // data.validation is only measured, never trained on.
 //
-// Never throws. Errors: INVALID_ARGUMENT bad options (named) or data (fewer
+// With a resume state the epochs it holds are not run again (on_epoch is
+// called for the later ones only).
+//
+// Never throws. Errors: INVALID_ARGUMENT bad options (named, a resume_state
+// that is not one of this search's as "supernet_search.resume_state: ...") or data (fewer
 // than 2 training examples, empty validation, non-finite loss); CANCELLED
 // on_epoch or on_step returned false; RESOURCE_EXHAUSTED out of memory;
 // INTERNAL other LibTorch errors.

@@ -9,6 +9,7 @@
 #include "worker/model/parameter_count.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/runtime/resumable_run.h"
 #include "worker/supernet/architecture_weights.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
@@ -78,7 +79,10 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
   options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
                                              data->train.images.sizes().slice(1));
   options.on_step = hooks.progress;  // Stops within an epoch when the job must stop.
+  options.save_resume_state = static_cast<bool>(hooks.save_resume_state);
   options.on_epoch = [&](const SupernetProgress& p) {
+    // Before the epoch's report, so that its heartbeat carries the state.
+    SaveResumeState(hooks, p.epoch, p.resume_state);
     v1::EpochProgress report = EpochReport(p, options.epochs, p.genotype);
     for (auto& w : DartsArchitectureWeights(p.alpha_normal, p.alpha_reduce, p.beta_normal,
                                             p.beta_reduce, options.supernet.nodes)) {
@@ -86,7 +90,13 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
     }
     return ReportEpoch(report, hooks);
   };
-  ASSIGN_OR_RETURN(SupernetOutcome outcome, RunSupernetSearch(*data, options));
+  ASSIGN_OR_RETURN(
+      SupernetOutcome outcome,
+      RunResumable<SupernetOutcome>(job, *client_, hooks, "supernet_search.resume_state",
+                                    [&](const std::string& state) {
+                                      options.resume_state = state;
+                                      return RunSupernetSearch(*data, options);
+                                    }));
   ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, payload, *data));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(outcome.arch_bytes));
 

@@ -1,7 +1,9 @@
 // Runs SUPERNET_SEARCH jobs: a whole DARTS or PC-DARTS search on this
 // worker's device, every epoch reported to the controller, the derived cell
 // returned as the result and the final architecture weights uploaded as the
-// individual's checkpoint.
+// individual's checkpoint. After every epoch but the last the search's
+// resume state is saved (JobHooks::save_resume_state); an attempt whose job
+// carries one (Job.resume_checkpoint) goes on from it.
 #ifndef NAS_WORKER_SUPERNET_SUPERNET_SEARCH_RUNNER_H_
 #define NAS_WORKER_SUPERNET_SUPERNET_SEARCH_RUNNER_H_
 

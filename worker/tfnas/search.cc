@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -14,11 +15,14 @@
 #include "worker/training/default_generator.h"
 #include "worker/training/evaluation.h"
 #include "worker/training/learning_rate_schedule.h"
+#include "worker/training/search_state.h"
 #include "worker/training/sgd_steps.h"
 #include "worker/training/training_loop.h"
 
 namespace nas {
 namespace {
+
+constexpr char kResumeField[] = "tfnas_search.resume_state";
 
 absl::Status InvalidOption(absl::string_view field, double value, absl::string_view rule) {
   return absl::InvalidArgumentError(
@@ -91,6 +95,9 @@ class Search {
                                const torch::Tensor& logits);
   absl::Status ArchStep(const Batch& batch, int64_t step);
   absl::Status EndEpoch(int epoch);
+  // Loads o_.resume_state into the network, the optimiser, the draws and
+  // the temperature; sets where the loop starts.
+  absl::Status Resume(TrainingLoopOptions& loop);
   absl::StatusOr<StrictDerivation> Derive() {
     const ArchDistribution dist = net_->Distribution();
     return MeetLatencyTarget(latencies_, dist, DeriveArgmax(net_->space(), dist, net_->Widths()),
@@ -110,6 +117,10 @@ class Search {
   ExampleTotals train_;       // Of the current epoch.
   double temperature_ = 0;
   TfNasOutcome outcome_;
+  std::optional<SearchState> resume_;
+  // The loop's weight optimiser, from its save_state hook, for EndEpoch's
+  // resume state.
+  const torch::optim::SGD* sgd_ = nullptr;
 };
 
 absl::Status Search::ArchStep(const Batch& batch, int64_t step) {
@@ -183,6 +194,12 @@ absl::Status Search::EndEpoch(int epoch) {
     p.expected_ms = net_->ExpectedLatency(latencies_).item<double>();
     p.temperature = temperature_;
     p.distribution = net_->Distribution();
+    if (o_.save_resume_state && sgd_ != nullptr && epoch + 1 < o_.epochs) {
+      // The widths are fitted; the temperature is the next epoch's.
+      const double next = searching ? temperature_ * o_.temperature_decay : temperature_;
+      p.resume_state =
+          SaveSearchState(epoch + 1, *net_, *sgd_, *adam_, draws_, {{"temperature", next}});
+    }
     if (!o_.on_epoch(p)) {
       return absl::CancelledError(absl::StrCat("tfnas search cancelled after epoch ", epoch + 1));
     }
@@ -218,7 +235,29 @@ TrainingLoopOptions Search::LoopOptions() {
     return AfterWeightStep(at, batch, loss, logits);
   };
   loop.at_epoch_end = [this](int epoch, double) { return EndEpoch(epoch); };
+  if (o_.save_resume_state) {
+    loop.save_state = [this](int, const torch::optim::SGD& sgd) {
+      sgd_ = &sgd;
+      return absl::OkStatus();
+    };
+  }
   return loop;
+}
+
+absl::Status Search::Resume(TrainingLoopOptions& loop) {
+  ASSIGN_OR_RETURN(resume_, SearchState::Parse(o_.resume_state, o_.device, kResumeField));
+  if (resume_->epochs_done() >= o_.epochs) {
+    return absl::InvalidArgumentError(absl::StrCat(kResumeField, ": holds ", resume_->epochs_done(),
+                                                   " epochs of a search of ", o_.epochs));
+  }
+  RETURN_IF_ERROR(resume_->Restore(*net_, *adam_, draws_));
+  net_->WidthsFromMasks();
+  ASSIGN_OR_RETURN(temperature_, resume_->Scalar("temperature"));
+  loop.first_epoch = resume_->epochs_done();
+  loop.load_optimizer = [this](torch::optim::SGD& sgd) {
+    return resume_->RestoreWeightOptimizer(sgd);
+  };
+  return absl::OkStatus();
 }
 
 absl::StatusOr<TfNasOutcome> Search::Run() {
@@ -230,8 +269,10 @@ absl::StatusOr<TfNasOutcome> Search::Run() {
                                                    .weight_decay(o_.arch_weight_decay));
   temperature_ = o_.initial_temperature;
   const TrainableNetwork trainable{net_.ptr(), nullptr};  // The steps' loss is WeightLoss.
+  TrainingLoopOptions loop = LoopOptions();
+  if (!o_.resume_state.empty()) RETURN_IF_ERROR(Resume(loop));
   RETURN_IF_ERROR(
-      RunTrainingLoop(trainable, data_.train.images, data_.train.labels, LoopOptions()).status());
+      RunTrainingLoop(trainable, data_.train.images, data_.train.labels, loop).status());
   TfNasOutcome outcome = std::move(outcome_);
   ASSIGN_OR_RETURN(StrictDerivation derived, Derive());
   outcome.space = net_->space();

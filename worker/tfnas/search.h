@@ -31,6 +31,11 @@ struct TfNasProgress {
   double expected_ms = 0;         // The supernet's expected latency (the latency loss's input).
   double temperature = 0;         // Gumbel-softmax temperature used in the epoch.
   ArchDistribution distribution;  // Op and depth probabilities after the epoch.
+  // With TfNasSearchOptions::save_resume_state, after every epoch but the
+  // last: the state to resume the search from after this epoch
+  // (worker/training/search_state.h, with the next epoch's temperature).
+  // Empty otherwise.
+  std::string resume_state;
 };
 
 struct TfNasSearchOptions {
@@ -66,6 +71,15 @@ struct TfNasSearchOptions {
   // returning false stops the search with CANCELLED at once rather than at
   // the end of a long epoch. May be empty.
   std::function<bool(double fraction_done)> on_step;
+  // Take a resume state after every epoch but the last (into
+  // TfNasProgress::resume_state).
+  bool save_resume_state = false;
+  // An earlier run's resume state (TfNasProgress::resume_state, of a search
+  // with the same data, options and seed): the search goes on after the
+  // epochs it holds, and on the CPU ends bit-equal to a run that was not
+  // interrupted (on_epoch is called for the later epochs only). Empty: from
+  // scratch.
+  std::string resume_state;
 };
 
 struct TfNasOutcome {
@@ -95,7 +109,8 @@ struct TfNasOutcome {
 // epoch the argmax architecture's widths are fitted to the target
 // (FitWidths) and its ops' masks follow.
 //
-// Never throws. Errors: INVALID_ARGUMENT bad options (named) or data,
+// Never throws. Errors: INVALID_ARGUMENT bad options (named; a resume_state
+// that is not one of this search's as "tfnas_search.resume_state: ...") or data,
 // non-finite loss; NOT_FOUND the table lacks a block of the space;
 // FAILED_PRECONDITION (before training) the target is below the minimum
 // achievable latency, naming both; CANCELLED on_epoch or on_step

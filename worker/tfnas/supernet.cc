@@ -63,6 +63,12 @@ void MixedLayerImpl::SetWidth(int op, int width) {
   widths_[op] = width;
 }
 
+void MixedLayerImpl::WidthsFromMasks() {
+  for (size_t op = 0; op < masks_.size(); ++op) {
+    widths_[op] = static_cast<int>(masks_[op].sum().item<double>());
+  }
+}
+
 TfNasSupernetImpl::TfNasSupernetImpl(const TfNasSpace& space) : space_(space) {
   stem_ = register_module("stem", Stem(space));
   for (size_t s = 0; s < space.stages.size(); ++s) {
@@ -225,6 +231,12 @@ void TfNasSupernetImpl::ApplyWidths(const TfNasGenome& genome) {
     for (size_t l = 0; l < layers.size(); ++l) {
       layers_[s][l]->SetWidth(OpIndex(space_, layers[l]), layers[l].mid_channels);
     }
+  }
+}
+
+void TfNasSupernetImpl::WidthsFromMasks() {
+  for (auto& stage : layers_) {
+    for (auto& layer : stage) layer->WidthsFromMasks();
   }
 }
 

@@ -47,6 +47,8 @@ class MixedLayerImpl : public torch::nn::Module {
   // their depthwise kernels (the learned importance); width is clamped to
   // 1..max.
   void SetWidth(int op, int width);
+  // After loading a saved state into the masks: the widths follow them.
+  void WidthsFromMasks();
 
   torch::Tensor log_alphas;  // [num_ops]
 
@@ -86,6 +88,9 @@ class TfNasSupernetImpl : public torch::nn::Module {
   std::vector<std::vector<std::vector<int>>> Widths() const;  // [stage][layer][op]
   // Sets the mask of each genome layer's op to the layer's width.
   void ApplyWidths(const TfNasGenome& genome);
+  // After loading a saved state (the masks are buffers): every layer's
+  // widths follow its masks.
+  void WidthsFromMasks();
 
   const TfNasSpace& space() const { return space_; }
   MixedLayer& layer(int stage, int layer) { return layers_[stage][layer]; }

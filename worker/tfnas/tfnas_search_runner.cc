@@ -7,6 +7,7 @@
 #include "worker/model/parameter_count.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/runtime/resumable_run.h"
 #include "worker/tfnas/architecture_weights.h"
 #include "worker/tfnas/latency_table.h"
 #include "worker/tfnas/latency_target.h"
@@ -69,7 +70,10 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
   options.augmentation = ResolveAugmentation(payload.data().dataset().augmentation(),
                                              data->train.images.sizes().slice(1));
   options.on_step = hooks.progress;  // Stops within an epoch when the job must stop.
+  options.save_resume_state = static_cast<bool>(hooks.save_resume_state);
   options.on_epoch = [&](const TfNasProgress& p) {
+    // Before the epoch's report, so that its heartbeat carries the state.
+    SaveResumeState(hooks, p.epoch, p.resume_state);
     v1::EpochProgress report = EpochReport(p, options.epochs, p.genome);
     auto& m = *report.mutable_metrics();
     m["predicted_latency_ms"] = p.predicted_ms;
@@ -80,7 +84,12 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
     }
     return ReportEpoch(report, hooks);
   };
-  ASSIGN_OR_RETURN(TfNasOutcome outcome, RunTfNasSearch(*data, options));
+  ASSIGN_OR_RETURN(TfNasOutcome outcome,
+                   RunResumable<TfNasOutcome>(job, *client_, hooks, "tfnas_search.resume_state",
+                                              [&](const std::string& state) {
+                                                options.resume_state = state;
+                                                return RunTfNasSearch(*data, options);
+                                              }));
   // Built for its parameter count; its draws must land in no other slot's build.
   ASSIGN_OR_RETURN(TfNasNetwork network, RunSeeded(job.seed(), [&] {
                      return BuildTfNasNetwork(outcome.space, outcome.genome);

@@ -48,8 +48,15 @@ absl::StatusOr<double> RunEpochs(const TrainableNetwork& net, int64_t examples,
   at.epoch_examples = o.examples_per_epoch > 0 ? o.examples_per_epoch : examples;
   at.steps_per_epoch = StepsPerEpoch(at.epoch_examples, o.batch_size, o.skip_single_example_batch);
   at.total_steps = at.steps_per_epoch * o.epochs;
+  if (o.load_optimizer) RETURN_IF_ERROR(o.load_optimizer(sgd));
+  // Resuming: the earlier epochs' orders are drawn and dropped, so that the
+  // default shuffle continues where it was.
+  at.step = at.steps_per_epoch * o.first_epoch;
+  for (int skipped = 0; !o.epoch_order && skipped < o.first_epoch; ++skipped) {
+    torch::randperm(at.epoch_examples, shuffle, torch::kInt64);
+  }
   double epoch_loss = 0;
-  for (at.epoch = 0; at.epoch < o.epochs; ++at.epoch) {
+  for (at.epoch = o.first_epoch; at.epoch < o.epochs; ++at.epoch) {
     const torch::Tensor order =
         o.epoch_order ? o.epoch_order(at.epoch)
                       : torch::randperm(at.epoch_examples, shuffle, torch::kInt64).to(order_device);
@@ -96,6 +103,7 @@ absl::StatusOr<double> RunEpochs(const TrainableNetwork& net, int64_t examples,
       ++at.step;
     }
     epoch_loss = loss_sum / static_cast<double>(at.steps_per_epoch);
+    if (o.save_state) RETURN_IF_ERROR(o.save_state(at.epoch, sgd));
     if (o.at_epoch_end) RETURN_IF_ERROR(o.at_epoch_end(at.epoch, epoch_loss));
   }
   return epoch_loss;

@@ -101,6 +101,19 @@ struct TrainingLoopOptions {
       after_step;
   // At the end of each epoch (0-based), with the mean of its batch losses.
   std::function<absl::Status(int epoch, double mean_batch_loss)> at_epoch_end;
+  // Resuming a run from its state after `first_epoch` epochs (0..epochs):
+  // the loop starts at step first_epoch * steps_per_epoch, so the schedule,
+  // the augmentation draws and the hooks see what an uninterrupted run would
+  // have, and the default shuffle skips the earlier epochs' orders
+  // (epoch_order is asked only for the epochs run). The caller restores the
+  // rest: the network, and the SGD state through load_optimizer.
+  int first_epoch = 0;
+  // Before the first step, with the weights' SGD (e.g. torch::optim::SGD::load
+  // of a saved state). May be empty.
+  std::function<absl::Status(torch::optim::SGD& sgd)> load_optimizer;
+  // After each epoch's steps and before at_epoch_end, with its 0-based epoch
+  // and the weights' SGD (e.g. to save a state to resume from). May be empty.
+  std::function<absl::Status(int epoch, const torch::optim::SGD& sgd)> save_state;
 };
 
 // Batches an epoch of `examples` takes: ceil(examples / batch_size), less a

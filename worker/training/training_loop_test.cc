@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -252,6 +253,64 @@ TEST_F(TrainingLoopTest, ChannelsLastTrainsTheSameNetwork) {
   EXPECT_TRUE(torch::allclose(linear_->weight, plain, 1e-5, 1e-6));
   EXPECT_EQ(std::count(channels_last_batches.begin(), channels_last_batches.end(), true),
             static_cast<long>(channels_last_batches.size()));
+}
+
+}  // namespace
+}  // namespace nas
+
+namespace nas {
+namespace {
+
+// Stopped after epoch 1 and resumed from its weights and SGD state with
+// first_epoch = 1, a run ends bit-equal to one that ran through: the
+// schedule, the step count and the default shuffle continue where they were.
+TEST_F(TrainingLoopTest, AResumedRunEndsBitEqualToAnUninterruptedOne) {
+  TrainingLoopOptions straight = Options();
+  straight.momentum = 0.9;
+  ASSERT_TRUE(RunTrainingLoop(net_, images_, labels_, straight).ok());
+  const torch::Tensor expected = linear_->weight.detach().clone();
+
+  Reset();
+  TrainingLoopOptions first = straight;
+  std::string sgd_state;
+  first.save_state = [&](int, const torch::optim::SGD& sgd) {
+    torch::serialize::OutputArchive archive;
+    sgd.save(archive);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    sgd_state = bytes.str();
+    return absl::OkStatus();
+  };
+  first.at_epoch_end = [](int, double) { return absl::CancelledError("stopped"); };
+  ASSERT_TRUE(absl::IsCancelled(RunTrainingLoop(net_, images_, labels_, first).status()));
+  const torch::Tensor weight = linear_->weight.detach().clone();
+  const torch::Tensor bias = linear_->bias.detach().clone();
+
+  Reset();
+  {
+    torch::NoGradGuard no_grad;
+    linear_->weight.copy_(weight);
+    linear_->bias.copy_(bias);
+  }
+  TrainingLoopOptions second = straight;
+  second.first_epoch = 1;
+  second.load_optimizer = [&](torch::optim::SGD& sgd) {
+    torch::serialize::InputArchive archive;
+    std::istringstream bytes(sgd_state);
+    archive.load_from(bytes);
+    sgd.load(archive);
+    return absl::OkStatus();
+  };
+  std::vector<int64_t> steps;
+  second.after_step = [&](const StepContext& at, const Batch&, double, const torch::Tensor&) {
+    steps.push_back(at.step);
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(RunTrainingLoop(net_, images_, labels_, second).ok());
+  ASSERT_FALSE(steps.empty());
+  EXPECT_EQ(steps.front(), 6);  // 6 steps an epoch (41 examples, batches of 8).
+  EXPECT_EQ(steps.size(), 12u);
+  EXPECT_TRUE(torch::equal(linear_->weight, expected));
 }
 
 }  // namespace
