@@ -30,8 +30,6 @@ PACKAGES=(
   python3-pytest python3-setuptools python3-pip python3-venv
   # The dashboard's real-browser test (tests/dashboard/), driven by puppeteer-core.
   chromium
-  # The Kubernetes manifest test renders deploy/k8s with kubectl's built-in kustomize.
-  kubectl
 )
 
 # npm packages for the Kubernetes manifest test (the Kubernetes, KEDA and
@@ -55,6 +53,9 @@ for p in "${PACKAGES[@]}"; do
 done
 # Node.js may come from elsewhere than Debian (then Debian's npm conflicts).
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+# The Kubernetes manifest test renders deploy/k8s with kubectl's built-in
+# kustomize; kubectl may come from another apt source than Debian's.
+command -v kubectl >/dev/null || missing+=(kubectl)
 if [ ${#missing[@]} -eq 0 ]; then
   install_npm_packages
   exit 0

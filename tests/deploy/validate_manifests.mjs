@@ -285,7 +285,7 @@ for (const p of objects.filter(o => o.kind === 'NetworkPolicy')) {
       check(pods.every(w => portIn(w, port)), `${where}: ingress port ${port} is not declared by every pod it selects`);
     }
     for (const peer of rule.from || []) {
-      // nas-client: "true" is the label clients carry (docs/operations.md#kubernetes).
+      // nas-client: "true" is the label clients carry (docs/operations.md#running-on-kubernetes).
       if (!peer.podSelector || selects(peer.podSelector.matchLabels, {'nas-client': 'true'})) continue;
       check(selected(peer.podSelector.matchLabels).length > 0, `${where}: an ingress peer selects no pod`);
     }
