@@ -31,7 +31,8 @@ mkdir -p "$secrets"
     -subj /CN=nas-controller -addext subjectAltName=DNS:elsewhere 2>/dev/null
   echo "host=db.example.com port=5432 user=nas dbname=nas sslmode=verify-full" >database_dsn
   echo "a-database-password" >database_password
-  printf 'worker-token-0123456789abcdef\nworker-token-for-the-next-rotation\n' >worker_tokens
+  printf '# rotated monthly\nworker-token-0123456789abcdef\nworker-token-for-the-next-rotation\n' \
+    >worker_tokens
   echo "client-token-0123456789abcdef" >client_tokens
   echo "worker-token-0123456789abcdef" >worker_token
 )

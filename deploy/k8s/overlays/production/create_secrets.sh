@@ -24,7 +24,9 @@ grep -qiE '(^|[[:space:]])password[[:space:]]*=' "$dir/database_dsn" &&
   fail "database_dsn: must not hold the password (put it in database_password)"
 for f in worker_tokens client_tokens worker_token; do
   while IFS= read -r token || [ -n "$token" ]; do
-    [ -z "$token" ] || [ ${#token} -ge 16 ] || fail "$f: every token needs at least 16 characters"
+    # Blank lines and '#' comments are skipped, as the controller does.
+    [ -z "$token" ] || [ "${token:0:1}" = "#" ] || [ ${#token} -ge 16 ] ||
+      fail "$f: every token needs at least 16 characters"
   done <"$dir/$f"
 done
 token=$(head -n 1 "$dir/worker_token")
