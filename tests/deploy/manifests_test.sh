@@ -71,6 +71,7 @@ done
 [ "$variants" -ge 2 ] || fail "found $variants variants, expected trial and production"
 
 fixtures=0
+rejected=0
 for dir in tests/deploy/fixtures/*/; do
   dir=${dir%/}
   expect=$(sed -n 's/^# expect: //p' "$dir/kustomization.yaml")
@@ -80,8 +81,11 @@ for dir in tests/deploy/fixtures/*/; do
     fail "$dir: the defect passed validation"
   elif [[ "$out" != *"$expect"* ]]; then
     fail "$dir: rejected, but not with '$expect':"$'\n'"$out"
+  else
+    rejected=$((rejected + 1))
   fi
   fixtures=$((fixtures + 1))
 done
-echo "$variants variants valid, $fixtures broken fixtures rejected"
+[ "$fixtures" -gt 0 ] || fail "no fixtures found"
+echo "$variants variants checked, $rejected of $fixtures broken fixtures rejected as expected"
 exit "$failed"
