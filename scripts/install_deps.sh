@@ -32,16 +32,19 @@ PACKAGES=(
   chromium
 )
 
-# npm packages for the Kubernetes manifest test and the dashboard's browser
-# test, kept outside the repository.
+# npm packages for the Kubernetes manifest test (the Kubernetes, KEDA and
+# Prometheus Operator schemas) and the dashboard's browser test, kept outside
+# the repository.
 NODE_MODULES_DIR=${NAS_NODE_MODULES:-$HOME/.cache/nas-npm/node_modules}
 install_npm_packages() {
   [ -d "$NODE_MODULES_DIR/kubernetes-models" ] && [ -d "$NODE_MODULES_DIR/js-yaml" ] &&
-    [ -d "$NODE_MODULES_DIR/puppeteer-core" ] && return 0
+    [ -d "$NODE_MODULES_DIR/puppeteer-core" ] && [ -d "$NODE_MODULES_DIR/@kubernetes-models/keda" ] &&
+    [ -d "$NODE_MODULES_DIR/@kubernetes-models/prometheus-operator" ] && return 0
   mkdir -p "$(dirname "$NODE_MODULES_DIR")"
   (cd "$(dirname "$NODE_MODULES_DIR")" &&
     npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4.1.0 \
-      puppeteer-core@24.43.1 >/dev/null)
+      puppeteer-core@24.43.1 @kubernetes-models/keda@2.0.0 \
+      @kubernetes-models/prometheus-operator@6.0.0 >/dev/null)
 }
 
 missing=()
@@ -50,6 +53,9 @@ for p in "${PACKAGES[@]}"; do
 done
 # Node.js may come from elsewhere than Debian (then Debian's npm conflicts).
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+# The Kubernetes manifest test renders deploy/k8s with kubectl's built-in
+# kustomize; kubectl may come from another apt source than Debian's.
+command -v kubectl >/dev/null || missing+=(kubectl)
 if [ ${#missing[@]} -eq 0 ]; then
   install_npm_packages
   exit 0
