@@ -21,16 +21,17 @@ std::string Canonical(const std::string& metric) {
 // candidates trained by a worker report parameter_count and flops, and
 // latency_ms by the spec's latency table (tfnas space); table lookups
 // report fitness only; a supernet search reports its derived
-// architecture's parameter_count.
+// architecture's parameter_count and flops.
 std::string NotMeasured(const v1::SearchSpec& spec, const std::string& metric) {
   if (metric == "fitness") return "";
   if (spec.has_table_lookup()) {
     return "is not measured by table_lookup evaluations (they report fitness only)";
   }
   const bool supernet = spec.strategy().has_supernet() || spec.strategy().has_tfnas();
-  if (supernet && metric != "parameter_count") {
+  if (supernet && metric == "latency_ms") {
     return "is not measured by supernet searches (they report the derived architecture's "
-           "fitness and parameter_count)";
+           "fitness, parameter_count and flops; TF-NAS bounds its latency with "
+           "strategy.tfnas.target_latency_ms)";
   }
   if (metric == "latency_ms") {
     if (!spec.space().has_tfnas()) {
@@ -101,12 +102,6 @@ absl::Status ValidateConstraints(const v1::SearchSpec& spec) {
   if (!(c.max_latency_ms() >= 0) || !std::isfinite(c.max_latency_ms())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "constraints.max_latency_ms: ", c.max_latency_ms(), " must be finite and >= 0"));
-  }
-  if (spec.strategy().has_supernet() || spec.strategy().has_tfnas()) {
-    return absl::InvalidArgumentError(
-        "constraints: are checked on each candidate before its training, and a supernet "
-        "search trains no candidates (TF-NAS bounds latency with strategy.tfnas."
-        "target_latency_ms)");
   }
   struct Limit {
     bool set;

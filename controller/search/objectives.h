@@ -25,8 +25,8 @@ inline constexpr int kMaxObjectives = 4;
 absl::Status NormalizeObjectives(v1::SearchSpec& spec);
 
 // Checks spec.constraints and spec.latency_table_path: limits >= 0 (0 =
-// none), each measured by the spec's evaluations, and no constraints on a
-// supernet search. INVALID_ARGUMENT naming the field
+// none) and each measured by the spec's evaluations (a supernet search's
+// by its derived architecture). INVALID_ARGUMENT naming the field
 // ("constraints.max_flops: ...").
 absl::Status ValidateConstraints(const v1::SearchSpec& spec);
 

@@ -85,10 +85,12 @@ TEST(ObjectivesTest, CandidatesReportFlopsAndTfNasCandidatesLatencyByTheirTable)
             "candidate's latency is predicted by");
   tfnas.set_latency_table_path("/tables/cpu.json");
   EXPECT_TRUE(NormalizeObjectives(tfnas).ok());
-  // A supernet search trains no candidates to measure.
+  // A supernet search measures its derived cell's FLOPs, not its latency.
   v1::SearchSpec supernet = TrainingSpec();
   supernet.mutable_strategy()->mutable_supernet();
   Add(&supernet, "flops", v1::Objective::MINIMIZE);
+  EXPECT_TRUE(NormalizeObjectives(supernet).ok());
+  Add(&supernet, "latency_ms", v1::Objective::MINIMIZE);
   EXPECT_EQ(NormalizeObjectives(supernet).code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -106,8 +108,7 @@ TEST(ObjectivesTest, ConstraintsAreCheckedAndNameTheirField) {
          s->mutable_constraints()->set_max_flops(1000000);
        },
        ""},
-      {"negative size",
-       [](v1::SearchSpec* s) { s->mutable_constraints()->set_max_parameters(-1); },
+      {"negative size", [](v1::SearchSpec* s) { s->mutable_constraints()->set_max_parameters(-1); },
        "constraints.max_parameters: -1 must be >= 0"},
       {"negative flops", [](v1::SearchSpec* s) { s->mutable_constraints()->set_max_flops(-5); },
        "constraints.max_flops: -5 must be >= 0"},
@@ -124,15 +125,22 @@ TEST(ObjectivesTest, ConstraintsAreCheckedAndNameTheirField) {
          s->mutable_constraints()->set_max_parameters(10);
        },
        "constraints.max_parameters: parameter_count is not measured by table_lookup"},
-      {"supernet",
+      {"a supernet's derived cell",
        [](v1::SearchSpec* s) {
          s->mutable_strategy()->mutable_supernet();
          s->mutable_constraints()->set_max_parameters(10);
+         s->mutable_constraints()->set_max_flops(1000);
        },
-       "constraints: are checked on each candidate before its training, and a supernet search "
-       "trains no candidates"},
-      {"a table outside tfnas",
-       [](v1::SearchSpec* s) { s->set_latency_table_path("/t.json"); },
+       ""},
+      {"TF-NAS has its own latency target",
+       [](v1::SearchSpec* s) {
+         s->mutable_space()->mutable_tfnas();
+         s->mutable_strategy()->mutable_tfnas();
+         s->set_latency_table_path("/t.json");
+         s->mutable_constraints()->set_max_latency_ms(3);
+       },
+       "constraints.max_latency_ms: latency_ms is not measured by supernet searches"},
+      {"a table outside tfnas", [](v1::SearchSpec* s) { s->set_latency_table_path("/t.json"); },
        "latency_table_path: only the tfnas space has latency tables"},
   };
   for (const Case& c : cases) {

@@ -39,7 +39,7 @@ std::map<int64_t, double> Evaluated(const std::string& dsn) {
 
 TEST(BackupRestoreTest, DumpMidSearchRestoredIntoFreshDatabaseFinishesTheSearch) {
   const int budget = 300, population = 10;
-  const std::string dump = testing::RequiredEnv("TEST_TMPDIR") + "/nas.dump";
+  const std::string dump_dir = testing::RequiredEnv("TEST_TMPDIR");
   int64_t id = 0;
   {
     testing::LocalCluster original("backup_original");
@@ -53,14 +53,17 @@ TEST(BackupRestoreTest, DumpMidSearchRestoredIntoFreshDatabaseFinishesTheSearch)
       absl::SleepFor(absl::Milliseconds(50));
     }
     // The backup, taken while the workers lease and report.
-    const testing::CommandResult dumped = testing::RunCommand(absl::StrCat(
-        "pg_dump --format=custom --file='", dump, "' --dbname='", original.dsn(), "' 2>&1"));
+    // The command docs/operations.md shows, in the dump's directory.
+    const testing::CommandResult dumped = testing::RunCommand(
+        absl::StrCat("cd '", dump_dir, "' && DSN='", original.dsn(), "' ",
+                     R"(pg_dump --format=custom --file=nas.dump --dbname="$DSN")", " 2>&1"));
     ASSERT_EQ(dumped.exit_status, 0) << dumped.output;
   }  // The original site is lost: its processes and its database are gone.
 
   testing::LocalCluster restored("backup_restored");
   const testing::CommandResult restore = testing::RunCommand(absl::StrCat(
-      "pg_restore --no-owner --exit-on-error --dbname='", restored.dsn(), "' '", dump, "' 2>&1"));
+      "cd '", dump_dir, "' && NEW_DSN='", restored.dsn(), "' ",
+      R"(pg_restore --no-owner --exit-on-error --dbname="$NEW_DSN" nas.dump)", " 2>&1"));
   ASSERT_EQ(restore.exit_status, 0) << restore.output;
   const std::map<int64_t, double> before = Evaluated(restored.dsn());
   ASSERT_GT(before.size(), 0u) << "the dump holds no result";

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
@@ -130,16 +131,38 @@ TEST(ConstraintsEndToEndTest, ExactlyTheCandidatesOverTheLimitAreInfeasibleAndUn
   testing::ExpectSearchInvariants(cluster.dsn(), evolved.id(), 10, 3);
   EXPECT_GT(evolved.evaluations_infeasible(), 0);
   for (const v1::Individual& i : Individuals(cluster, evolved.id())) {
-    if (i.state() == v1::INDIVIDUAL_EVALUATED) EXPECT_LE(i.parameter_count(), limit);
-    if (i.state() == v1::INDIVIDUAL_INFEASIBLE) EXPECT_GT(i.parameter_count(), limit);
+    if (i.state() == v1::INDIVIDUAL_EVALUATED) {
+      EXPECT_LE(i.parameter_count(), limit);
+    } else if (i.state() == v1::INDIVIDUAL_INFEASIBLE) {
+      EXPECT_GT(i.parameter_count(), limit);
+    }
   }
 
   // nasctl shows the count and the state.
-  const testing::CommandResult get = testing::RunCommand(
-      absl::StrCat(testing::RunfilePath("controller/cli/nasctl"), " --controller=",
-                   cluster.controller_address(0), " individuals ", limited.id(), " 2>&1"));
+  const testing::CommandResult get = testing::RunCommand(absl::StrCat(
+      testing::RunfilePath("controller/cli/nasctl"),
+      " --controller=", cluster.controller_address(0), " individuals ", limited.id(), " 2>&1"));
   ASSERT_EQ(get.exit_status, 0) << get.output;
   EXPECT_THAT(get.output, HasSubstr("infeasible"));
+}
+
+// A supernet search's candidate is its derived cell: checked before its
+// retrain, which an infeasible cell never gets; the search then ends.
+TEST(ConstraintsEndToEndTest, ASupernetsDerivedCellOverTheLimitIsNotRetrained) {
+  testing::LocalCluster cluster("constraints_supernet");
+  ASSERT_OK(cluster.StartController());
+  cluster.StartWorker("w1", 0, {"--job_kinds=supernet_search,train_candidate"});
+  v1::SearchSpec spec = testing::DigitsSupernetSpec(v1::SupernetSearch::DARTS, /*retrain=*/true);
+  spec.mutable_constraints()->set_max_flops(1000);  // Any cell does more.
+  const v1::Search done = RunToEnd(cluster, spec);
+  EXPECT_EQ(done.evaluations_infeasible(), 1);
+  EXPECT_EQ(done.evaluations_done(), 0);
+  const std::vector<v1::Individual> all = Individuals(cluster, done.id());
+  ASSERT_EQ(all.size(), 1u) << "a retrain was queued for an infeasible cell";
+  EXPECT_EQ(all[0].state(), v1::INDIVIDUAL_INFEASIBLE);
+  ASSERT_GT(all[0].metrics().count("flops"), 0u);
+  EXPECT_EQ(all[0].failure_reason(), absl::StrFormat("flops %.6g > constraints.max_flops 1000",
+                                                     all[0].metrics().at("flops")));
 }
 
 // The 8x8 digits in a slim TF-NAS space (as tests/e2e/tfnas_test.cc).

@@ -5,12 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "common/genome/darts_genome.h"
 #include "common/status/status_macros.h"
+#include "worker/errors/torch_errors.h"
 #include "worker/model/darts_network.h"
-#include "worker/model/parameter_count.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/runtime/resumable_run.h"
 #include "worker/supernet/architecture_weights.h"
+#include "worker/train_candidate/pre_training_check.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
 
@@ -47,9 +48,12 @@ namespace {
 
 // Trainable scalars of the derived cell's network as it would be retrained:
 // with the retrain's sizes when the payload has them, else the supernet's.
-absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome,
-                                              const v1::SupernetPayload& payload,
-                                              const TrainValidationSplit& data) {
+// The derived cell's network at the size it is retrained with (the
+// supernet's size without retrain): its parameters and FLOPs, by which the
+// search's constraints are checked.
+absl::StatusOr<CandidateCost> DerivedCost(const DartsGenome& genome,
+                                          const v1::SupernetPayload& payload,
+                                          const TrainValidationSplit& data) {
   DartsNetworkOptions options;
   options.in_channels = data.train.images.size(1);
   options.num_classes = data.train.num_classes;
@@ -57,13 +61,13 @@ absl::StatusOr<int64_t> DerivedParameterCount(const DartsGenome& genome,
   options.cells = retrained ? payload.retrain_cells() : payload.search().cells();
   options.init_channels =
       retrained ? payload.retrain_init_channels() : payload.search().init_channels();
-  try {
-    // Its weights are never used: built under RunSeeded only so that its
-    // draws land in no other slot's seeded build.
-    return RunSeeded(0, [&] { return CountParameters(*DartsNetwork(genome, options)); });
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("building the derived network: ", e.what()));
-  }
+  // Its weights are never used: built under RunSeeded only so that its
+  // draws land in no other slot's seeded build.
+  ASSIGN_OR_RETURN(DartsNetwork network, CallGuarded("building the derived network", [&] {
+                     return absl::StatusOr<DartsNetwork>(
+                         RunSeeded(0, [&] { return DartsNetwork(genome, options); }));
+                   }));
+  return MeasureNetwork(network, data.image_shape());
 }
 
 }  // namespace
@@ -97,14 +101,14 @@ absl::StatusOr<v1::EvaluationResult> SupernetSearchRunner::Run(const v1::Job& jo
                                       options.resume_state = state;
                                       return RunSupernetSearch(*data, options);
                                     }));
-  ASSIGN_OR_RETURN(int64_t parameters, DerivedParameterCount(outcome.genome, payload, *data));
+  ASSIGN_OR_RETURN(const CandidateCost cost, DerivedCost(outcome.genome, payload, *data));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(outcome.arch_bytes));
 
   v1::EvaluationResult result;
   // The supernet's own validation accuracy: an estimate of the cell's quality
   // (a retrain from scratch measures it properly).
   result.set_fitness(outcome.valid_accuracy);
-  result.set_parameter_count(parameters);
+  AddCost(cost, &result);
   result.set_checkpoint(digest);
   result.mutable_architecture()->set_text(DartsGenomeToText(outcome.genome));
   auto& metrics = *result.mutable_metrics();

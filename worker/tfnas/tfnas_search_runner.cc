@@ -4,7 +4,6 @@
 #include "common/genome/tfnas_genome.h"
 #include "common/search_space/tfnas_space_spec.h"
 #include "common/status/status_macros.h"
-#include "worker/model/parameter_count.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/runtime/resumable_run.h"
@@ -14,6 +13,7 @@
 #include "worker/tfnas/network.h"
 #include "worker/tfnas/search.h"
 #include "worker/tfnas/space_for_data.h"
+#include "worker/train_candidate/pre_training_check.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
 
@@ -90,15 +90,17 @@ absl::StatusOr<v1::EvaluationResult> TfNasSearchRunner::Run(const v1::Job& job,
                                                 options.resume_state = state;
                                                 return RunTfNasSearch(*data, options);
                                               }));
-  // Built for its parameter count; its draws must land in no other slot's build.
+  // Built for its parameters and FLOPs; its draws must land in no other
+  // slot's build.
   ASSIGN_OR_RETURN(TfNasNetwork network, RunSeeded(job.seed(), [&] {
                      return BuildTfNasNetwork(outcome.space, outcome.genome);
                    }));
+  ASSIGN_OR_RETURN(const CandidateCost cost, MeasureNetwork(network, data->image_shape()));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(outcome.arch_bytes));
 
   v1::EvaluationResult result;
   result.set_fitness(outcome.valid_accuracy);  // The derived path in the supernet.
-  result.set_parameter_count(CountParameters(*network));
+  AddCost(cost, &result);
   result.set_checkpoint(digest);
   result.mutable_architecture()->set_text(TfNasGenomeToText(outcome.genome));
   auto& metrics = *result.mutable_metrics();
