@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "pqxx/pqxx"
 #include "tests/testing/local_cluster.h"
 #include "tests/testing/population_invariants.h"
@@ -37,8 +38,12 @@ std::string WaitForText(const std::string& dsn, const std::string& sql, absl::Du
 TEST(GracefulShutdownTest, StoppedWorkerHandsItsJobBackWithoutUsingAnAttempt) {
   testing::LocalCluster cluster("graceful_shutdown");
   ASSERT_OK(cluster.StartController());
-  cluster.StartWorker("w0");
-  cluster.StartWorker("w1");
+  // Each worker serves its probes' endpoint, as deploy/k8s starts it.
+  const int health_ports[] = {testing::FreePort(), testing::FreePort()};
+  for (int w : {0, 1}) {
+    cluster.StartWorker(absl::StrCat("w", w), 0,
+                        {absl::StrCat("--health_listen=127.0.0.1:", health_ports[w])});
+  }
   // One job, long enough to be stopped mid-training. A 60 s lease: waiting
   // for it to expire would fail the timing below. One attempt: had the
   // hand-back counted, the job could not run again.
@@ -61,6 +66,15 @@ TEST(GracefulShutdownTest, StoppedWorkerHandsItsJobBackWithoutUsingAnAttempt) {
   const std::string holder = stopped == 0 ? "w0" : "w1";
   const std::string other = stopped == 0 ? "w1" : "w0";
   ASSERT_EQ(QueryText(cluster.dsn(), "SELECT lease_owner FROM jobs"), holder) << cluster.Logs();
+
+  for (int w : {0, 1}) {  // Both run their loop and reached the controller.
+    httplib::Client probe("127.0.0.1", health_ports[w]);
+    for (const char* path : {"/healthz", "/readyz"}) {
+      auto answer = probe.Get(path);
+      ASSERT_TRUE(answer) << "worker " << w << " does not serve " << path << cluster.Logs();
+      EXPECT_EQ(answer->status, 200) << "worker " << w << " " << path << ": " << answer->body;
+    }
+  }
 
   const absl::Time sigterm = absl::Now();
   const int status = cluster.worker(stopped).Stop(/*grace_ms=*/10000);
