@@ -83,9 +83,10 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
       SearchServiceImpl::Stores{s->search_store_.get(), s->checkpoints_.get(), s->job_logs_.get(),
                                 s->workers_.get()},
       s->authorizer_.get());
-  s->worker_service_ = std::make_unique<WorkerServiceImpl>(
-      s->job_queue_.get(), s->checkpoints_.get(), s->authorizer_.get(), s->metrics_.get(),
-      options.idle_retry_ms);
+  s->worker_service_ =
+      std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->checkpoints_.get(),
+                                          s->authorizer_.get(), s->metrics_.get(),
+                                          options.idle_retry_ms);
 
   // Generic gRPC tools (grpcurl, grpc_health_probe, load balancers) need no
   // project files: the standard health service and server reflection.

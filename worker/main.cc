@@ -49,6 +49,9 @@ ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate;
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate for mutual TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM key of --tls_cert_file");
 ABSL_FLAG(std::string, token_file, "", "file holding this worker's bearer token (needs TLS)");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "name the controller's TLS certificate carries, when --controller does not use it "
+          "(an IP address, another Service name); needs --tls_ca_file");
 ABSL_FLAG(int, dataset_memory_mb, 4096,
           "image folders whose decoded images need more memory than this stream from their "
           "files during training (decoded by --loader_threads into a bounded queue); smaller "
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
   client_options.channel.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   client_options.channel.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   client_options.channel.token_file = absl::GetFlag(FLAGS_token_file);
+  client_options.channel.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
   auto client = nas::ControllerClient::Create(client_options);
   if (!client.ok()) {
     std::cerr << "--" << client.status().message() << std::endl;
