@@ -53,7 +53,7 @@ absl::Status WorkerLoop::Run() {
   return absl::OkStatus();
 }
 
-absl::Status WorkerLoop::Release(const v1::Job& job, const std::string& tag, JobLog& log) {
+void WorkerLoop::Release(const v1::Job& job, const std::string& tag, JobLog& log) {
   log.Add("handed back: the worker is stopping");
   const absl::Status released = client_->ReleaseJob(
       job, options_.info.worker_id(), "the worker stopped before the job finished", log.Take());
@@ -61,7 +61,6 @@ absl::Status WorkerLoop::Release(const v1::Job& job, const std::string& tag, Job
     // Not fatal: the lease expires and the controller re-queues the job.
     std::cerr << options_.name << ": " << tag << " hand-back failed: " << released << std::endl;
   }
-  return absl::OkStatus();
 }
 
 absl::Status WorkerLoop::RunJob(const v1::Job& job) {
@@ -204,7 +203,8 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     // Stopping (SIGTERM): hand the job back so another worker takes it now
     // rather than when the lease expires.
     finished("released");
-    return Release(job, tag, log);
+    Release(job, tag, log);
+    return absl::OkStatus();
   }
   if (abandon.load() || absl::IsCancelled(result.status())) {
     // The lease is gone: report nothing; the controller re-queues the job

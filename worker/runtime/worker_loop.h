@@ -49,9 +49,9 @@ class WorkerLoop {
  private:
   // Runs one leased job with a heartbeat thread beside it and reports.
   absl::Status RunJob(const v1::Job& job);
-  // Hands `job` back unfinished (Stop() interrupted it). OK even when the
-  // controller cannot be told: the lease then expires as after a crash.
-  absl::Status Release(const v1::Job& job, const std::string& tag, JobLog& log);
+  // Hands `job` back unfinished (Stop() interrupted it). When the controller
+  // cannot be told, logs why: the lease then expires as after a crash.
+  void Release(const v1::Job& job, const std::string& tag, JobLog& log);
 
   Options options_;
   ControllerClient* const client_;
