@@ -38,6 +38,12 @@ ABSL_FLAG(std::string, metrics_listen, "",
 ABSL_FLAG(std::string, http_listen, "",
           "host:port to serve the JSON API (/v1/...) and the dashboard (/) on, with the same "
           "TLS files and tokens as gRPC; port 0 picks a free port; empty = off");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port to serve plaintext HTTP /healthz and /readyz on: 200 while PostgreSQL "
+          "answers, 503 otherwise (the status grpc.health.v1 on --listen reports, for probes "
+          "that cannot speak TLS gRPC); empty = off");
+ABSL_FLAG(int, health_interval_ms, 1000,
+          "how often the health status probes PostgreSQL (at least 100)");
 ABSL_FLAG(std::string, http_port_file, "", "like --port_file, for the port --http_listen bound");
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound port and a newline are written here once serving (for "
@@ -94,6 +100,13 @@ int main(int argc, char** argv) {
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   options.http_listen_address = absl::GetFlag(FLAGS_http_listen);
+  options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
+  if (absl::GetFlag(FLAGS_health_interval_ms) < 100) {
+    std::cerr << "--health_interval_ms: must be at least 100 (got "
+              << absl::GetFlag(FLAGS_health_interval_ms) << ")" << std::endl;
+    return 2;
+  }
+  options.health_interval = absl::Milliseconds(absl::GetFlag(FLAGS_health_interval_ms));
 
   // Block SIGINT/SIGTERM here so a dedicated thread can wait for them.
   sigset_t stop_signals;
@@ -118,6 +131,10 @@ int main(int argc, char** argv) {
   }
   if ((*server)->http_port() != 0) {
     std::cerr << "controller serving HTTP (JSON API, dashboard) on port " << (*server)->http_port()
+              << std::endl;
+  }
+  if ((*server)->health_port() != 0) {
+    std::cerr << "controller serving /healthz and /readyz on port " << (*server)->health_port()
               << std::endl;
   }
   if (const std::string port_file = absl::GetFlag(FLAGS_http_port_file);

@@ -122,12 +122,32 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
     http.max_body_bytes = options.max_message_bytes;
     ASSIGN_OR_RETURN(s->http_, HttpServer::Start(http, s->gateway_.get()));
   }
-  for (const char* service : {"", "nas.v1.SearchService", "nas.v1.WorkerService"}) {
-    s->server_->GetHealthCheckService()->SetServingStatus(service, true);
-  }
+  RETURN_IF_ERROR(s->StartHealth(options));
   s->reaper_ = std::thread([raw = s.get(), ms = options.reclaim_interval_ms,
                             grace = options.checkpoint_grace] { raw->ReapLoop(ms, grace); });
   return s;
+}
+
+absl::Status ControllerServer::StartHealth(const Options& options) {
+  auto set_serving = [server = server_.get()](bool serving) {
+    for (const char* service : {"", "nas.v1.SearchService", "nas.v1.WorkerService"}) {
+      server->GetHealthCheckService()->SetServingStatus(service, serving);
+    }
+  };
+  set_serving(true);  // The database answered a moment ago (migrations).
+  probe_ = std::make_unique<DatabaseProbe>(
+      options.database_dsn, std::max<int64_t>(2, absl::ToInt64Seconds(options.health_interval)));
+  DatabaseHealth::Options health;
+  health.probe = [probe = probe_.get()] { return probe->Check(); };
+  health.interval = options.health_interval;
+  health.on_change = set_serving;
+  health_ = std::make_unique<DatabaseHealth>(std::move(health));
+  if (options.health_listen_address.empty()) return absl::OkStatus();
+  auto check = [health = health_.get()] { return health->problem(); };
+  ASSIGN_OR_RETURN(
+      health_endpoint_,
+      HealthEndpoint::Start("--health_listen", options.health_listen_address, {check, check}));
+  return absl::OkStatus();
 }
 
 ControllerServer::~ControllerServer() { Shutdown(); }
@@ -160,6 +180,8 @@ void ControllerServer::Shutdown() {
   if (shut_down_.exchange(true)) return;
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (reaper_.joinable()) reaper_.join();
+  health_endpoint_.reset();
+  health_.reset();           // Before the health service below: it sets its status.
   if (http_) http_->Stop();  // Before gRPC: its calls go through the server.
   if (server_) {
     server_->GetHealthCheckService()->Shutdown();  // Reports NOT_SERVING from now on.

@@ -11,6 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "common/health/health_endpoint.h"
+#include "controller/database_health.h"
 #include "controller/http/http_server.h"
 #include "controller/http/json_gateway.h"
 #include "controller/metrics/controller_metrics.h"
@@ -19,6 +21,7 @@
 #include "controller/service/worker_service.h"
 #include "controller/store/checkpoint_store.h"
 #include "controller/store/database.h"
+#include "controller/store/database_probe.h"
 #include "controller/store/job_logs.h"
 #include "controller/store/job_queue.h"
 #include "controller/store/search_store.h"
@@ -57,6 +60,13 @@ class ControllerServer {
     // host:port of the HTTP endpoint (JSON API and dashboard, with the same
     // TLS files and tokens as gRPC); empty = none. Port 0 picks a free one.
     std::string http_listen_address;
+    // How often the database is probed for the health status: grpc.health.v1
+    // (and the --health_listen endpoint) say NOT_SERVING while it does not
+    // answer, SERVING again when it does.
+    absl::Duration health_interval = absl::Seconds(1);
+    // host:port of a plaintext HTTP /healthz and /readyz following the same
+    // status (for probes that cannot speak TLS gRPC); empty = none.
+    std::string health_listen_address;
   };
 
   // Connects, applies migrations, starts serving. UNAVAILABLE if the
@@ -69,6 +79,8 @@ class ControllerServer {
   int port() const { return port_; }
   // The HTTP endpoint's port; 0 when it is off.
   int http_port() const { return http_ ? http_->port() : 0; }
+  // The health endpoint's port; 0 when it is off.
+  int health_port() const { return health_endpoint_ ? health_endpoint_->port() : 0; }
   // Blocks until Shutdown().
   void Wait();
   // Stops accepting calls, finishes those in flight, stops the reaper.
@@ -77,6 +89,8 @@ class ControllerServer {
  private:
   ControllerServer() = default;
   void ReapLoop(int interval_ms, absl::Duration checkpoint_grace);
+  // Serving now; then following the database (DatabaseHealth).
+  absl::Status StartHealth(const Options& options);
 
   std::unique_ptr<Database> db_;
   std::unique_ptr<Authorizer> authorizer_;
@@ -91,6 +105,9 @@ class ControllerServer {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<JsonGateway> gateway_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<DatabaseProbe> probe_;
+  std::unique_ptr<DatabaseHealth> health_;
+  std::unique_ptr<HealthEndpoint> health_endpoint_;
   int port_ = 0;
   absl::Notification stop_;
   std::thread reaper_;

@@ -15,6 +15,7 @@
 #include "worker/runtime/controller_client.h"
 #include "worker/runtime/job_runner_registry.h"
 #include "worker/runtime/slot_plan.h"
+#include "worker/runtime/worker_health.h"
 #include "worker/runtime/worker_slots.h"
 #include "worker/training/allocator_tuning.h"
 #include "worker/training/device.h"
@@ -48,6 +49,9 @@ ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate;
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate for mutual TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM key of --tls_cert_file");
 ABSL_FLAG(std::string, token_file, "", "file holding this worker's bearer token (needs TLS)");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "name the controller's TLS certificate carries, when --controller does not use it "
+          "(an IP address, another Service name); needs --tls_ca_file");
 ABSL_FLAG(int, dataset_memory_mb, 4096,
           "image folders whose decoded images need more memory than this stream from their "
           "files during training (decoded by --loader_threads into a bounded queue); smaller "
@@ -55,12 +59,23 @@ ABSL_FLAG(int, dataset_memory_mb, 4096,
 ABSL_FLAG(int, loader_threads, 0, "threads decoding streamed image folders; 0 = min(4, cores)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on (/metrics); empty = off");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port to serve HTTP /healthz and /readyz on (Kubernetes probes): /healthz is 200 "
+          "while the worker loop runs and a controller answered within --health_window_seconds, "
+          "/readyz also needs an answer since start and no SIGTERM; 503 otherwise; empty = off");
+ABSL_FLAG(int, health_window_seconds, 300,
+          "longest silence from the controller that /healthz accepts; keep it above the "
+          "searches' lease_seconds / 3 (the heartbeat interval)");
 
 namespace {
 
 nas::WorkerSlots* g_slots = nullptr;
+nas::WorkerHealth* g_health = nullptr;
 
+// SIGTERM (a pod evicted or scaled down) or SIGINT: lease nothing more, stop
+// the running jobs and hand them back, then exit 0.
 extern "C" void HandleStop(int) {
+  if (g_health != nullptr) g_health->SetStopping();
   if (g_slots != nullptr) g_slots->Stop();  // Only stores atomic flags.
 }
 
@@ -114,6 +129,7 @@ int main(int argc, char** argv) {
   client_options.channel.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   client_options.channel.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   client_options.channel.token_file = absl::GetFlag(FLAGS_token_file);
+  client_options.channel.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
   auto client = nas::ControllerClient::Create(client_options);
   if (!client.ok()) {
     std::cerr << "--" << client.status().message() << std::endl;
@@ -171,18 +187,35 @@ int main(int argc, char** argv) {
     options.metrics = metrics.get();
   }
 
+  std::unique_ptr<nas::WorkerHealth> health;
+  if (const std::string listen = absl::GetFlag(FLAGS_health_listen); !listen.empty()) {
+    nas::WorkerHealth::Options health_options;
+    health_options.listen_address = listen;
+    health_options.window = absl::Seconds(absl::GetFlag(FLAGS_health_window_seconds));
+    health_options.last_reached = [c = client->get()] { return c->last_reached(); };
+    auto started = nas::WorkerHealth::Start(health_options);
+    if (!started.ok()) {
+      std::cerr << started.status().message() << std::endl;
+      return 2;
+    }
+    health = *std::move(started);
+  }
+
   auto worker = nas::WorkerSlots::Create(options, client->get());
   if (!worker.ok()) {
     std::cerr << worker.status().message() << std::endl;
     return 2;
   }
   g_slots = worker->get();
+  g_health = health.get();
   std::signal(SIGINT, HandleStop);
   std::signal(SIGTERM, HandleStop);
   std::cerr << "worker " << worker_id << " on " << device->str() << ", " << slots->slots
             << " slot(s) with " << threads_per_slot << " thread(s) each (" << slots->why
             << "), controller " << absl::GetFlag(FLAGS_controller) << std::endl;
+  if (health) health->SetRunning(true);
   const absl::Status status = (*worker)->Run();
+  if (health) health->SetRunning(false);
   if (!status.ok()) {
     std::cerr << "worker stopped: " << status << std::endl;
     return 1;

@@ -35,8 +35,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions&
           "token_file: a bearer token requires TLS (set the TLS CA file); it is never "
           "sent in plaintext");
     }
+    if (!options.tls_server_name.empty()) {
+      return absl::InvalidArgumentError(
+          "tls_server_name: names the server's TLS certificate, so it requires TLS (set the TLS "
+          "CA file)");
+    }
     return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   }
+  if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
   grpc::SslCredentialsOptions ssl;
   auto ca = ReadSecretFile(options.tls_ca_file, "tls_ca_file");
   if (!ca.ok()) return ca.status();

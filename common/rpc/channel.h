@@ -23,6 +23,10 @@ struct ChannelOptions {
   // File holding this client's bearer token; empty = none. Requires TLS:
   // a token is never sent in plaintext.
   std::string token_file;
+  // The name the controller's certificate must carry, when it differs from
+  // the target's host (e.g. through `kubectl port-forward` to 127.0.0.1, or
+  // an IP address): gRPC's SSL target name override. Requires TLS.
+  std::string tls_server_name;
   // Largest message sent or received.
   int max_message_bytes = 64 << 20;
 };

@@ -75,6 +75,9 @@ ABSL_FLAG(std::string, export_tool, "",
           "beside nasctl, in its Bazel output tree, or on PATH");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
 ABSL_FLAG(std::string, token_file, "", "file holding a client bearer token (needs TLS)");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "name the controller's TLS certificate carries, when --controller does not use it "
+          "(kubectl port-forward to localhost, an IP address); needs --tls_ca_file");
 
 namespace nas {
 namespace {
@@ -138,6 +141,7 @@ int main(int argc, char** argv) {
   channel_options.target = absl::GetFlag(FLAGS_controller);
   channel_options.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
   channel_options.token_file = absl::GetFlag(FLAGS_token_file);
+  channel_options.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
   auto channel = nas::MakeChannel(channel_options);
   if (!channel.ok()) return nas::Fail(channel.status(), 1);
   auto stub = nas::v1::SearchService::NewStub(*channel);

@@ -83,7 +83,7 @@ grpc::Status WorkerServiceImpl::ReportResult(grpc::ServerContext* context,
   if (metrics_ && !outcome->duplicate) {
     if (request->has_result()) {
       metrics_->EvaluationRecorded();
-    } else {
+    } else if (!request->failure().released()) {  // A hand-back is no failure.
       metrics_->EvaluationFailed();
     }
   }

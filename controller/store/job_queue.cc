@@ -263,6 +263,30 @@ absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
                                                     ", current attempt ", current_attempt, ")"));
 }
 
+// Attempts that count towards max_attempts: every lease up to `attempt`
+// except those the worker handed back unfinished because it was stopping.
+int CountedAttempts(pqxx::work& txn, int64_t job_id, int attempt) {
+  const int released = txn.exec_params1(
+                              "SELECT count(*) FROM job_attempts WHERE job_id = $1 AND "
+                              "outcome = 'released'",
+                              job_id)[0]
+                           .as<int>();
+  return attempt - released;
+}
+
+// Ends an attempt its worker handed back (EvaluationFailure.released): the
+// job is pending again at once, for any worker, with its attempts as they were.
+void ReleaseAttempt(pqxx::work& txn, int64_t job_id, int attempt) {
+  txn.exec_params(
+      "UPDATE job_attempts SET outcome = 'released', ended_at = now() "
+      "WHERE job_id = $1 AND attempt = $2",
+      job_id, attempt);
+  txn.exec_params(
+      "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL "
+      "WHERE id = $1",
+      job_id);
+}
+
 // Ends the attempt of a failure report: the job goes back to pending when
 // the failure is retryable and attempts are left, else it fails and the
 // search steps on.
@@ -476,7 +500,8 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
         earlier[0][1].as<std::string>() == request.worker_id()) {
       const std::string ended = earlier[0][0].as<std::string>();
       if ((ended == "reported" && request.has_result()) ||
-          (ended == "failed" && request.has_failure())) {
+          (ended == "failed" && request.has_failure() && !request.failure().released()) ||
+          (ended == "released" && request.has_failure() && request.failure().released())) {
         outcome.duplicate = true;  // A retry of a report that already landed.
         return absl::OkStatus();
       }
@@ -501,9 +526,12 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
       RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
       RecordStopOnIndividual(txn, request.job_id(), attempt, individual_id);
       RETURN_IF_ERROR(AdvanceSearch(txn, search));
+    } else if (request.failure().released()) {
+      ReleaseAttempt(txn, request.job_id(), attempt);
     } else {
       RETURN_IF_ERROR(
-          EndFailedAttempt(txn, search, request, individual_id, attempt < job[4].as<int>()));
+          EndFailedAttempt(txn, search, request, individual_id,
+                           CountedAttempts(txn, request.job_id(), attempt) < job[4].as<int>()));
     }
     // Last: it takes the search's log lock (see AppendJobLog).
     AppendJobLog(txn, {search.id, request.job_id(), attempt, request.worker_id()},
@@ -538,14 +566,15 @@ absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
           "WHERE job_id = $1 AND attempt = $2",
           job_id, attempt);
       ++reclaimed;
-      if (attempt < rows[0][1].as<int>()) {
+      if (CountedAttempts(txn, job_id, attempt) < rows[0][1].as<int>()) {
         txn.exec_params(
             "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
             "lease_expires_at = NULL WHERE id = $1",
             job_id);
         return absl::OkStatus();
       }
-      const std::string reason = absl::StrCat("lease expired on all ", attempt, " attempts");
+      const std::string reason =
+          absl::StrCat("lease expired on all ", CountedAttempts(txn, job_id, attempt), " attempts");
       txn.exec_params(
           "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
           "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "

@@ -47,7 +47,9 @@ class JobQueue {
   // (early_stopping.h). FAILED_PRECONDITION if the lease is not held.
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request);
 
-  // Ends a leased job and, in the same transaction, steps its search.
+  // Ends a leased job and, in the same transaction, steps its search. A
+  // released failure (the worker is stopping) ends the attempt 'released'
+  // and puts the job back to pending without using up one of max_attempts.
   // FAILED_PRECONDITION for a lease no longer held; INVALID_ARGUMENT for a
   // malformed result (nothing changes then).
   absl::StatusOr<ReportOutcome> ReportResult(const v1::ReportResultRequest& request);

@@ -375,6 +375,70 @@ TEST_F(JobQueueTest, LeaseExpiringOnEveryAttemptFailsTheIndividualWithReason) {
   EXPECT_EQ(done->evaluations_failed(), 1);
 }
 
+TEST_F(JobQueueTest, ReleasedAttemptsRequeueAtOnceAndUseUpNoAttempt) {
+  // One attempt allowed, lease 1 s: only uncounted attempts let the job run
+  // a second and third time.
+  auto search = searches_->CreateSearch(Spec(1, /*lease_seconds=*/1, /*max_attempts=*/1));
+  ASSERT_TRUE(search.ok()) << search.status();
+  auto release = [](const v1::Job& job, const std::string& worker) {
+    v1::ReportResultRequest r;
+    r.set_worker_id(worker);
+    r.set_job_id(job.job_id());
+    r.set_attempt(job.attempt());
+    r.mutable_failure()->set_reason("the worker stopped before the job finished");
+    r.mutable_failure()->set_released(true);
+    return r;
+  };
+  const v1::Job first = MustLease("w1");
+  ASSERT_TRUE(queue_->ReportResult(release(first, "w1")).ok());
+  auto repeated = queue_->ReportResult(release(first, "w1"));
+  ASSERT_TRUE(repeated.ok()) << repeated.status();
+  EXPECT_TRUE(repeated->duplicate);
+  const v1::Job second = MustLease("w2");  // At once: no lease to wait out.
+  EXPECT_EQ(second.job_id(), first.job_id());
+  EXPECT_EQ(second.attempt(), 2);
+  // An expired lease is counted: with the released one not, it is the first
+  // of max_attempts = 1, so the job fails.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  auto reclaimed = queue_->ReclaimExpiredLeases();
+  ASSERT_TRUE(reclaimed.ok()) << reclaimed.status();
+  EXPECT_EQ(*reclaimed, 1);
+  auto page = searches_->ListIndividuals(search->id(), {10, ""});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items[0].state(), v1::INDIVIDUAL_FAILED);
+  EXPECT_THAT(page->items[0].failure_reason(), HasSubstr("lease expired on all 1 attempts"));
+  pqxx::connection conn(test_db_.dsn());
+  pqxx::work txn(conn);
+  EXPECT_EQ(txn.exec1("SELECT string_agg(outcome, ',' ORDER BY attempt) FROM job_attempts")[0]
+                .as<std::string>(),
+            "released,expired");
+  auto done = searches_->GetSearch(search->id());
+  EXPECT_EQ(done->evaluations_failed(), 1);
+}
+
+TEST_F(JobQueueTest, ARetryableFailureAfterAReleaseIsNotRetriedBeyondMaxAttempts) {
+  auto search = searches_->CreateSearch(Spec(1, 60, /*max_attempts=*/2));
+  ASSERT_TRUE(search.ok()) << search.status();
+  v1::ReportResultRequest r;
+  auto end = [&](const v1::Job& job, bool released) {
+    r.set_worker_id("w1");
+    r.set_job_id(job.job_id());
+    r.set_attempt(job.attempt());
+    r.mutable_failure()->set_reason(released ? "stopping" : "CUDA out of memory");
+    r.mutable_failure()->set_retryable(!released);
+    r.mutable_failure()->set_released(released);
+    return queue_->ReportResult(r).ok();
+  };
+  ASSERT_TRUE(end(MustLease("w1"), /*released=*/true));
+  ASSERT_TRUE(end(MustLease("w1"), /*released=*/false));  // Counted: 1 of 2.
+  ASSERT_TRUE(end(MustLease("w1"), /*released=*/false));  // Counted: 2 of 2.
+  auto none = queue_->LeaseJob(Worker("w1"));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+  auto page = searches_->ListIndividuals(search->id(), {10, ""});
+  EXPECT_EQ(page->items[0].state(), v1::INDIVIDUAL_FAILED);
+}
+
 TEST_F(JobQueueTest, RetryableFailureRequeuesNonRetryableFailsAtOnce) {
   auto search = searches_->CreateSearch(Spec(2));
   v1::Job job = MustLease("w1");

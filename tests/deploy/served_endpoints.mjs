@@ -1,7 +1,7 @@
 // What each binary serves, by the flag that opens the listener: the probes,
 // Services, scrape annotations and autoscaling queries of deploy/k8s must hit
 // these. Keep in step with the flags of controller/main.cc (--listen,
-// --http_listen, --metrics_listen, --tls_cert_file) and worker/main.cc
+// --http_listen, --metrics_listen, --health_listen, --tls_cert_file) and worker/main.cc
 // (--metrics_listen, --health_listen).
 export const SERVED = {
   nas_controller: {
@@ -11,6 +11,8 @@ export const SERVED = {
     http_listen: {protocol: 'http', paths: ['/', '/v1/'], tlsWith: 'tls_cert_file'},
     // Prometheus text, always plaintext (controller/metrics/controller_metrics.h).
     metrics_listen: {protocol: 'http', paths: ['/metrics']},
+    // Plaintext /healthz and /readyz following the database, as grpc.health.v1.
+    health_listen: {protocol: 'http', paths: ['/healthz', '/readyz']},
   },
   nas_worker: {
     metrics_listen: {protocol: 'http', paths: ['/metrics']},

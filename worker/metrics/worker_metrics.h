@@ -22,8 +22,9 @@ class WorkerMetrics {
   // Serves /metrics on `listen_address`. UNAVAILABLE if it cannot bind.
   static absl::StatusOr<std::unique_ptr<WorkerMetrics>> Create(const std::string& listen_address);
 
-  // `outcome`: "evaluated", "failed", "abandoned" (lease lost, search
-  // cancelled or worker stopping: nothing reported) or "refused" (reported,
+  // `outcome`: "evaluated", "failed", "abandoned" (lease lost or search
+  // cancelled: nothing reported), "released" (the worker stopped and handed
+  // the job back) or "refused" (reported,
   // but the controller refused the report: the lease had moved on or the job
   // was gone). Called once per job, from any slot.
   void JobFinished(const std::string& outcome, double seconds);

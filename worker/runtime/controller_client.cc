@@ -8,26 +8,25 @@
 #include "common/status/grpc_status.h"
 
 namespace nas {
-namespace {
-
-// Calls `rpc(context)` until it succeeds, fails for good, or the budget runs out.
+// Calls `rpc(context)` until it succeeds, fails for good, or `budget` runs
+// out. Every answer from the controller (an error included) marks it reached.
 template <typename Rpc>
-absl::Status CallWithRetry(const ControllerClient::Options& options, Rpc&& rpc) {
-  const absl::Time give_up = absl::Now() + options.retry_budget;
+absl::Status ControllerClient::Call(absl::Duration budget, Rpc&& rpc) {
+  const absl::Time give_up = absl::Now() + budget;
   absl::Duration backoff = absl::Milliseconds(100);
   while (true) {
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + options.call_timeout));
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
     const absl::Status status = FromGrpcStatus(rpc(&context));
-    const bool retryable =
-        absl::IsUnavailable(status) || absl::IsAborted(status) || absl::IsDeadlineExceeded(status);
-    if (!retryable || absl::Now() + backoff > give_up) return status;
+    const bool unreachable = absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+    if (!unreachable) last_reached_ns_.store(absl::GetCurrentTimeNanos());
+    if (!(unreachable || absl::IsAborted(status)) || absl::Now() + backoff > give_up) {
+      return status;
+    }
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(5));
   }
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<ControllerClient>> ControllerClient::Create(Options options) {
   auto channel = MakeChannel(options.channel);
@@ -43,8 +42,9 @@ absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(const v1::Wor
   v1::LeaseJobRequest request;
   *request.mutable_worker() = worker;
   v1::LeaseJobResponse response;
-  const absl::Status status = CallWithRetry(
-      options_, [&](grpc::ClientContext* c) { return stub_->LeaseJob(c, request, &response); });
+  const absl::Status status = Call(options_.retry_budget, [&](grpc::ClientContext* c) {
+    return stub_->LeaseJob(c, request, &response);
+  });
   if (!status.ok()) return status;
   Lease lease;
   if (response.has_job()) lease.job = response.job();
@@ -55,8 +55,9 @@ absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(const v1::Wor
 absl::StatusOr<v1::HeartbeatResponse> ControllerClient::Heartbeat(
     const v1::HeartbeatRequest& request) {
   v1::HeartbeatResponse response;
-  const absl::Status status = CallWithRetry(
-      options_, [&](grpc::ClientContext* c) { return stub_->Heartbeat(c, request, &response); });
+  const absl::Status status = Call(options_.retry_budget, [&](grpc::ClientContext* c) {
+    return stub_->Heartbeat(c, request, &response);
+  });
   if (!status.ok()) return status;
   return response;
 }
@@ -64,16 +65,37 @@ absl::StatusOr<v1::HeartbeatResponse> ControllerClient::Heartbeat(
 absl::StatusOr<v1::ReportResultResponse> ControllerClient::ReportResult(
     const v1::ReportResultRequest& request) {
   v1::ReportResultResponse response;
-  const absl::Status status = CallWithRetry(
-      options_, [&](grpc::ClientContext* c) { return stub_->ReportResult(c, request, &response); });
+  const absl::Status status = Call(options_.retry_budget, [&](grpc::ClientContext* c) {
+    return stub_->ReportResult(c, request, &response);
+  });
   if (!status.ok()) return status;
   return response;
+}
+
+absl::Status ControllerClient::ReleaseJob(const v1::Job& job, const std::string& worker_id,
+                                          const std::string& reason,
+                                          std::vector<std::string> log_lines) {
+  v1::ReportResultRequest request;
+  request.set_worker_id(worker_id);
+  request.set_job_id(job.job_id());
+  request.set_attempt(job.attempt());
+  request.mutable_failure()->set_reason(reason);
+  request.mutable_failure()->set_released(true);
+  for (std::string& line : log_lines) request.add_log_lines(std::move(line));
+  v1::ReportResultResponse response;
+  return Call(options_.release_budget,
+              [&](grpc::ClientContext* c) { return stub_->ReportResult(c, request, &response); });
+}
+
+absl::Time ControllerClient::last_reached() const {
+  const int64_t ns = last_reached_ns_.load();
+  return ns == 0 ? absl::InfinitePast() : absl::FromUnixNanos(ns);
 }
 
 absl::StatusOr<std::string> ControllerClient::UploadCheckpoint(const std::string& bytes) {
   constexpr size_t kChunk = 1 << 20;
   v1::UploadCheckpointResponse response;
-  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
+  const absl::Status status = Call(options_.retry_budget, [&](grpc::ClientContext* c) {
     auto writer = stub_->UploadCheckpoint(c, &response);
     for (size_t offset = 0; offset < bytes.size(); offset += kChunk) {
       v1::CheckpointChunk chunk;
@@ -89,7 +111,7 @@ absl::StatusOr<std::string> ControllerClient::UploadCheckpoint(const std::string
 
 absl::StatusOr<std::string> ControllerClient::DownloadCheckpoint(const std::string& digest) {
   std::string bytes;
-  const absl::Status status = CallWithRetry(options_, [&](grpc::ClientContext* c) {
+  const absl::Status status = Call(options_.retry_budget, [&](grpc::ClientContext* c) {
     bytes.clear();
     v1::DownloadCheckpointRequest request;
     request.set_digest(digest);

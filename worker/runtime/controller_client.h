@@ -5,9 +5,11 @@
 #ifndef NAS_WORKER_RUNTIME_CONTROLLER_CLIENT_H_
 #define NAS_WORKER_RUNTIME_CONTROLLER_CLIENT_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -24,6 +26,10 @@ class ControllerClient {
     absl::Duration call_timeout = absl::Seconds(20);
     // Total time a call keeps retrying a controller that is down.
     absl::Duration retry_budget = absl::Minutes(2);
+    // The same for a hand-back (ReleaseJob): short, since a stopping worker
+    // has a grace period to keep, and an unsent hand-back only means the
+    // lease expires instead.
+    absl::Duration release_budget = absl::Seconds(10);
   };
 
   // INVALID_ARGUMENT for unusable channel options (unreadable TLS files...).
@@ -39,6 +45,15 @@ class ControllerClient {
   // stopping) the job.
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request);
   absl::StatusOr<v1::ReportResultResponse> ReportResult(const v1::ReportResultRequest& request);
+  // Hands an unfinished job back (the worker is stopping): another worker
+  // may lease it at once, and the attempt does not count towards the job's
+  // max_attempts; `log_lines` are stored with the attempt as a report's.
+  // FAILED_PRECONDITION if the lease was no longer held.
+  absl::Status ReleaseJob(const v1::Job& job, const std::string& worker_id,
+                          const std::string& reason, std::vector<std::string> log_lines);
+  // When a call last got an answer from a controller (an error included);
+  // InfinitePast() before the first. Thread-safe.
+  absl::Time last_reached() const;
   // Streams `bytes` up in 1 MiB chunks; returns the stored digest. Retried
   // whole on UNAVAILABLE (content addressing makes a repeat harmless).
   absl::StatusOr<std::string> UploadCheckpoint(const std::string& bytes);
@@ -48,8 +63,12 @@ class ControllerClient {
  private:
   ControllerClient(Options options, std::shared_ptr<grpc::Channel> channel);
 
+  template <typename Rpc>
+  absl::Status Call(absl::Duration budget, Rpc&& rpc);
+
   const Options options_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;
+  std::atomic<int64_t> last_reached_ns_{0};  // Unix nanoseconds; 0 = never.
 };
 
 }  // namespace nas

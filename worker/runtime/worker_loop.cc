@@ -53,6 +53,16 @@ absl::Status WorkerLoop::Run() {
   return absl::OkStatus();
 }
 
+void WorkerLoop::Release(const v1::Job& job, const std::string& tag, JobLog& log) {
+  log.Add("handed back: the worker is stopping");
+  const absl::Status released = client_->ReleaseJob(
+      job, options_.info.worker_id(), "the worker stopped before the job finished", log.Take());
+  if (!released.ok()) {
+    // Not fatal: the lease expires and the controller re-queues the job.
+    std::cerr << options_.name << ": " << tag << " hand-back failed: " << released << std::endl;
+  }
+}
+
 absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   const std::string tag = absl::StrCat("job ", job.job_id(), " attempt ", job.attempt());
   // The job's lines: printed at once, sent with its heartbeats and report.
@@ -189,9 +199,16 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   wake.notify_all();
   heartbeat.join();
 
+  if (!abandon.load() && stop_.load() && absl::IsCancelled(result.status())) {
+    // Stopping (SIGTERM): hand the job back so another worker takes it now
+    // rather than when the lease expires.
+    finished("released");
+    Release(job, tag, log);
+    return absl::OkStatus();
+  }
   if (abandon.load() || absl::IsCancelled(result.status())) {
-    // The lease is gone (or we are stopping): report nothing; the controller
-    // re-queues the job when the lease expires.
+    // The lease is gone: report nothing; the controller re-queues the job
+    // when the lease expires, if it has not already.
     finished("abandoned");
     return absl::OkStatus();
   }

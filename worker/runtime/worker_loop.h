@@ -13,6 +13,7 @@
 #include "worker/metrics/worker_metrics.h"
 #include "worker/runtime/controller_client.h"
 #include "worker/runtime/job_budget.h"
+#include "worker/runtime/job_log.h"
 #include "worker/runtime/job_runner.h"
 
 namespace nas {
@@ -39,13 +40,18 @@ class WorkerLoop {
   // that fails (an error from its runner, out of memory included) is
   // reported as failed and the loop goes on.
   absl::Status Run();
-  // Thread- and signal-safe: the loop exits after the current job (a running
-  // job is abandoned; its lease expires and another worker takes it).
+  // Thread- and signal-safe: the loop leases no more jobs; a running job is
+  // asked to stop (as when its search is cancelled) and handed back to the
+  // controller, which gives it to another worker at once without counting
+  // the attempt. Run() then returns OK.
   void Stop() { stop_.store(true); }
 
  private:
   // Runs one leased job with a heartbeat thread beside it and reports.
   absl::Status RunJob(const v1::Job& job);
+  // Hands `job` back unfinished (Stop() interrupted it). When the controller
+  // cannot be told, logs why: the lease then expires as after a crash.
+  void Release(const v1::Job& job, const std::string& tag, JobLog& log);
 
   Options options_;
   ControllerClient* const client_;

@@ -55,9 +55,9 @@ class WorkerSlots {
   // and the first such error is returned once all have ended.
   absl::Status Run();
 
-  // Thread- and signal-safe (stores atomic flags only): every slot exits
-  // after its current job, which it abandons (its lease expires and another
-  // worker takes the job).
+  // Thread- and signal-safe (stores atomic flags only): no slot leases
+  // again; each running job is stopped and handed back to the controller
+  // (WorkerLoop::Stop), so another worker takes it at once.
   void Stop();
 
   int slots() const { return static_cast<int>(loops_.size()); }
