@@ -143,10 +143,13 @@ absl::Status ControllerServer::StartHealth(const Options& options) {
   health.on_change = set_serving;
   health_ = std::make_unique<DatabaseHealth>(std::move(health));
   if (options.health_listen_address.empty()) return absl::OkStatus();
-  auto check = [health = health_.get()] { return health->problem(); };
+  // Alive while it serves (a restart would not bring the database back);
+  // ready while the database answers.
+  auto alive = [] { return std::string(); };
+  auto ready = [health = health_.get()] { return health->problem(); };
   ASSIGN_OR_RETURN(
       health_endpoint_,
-      HealthEndpoint::Start("--health_listen", options.health_listen_address, {check, check}));
+      HealthEndpoint::Start("--health_listen", options.health_listen_address, {alive, ready}));
   return absl::OkStatus();
 }
 

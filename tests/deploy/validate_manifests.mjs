@@ -219,7 +219,10 @@ function checkContainer(w, o, pod, c) {
       check(l.protocol === 'http' && l.paths.includes(probe.httpGet.path) && !l.tls,
             `${where}: ${kind}: ${binary} serves no plaintext HTTP ${probe.httpGet.path} on port ${port}`);
     } else {
-      check(!(l.grpcHealth && !l.tls), `${where}: ${kind}: a TCP probe where --${l.flag} serves grpc.health.v1 (use grpc:)`);
+      // Liveness may be a TCP connect: it must not follow the database,
+      // which grpc.health.v1 does (restarting would not bring it back).
+      check(kind === 'livenessProbe' || !(l.grpcHealth && !l.tls),
+            `${where}: ${kind}: a TCP probe where --${l.flag} serves grpc.health.v1 (use grpc:)`);
     }
   }
 

@@ -55,14 +55,14 @@ TEST(BackupRestoreTest, DumpMidSearchRestoredIntoFreshDatabaseFinishesTheSearch)
     // The backup, taken while the workers lease and report.
     // The command docs/operations.md shows, in the dump's directory.
     const testing::CommandResult dumped = testing::RunCommand(
-        absl::StrCat("cd '", dump_dir, "' && DSN='", original.dsn(), "' ",
+        absl::StrCat("cd '", dump_dir, "' && DSN='", original.dsn(), "' && ",
                      R"(pg_dump --format=custom --file=nas.dump --dbname="$DSN")", " 2>&1"));
     ASSERT_EQ(dumped.exit_status, 0) << dumped.output;
   }  // The original site is lost: its processes and its database are gone.
 
   testing::LocalCluster restored("backup_restored");
   const testing::CommandResult restore = testing::RunCommand(absl::StrCat(
-      "cd '", dump_dir, "' && NEW_DSN='", restored.dsn(), "' ",
+      "cd '", dump_dir, "' && NEW_DSN='", restored.dsn(), "' && ",
       R"(pg_restore --no-owner --exit-on-error --dbname="$NEW_DSN" nas.dump)", " 2>&1"));
   ASSERT_EQ(restore.exit_status, 0) << restore.output;
   const std::map<int64_t, double> before = Evaluated(restored.dsn());
