@@ -7,6 +7,7 @@
 #include "controller/store/job_queue.h"
 #include "controller/store/migrated_test_database.h"
 #include "controller/store/search_store.h"
+#include "controller/store/test_worker.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -44,18 +45,9 @@ class ConstraintsStoreTest : public ::testing::Test {
     return spec;
   }
 
-  static v1::WorkerInfo Worker() {
-    v1::WorkerInfo w;
-    w.set_worker_id("w1");
-    w.set_hostname("test");
-    w.set_device("cpu");
-    w.add_job_kinds(v1::TRAIN_CANDIDATE);
-    return w;
-  }
-
   // Leases the next job and reports `result` for it; the job, or nullopt.
   std::optional<v1::Job> Report(const v1::EvaluationResult& result, absl::Status* status) {
-    auto job = queue_->LeaseJob(Worker());
+    auto job = queue_->LeaseJob(testing::TrainCandidateWorker());
     EXPECT_TRUE(job.ok() && job->has_value()) << job.status();
     if (!job.ok() || !job->has_value()) return std::nullopt;
     v1::ReportResultRequest r;
@@ -155,7 +147,8 @@ TEST_F(ConstraintsStoreTest, AClaimOfInfeasibilityWithoutConstraintsIsRefused) {
   const std::optional<v1::Job> job = Report(claim, &status);
   ASSERT_TRUE(job.has_value());
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("result.infeasible_reason: the search has no constraints"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("result.infeasible_reason: the search has no constraints"));
   const v1::Individual i = Get(search->id(), job->individual_id());
   EXPECT_EQ(i.state(), v1::INDIVIDUAL_PENDING);
   auto got = searches_->GetSearch(search->id());

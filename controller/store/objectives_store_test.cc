@@ -9,6 +9,7 @@
 #include "controller/store/job_queue.h"
 #include "controller/store/migrated_test_database.h"
 #include "controller/store/search_store.h"
+#include "controller/store/test_worker.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_database.h"
@@ -42,19 +43,10 @@ class ObjectivesStoreTest : public ::testing::Test {
     return spec;
   }
 
-  static v1::WorkerInfo Worker() {
-    v1::WorkerInfo w;
-    w.set_worker_id("w1");
-    w.set_hostname("test");
-    w.set_device("cpu");
-    w.add_job_kinds(v1::TRAIN_CANDIDATE);
-    return w;
-  }
-
   // Leases the next job and reports (fitness, parameter_count); returns the
   // evaluated individual's id.
   int64_t Evaluate(double fitness, int64_t parameters) {
-    auto job = queue_->LeaseJob(Worker());
+    auto job = queue_->LeaseJob(testing::TrainCandidateWorker());
     EXPECT_TRUE(job.ok() && job->has_value()) << job.status();
     if (!job.ok() || !job->has_value()) return 0;
     v1::ReportResultRequest r;

@@ -4,6 +4,7 @@
 #include "controller/store/job_queue.h"
 #include "controller/store/migrated_test_database.h"
 #include "controller/store/search_store.h"
+#include "controller/store/test_worker.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -40,17 +41,8 @@ class SearchReuseTest : public ::testing::Test {
     return spec;
   }
 
-  static v1::WorkerInfo Worker() {
-    v1::WorkerInfo w;
-    w.set_worker_id("w1");
-    w.set_hostname("test");
-    w.set_device("cpu");
-    w.add_job_kinds(v1::TRAIN_CANDIDATE);
-    return w;
-  }
-
   v1::Job Lease() {
-    auto job = queue_->LeaseJob(Worker());
+    auto job = queue_->LeaseJob(testing::TrainCandidateWorker());
     EXPECT_TRUE(job.ok() && job->has_value()) << job.status();
     return job.ok() ? job->value_or(v1::Job()) : v1::Job();
   }
@@ -79,7 +71,7 @@ class SearchReuseTest : public ::testing::Test {
   int RunToEnd(double fitness = 0.5) {
     int n = 0;
     for (;;) {
-      auto job = queue_->LeaseJob(Worker());
+      auto job = queue_->LeaseJob(testing::TrainCandidateWorker());
       EXPECT_TRUE(job.ok()) << job.status();
       if (!job.ok() || !job->has_value()) return n;
       EXPECT_TRUE(Report(**job, fitness + 0.01 * n).ok());
