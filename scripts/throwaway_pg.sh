@@ -10,7 +10,8 @@
 # Commits are asynchronous (synchronous_commit=off) unless
 # THROWAWAY_PG_SYNCHRONOUS_COMMIT=on: a crash-stop (restart) then loses the
 # last commits, which a test of a restart must not allow, since a production
-# server keeps every commit it acknowledged.
+# server keeps every commit it acknowledged. THROWAWAY_PG_FSYNC=on turns fsync
+# and full_page_writes on (a benchmark of a production-like server).
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -35,7 +36,7 @@ case "$cmd" in
       || { cat "$dir/initdb.log" >&2; exit 1; }
     for _ in 1 2 3 4 5; do
       port=$(free_port)
-      echo "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c synchronous_commit=${THROWAWAY_PG_SYNCHRONOUS_COMMIT:-off} -c max_connections=${THROWAWAY_PG_MAX_CONNECTIONS:-200}" >"$dir/options"
+      echo "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${THROWAWAY_PG_FSYNC:-off} -c full_page_writes=${THROWAWAY_PG_FSYNC:-off} -c synchronous_commit=${THROWAWAY_PG_SYNCHRONOUS_COMMIT:-off} -c max_connections=${THROWAWAY_PG_MAX_CONNECTIONS:-200}" >"$dir/options"
       if as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -w -t 30 -l "$dir/server.log" \
            -o "$(cat "$dir/options")" start >/dev/null 2>&1; then
         echo "$port" >"$dir/port"

@@ -1,18 +1,21 @@
 // controller_throughput: one run of N simulated table-lookup workers against
 // a live controller (see simulated_workers.h); prints one JSON object.
 //   controller_throughput --controller=127.0.0.1:50051 --table=nb201.csv --workers=64
+//   controller_throughput ... --workers=256 --searches=16   (16 searches at once)
 #include <cstdio>
 #include <iostream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "bench/search_quality/quality_runner.h"
 #include "bench/throughput/simulated_workers.h"
 
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port (plaintext)");
 ABSL_FLAG(std::string, table, "", "NAS-Bench-201 CSV (arch, cifar10_test_acc_200ep)");
-ABSL_FLAG(int, workers, 1, "simulated workers (threads, one connection each)");
+ABSL_FLAG(int, workers, 1, "simulated workers (asynchronous, one connection each)");
+ABSL_FLAG(int, searches, 1, "searches submitted at once (seeds seed, seed+1, ...), each of --budget");
 ABSL_FLAG(int, budget, 2000, "evaluations of the search");
 ABSL_FLAG(std::string, strategy, "aging_evolution", "aging_evolution or random");
 ABSL_FLAG(int, population, 100, "aging evolution: population size P");
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
   nas::SimulatedWorkersOptions options;
   options.controller = absl::GetFlag(FLAGS_controller);
   options.workers = absl::GetFlag(FLAGS_workers);
+  options.searches = absl::GetFlag(FLAGS_searches);
   options.worker_id_prefix = absl::GetFlag(FLAGS_worker_id_prefix);
   options.spec = nas::NasBench201Spec(absl::GetFlag(FLAGS_table), absl::GetFlag(FLAGS_budget),
                                       absl::GetFlag(FLAGS_population),
@@ -54,11 +58,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   absl::PrintF(
-      R"({"workers": %d, "strategy": "%s", "budget": %d, "search_id": %d, "evaluations": %d, )"
+      R"({"workers": %d, "searches": %d, "strategy": "%s", "budget": %d, "search_ids": [%s], )"
+      R"("evaluations": %d, )"
       R"("wall_seconds": %.4f, "evaluations_per_second": %.3f, "lease": %s, "empty_lease": %s, )"
       R"("report": %s})"
       "\n",
-      options.workers, strategy, options.spec.budget(), result->search_id, result->evaluations,
+      options.workers, options.searches, strategy, options.spec.budget(),
+      absl::StrJoin(result->search_ids, ", "), result->evaluations,
       result->wall_seconds, result->evaluations_per_second, LatencyJson(result->lease),
       LatencyJson(result->empty_lease), LatencyJson(result->report));
   return 0;

@@ -4,13 +4,13 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <thread>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "common/status/grpc_status.h"
+#include "grpcpp/alarm.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "proto/search_service.grpc.pb.h"
@@ -54,7 +54,7 @@ grpc::Status CallWithDeadline(Rpc rpc) {
   return rpc(&context);
 }
 
-// What one worker thread measured.
+// What one worker measured.
 struct WorkerTally {
   std::vector<double> lease_ms, empty_lease_ms, report_ms;
   Clock::time_point last_report{};
@@ -62,77 +62,121 @@ struct WorkerTally {
   absl::Status error;
 };
 
-class Run {
- public:
-  Run(const SimulatedWorkersOptions& options, TableLookupRunner& runner)
-      : options_(options), runner_(runner), tallies_(options.workers) {}
+// What the workers of one run share.
+struct RunState {
+  RunState(const SimulatedWorkersOptions& o, TableLookupRunner& r) : options(o), runner(r) {}
+  const SimulatedWorkersOptions& options;
+  TableLookupRunner& runner;
+  std::atomic<bool> done{false};
+  std::atomic<int> errored{0};  // Workers stopped by an RPC error.
+  absl::Mutex mu;
+  int running ABSL_GUARDED_BY(mu) = 0;
+};
 
-  void Worker(int index, absl::Notification& connected) {
-    WorkerTally& tally = tallies_[index];
-    auto channel = OwnChannel(options_.controller);
-    auto stub = v1::WorkerService::NewStub(channel);
-    v1::LeaseJobRequest lease_request;
-    v1::WorkerInfo& info = *lease_request.mutable_worker();
-    info.set_worker_id(absl::StrCat(options_.worker_id_prefix, "-", index));
+// One worker's loop as a state machine driven by gRPC's callbacks:
+// Lease -> Report -> Lease ..., an empty lease waiting on an alarm first.
+// Only one of its calls is in flight at a time, so its fields need no lock.
+class SimulatedWorker {
+ public:
+  SimulatedWorker(RunState& run, int index)
+      : run_(run),
+        channel_(OwnChannel(run.options.controller)),
+        stub_(v1::WorkerService::NewStub(channel_)) {
+    v1::WorkerInfo& info = *lease_request_.mutable_worker();
+    info.set_worker_id(absl::StrCat(run.options.worker_id_prefix, "-", index));
     info.set_hostname("load-generator");
     info.set_device("cpu");
     info.add_job_kinds(v1::TABLE_LOOKUP);
-    channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    if (++connected_ == options_.workers) connected.Notify();
-    start_.WaitForNotification();
-    while (!done_.load()) {
-      v1::LeaseJobResponse lease;
-      const auto t0 = Clock::now();
-      grpc::Status status = CallWithDeadline(
-          [&](grpc::ClientContext* c) { return stub->LeaseJob(c, lease_request, &lease); });
-      const auto t1 = Clock::now();
-      if (!status.ok()) {
-        tally.error = FromGrpcStatus(status);
-        ++errored_;
-        break;
-      }
-      if (!lease.has_job()) {
-        tally.empty_lease_ms.push_back(Millis(t1 - t0));
-        std::this_thread::sleep_for(std::chrono::milliseconds(
-            std::min(options_.max_idle_ms, std::max(1, lease.retry_after_ms()))));
-        continue;
-      }
-      tally.lease_ms.push_back(Millis(t1 - t0));
-      const v1::Job& job = lease.job();
-      v1::ReportResultRequest report;
-      report.set_worker_id(info.worker_id());
-      report.set_job_id(job.job_id());
-      report.set_attempt(job.attempt());
-      auto result = runner_.Run(job, [](double) { return true; });
-      if (result.ok()) {
-        *report.mutable_result() = *std::move(result);
-      } else {
-        ++tally.failures;
-        report.mutable_failure()->set_reason(result.status().ToString());
-      }
-      v1::ReportResultResponse reported;
-      const auto t2 = Clock::now();
-      status = CallWithDeadline(
-          [&](grpc::ClientContext* c) { return stub->ReportResult(c, report, &reported); });
-      const auto t3 = Clock::now();
-      if (!status.ok()) {
-        tally.error = FromGrpcStatus(status);
-        ++errored_;
-        break;
-      }
-      tally.report_ms.push_back(Millis(t3 - t2));
-      tally.last_report = t3;
-      if (reported.duplicate()) ++tally.duplicates;
-    }
   }
 
-  absl::Notification start_;
-  std::atomic<bool> done_{false};
-  std::atomic<int> connected_{0};
-  std::atomic<int> errored_{0};  // Workers stopped by an RPC error.
-  const SimulatedWorkersOptions& options_;
-  TableLookupRunner& runner_;
-  std::vector<WorkerTally> tallies_;
+  bool WaitForConnected() {
+    return channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  }
+  void Start() { Lease(); }
+  const WorkerTally& tally() const { return tally_; }
+
+ private:
+  static std::unique_ptr<grpc::ClientContext> NewContext() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return context;
+  }
+
+  void Lease() {
+    if (run_.done.load()) return Stop();
+    lease_context_ = NewContext();
+    lease_.Clear();
+    started_ = Clock::now();
+    stub_->async()->LeaseJob(lease_context_.get(), &lease_request_, &lease_,
+                             [this](grpc::Status status) { OnLeased(status); });
+  }
+
+  void OnLeased(const grpc::Status& status) {
+    const double ms = Millis(Clock::now() - started_);
+    if (!status.ok()) return Fail(status);
+    if (!lease_.has_job()) {
+      tally_.empty_lease_ms.push_back(ms);
+      const int wait_ms = std::min(run_.options.max_idle_ms, std::max(1, lease_.retry_after_ms()));
+      idle_ = std::make_unique<grpc::Alarm>();
+      idle_->Set(std::chrono::system_clock::now() + std::chrono::milliseconds(wait_ms),
+                 [this](bool) { Lease(); });
+      return;
+    }
+    tally_.lease_ms.push_back(ms);
+    Report();
+  }
+
+  void Report() {
+    const v1::Job& job = lease_.job();
+    report_.Clear();
+    report_.set_worker_id(lease_request_.worker().worker_id());
+    report_.set_job_id(job.job_id());
+    report_.set_attempt(job.attempt());
+    auto result = run_.runner.Run(job, [](double) { return true; });
+    if (result.ok()) {
+      *report_.mutable_result() = *std::move(result);
+    } else {
+      ++tally_.failures;
+      report_.mutable_failure()->set_reason(result.status().ToString());
+    }
+    report_context_ = NewContext();
+    reported_.Clear();
+    started_ = Clock::now();
+    stub_->async()->ReportResult(report_context_.get(), &report_, &reported_,
+                                 [this](grpc::Status status) { OnReported(status); });
+  }
+
+  void OnReported(const grpc::Status& status) {
+    const auto now = Clock::now();
+    if (!status.ok()) return Fail(status);
+    tally_.report_ms.push_back(Millis(now - started_));
+    tally_.last_report = now;
+    if (reported_.duplicate()) ++tally_.duplicates;
+    Lease();
+  }
+
+  void Fail(const grpc::Status& status) {
+    tally_.error = FromGrpcStatus(status);
+    ++run_.errored;
+    Stop();
+  }
+
+  void Stop() {
+    absl::MutexLock lock(&run_.mu);
+    --run_.running;
+  }
+
+  RunState& run_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::WorkerService::Stub> stub_;
+  v1::LeaseJobRequest lease_request_;
+  v1::LeaseJobResponse lease_;
+  v1::ReportResultRequest report_;
+  v1::ReportResultResponse reported_;
+  std::unique_ptr<grpc::ClientContext> lease_context_, report_context_;
+  std::unique_ptr<grpc::Alarm> idle_;
+  Clock::time_point started_;
+  WorkerTally tally_;
 };
 
 absl::StatusOr<v1::Search> GetSearch(v1::SearchService::Stub& stub, int64_t id) {
@@ -162,6 +206,7 @@ absl::Status WarmTable(TableLookupRunner& runner, const v1::SearchSpec& spec) {
 absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(
     const SimulatedWorkersOptions& options) {
   if (options.workers < 1) return absl::InvalidArgumentError("workers: must be >= 1");
+  if (options.searches < 1) return absl::InvalidArgumentError("searches: must be >= 1");
   if (!options.spec.has_table_lookup()) {
     return absl::InvalidArgumentError("spec.table_lookup: must be set (table-lookup search)");
   }
@@ -169,47 +214,70 @@ absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(
   if (absl::Status warm = WarmTable(runner, options.spec); !warm.ok()) return warm;
 
   auto search_stub = v1::SearchService::NewStub(OwnChannel(options.controller));
-  Run run(options, runner);
-  absl::Notification connected;
-  std::vector<std::thread> threads;
+  RunState run(options, runner);
+  std::vector<std::unique_ptr<SimulatedWorker>> workers;
   for (int i = 0; i < options.workers; ++i) {
-    threads.emplace_back([&run, &connected, i] { run.Worker(i, connected); });
+    workers.push_back(std::make_unique<SimulatedWorker>(run, i));
+    if (!workers.back()->WaitForConnected()) {
+      return absl::UnavailableError(
+          absl::StrCat("worker ", i, " could not connect to ", options.controller));
+    }
   }
-  connected.WaitForNotification();
 
-  v1::CreateSearchRequest create;
-  *create.mutable_spec() = options.spec;
-  v1::Search search;
-  grpc::Status created = CallWithDeadline(
-      [&](grpc::ClientContext* c) { return search_stub->CreateSearch(c, create, &search); });
-  absl::Status status = FromGrpcStatus(created);
-  const auto start = Clock::now();
-  run.start_.Notify();
-  const absl::Time deadline = absl::Now() + options.timeout;
-  while (status.ok()) {
-    absl::SleepFor(absl::Milliseconds(20));
-    auto current = GetSearch(*search_stub, search.id());
-    if (!current.ok()) {
-      status = current.status();
-      break;
-    }
-    search = *std::move(current);
-    if (search.state() != v1::SEARCH_RUNNING) break;
-    if (absl::Now() > deadline) {
-      status = absl::DeadlineExceededError(
-          absl::StrCat("search ", search.id(), " still running after ", absl::FormatDuration(options.timeout)));
-    }
-    if (run.errored_.load() > 0) break;  // Reported below, after the join.
+  std::vector<v1::Search> searches;
+  for (int k = 0; k < options.searches; ++k) {
+    v1::CreateSearchRequest create;
+    *create.mutable_spec() = options.spec;
+    create.mutable_spec()->set_seed(options.spec.seed() + k);
+    v1::Search search;
+    grpc::Status created = CallWithDeadline(
+        [&](grpc::ClientContext* c) { return search_stub->CreateSearch(c, create, &search); });
+    if (!created.ok()) return FromGrpcStatus(created);
+    searches.push_back(std::move(search));
   }
-  run.done_ = true;
-  for (auto& t : threads) t.join();
+
+  const auto start = Clock::now();
+  {
+    absl::MutexLock lock(&run.mu);
+    run.running = options.workers;
+  }
+  for (auto& worker : workers) worker->Start();
+  absl::Status status;
+  const absl::Time deadline = absl::Now() + options.timeout;
+  for (bool running = true; running && status.ok() && run.errored.load() == 0;) {
+    absl::SleepFor(absl::Milliseconds(20));
+    running = false;
+    for (v1::Search& search : searches) {
+      if (search.state() != v1::SEARCH_RUNNING && search.state() != v1::SEARCH_STATE_UNSPECIFIED) {
+        continue;
+      }
+      auto current = GetSearch(*search_stub, search.id());
+      if (!current.ok()) {
+        status = current.status();
+        break;
+      }
+      search = *std::move(current);
+      running |= search.state() == v1::SEARCH_RUNNING;
+    }
+    if (running && absl::Now() > deadline) {
+      status = absl::DeadlineExceededError(absl::StrCat(
+          "searches still running after ", absl::FormatDuration(options.timeout)));
+    }
+  }
+  run.done = true;
+  {
+    absl::MutexLock lock(&run.mu);
+    run.mu.Await(absl::Condition(
+        +[](int* running) { return *running == 0; }, &run.running));
+  }
   if (!status.ok()) return status;
 
   SimulatedWorkersResult result;
   std::vector<double> lease, empty, report;
   Clock::time_point last = start;
   int failures = 0, duplicates = 0;
-  for (const WorkerTally& t : run.tallies_) {
+  for (const auto& worker : workers) {
+    const WorkerTally& t = worker->tally();
     if (!t.error.ok()) return t.error;
     lease.insert(lease.end(), t.lease_ms.begin(), t.lease_ms.end());
     empty.insert(empty.end(), t.empty_lease_ms.begin(), t.empty_lease_ms.end());
@@ -218,16 +286,22 @@ absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(
     failures += t.failures;
     duplicates += t.duplicates;
   }
-  if (search.state() != v1::SEARCH_SUCCEEDED || failures > 0 || duplicates > 0 ||
-      search.evaluations_done() != options.spec.budget() ||
-      static_cast<int>(report.size()) != options.spec.budget()) {
-    return absl::InternalError(absl::StrCat(
-        "search ", search.id(), " ended ", v1::SearchState_Name(search.state()), " with ",
-        search.evaluations_done(), " evaluations of ", options.spec.budget(), "; ",
-        report.size(), " reports, ", failures, " failed lookups, ", duplicates, " duplicates"));
+  for (const v1::Search& search : searches) {
+    if (search.state() != v1::SEARCH_SUCCEEDED ||
+        search.evaluations_done() != options.spec.budget()) {
+      return absl::InternalError(absl::StrCat(
+          "search ", search.id(), " ended ", v1::SearchState_Name(search.state()), " with ",
+          search.evaluations_done(), " evaluations of ", options.spec.budget()));
+    }
+    result.search_ids.push_back(search.id());
+    result.evaluations += search.evaluations_done();
   }
-  result.search_id = search.id();
-  result.evaluations = search.evaluations_done();
+  const int64_t expected = static_cast<int64_t>(options.spec.budget()) * options.searches;
+  if (failures > 0 || duplicates > 0 || static_cast<int64_t>(report.size()) != expected) {
+    return absl::InternalError(absl::StrCat(report.size(), " reports for ", expected,
+                                            " evaluations; ", failures, " failed lookups, ",
+                                            duplicates, " duplicates"));
+  }
   result.wall_seconds = std::chrono::duration<double>(last - start).count();
   result.evaluations_per_second = result.evaluations / std::max(1e-9, result.wall_seconds);
   result.lease = Summarize(std::move(lease));

@@ -1,13 +1,19 @@
 // Simulated table-lookup workers for the controller throughput benchmark:
-// N threads, each with its own channel to a live controller, lease a job,
-// evaluate it with the worker's own TableLookupRunner and report at once,
-// until the search's budget is consumed. No training: what is measured is
-// the controller (and its database) per evaluation.
+// N workers, each with its own channel (TCP connection) to a live
+// controller, lease a job, evaluate it with the worker's own
+// TableLookupRunner and report at once, until the budgets of the submitted
+// searches are consumed. No training: what is measured is the controller
+// (and its database) per evaluation.
+//
+// The workers are asynchronous (gRPC's callback API, one small state
+// machine each, no thread per worker), so that N = 1,000 measures the
+// controller rather than a thousand client threads on the same cores.
 #ifndef NAS_BENCH_THROUGHPUT_SIMULATED_WORKERS_H_
 #define NAS_BENCH_THROUGHPUT_SIMULATED_WORKERS_H_
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -17,8 +23,11 @@ namespace nas {
 
 struct SimulatedWorkersOptions {
   std::string controller;  // host:port of a plaintext controller.
-  v1::SearchSpec spec;     // A table_lookup search; submitted once, fresh.
-  int workers = 1;         // >= 1 threads, one channel (TCP connection) each.
+  // A table_lookup search; submitted `searches` times (seeds seed, seed+1,
+  // ...), all fresh, all running at once.
+  v1::SearchSpec spec;
+  int searches = 1;
+  int workers = 1;  // >= 1 workers, one channel (TCP connection) each.
   // An empty lease is retried after min(retry_after_ms, this); real workers
   // wait the whole retry_after_ms, which would only add idle time at the
   // start and the end of a run.
@@ -35,8 +44,8 @@ struct LatencySummary {
 };
 
 struct SimulatedWorkersResult {
-  int64_t search_id = 0;
-  int evaluations = 0;  // Recorded by the controller (its evaluations_done).
+  std::vector<int64_t> search_ids;
+  int evaluations = 0;  // Recorded by the controller (sum of evaluations_done).
   // From the release of the workers to the last accepted report.
   double wall_seconds = 0;
   double evaluations_per_second = 0;
@@ -45,7 +54,7 @@ struct SimulatedWorkersResult {
   LatencySummary report;
 };
 
-// Submits options.spec, runs the workers until the search succeeds, and
+// Submits the searches, runs the workers until every search succeeds, and
 // checks every report was accepted exactly once. INVALID_ARGUMENT for bad
 // options; the first RPC error otherwise; DEADLINE_EXCEEDED past timeout.
 absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(const SimulatedWorkersOptions& options);
