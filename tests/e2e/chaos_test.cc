@@ -117,13 +117,18 @@ class ChaosTest : public ::testing::Test {
   // The index of the worker running as `worker_id` ("w<index>-<generation>").
   int WorkerIndex(const std::string& worker_id) const { return std::atoi(worker_id.c_str() + 1); }
 
+  std::string CurrentId(int worker) const {
+    return absl::StrCat("w", worker, "-", generation_.at(worker));
+  }
+
   // Waits for a job at the fault's moment, then kills its worker or the
   // controller that worker is using. Returns false if no moment came.
   bool Inflict(Fault& fault, std::mt19937& rng) {
     const absl::Time deadline = absl::Now() + kMomentTimeout;
     while (absl::Now() < deadline) {
       std::optional<testing::LeasedJob> job = testing::FindJobAt(cluster_.dsn(), fault.moment, rng);
-      if (job.has_value()) {
+      // A killed generation's lease, waiting to expire, is no moment.
+      if (job.has_value() && job->worker_id == CurrentId(WorkerIndex(job->worker_id))) {
         const int worker = WorkerIndex(job->worker_id);
         fault.job = *job;
         if (!fault.controller) {
