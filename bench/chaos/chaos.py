@@ -60,9 +60,10 @@ class Cluster:
         admin = subprocess.check_output(
             ["bash", f"{root}/scripts/throwaway_pg.sh", "start", self.pg_dir], env=env,
             text=True).strip()
-        with psycopg2.connect(admin) as conn:
-            conn.autocommit = True
-            conn.cursor().execute("CREATE DATABASE nas_chaos")
+        conn = psycopg2.connect(admin)
+        conn.autocommit = True  # CREATE DATABASE runs outside a transaction.
+        conn.cursor().execute("CREATE DATABASE nas_chaos")
+        conn.close()
         self.dsn = admin.replace("dbname=postgres", "dbname=nas_chaos")
         self.controllers = []  # [process, port]
         for i in range(2):
