@@ -270,6 +270,7 @@ def inflict(cluster, rng, target, moment):
                 continue  # A dead generation's lease, waiting to expire.
             fault = dict(target_kind=target, moment=moment, job=job["job"],
                          attempt=job["attempt"], kind=job["kind"], before=finished(cluster.dsn))
+            fault["at"] = time.time()
             if target == "worker":
                 fault["target"] = job["worker"]
                 cluster.kill_worker(w)
@@ -278,8 +279,8 @@ def inflict(cluster, rng, target, moment):
                 if c < 0:
                     continue
                 fault["target"] = c
+                fault["at"] = time.time()
                 cluster.kill_controller(c)
-            fault["at"] = time.time()
             return fault
         time.sleep(0.02)
     return None
@@ -313,9 +314,24 @@ def summarise(cluster, faults, skipped, no_progress, pg_restarts, chaos_seconds,
         by_moment[key] = by_moment.get(key, 0) + 1
         by_kind[f["kind"]] = by_kind.get(f["kind"], 0) + 1
     worker_faults = [f for f in faults if f["target_kind"] == "worker"]
-    not_expired = [f for f in worker_faults if query(
-        cluster.dsn, "SELECT COALESCE(outcome, '') FROM job_attempts WHERE job_id = %s AND "
-        "attempt = %s", (f["job"], f["attempt"]))[0][0] != "expired"]
+    # A worker kill lands (its lease expires) unless the report beat it: a
+    # table lookup takes milliseconds, so its report may be sent between the
+    # poll and the kill and reach the controller just after the kill (its
+    # transaction starts then). A report recorded later than the lease could
+    # have lasted, or any other end, would be a bug.
+    landed, beaten, not_expired = 0, 0, []
+    for f in worker_faults:
+        outcome, ended = query(
+            cluster.dsn, "SELECT COALESCE(outcome, ''), extract(epoch FROM ended_at) FROM "
+            "job_attempts WHERE job_id = %s AND attempt = %s", (f["job"], f["attempt"]))[0]
+        if outcome == "expired":
+            landed += 1
+        elif outcome == "reported" and ended is not None and float(ended) <= f["at"] + 5:
+            beaten += 1
+            by_moment[f"worker / {f['moment']} (report beat the kill)"] = by_moment.get(
+                f"worker / {f['moment']} (report beat the kill)", 0) + 1
+        else:
+            not_expired.append(f"{f['kind']} job {f['job']}/{f['attempt']}: '{outcome}'")
     violations = {}
     searches = query(cluster.dsn, "SELECT id, split_part(name, ' ', 2), state FROM searches")
     with psycopg2.connect(cluster.dsn) as conn:
@@ -335,7 +351,9 @@ def summarise(cluster, faults, skipped, no_progress, pg_restarts, chaos_seconds,
         "kills_by_target": by_target,
         "kills_by_target_and_moment": by_moment,
         "kills_by_job_kind": by_kind,
-        "worker_kills_whose_lease_did_not_expire": len(not_expired),
+        "worker_kills_landed_lease_expired": landed,
+        "worker_kills_beaten_by_the_report": beaten,
+        "worker_kills_ending_otherwise": not_expired,
         "postgres_crash_restarts": pg_restarts,
         "moments_not_found_in_time": skipped,
         "faults_without_progress_in_120s": no_progress,
@@ -382,7 +400,8 @@ def write_markdown(report, path):
     lines += [f"| {k} | {v} |" for k, v in sorted(f["kills_by_target_and_moment"].items())]
     lines += ["", "| figure | value |", "| --- | --- |"]
     for key in ("kills_by_job_kind", "leases_expired", "attempts_rerun", "jobs_done_after_a_rerun",
-                "worker_kills_whose_lease_did_not_expire", "evaluations", "evaluations_failed",
+                "worker_kills_landed_lease_expired", "worker_kills_beaten_by_the_report",
+                "worker_kills_ending_otherwise", "evaluations", "evaluations_failed",
                 "partial_uploads_left", "moments_not_found_in_time"):
         lines.append(f"| {key} | {f[key]} |")
     lines += ["", "| invariant (violations over all searches) | count |", "| --- | --- |"]
