@@ -27,6 +27,8 @@ else
   BENCH_OUT="$RESULTS/early_stopping.json" bash bench/early_stopping.sh
 fi
 BENCH_RESULTS=$RESULTS bash bench/profile_training.sh
+# Its QUICK size follows QUICK; it fails when an invariant does not hold.
+BENCH_RESULTS=$RESULTS bash bench/chaos.sh
 bash bench/profile_controller.sh
 
 # The older benchmarks write markdown reports; their JSON wraps the report's

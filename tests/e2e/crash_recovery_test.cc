@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -210,39 +209,6 @@ TEST(CrashRecoveryTest, PostgresRestartedMidSearch) {
   ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
   EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
   testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
-}
-
-// Workers and controllers die at random moments (a bounded number of times,
-// within a bounded time) while candidates train.
-TEST(CrashRecoveryTest, ChaosWorkersAndControllersKilledAtRandom) {
-  testing::LocalCluster cluster("chaos");
-  ASSERT_OK(cluster.StartController());
-  ASSERT_OK(cluster.StartController());
-  for (int w = 0; w < 3; ++w) cluster.StartWorkerOnAllControllers(absl::StrCat("w", w));
-  const int budget = 30, population = 6;
-  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(DigitsSpec(budget, 3, true)));
-  std::mt19937 rng(20261123);
-  const absl::Time chaos_end = absl::Now() + absl::Seconds(40);
-  int kills = 0;
-  while (kills < 12 && absl::Now() < chaos_end &&
-         Query(cluster.dsn(), "SELECT count(*) FROM searches WHERE state = 'running'") > 0) {
-    absl::SleepFor(absl::Milliseconds(500 + rng() % 2500));
-    if (rng() % 4 == 0) {
-      const int c = rng() % 2;
-      ASSERT_OK(cluster.RestartController(c));  // SIGKILL, then start on the same port.
-    } else {
-      cluster.RestartWorker(rng() % 3);
-    }
-    ++kills;
-  }
-  auto done = cluster.WaitForSearch(id, absl::Minutes(4));
-  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
-  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
-  EXPECT_GT(kills, 3) << "the search ended before the chaos had done anything";
-  testing::ExpectSearchInvariants(cluster.dsn(), id, budget, population);
-  std::cout << "chaos: " << kills << " kills, "
-            << Query(cluster.dsn(), "SELECT count(*) FROM job_attempts WHERE outcome = 'expired'")
-            << " expired leases, " << done->evaluations_failed() << " failed" << std::endl;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/create_channel.h"
+#include "tests/testing/tcp_peers.h"
 
 namespace nas::testing {
 
@@ -155,6 +156,25 @@ void LocalCluster::RestartWorker(int i) {
   workers_[i] = std::make_unique<ChildProcess>(worker_argv_[i], worker_logs_[i]);
 }
 
+void LocalCluster::RestartWorker(int i, const std::string& new_worker_id) {
+  workers_[i]->Kill();
+  for (std::string& arg : worker_argv_[i]) {
+    if (arg.rfind("--worker_id=", 0) == 0) arg = "--worker_id=" + new_worker_id;
+  }
+  worker_logs_[i] = absl::StrCat(dir_, "/", new_worker_id, ".log");
+  workers_[i] = std::make_unique<ChildProcess>(worker_argv_[i], worker_logs_[i]);
+}
+
+int LocalCluster::ControllerUsedBy(int worker_index) {
+  const std::vector<int> peers = ConnectedRemotePorts(workers_.at(worker_index)->pid());
+  for (size_t c = 0; c < ports_.size(); ++c) {
+    if (std::find(peers.begin(), peers.end(), ports_[c]) != peers.end()) {
+      return static_cast<int>(c);
+    }
+  }
+  return -1;
+}
+
 std::string LocalCluster::controller_address(int i) const {
   return absl::StrCat("127.0.0.1:", ports_.at(i));
 }
@@ -170,8 +190,8 @@ absl::StatusOr<std::string> LocalCluster::DownloadCheckpoint(const std::string& 
   while (reader->Read(&chunk)) bytes += chunk.data();
   const grpc::Status status = reader->Finish();
   if (!status.ok()) {
-    return absl::UnknownError(absl::StrCat("DownloadCheckpoint ", digest, ": ",
-                                           status.error_message()));
+    return absl::UnknownError(
+        absl::StrCat("DownloadCheckpoint ", digest, ": ", status.error_message()));
   }
   return bytes;
 }

@@ -51,6 +51,12 @@ class LocalCluster {
   ChildProcess& worker(int i) { return *workers_[i]; }
   // Replaces worker `i` (e.g. after it was killed) with a fresh process.
   void RestartWorker(int i);
+  // The same under a new worker id, as a preempted worker comes back (a new
+  // pod, a new host name): the new process holds none of the old one's leases.
+  void RestartWorker(int i, const std::string& new_worker_id);
+  // The index of the controller worker `i` holds a connection to (the one it
+  // is using), or -1 if none.
+  int ControllerUsedBy(int worker_index);
   std::string controller_address(int i) const;
   const std::string& dsn() const { return db_.dsn(); }
 
