@@ -68,7 +68,11 @@ absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(const v1::Wor
                                                                    const std::atomic<bool>* stop) {
   v1::LeaseJobRequest request;
   *request.mutable_worker() = worker;
-  const absl::Duration wait = std::max(options_.lease_wait, absl::ZeroDuration());
+  // The first call is answered at once, so that a worker knows (and its
+  // /readyz says) that a controller answers before it waits on one.
+  const absl::Duration wait = last_reached_ns_.load() == 0
+                                  ? absl::ZeroDuration()
+                                  : std::max(options_.lease_wait, absl::ZeroDuration());
   request.set_wait_ms(static_cast<int32_t>(
       std::min<int64_t>(absl::ToInt64Milliseconds(wait), std::numeric_limits<int32_t>::max())));
   v1::LeaseJobResponse response;

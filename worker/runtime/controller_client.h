@@ -32,7 +32,8 @@ class ControllerClient {
     absl::Duration release_budget = absl::Seconds(10);
     // Long poll: a LeaseJob that finds no job waits up to this long on the
     // controller for one (LeaseJobRequest.wait_ms); its deadline is
-    // call_timeout beyond it. Zero: answered at once, then retry_after.
+    // call_timeout beyond it. Zero: answered at once, then retry_after. Not
+    // before a controller has answered once (last_reached()).
     absl::Duration lease_wait = absl::ZeroDuration();
   };
 
