@@ -24,6 +24,13 @@ ABSL_FLAG(int, database_lock_timeout_ms, 5000,
           "PostgreSQL cancels any statement waiting longer for a lock another connection "
           "holds; the call fails UNAVAILABLE (retried by workers and clients)");
 ABSL_FLAG(int, reclaim_interval_ms, 2000, "how often to look for expired leases");
+ABSL_FLAG(int, max_lease_wait_ms, 25000,
+          "longest a LeaseJob that finds no job waits for one (the worker's wait_ms, capped "
+          "here): it is answered as soon as a job it can run is queued, through any controller "
+          "(PostgreSQL LISTEN/NOTIFY); 0 = never wait");
+ABSL_FLAG(int, max_lease_waiters, 1024,
+          "LeaseJob calls that may wait at once (each holds a server thread); more are "
+          "answered at once without a job");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate of this server; enables TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
@@ -92,6 +99,8 @@ int main(int argc, char** argv) {
   options.database_statement_timeout_ms = absl::GetFlag(FLAGS_database_statement_timeout_ms);
   options.database_lock_timeout_ms = absl::GetFlag(FLAGS_database_lock_timeout_ms);
   options.reclaim_interval_ms = absl::GetFlag(FLAGS_reclaim_interval_ms);
+  options.max_lease_wait_ms = absl::GetFlag(FLAGS_max_lease_wait_ms);
+  options.max_lease_waiters = absl::GetFlag(FLAGS_max_lease_waiters);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);

@@ -50,6 +50,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStart(Options options) {
+  if (options.max_lease_wait_ms < 0 || options.max_lease_waiters < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_lease_wait_ms (", options.max_lease_wait_ms, "), --max_lease_waiters (",
+                     options.max_lease_waiters, "): must be >= 0 (0 = no long polls)"));
+  }
   std::unique_ptr<ControllerServer> s(new ControllerServer());
   Database::Options db_options;
   db_options.dsn = options.database_dsn;
@@ -76,6 +81,15 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
                      ControllerMetrics::Create(options.metrics_listen_address, s->db_.get()));
     s->job_queue_->set_on_leases_expired([m = s->metrics_.get()](int n) { m->LeasesExpired(n); });
   }
+  LeaseWaitOptions lease_wait;
+  if (options.max_lease_wait_ms > 0 && options.max_lease_waiters > 0) {
+    JobNotifications::Options listen;
+    listen.dsn = options.database_dsn;
+    s->job_notifications_ = JobNotifications::Start(std::move(listen));
+    lease_wait.notifications = s->job_notifications_.get();
+    lease_wait.max_wait = absl::Milliseconds(options.max_lease_wait_ms);
+    lease_wait.max_waiters = options.max_lease_waiters;
+  }
   s->checkpoints_ = std::make_unique<CheckpointStore>(s->db_.get());
   s->job_logs_ = std::make_unique<JobLogStore>(s->db_.get());
   s->workers_ = std::make_unique<WorkerStore>(s->db_.get());
@@ -83,10 +97,9 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
       SearchServiceImpl::Stores{s->search_store_.get(), s->checkpoints_.get(), s->job_logs_.get(),
                                 s->workers_.get()},
       s->authorizer_.get());
-  s->worker_service_ =
-      std::make_unique<WorkerServiceImpl>(s->job_queue_.get(), s->checkpoints_.get(),
-                                          s->authorizer_.get(), s->metrics_.get(),
-                                          options.idle_retry_ms);
+  s->worker_service_ = std::make_unique<WorkerServiceImpl>(
+      s->job_queue_.get(), s->checkpoints_.get(), s->authorizer_.get(), s->metrics_.get(),
+      options.idle_retry_ms, lease_wait);
 
   // Generic gRPC tools (grpcurl, grpc_health_probe, load balancers) need no
   // project files: the standard health service and server reflection.
@@ -186,6 +199,9 @@ void ControllerServer::Shutdown() {
   health_endpoint_.reset();
   health_.reset();           // Before the health service below: it sets its status.
   if (http_) http_->Stop();  // Before gRPC: its calls go through the server.
+  // Waiting leases answer now (no job, retry later) rather than hold up the
+  // server's shutdown until their bound.
+  if (job_notifications_) job_notifications_->Stop();
   if (server_) {
     server_->GetHealthCheckService()->Shutdown();  // Reports NOT_SERVING from now on.
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

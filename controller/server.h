@@ -23,6 +23,7 @@
 #include "controller/store/database.h"
 #include "controller/store/database_probe.h"
 #include "controller/store/job_logs.h"
+#include "controller/store/job_notifications.h"
 #include "controller/store/job_queue.h"
 #include "controller/store/search_store.h"
 #include "controller/store/worker_store.h"
@@ -45,6 +46,15 @@ class ControllerServer {
     // still be on its way).
     absl::Duration checkpoint_grace = absl::Minutes(10);
     int idle_retry_ms = 500;
+    // Long-poll leases (LeaseJobRequest.wait_ms): the longest wait granted,
+    // 0 = none (the controller then neither waits nor LISTENs). Below the 30 s
+    // in which a worker counts as active (ActiveSlots), so a waiting worker
+    // still counts when a search decides how many jobs to queue.
+    int max_lease_wait_ms = 25000;
+    // Waiting leases each hold a thread of the sync gRPC server (it starts
+    // threads as calls need them; no ResourceQuota caps them). Past this many
+    // a LeaseJob answers at once, as without wait_ms.
+    int max_lease_waiters = 1024;
     // TLS: PEM certificate and key of the server; both empty = plaintext.
     std::string tls_cert_file;
     std::string tls_key_file;
@@ -83,7 +93,8 @@ class ControllerServer {
   int health_port() const { return health_endpoint_ ? health_endpoint_->port() : 0; }
   // Blocks until Shutdown().
   void Wait();
-  // Stops accepting calls, finishes those in flight, stops the reaper.
+  // Stops accepting calls, ends long-polling leases (answered without a
+  // job), finishes the calls in flight, stops the reaper.
   void Shutdown();
 
  private:
@@ -97,6 +108,7 @@ class ControllerServer {
   std::unique_ptr<ControllerMetrics> metrics_;
   std::unique_ptr<SearchStore> search_store_;
   std::unique_ptr<JobQueue> job_queue_;
+  std::unique_ptr<JobNotifications> job_notifications_;  // Null: long polls off.
   std::unique_ptr<CheckpointStore> checkpoints_;
   std::unique_ptr<JobLogStore> job_logs_;
   std::unique_ptr<WorkerStore> workers_;

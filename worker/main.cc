@@ -43,6 +43,11 @@ ABSL_FLAG(std::string, job_kinds, "all",
           "comma-separated job kinds this worker accepts, or all: every kind this binary "
           "registers (listed by --help and --list_job_kinds)");
 ABSL_FLAG(bool, list_job_kinds, false, "print the job kinds this binary can run, and exit");
+ABSL_FLAG(int, lease_wait_ms, 20000,
+          "when no job is queued, how long a lease request waits on the controller for one "
+          "(long poll: the worker is handed a job as soon as one is queued, and an idle worker "
+          "asks about once per wait); the controller caps it (--max_lease_wait_ms there); 0 = "
+          "ask, then sleep as the controller says");
 ABSL_FLAG(int, max_jobs, 0,
           "exit after this many jobs (all slots together); 0 = run until stopped");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM CA of the controller's certificate; enables TLS");
@@ -130,6 +135,12 @@ int main(int argc, char** argv) {
   client_options.channel.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   client_options.channel.token_file = absl::GetFlag(FLAGS_token_file);
   client_options.channel.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
+  if (absl::GetFlag(FLAGS_lease_wait_ms) < 0) {
+    std::cerr << "--lease_wait_ms: must be >= 0 (got " << absl::GetFlag(FLAGS_lease_wait_ms) << ")"
+              << std::endl;
+    return 2;
+  }
+  client_options.lease_wait = absl::Milliseconds(absl::GetFlag(FLAGS_lease_wait_ms));
   auto client = nas::ControllerClient::Create(client_options);
   if (!client.ok()) {
     std::cerr << "--" << client.status().message() << std::endl;

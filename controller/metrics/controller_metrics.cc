@@ -17,6 +17,13 @@ absl::StatusOr<std::unique_ptr<ControllerMetrics>> ControllerMetrics::Create(
         absl::StrCat("--metrics_listen: cannot serve on ", listen_address, ": ", e.what()));
   }
   auto& r = *m->registry_;
+  m->lease_requests_ = &prometheus::BuildCounter()
+                            .Name("nas_controller_lease_requests_total")
+                            .Help(
+                                "LeaseJob calls answered by this controller, with a job or "
+                                "without (idle workers' polling traffic)")
+                            .Register(r)
+                            .Add({});
   m->leases_granted_ = &prometheus::BuildCounter()
                             .Name("nas_controller_leases_granted_total")
                             .Help("Job leases handed to workers by this controller")

@@ -1,4 +1,4 @@
-// The controller's Prometheus endpoint: leases granted and expired,
+// The controller's Prometheus endpoint: lease requests, leases granted and expired,
 // evaluations recorded, queue depth, workers busy, and each running search's
 // best fitness. Counters move as calls happen; gauges are refreshed from
 // PostgreSQL by Refresh() (the reaper calls it), so every controller replica
@@ -25,6 +25,7 @@ class ControllerMetrics {
   static absl::StatusOr<std::unique_ptr<ControllerMetrics>> Create(
       const std::string& listen_address, Database* db);
 
+  void LeaseRequested() { lease_requests_->Increment(); }
   void LeaseGranted() { leases_granted_->Increment(); }
   void LeasesExpired(int n) { leases_expired_->Increment(n); }
   void EvaluationRecorded() { evaluations_->Increment(); }
@@ -39,6 +40,7 @@ class ControllerMetrics {
   Database* db_ = nullptr;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Counter* lease_requests_ = nullptr;
   prometheus::Counter* leases_granted_ = nullptr;
   prometheus::Counter* leases_expired_ = nullptr;
   prometheus::Counter* evaluations_ = nullptr;

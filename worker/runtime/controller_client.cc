@@ -1,9 +1,12 @@
 #include "worker/runtime/controller_client.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/rpc/sha256.h"
 #include "common/status/grpc_status.h"
 
@@ -11,15 +14,18 @@ namespace nas {
 // Calls `rpc(context)` until it succeeds, fails for good, or `budget` runs
 // out. Every answer from the controller (an error included) marks it reached.
 template <typename Rpc>
-absl::Status ControllerClient::Call(absl::Duration budget, Rpc&& rpc) {
+absl::Status ControllerClient::Call(absl::Duration budget, Rpc&& rpc, absl::Duration longer) {
   const absl::Time give_up = absl::Now() + budget;
   absl::Duration backoff = absl::Milliseconds(100);
   while (true) {
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout + longer));
     const absl::Status status = FromGrpcStatus(rpc(&context));
     const bool unreachable = absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
-    if (!unreachable) last_reached_ns_.store(absl::GetCurrentTimeNanos());
+    // A call this worker cancelled got no answer either.
+    if (!unreachable && !absl::IsCancelled(status)) {
+      last_reached_ns_.store(absl::GetCurrentTimeNanos());
+    }
     if (!(unreachable || absl::IsAborted(status)) || absl::Now() + backoff > give_up) {
       return status;
     }
@@ -38,17 +44,53 @@ absl::StatusOr<std::unique_ptr<ControllerClient>> ControllerClient::Create(Optio
 ControllerClient::ControllerClient(Options options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)), stub_(v1::WorkerService::NewStub(channel)) {}
 
-absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(const v1::WorkerInfo& worker) {
+grpc::Status ControllerClient::LeaseCancellable(grpc::ClientContext* context,
+                                                const v1::LeaseJobRequest& request,
+                                                v1::LeaseJobResponse* response,
+                                                const std::atomic<bool>* stop) {
+  grpc::Status status;
+  absl::Notification done;  // May be destroyed as soon as the wait sees it.
+  stub_->async()->LeaseJob(context, &request, response, [&](grpc::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  bool cancelled = false;
+  while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
+    if (!cancelled && stop != nullptr && stop->load()) {
+      context->TryCancel();  // The callback still runs, with CANCELLED.
+      cancelled = true;
+    }
+  }
+  return status;
+}
+
+absl::StatusOr<ControllerClient::Lease> ControllerClient::LeaseJob(const v1::WorkerInfo& worker,
+                                                                   const std::atomic<bool>* stop) {
   v1::LeaseJobRequest request;
   *request.mutable_worker() = worker;
+  // The first call is answered at once, so that a worker knows (and its
+  // /readyz says) that a controller answers before it waits on one.
+  const absl::Duration wait = last_reached_ns_.load() == 0
+                                  ? absl::ZeroDuration()
+                                  : std::max(options_.lease_wait, absl::ZeroDuration());
+  request.set_wait_ms(static_cast<int32_t>(
+      std::min<int64_t>(absl::ToInt64Milliseconds(wait), std::numeric_limits<int32_t>::max())));
   v1::LeaseJobResponse response;
-  const absl::Status status = Call(options_.retry_budget, [&](grpc::ClientContext* c) {
-    return stub_->LeaseJob(c, request, &response);
-  });
+  const absl::Status status = Call(
+      options_.retry_budget,
+      [&](grpc::ClientContext* c) {
+        if (request.wait_ms() == 0) return stub_->LeaseJob(c, request, &response);
+        return LeaseCancellable(c, request, &response, stop);
+      },
+      wait);
   if (!status.ok()) return status;
   Lease lease;
   if (response.has_job()) lease.job = response.job();
-  lease.retry_after = absl::Milliseconds(std::max(50, response.retry_after_ms()));
+  // A controller without long polls answers at once with a wait: kept. One
+  // that waited the whole bound answers 0: ask again now.
+  lease.retry_after = request.wait_ms() > 0 && response.retry_after_ms() == 0
+                          ? absl::ZeroDuration()
+                          : absl::Milliseconds(std::max(50, response.retry_after_ms()));
   return lease;
 }
 

@@ -30,17 +30,26 @@ class ControllerClient {
     // has a grace period to keep, and an unsent hand-back only means the
     // lease expires instead.
     absl::Duration release_budget = absl::Seconds(10);
+    // Long poll: a LeaseJob that finds no job waits up to this long on the
+    // controller for one (LeaseJobRequest.wait_ms); its deadline is
+    // call_timeout beyond it. Zero: answered at once, then retry_after. Not
+    // before a controller has answered once (last_reached()).
+    absl::Duration lease_wait = absl::ZeroDuration();
   };
 
   // INVALID_ARGUMENT for unusable channel options (unreadable TLS files...).
   static absl::StatusOr<std::unique_ptr<ControllerClient>> Create(Options options);
 
-  // A job, or nullopt with the wait the controller asked for.
+  // A job, or nullopt with the wait the controller asked for (zero after a
+  // long poll that waited its whole bound: ask again at once).
   struct Lease {
     std::optional<v1::Job> job;
     absl::Duration retry_after;
   };
-  absl::StatusOr<Lease> LeaseJob(const v1::WorkerInfo& worker);
+  // When `stop` (may be null) becomes true during a long poll, the call is
+  // cancelled within 50 ms and CANCELLED returned.
+  absl::StatusOr<Lease> LeaseJob(const v1::WorkerInfo& worker,
+                                 const std::atomic<bool>* stop = nullptr);
   // The controller's answer: cancel (search cancelled) or stop (early
   // stopping) the job.
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request);
@@ -63,8 +72,12 @@ class ControllerClient {
  private:
   ControllerClient(Options options, std::shared_ptr<grpc::Channel> channel);
 
+  // `longer`: how far past call_timeout the deadline of each try lies.
   template <typename Rpc>
-  absl::Status Call(absl::Duration budget, Rpc&& rpc);
+  absl::Status Call(absl::Duration budget, Rpc&& rpc, absl::Duration longer = absl::ZeroDuration());
+  // One LeaseJob call through the callback API, so that `stop` can cancel it.
+  grpc::Status LeaseCancellable(grpc::ClientContext* context, const v1::LeaseJobRequest& request,
+                                v1::LeaseJobResponse* response, const std::atomic<bool>* stop);
 
   const Options options_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;

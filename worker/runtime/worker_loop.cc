@@ -37,10 +37,11 @@ WorkerLoop::WorkerLoop(Options options, ControllerClient* client,
 absl::Status WorkerLoop::Run() {
   while (!stop_.load()) {
     if (options_.budget != nullptr && !options_.budget->Take()) break;
-    auto lease = client_->LeaseJob(options_.info);
+    auto lease = client_->LeaseJob(options_.info, &stop_);
     if (!lease.ok() || !lease->job.has_value()) {
       if (options_.budget != nullptr) options_.budget->GiveBack();
     }
+    if (!lease.ok() && stop_.load()) break;  // Stop() cancelled a long poll.
     if (!lease.ok()) return lease.status();
     if (!lease->job.has_value()) {
       // Sleep in small steps so Stop() is honoured quickly.

@@ -40,7 +40,8 @@ class WorkerLoop {
   // that fails (an error from its runner, out of memory included) is
   // reported as failed and the loop goes on.
   absl::Status Run();
-  // Thread- and signal-safe: the loop leases no more jobs; a running job is
+  // Thread- and signal-safe: the loop leases no more jobs (a long-polling
+  // lease request is cancelled within 50 ms); a running job is
   // asked to stop (as when its search is cancelled) and handed back to the
   // controller, which gives it to another worker at once without counting
   // the attempt. Run() then returns OK.

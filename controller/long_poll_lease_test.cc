@@ -1,0 +1,204 @@
+// Long-poll leases through the controller's gRPC server, in process, over
+// loopback and a real PostgreSQL: a waiting LeaseJob is handed the job queued
+// meanwhile, keeps to its bound and to the call's deadline, many waiting calls
+// leave other calls their threads, and shutdown answers the waiting ones.
+// Two controllers on one database: tests/e2e/long_poll_lease_test.cc.
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "controller/server.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "proto/search_service.grpc.pb.h"
+#include "proto/worker_service.grpc.pb.h"
+#include "tests/testing/test_database.h"
+
+namespace nas {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kMaxWaiters = 280;
+
+// One LeaseJob in flight through the callback API.
+struct PendingLease {
+  grpc::ClientContext context;
+  v1::LeaseJobRequest request;
+  v1::LeaseJobResponse response;
+  grpc::Status status;
+  absl::Time answered;
+  absl::Notification done;
+};
+
+class LongPollLeaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ControllerServer::Options options;
+    options.listen_address = "127.0.0.1:0";
+    options.database_dsn = db_.dsn();
+    options.max_lease_wait_ms = 20000;
+    options.max_lease_waiters = kMaxWaiters;
+    auto server = ControllerServer::BuildAndStart(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    workers_ = v1::WorkerService::NewStub(Channel(0));
+    searches_ = v1::SearchService::NewStub(Channel(0));
+  }
+
+  // A channel of its own (a distinct argument keeps gRPC from sharing one
+  // connection between channels), as each worker has.
+  std::shared_ptr<grpc::Channel> Channel(int n) {
+    grpc::ChannelArguments args;
+    args.SetInt("nas.test_channel", n);
+    return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                     grpc::InsecureChannelCredentials(), args);
+  }
+
+  static v1::LeaseJobRequest Request(const std::string& worker_id, int wait_ms) {
+    v1::LeaseJobRequest request;
+    request.mutable_worker()->set_worker_id(worker_id);
+    request.mutable_worker()->add_job_kinds(v1::TABLE_LOOKUP);
+    request.set_wait_ms(wait_ms);
+    return request;
+  }
+
+  // Starts LeaseJob(request) with a deadline `timeout` away.
+  std::unique_ptr<PendingLease> Start(v1::WorkerService::Stub& stub, v1::LeaseJobRequest request,
+                                      absl::Duration timeout = absl::Seconds(60)) {
+    auto lease = std::make_unique<PendingLease>();
+    lease->request = std::move(request);
+    lease->context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    PendingLease* raw = lease.get();
+    stub.async()->LeaseJob(&raw->context, &raw->request, &raw->response, [raw](grpc::Status s) {
+      raw->status = std::move(s);
+      raw->answered = absl::Now();
+      raw->done.Notify();
+    });
+    return lease;
+  }
+
+  absl::Status CreateSearch() {
+    v1::CreateSearchRequest request;
+    google::protobuf::TextFormat::ParseFromString(
+        R"pb(
+          space { nasbench201 {} }
+          strategy { random {} }
+          budget: 4
+          table_lookup { table_path: "t.csv" cell_column: "arch" fitness_column: "acc" }
+        )pb",
+        request.mutable_spec());
+    grpc::ClientContext context;
+    v1::Search search;
+    const grpc::Status status = searches_->CreateSearch(&context, request, &search);
+    return status.ok() ? absl::OkStatus() : absl::InternalError(status.error_message());
+  }
+
+  testing::TestDatabase db_;
+  std::unique_ptr<ControllerServer> server_;
+  std::unique_ptr<v1::WorkerService::Stub> workers_;
+  std::unique_ptr<v1::SearchService::Stub> searches_;
+};
+
+TEST_F(LongPollLeaseTest, WaitingLeaseIsHandedTheJobQueuedMeanwhile) {
+  auto lease = Start(*workers_, Request("w1", 20000));
+  ASSERT_FALSE(lease->done.WaitForNotificationWithTimeout(absl::Milliseconds(500)))
+      << "answered without waiting: " << lease->status.error_message();
+  const absl::Time created = absl::Now();
+  ASSERT_TRUE(CreateSearch().ok());
+  ASSERT_TRUE(lease->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(lease->status.ok()) << lease->status.error_message();
+  EXPECT_TRUE(lease->response.has_job());
+  EXPECT_LT(lease->answered - created, absl::Seconds(2));
+}
+
+TEST_F(LongPollLeaseTest, WaitEndsAtItsBoundAndTheWorkerAsksAgainAtOnce) {
+  const absl::Time started = absl::Now();
+  auto lease = Start(*workers_, Request("w1", 1500));
+  ASSERT_TRUE(lease->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(lease->status.ok()) << lease->status.error_message();
+  EXPECT_FALSE(lease->response.has_job());
+  EXPECT_EQ(lease->response.retry_after_ms(), 0);
+  EXPECT_GE(lease->answered - started, absl::Milliseconds(1400));
+  EXPECT_LT(lease->answered - started, absl::Seconds(5));
+
+  // Without wait_ms: at once, with the wait before asking again.
+  auto at_once = Start(*workers_, Request("w1", 0));
+  ASSERT_TRUE(at_once->done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_TRUE(at_once->status.ok());
+  EXPECT_GT(at_once->response.retry_after_ms(), 0);
+}
+
+TEST_F(LongPollLeaseTest, WaitStaysBelowTheCallDeadline) {
+  const absl::Time started = absl::Now();
+  auto lease = Start(*workers_, Request("w1", 20000), /*timeout=*/absl::Seconds(3));
+  ASSERT_TRUE(lease->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(lease->status.ok()) << lease->status.error_message();
+  EXPECT_LT(lease->answered - started, absl::Seconds(3));
+}
+
+TEST_F(LongPollLeaseTest, NegativeWaitIsRefusedNamingTheField) {
+  auto lease = Start(*workers_, Request("w1", -1));
+  ASSERT_TRUE(lease->done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_EQ(lease->status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(lease->status.error_message(), HasSubstr("wait_ms"));
+}
+
+// 300 idle workers on connections of their own: 280 wait (each on a server
+// thread), the rest are answered at once; other calls are answered at once
+// meanwhile, and shutdown answers the waiting ones without holding it up.
+TEST_F(LongPollLeaseTest, ManyWaitingLeasesLeaveOtherCallsTheirThreadsAndEndAtShutdown) {
+  constexpr int kWorkers = 300;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::vector<std::unique_ptr<v1::WorkerService::Stub>> stubs;
+  std::vector<std::unique_ptr<PendingLease>> leases;
+  for (int i = 0; i < kWorkers; ++i) {
+    channels.push_back(Channel(i + 1));
+    stubs.push_back(v1::WorkerService::NewStub(channels.back()));
+    leases.push_back(Start(*stubs.back(), Request(absl::StrCat("w", i), 20000)));
+  }
+  absl::SleepFor(absl::Seconds(3));
+  int answered = 0;
+  for (const auto& lease : leases) {
+    if (!lease->done.HasBeenNotified()) continue;
+    ++answered;
+    EXPECT_TRUE(lease->status.ok()) << lease->status.error_message();
+    EXPECT_GT(lease->response.retry_after_ms(), 0) << "over the limit: told to come back";
+  }
+  EXPECT_EQ(answered, kWorkers - kMaxWaiters);
+
+  for (int i = 0; i < 3; ++i) {
+    const absl::Time started = absl::Now();
+    grpc::ClientContext list;
+    list.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    v1::ListSearchesResponse searches;
+    EXPECT_TRUE(searches_->ListSearches(&list, {}, &searches).ok());
+    grpc::ClientContext beat;
+    beat.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    v1::HeartbeatRequest request;
+    request.set_worker_id("w0");
+    request.set_job_id(1);
+    request.set_attempt(1);
+    v1::HeartbeatResponse response;
+    EXPECT_EQ(workers_->Heartbeat(&beat, request, &response).error_code(), grpc::NOT_FOUND);
+    EXPECT_LT(absl::Now() - started, absl::Seconds(1)) << "starved by the waiting leases";
+  }
+
+  const absl::Time stopping = absl::Now();
+  server_->Shutdown();
+  EXPECT_LT(absl::Now() - stopping, absl::Seconds(4));
+  for (const auto& lease : leases) {
+    ASSERT_TRUE(lease->done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+    EXPECT_TRUE(lease->status.ok()) << lease->status.error_message();
+    EXPECT_FALSE(lease->response.has_job());
+    EXPECT_GT(lease->response.retry_after_ms(), 0);
+  }
+}
+
+}  // namespace
+}  // namespace nas
