@@ -20,6 +20,9 @@ ABSL_FLAG(int, budget, 2000, "evaluations of the search");
 ABSL_FLAG(std::string, strategy, "aging_evolution", "aging_evolution or random");
 ABSL_FLAG(int, population, 100, "aging evolution: population size P");
 ABSL_FLAG(int, sample, 25, "aging evolution: tournament size S");
+ABSL_FLAG(int, lease_wait_ms, 20000,
+          "LeaseJobRequest.wait_ms: an empty lease waits on the controller up to this long "
+          "(0: answered at once, retried after at most 50 ms)");
 ABSL_FLAG(uint64_t, seed, 1, "search seed");
 ABSL_FLAG(std::string, worker_id_prefix, "sim", "simulated workers are PREFIX-0 .. PREFIX-(N-1)");
 
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
   options.controller = absl::GetFlag(FLAGS_controller);
   options.workers = absl::GetFlag(FLAGS_workers);
   options.searches = absl::GetFlag(FLAGS_searches);
+  options.lease_wait_ms = absl::GetFlag(FLAGS_lease_wait_ms);
   options.worker_id_prefix = absl::GetFlag(FLAGS_worker_id_prefix);
   options.spec = nas::NasBench201Spec(absl::GetFlag(FLAGS_table), absl::GetFlag(FLAGS_budget),
                                       absl::GetFlag(FLAGS_population),
@@ -58,12 +62,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   absl::PrintF(
-      R"({"workers": %d, "searches": %d, "strategy": "%s", "budget": %d, "search_ids": [%s], )"
+      R"({"workers": %d, "searches": %d, "lease_wait_ms": %d, "strategy": "%s", "budget": %d, "search_ids": [%s], )"
       R"("evaluations": %d, )"
       R"("wall_seconds": %.4f, "evaluations_per_second": %.3f, "lease": %s, "empty_lease": %s, )"
       R"("report": %s})"
       "\n",
-      options.workers, options.searches, strategy, options.spec.budget(),
+      options.workers, options.searches, options.lease_wait_ms, strategy, options.spec.budget(),
       absl::StrJoin(result->search_ids, ", "), result->evaluations,
       result->wall_seconds, result->evaluations_per_second, LatencyJson(result->lease),
       LatencyJson(result->empty_lease), LatencyJson(result->report));

@@ -87,12 +87,20 @@ class SimulatedWorker {
     info.set_hostname("load-generator");
     info.set_device("cpu");
     info.add_job_kinds(v1::TABLE_LOOKUP);
+    lease_request_.set_wait_ms(run.options.lease_wait_ms);
   }
 
   bool WaitForConnected() {
     return channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(30));
   }
   void Start() { Lease(); }
+  // Ends a lease still waiting on the controller (a long poll) once the run
+  // is over.
+  void CancelWaitingLease() {
+    absl::MutexLock lock(&context_mu_);
+    cancelled_ = true;
+    if (lease_context_ != nullptr) lease_context_->TryCancel();
+  }
   const WorkerTally& tally() const { return tally_; }
 
  private:
@@ -103,16 +111,31 @@ class SimulatedWorker {
   }
 
   void Lease() {
-    if (run_.done.load()) return Stop();
-    lease_context_ = NewContext();
+    grpc::ClientContext* context = nullptr;
+    {
+      absl::MutexLock lock(&context_mu_);
+      if (!run_.done.load() && !cancelled_) {
+        lease_context_ = NewContext();
+        if (run_.options.lease_wait_ms > 0) {
+          lease_context_->set_deadline(std::chrono::system_clock::now() +
+                                       std::chrono::milliseconds(run_.options.lease_wait_ms) +
+                                       std::chrono::seconds(10));
+        }
+        context = lease_context_.get();
+      }
+    }
+    if (context == nullptr) return Stop();
     lease_.Clear();
     started_ = Clock::now();
-    stub_->async()->LeaseJob(lease_context_.get(), &lease_request_, &lease_,
+    // Outside the lock: the library may run the callback (and so the next
+    // Lease) in this thread.
+    stub_->async()->LeaseJob(context, &lease_request_, &lease_,
                              [this](grpc::Status status) { OnLeased(status); });
   }
 
   void OnLeased(const grpc::Status& status) {
     const double ms = Millis(Clock::now() - started_);
+    if (!status.ok() && run_.done.load()) return Stop();  // Cancelled at the end.
     if (!status.ok()) return Fail(status);
     if (!lease_.has_job()) {
       tally_.empty_lease_ms.push_back(ms);
@@ -173,7 +196,10 @@ class SimulatedWorker {
   v1::LeaseJobResponse lease_;
   v1::ReportResultRequest report_;
   v1::ReportResultResponse reported_;
-  std::unique_ptr<grpc::ClientContext> lease_context_, report_context_;
+  absl::Mutex context_mu_;  // Lease() against CancelWaitingLease().
+  bool cancelled_ ABSL_GUARDED_BY(context_mu_) = false;
+  std::unique_ptr<grpc::ClientContext> lease_context_ ABSL_GUARDED_BY(context_mu_);
+  std::unique_ptr<grpc::ClientContext> report_context_;
   std::unique_ptr<grpc::Alarm> idle_;
   Clock::time_point started_;
   WorkerTally tally_;
@@ -265,6 +291,7 @@ absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(
     }
   }
   run.done = true;
+  for (auto& worker : workers) worker->CancelWaitingLease();
   {
     absl::MutexLock lock(&run.mu);
     run.mu.Await(absl::Condition(

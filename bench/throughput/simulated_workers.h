@@ -32,6 +32,9 @@ struct SimulatedWorkersOptions {
   // wait the whole retry_after_ms, which would only add idle time at the
   // start and the end of a run.
   int max_idle_ms = 50;
+  // LeaseJobRequest.wait_ms: > 0 makes an empty lease a long poll (the
+  // controller holds it until a job is queued), as real workers ask.
+  int lease_wait_ms = 0;
   absl::Duration timeout = absl::Minutes(10);
   std::string worker_id_prefix = "sim";
 };
