@@ -21,22 +21,25 @@ namespace {
 
 using ::testing::StartsWith;
 
-// The epochs of the killed job: enough that it is still training when a
-// periodic heartbeat (every 5/3 s) has carried a state after epoch 2.
-constexpr int kCandidateEpochs = 10;
-constexpr int kNashStartEpochs = 20;
+// The epochs of the killed job, in batches of 8 (75 steps an epoch, about
+// 0.3 s on an idle core): enough that it is still training when a periodic
+// heartbeat (every 5/3 s) has carried a state after epoch 2.
+constexpr int kCandidateEpochs = 20;
+// NASH's start net is far smaller: 30 epochs in batches of 4 (150 steps
+// an epoch, about 0.2 s).
+constexpr int kNashStartEpochs = 30;
 
 // A random search of one DARTS cell trained kCandidateEpochs epochs.
 v1::SearchSpec CandidateSpec() {
   v1::SearchSpec spec = testing::DigitsSpec(kCandidateEpochs);
+  spec.mutable_training()->set_batch_size(8);
   spec.set_lease_seconds(5);  // The least: the killed attempt's lease expires soon.
   spec.set_max_attempts(3);
   return spec;
 }
 
-// NASH's smallest search: the start net (kNashStartEpochs epochs in batches
-// of 8, as its net is tiny; the job killed), two neighbours and the final
-// training.
+// NASH's smallest search: the start net (kNashStartEpochs epochs; the job
+// killed), two neighbours and the final training.
 v1::SearchSpec NashSpec() {
   v1::SearchSpec spec = testing::DigitsSpec(/*epochs=*/1);
   spec.set_name("nash digits");
@@ -51,7 +54,7 @@ v1::SearchSpec NashSpec() {
   spec.set_budget(4);
   spec.set_seed(8);
   spec.mutable_training()->set_weight_decay(5e-4);
-  spec.mutable_training()->set_batch_size(8);
+  spec.mutable_training()->set_batch_size(4);
   spec.set_lease_seconds(5);
   spec.set_max_attempts(3);
   return spec;
