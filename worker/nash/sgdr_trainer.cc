@@ -81,6 +81,7 @@ absl::StatusOr<ConvNetTrainOutcome> Train(ConvNet& net, const TrainValidationSpl
   sgdr.t_mult = o.t_mult;
   TrainingLoopOptions loop;
   loop.epochs = o.epochs;
+  RETURN_IF_ERROR(ResumeTraining(o.resume, net.ptr(), o.device, loop));
   loop.batch_size = o.batch_size;
   loop.skip_single_example_batch = true;
   loop.schedule = std::make_shared<SgdrSchedule>(sgdr);

@@ -14,6 +14,7 @@
 #include "worker/nash/convnet.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/batch_norm_recalibration.h"
+#include "worker/training/training_resume.h"
 
 namespace nas {
 
@@ -55,6 +56,10 @@ struct ConvNetTrainOptions {
   // Given a line at the end of each epoch (LogEachEpoch, training_loop.h),
   // for the job's log. May be empty.
   std::function<void(const std::string& line)> log;
+  // Resuming after an epoch (worker/training/training_resume.h): the net is
+  // loaded from the state, and the run ends as the uninterrupted one would
+  // (bit-equal on the CPU); train_seconds counts this run's time.
+  TrainingResume resume;
 };
 
 struct ConvNetTrainOutcome {
@@ -77,7 +82,9 @@ struct ConvNetTrainOutcome {
 //
 // Never throws. Errors:
 //   INVALID_ARGUMENT  an option (named as training.<field> or
-//                     dataset.augmentation.<field>), data that does not
+//                     dataset.augmentation.<field>; a resume state not of
+//                     this run as training.resume_state, the net then
+//                     untouched), data that does not
 //                     fit the net (channels, classes) or is malformed, or
 //                     a diverged run: the message starts with "non-finite
 //                     loss" (NaN/inf loss at some step, or non-finite outputs

@@ -12,9 +12,11 @@
 #include "worker/nash/weight_morphism.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/runtime/resumable_run.h"
 #include "worker/train_candidate/pre_training_check.h"
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
+#include "worker/training/training_resume.h"
 
 namespace nas {
 namespace {
@@ -110,7 +112,14 @@ absl::StatusOr<v1::EvaluationResult> TrainMorphedRunner::Run(const v1::Job& job,
                                              data->train.images.sizes().slice(1));
   options.on_progress = hooks.progress;
   options.log = hooks.log;
-  ASSIGN_OR_RETURN(ConvNetTrainOutcome outcome, TrainConvNet(net, *data, options));
+  options.resume.on_state = ResumeStateSink(hooks);
+  // A refused state leaves the net as morphed, to train from there.
+  ASSIGN_OR_RETURN(ConvNetTrainOutcome outcome,
+                   RunResumable<ConvNetTrainOutcome>(job, *client_, hooks, kTrainingResumeField,
+                                                     [&](const std::string& state) {
+                                                       options.resume.state = state;
+                                                       return TrainConvNet(net, *data, options);
+                                                     }));
   ASSIGN_OR_RETURN(std::string bytes, SerializeNet(net));
   ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
 

@@ -54,6 +54,18 @@ inline void SaveResumeState(const JobHooks& hooks, int epochs_done, const std::s
   if (!saved.ok()) hooks.Log(absl::StrCat("resume state not saved: ", saved.ToString()));
 }
 
+// The sink of a training run's states (TrainingResume::on_state,
+// worker/training/training_resume.h): SaveResumeState through `hooks`,
+// which must outlive it. Empty when the hooks save nothing, so that no
+// state is taken.
+inline std::function<void(int epochs_done, const std::string& state)> ResumeStateSink(
+    const JobHooks& hooks) {
+  if (!hooks.save_resume_state) return nullptr;
+  return [&hooks](int epochs_done, const std::string& state) {
+    SaveResumeState(hooks, epochs_done, state);
+  };
+}
+
 }  // namespace nas
 
 #endif  // NAS_WORKER_RUNTIME_RESUMABLE_RUN_H_

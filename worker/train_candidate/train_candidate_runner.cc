@@ -9,6 +9,7 @@
 #include "worker/model/darts_checkpoint.h"
 #include "worker/runtime/job_payload.h"
 #include "worker/runtime/job_runner_registry.h"
+#include "worker/runtime/resumable_run.h"
 #include "worker/tfnas/checkpoint.h"
 #include "worker/tfnas/latency_table.h"
 #include "worker/tfnas/network.h"
@@ -17,6 +18,7 @@
 #include "worker/training/augmentation.h"
 #include "worker/training/default_generator.h"
 #include "worker/training/trainer.h"
+#include "worker/training/training_resume.h"
 
 namespace nas {
 namespace {
@@ -39,6 +41,7 @@ TrainOptions OptionsFor(const v1::Job& job, const TrainValidationSplit& data, to
       ResolveAugmentation(job.train().data().dataset().augmentation(), data.image_shape());
   options.on_progress = hooks.progress;
   options.log = hooks.log;
+  options.resume.on_state = ResumeStateSink(hooks);
   if (job.train().report_epochs() && hooks.epoch_verdict) {
     options.on_epoch_accuracy = [&hooks, epochs = t.epochs()](int epoch, double train_loss,
                                                               double valid_accuracy) {
@@ -101,8 +104,13 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::Run(const v1::Job& jo
   if (auto infeasible = InfeasibleResult(job.train(), cost)) {
     return NotTrained(*std::move(infeasible), checked, hooks);
   }
+  TrainOptions options = OptionsFor(job, *data, device_, hooks);
   ASSIGN_OR_RETURN(TrainOutcome outcome,
-                   TrainAndEvaluate(genome, *data, OptionsFor(job, *data, device_, hooks)));
+                   RunResumable<TrainOutcome>(job, *client_, hooks, kTrainingResumeField,
+                                              [&](const std::string& state) {
+                                                options.resume.state = state;
+                                                return TrainAndEvaluate(genome, *data, options);
+                                              }));
   // The weights go to the controller so that the best network can be
   // exported later; the controller decides how long to keep them. The
   // serializer builds a fresh network to check the shapes against: under
@@ -143,8 +151,13 @@ absl::StatusOr<v1::EvaluationResult> TrainCandidateRunner::RunTfNas(const v1::Jo
     return TrainableNetwork{
         built.ptr(), [net = built](const torch::Tensor& x) mutable { return net->forward(x); }};
   };
+  TrainOptions options = OptionsFor(job, *data, device_, hooks);
   ASSIGN_OR_RETURN(TrainOutcome outcome,
-                   TrainNetworkAndEvaluate(build, *data, OptionsFor(job, *data, device_, hooks)));
+                   RunResumable<TrainOutcome>(
+                       job, *client_, hooks, kTrainingResumeField, [&](const std::string& state) {
+                         options.resume.state = state;
+                         return TrainNetworkAndEvaluate(build, *data, options);
+                       }));
   ASSIGN_OR_RETURN(std::string bytes, RunSeeded(job.seed(), [&] {
                      return SerializeTfNasNetwork(space_spec, genome, built);
                    }));

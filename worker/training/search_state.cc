@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
 
 namespace nas {
 namespace {
@@ -27,7 +28,34 @@ torch::Tensor GradsDefined(const torch::nn::Module& module) {
   return torch::tensor(std::vector<int64_t>(defined.begin(), defined.end()), torch::kInt64);
 }
 
+// What every state holds: the epochs done, the network (with which of its
+// parameters have a gradient) and the weights' optimiser.
+void WriteTrainingState(int epochs_done, const torch::nn::Module& network,
+                        const torch::optim::Optimizer& weight_optimizer,
+                        torch::serialize::OutputArchive& archive) {
+  archive.write("epochs_done", torch::tensor(static_cast<int64_t>(epochs_done)));
+  torch::serialize::OutputArchive net, weights;
+  network.save(net);
+  archive.write("network", net);
+  archive.write("grads_defined", GradsDefined(network));
+  weight_optimizer.save(weights);
+  archive.write("weight_optimizer", weights);
+}
+
+std::string Bytes(torch::serialize::OutputArchive& archive) {
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  return bytes.str();
+}
+
 }  // namespace
+
+std::string SaveTrainingState(int epochs_done, const torch::nn::Module& network,
+                              const torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  WriteTrainingState(epochs_done, network, optimizer, archive);
+  return Bytes(archive);
+}
 
 std::string SaveSearchState(int epochs_done, const torch::nn::Module& network,
                             const torch::optim::Optimizer& weight_optimizer,
@@ -35,13 +63,8 @@ std::string SaveSearchState(int epochs_done, const torch::nn::Module& network,
                             const torch::Generator& draws,
                             const std::map<std::string, double>& scalars) {
   torch::serialize::OutputArchive archive;
-  archive.write("epochs_done", torch::tensor(static_cast<int64_t>(epochs_done)));
-  torch::serialize::OutputArchive net, weights, arch, named;
-  network.save(net);
-  archive.write("network", net);
-  archive.write("grads_defined", GradsDefined(network));
-  weight_optimizer.save(weights);
-  archive.write("weight_optimizer", weights);
+  WriteTrainingState(epochs_done, network, weight_optimizer, archive);
+  torch::serialize::OutputArchive arch, named;
   arch_optimizer.save(arch);
   archive.write("arch_optimizer", arch);
   archive.write("draws", draws.get_state());
@@ -49,13 +72,11 @@ std::string SaveSearchState(int epochs_done, const torch::nn::Module& network,
     named.write(name, torch::tensor(value, torch::kFloat64));  // Exact.
   }
   archive.write("scalars", named);
-  std::ostringstream bytes;
-  archive.save_to(bytes);
-  return bytes.str();
+  return Bytes(archive);
 }
 
 absl::Status SearchState::NotAState(const std::string& why) const {
-  return absl::InvalidArgumentError(absl::StrCat(field_, ": not a state of this search: ", why));
+  return absl::InvalidArgumentError(absl::StrCat(field_, ": not a state of this run: ", why));
 }
 
 absl::StatusOr<SearchState> SearchState::Parse(const std::string& bytes,
@@ -74,19 +95,29 @@ absl::StatusOr<SearchState> SearchState::Parse(const std::string& bytes,
     }
     return SearchState(std::move(archive), static_cast<int>(done), field);
   } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a state of this search: ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(field, ": not a state of this run: ", e.what()));
   }
 }
 
-absl::Status SearchState::Restore(torch::nn::Module& network,
-                                  torch::optim::Optimizer& arch_optimizer,
-                                  torch::Generator& draws) const {
+absl::Status SearchState::RestoreNetwork(torch::nn::Module& network) const {
+  // Loading replaces tensors whatever their shapes; a state of another
+  // network must not pass for this one's, nor leave it half loaded.
+  std::vector<torch::Tensor> tensors = network.parameters();
+  for (const torch::Tensor& t : network.buffers()) tensors.push_back(t);
+  std::vector<torch::Tensor> before;
+  for (const torch::Tensor& t : tensors) before.push_back(t.detach().clone());
+  const absl::Status loaded = LoadNetwork(network);
+  if (!loaded.ok()) {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < tensors.size(); ++i) tensors[i].set_data(before[i]);
+  }
+  return loaded;
+}
+
+absl::Status SearchState::LoadNetwork(torch::nn::Module& network) const {
   try {
-    torch::serialize::InputArchive net, arch;
+    torch::serialize::InputArchive net;
     archive_->read("network", net);
-    // Loading replaces tensors whatever their shapes; a state of another
-    // supernet must not pass for this one's.
     const std::vector<std::vector<int64_t>> shapes = Shapes(network);
     network.load(net);
     if (Shapes(network) != shapes) return NotAState("its network's shapes differ");
@@ -102,6 +133,18 @@ absl::Status SearchState::Restore(torch::nn::Module& network,
         parameters[i].mutable_grad() = torch::zeros_like(parameters[i]);
       }
     }
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return NotAState(e.what());
+  }
+}
+
+absl::Status SearchState::Restore(torch::nn::Module& network,
+                                  torch::optim::Optimizer& arch_optimizer,
+                                  torch::Generator& draws) const {
+  RETURN_IF_ERROR(RestoreNetwork(network));
+  try {
+    torch::serialize::InputArchive arch;
     archive_->read("arch_optimizer", arch);
     arch_optimizer.load(arch);
     torch::Tensor state;

@@ -6,7 +6,10 @@
 // since optimisers step exactly those), the generator its draws come from, named
 // scalars of its own (a temperature), and the epochs done. Learning-rate
 // schedules and augmentation draws are functions of the step, so they
-// follow from the epoch and need no state of their own.
+// follow from the epoch and need no state of their own. A plain training run
+// (one network, one SGD: candidate training, NASH) keeps the same state less
+// the architecture optimiser, the generator and the scalars
+// (SaveTrainingState): its epoch orders follow from its seed and epoch too.
 #ifndef NAS_WORKER_TRAINING_SEARCH_STATE_H_
 #define NAS_WORKER_TRAINING_SEARCH_STATE_H_
 
@@ -28,6 +31,11 @@ std::string SaveSearchState(int epochs_done, const torch::nn::Module& network,
                             const torch::Generator& draws,
                             const std::map<std::string, double>& scalars = {});
 
+// The state of a plain training run after `epochs_done` epochs: the
+// network and its one optimiser. Throws c10::Error on LibTorch errors.
+std::string SaveTrainingState(int epochs_done, const torch::nn::Module& network,
+                              const torch::optim::Optimizer& optimizer);
+
 // A saved state, parsed; restored in two steps because the weight optimiser
 // is made by the training loop after the rest is built. Errors are
 // INVALID_ARGUMENT "<field>: ..." (field: the option the bytes came in, e.g.
@@ -45,7 +53,12 @@ class SearchState {
   // the generator. The network must be on the parse's device.
   absl::Status Restore(torch::nn::Module& network, torch::optim::Optimizer& arch_optimizer,
                        torch::Generator& draws) const;
-  // Loads the weight optimiser (TrainingLoopOptions::load_optimizer).
+  // Loads only the network (a state of SaveTrainingState, or the network of
+  // any state): refused as Restore refuses it, and then the network's
+  // parameters and buffers are as they were.
+  absl::Status RestoreNetwork(torch::nn::Module& network) const;
+  // Loads the weight optimiser (TrainingLoopOptions::load_optimizer), or a
+  // training state's one optimiser.
   absl::Status RestoreWeightOptimizer(torch::optim::Optimizer& weight_optimizer) const;
   // A scalar saved under `name`.
   absl::StatusOr<double> Scalar(const std::string& name) const;
@@ -56,6 +69,8 @@ class SearchState {
       : archive_(std::move(archive)), epochs_done_(epochs_done), field_(std::move(field)) {}
 
   absl::Status NotAState(const std::string& why) const;
+  // RestoreNetwork's load, which may leave the network half loaded.
+  absl::Status LoadNetwork(torch::nn::Module& network) const;
 
   std::shared_ptr<torch::serialize::InputArchive> archive_;
   int epochs_done_ = 0;

@@ -87,6 +87,7 @@ absl::StatusOr<TrainOutcome> Train(const NetworkBuilder& build, const TrainValid
   net.module->to(o.device);
   TrainingLoopOptions loop;
   loop.epochs = o.epochs;
+  RETURN_IF_ERROR(ResumeTraining(o.resume, net.module, o.device, loop));
   loop.batch_size = o.batch_size;
   loop.schedule =
       std::make_shared<CosineSchedule>(o.learning_rate, 0.0, CosineSchedule::Granularity::kPerStep);

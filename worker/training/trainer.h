@@ -18,6 +18,7 @@
 #include "worker/training/batch_norm_recalibration.h"
 #include "worker/training/gpu_training.h"
 #include "worker/training/training_loop.h"
+#include "worker/training/training_resume.h"
 
 namespace nas {
 
@@ -59,6 +60,10 @@ struct TrainOptions {
   // outcome is that epoch's (stopped_early). After the last epoch it is
   // called once more with the final measurement, its answer ignored.
   std::function<bool(int epoch, double train_loss, double valid_accuracy)> on_epoch_accuracy;
+  // Resuming after an epoch (training_resume.h): a resumed run ends as the
+  // uninterrupted one would (bit-equal on the CPU); its hooks see the epochs
+  // after the state's only, and train_seconds counts this run's time.
+  TrainingResume resume;
 };
 
 struct TrainOutcome {
@@ -95,7 +100,8 @@ using NetworkBuilder = std::function<absl::StatusOr<TrainableNetwork>()>;
 //
 // Never throws. Errors:
 //   INVALID_ARGUMENT  an invalid genome, option (named as training.<field>
-//                     or dataset.augmentation.<field>) or dataset; or
+//                     or dataset.augmentation.<field>; a resume state not
+//                     of this run as training.resume_state) or dataset; or
 //                     training diverged: the message starts with
 //                     "non-finite loss" (NaN/inf loss at some step, or
 //                     non-finite outputs on the validation data).
