@@ -316,6 +316,123 @@ absl::Status EndFailedAttempt(pqxx::work& txn, LockedSearch& search,
   return AdvanceSearch(txn, search);
 }
 
+absl::Status ValidateReport(const v1::ReportResultRequest& request) {
+  if (request.has_result()) {
+    const v1::EvaluationResult& r = request.result();
+    if (!std::isfinite(r.fitness())) {
+      return absl::InvalidArgumentError("result.fitness: must be a finite number");
+    }
+    if (r.parameter_count() < 0) {
+      return absl::InvalidArgumentError("result.parameter_count: must be >= 0");
+    }
+    RETURN_IF_ERROR(ValidateMetrics("result.metrics", r.metrics()));
+    if (r.architecture().text().size() > kMaxArchitectureChars) {
+      return absl::InvalidArgumentError(absl::StrCat("result.architecture.text: must be at most ",
+                                                     kMaxArchitectureChars, " characters"));
+    }
+    if (r.latency_table().size() > kMaxLatencyTableBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("result.latency_table: must be at most ", kMaxLatencyTableBytes, " bytes"));
+    }
+    if (r.has_data()) RETURN_IF_ERROR(ValidateDataDescription(r.data()));
+  } else if (request.has_failure()) {
+    if (request.failure().reason().size() > 10000) {
+      return absl::InvalidArgumentError("failure.reason: must be at most 10000 characters");
+    }
+  } else {
+    return absl::InvalidArgumentError("outcome: one of result or failure must be set");
+  }
+  RETURN_IF_ERROR(ValidateLogLines(request.log_lines()));
+
+  return ValidateLogLines(request.log_lines());
+}
+
+// One report's checks and writes, then the step its outcome calls for, in
+// the caller's transaction under the search's lock; as ReportResult did for
+// one report alone. Its log lines go to `logs`, to be appended last.
+absl::StatusOr<ReportOutcome> RecordReport(
+    pqxx::work& txn, LockedSearch& search, const v1::ReportResultRequest& request,
+    std::vector<std::pair<LogLease, const LogLines*>>* logs) {
+  ReportOutcome outcome;
+  // Lock order everywhere: search row (the caller's), then job row. The
+  // attempt the request names comes in the same round trip.
+  const pqxx::row job = txn.exec_params1(
+      "SELECT j.state, j.attempt, COALESCE(j.lease_owner, ''), j.individual_id, j.max_attempts, "
+      "a.outcome, a.worker_id FROM jobs j LEFT JOIN job_attempts a "
+      "ON a.job_id = j.id AND a.attempt = $2 WHERE j.id = $1 FOR UPDATE OF j",
+      request.job_id(), request.attempt());
+  const std::string state = job[0].as<std::string>();
+  const int attempt = job[1].as<int>();
+  const int64_t individual_id = job[3].as<int64_t>();
+
+  if (!job[5].is_null() && job[6].as<std::string>() == request.worker_id()) {
+    const std::string ended = job[5].as<std::string>();
+    if ((ended == "reported" && request.has_result()) ||
+        (ended == "failed" && request.has_failure() && !request.failure().released()) ||
+        (ended == "released" && request.has_failure() && request.failure().released())) {
+      outcome.duplicate = true;  // A retry of a report that already landed.
+      return outcome;
+    }
+  }
+  if (state != "leased" || attempt != request.attempt() ||
+      job[2].as<std::string>() != request.worker_id()) {
+    return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
+  }
+
+  if (request.has_result()) {
+    if (request.result().has_data()) {
+      RETURN_IF_ERROR(RecordDataDescription(txn, search.id, request.result().data()));
+    }
+    txn.exec_params(
+        "UPDATE jobs SET state = 'done', lease_owner = NULL, "
+        "lease_expires_at = NULL, progress = 1, finished_at = now() WHERE id = $1",
+        request.job_id());
+    txn.exec_params(
+        "UPDATE job_attempts SET outcome = 'reported', ended_at = now() "
+        "WHERE job_id = $1 AND attempt = $2",
+        request.job_id(), attempt);
+    RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
+    RecordStopOnIndividual(txn, request.job_id(), attempt, individual_id);
+    RETURN_IF_ERROR(AdvanceSearch(txn, search));
+  } else if (request.failure().released()) {
+    ReleaseAttempt(txn, request.job_id(), attempt);
+  } else {
+    RETURN_IF_ERROR(
+        EndFailedAttempt(txn, search, request, individual_id,
+                         CountedAttempts(txn, request.job_id(), attempt) < job[4].as<int>()));
+  }
+  logs->push_back(
+      {{search.id, request.job_id(), attempt, request.worker_id()}, &request.log_lines()});
+  return outcome;
+}
+
+// RecordReport in a savepoint of a batch's transaction: when it fails, what it
+// wrote is rolled back (and `search` restored), and the batch goes on. Errors
+// the whole transaction must see (retry, lost connection, timeout) propagate.
+absl::StatusOr<ReportOutcome> RecordReportAlone(
+    pqxx::work& txn, LockedSearch& search, const v1::ReportResultRequest& request,
+    std::vector<std::pair<LogLease, const LogLines*>>* logs) {
+  const LockedSearch before = search;
+  const size_t logs_before = logs->size();
+  txn.exec("SAVEPOINT report");
+  absl::StatusOr<ReportOutcome> outcome;
+  try {
+    outcome = RecordReport(txn, search, request, logs);
+  } catch (...) {
+    const absl::Status status = StatusFromCurrentException();
+    if (absl::IsAborted(status) || absl::IsUnavailable(status)) throw;
+    outcome = status;
+  }
+  if (outcome.ok()) {
+    txn.exec("RELEASE SAVEPOINT report");
+    return outcome;
+  }
+  txn.exec("ROLLBACK TO SAVEPOINT report");
+  search = before;
+  logs->resize(logs_before);
+  return outcome;
+}
+
 }  // namespace
 
 bool JobQueue::ReclaimDue() {
@@ -393,6 +510,7 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
     out = std::move(job);
     return absl::OkStatus();
   }));
+  if (out.has_value()) RememberSearchOfJob(out->job_id(), out->search_id());
   return out;
 }
 
@@ -447,98 +565,60 @@ absl::StatusOr<v1::HeartbeatResponse> JobQueue::Heartbeat(const v1::HeartbeatReq
 }
 
 absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultRequest& request) {
-  if (request.has_result()) {
-    const v1::EvaluationResult& r = request.result();
-    if (!std::isfinite(r.fitness())) {
-      return absl::InvalidArgumentError("result.fitness: must be a finite number");
-    }
-    if (r.parameter_count() < 0) {
-      return absl::InvalidArgumentError("result.parameter_count: must be >= 0");
-    }
-    RETURN_IF_ERROR(ValidateMetrics("result.metrics", r.metrics()));
-    if (r.architecture().text().size() > kMaxArchitectureChars) {
-      return absl::InvalidArgumentError(absl::StrCat("result.architecture.text: must be at most ",
-                                                     kMaxArchitectureChars, " characters"));
-    }
-    if (r.latency_table().size() > kMaxLatencyTableBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("result.latency_table: must be at most ", kMaxLatencyTableBytes, " bytes"));
-    }
-    if (r.has_data()) RETURN_IF_ERROR(ValidateDataDescription(r.data()));
-  } else if (request.has_failure()) {
-    if (request.failure().reason().size() > 10000) {
-      return absl::InvalidArgumentError("failure.reason: must be at most 10000 characters");
-    }
-  } else {
-    return absl::InvalidArgumentError("outcome: one of result or failure must be set");
+  RETURN_IF_ERROR(ValidateReport(request));
+  ASSIGN_OR_RETURN(const int64_t search_id, SearchOfJob(request.job_id()));
+  PendingReport mine{&request, absl::UnknownError("report not recorded")};
+  reports_.Submit(search_id, &mine, [&](const std::vector<PendingReport*>& batch) {
+    RecordReports(search_id, batch);
+  });
+  return mine.outcome;
+}
+
+absl::StatusOr<int64_t> JobQueue::SearchOfJob(int64_t job_id) {
+  {
+    absl::MutexLock lock(&search_of_job_mu_);
+    if (auto it = search_of_job_.find(job_id); it != search_of_job_.end()) return it->second;
   }
-  RETURN_IF_ERROR(ValidateLogLines(request.log_lines()));
-
-  ReportOutcome outcome;
+  int64_t search_id = 0;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    outcome = ReportOutcome{};
-    const pqxx::result owner =
-        txn.exec_params("SELECT search_id FROM jobs WHERE id = $1", request.job_id());
+    const pqxx::result owner = txn.exec_params("SELECT search_id FROM jobs WHERE id = $1", job_id);
     if (owner.empty()) {
-      return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
+      return absl::NotFoundError(absl::StrCat("job ", job_id, " does not exist"));
     }
-    // Lock order everywhere: search row, then job row.
-    ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, owner[0][0].as<int64_t>()));
-    const pqxx::row job = txn.exec_params1(
-        "SELECT state, attempt, COALESCE(lease_owner, ''), individual_id, "
-        "max_attempts FROM jobs WHERE id = $1 FOR UPDATE",
-        request.job_id());
-    const std::string state = job[0].as<std::string>();
-    const int attempt = job[1].as<int>();
-    const int64_t individual_id = job[3].as<int64_t>();
-
-    const pqxx::result earlier = txn.exec_params(
-        "SELECT outcome, worker_id FROM job_attempts WHERE job_id = $1 AND "
-        "attempt = $2",
-        request.job_id(), request.attempt());
-    if (!earlier.empty() && !earlier[0][0].is_null() &&
-        earlier[0][1].as<std::string>() == request.worker_id()) {
-      const std::string ended = earlier[0][0].as<std::string>();
-      if ((ended == "reported" && request.has_result()) ||
-          (ended == "failed" && request.has_failure() && !request.failure().released()) ||
-          (ended == "released" && request.has_failure() && request.failure().released())) {
-        outcome.duplicate = true;  // A retry of a report that already landed.
-        return absl::OkStatus();
-      }
-    }
-    if (state != "leased" || attempt != request.attempt() ||
-        job[2].as<std::string>() != request.worker_id()) {
-      return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
-    }
-
-    if (request.has_result()) {
-      if (request.result().has_data()) {
-        RETURN_IF_ERROR(RecordDataDescription(txn, search.id, request.result().data()));
-      }
-      txn.exec_params(
-          "UPDATE jobs SET state = 'done', lease_owner = NULL, "
-          "lease_expires_at = NULL, progress = 1, finished_at = now() WHERE id = $1",
-          request.job_id());
-      txn.exec_params(
-          "UPDATE job_attempts SET outcome = 'reported', ended_at = now() "
-          "WHERE job_id = $1 AND attempt = $2",
-          request.job_id(), attempt);
-      RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
-      RecordStopOnIndividual(txn, request.job_id(), attempt, individual_id);
-      RETURN_IF_ERROR(AdvanceSearch(txn, search));
-    } else if (request.failure().released()) {
-      ReleaseAttempt(txn, request.job_id(), attempt);
-    } else {
-      RETURN_IF_ERROR(
-          EndFailedAttempt(txn, search, request, individual_id,
-                           CountedAttempts(txn, request.job_id(), attempt) < job[4].as<int>()));
-    }
-    // Last: it takes the search's log lock (see AppendJobLog).
-    AppendJobLog(txn, {search.id, request.job_id(), attempt, request.worker_id()},
-                 request.log_lines(), LogSource::kReport);
+    search_id = owner[0][0].as<int64_t>();
     return absl::OkStatus();
   }));
-  return outcome;
+  RememberSearchOfJob(job_id, search_id);
+  return search_id;
+}
+
+void JobQueue::RememberSearchOfJob(int64_t job_id, int64_t search_id) {
+  absl::MutexLock lock(&search_of_job_mu_);
+  if (search_of_job_.size() >= kRememberedJobs) search_of_job_.clear();
+  search_of_job_[job_id] = search_id;
+}
+
+void JobQueue::RecordReports(int64_t search_id, const std::vector<PendingReport*>& batch) {
+  const absl::Status status = db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, search_id));
+    std::vector<std::pair<LogLease, const LogLines*>> logs;
+    if (batch.size() == 1) {
+      // Alone: no savepoint; an error rolls the transaction back.
+      PendingReport& only = *batch[0];
+      only.outcome = RecordReport(txn, search, *only.request, &logs);
+      RETURN_IF_ERROR(only.outcome.status());
+    } else {
+      for (PendingReport* report : batch) {
+        report->outcome = RecordReportAlone(txn, search, *report->request, &logs);
+      }
+    }
+    // Last: each takes the search's log lock (see AppendJobLog).
+    for (const auto& [lease, lines] : logs) AppendJobLog(txn, lease, *lines, LogSource::kReport);
+    return absl::OkStatus();
+  });
+  if (status.ok()) return;
+  // Nothing of the batch was committed: every caller sees why.
+  for (PendingReport* report : batch) report->outcome = status;
 }
 
 absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
