@@ -14,25 +14,6 @@
 namespace nas {
 namespace {
 
-// The step of a stored spec, which never changes. Every lease and report
-// locks a search; the last steps built are kept, keyed by the spec's text,
-// so a strategy and space are built once per spec, not per transaction.
-absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::string& text) {
-  constexpr size_t kCachedSteps = 64;
-  static absl::Mutex mu(absl::kConstInit);
-  static auto* cache = new absl::flat_hash_map<std::string, std::shared_ptr<const SearchStep>>();
-  {
-    absl::MutexLock lock(&mu);
-    if (auto it = cache->find(text); it != cache->end()) return it->second;
-  }
-  ASSIGN_OR_RETURN(const v1::SearchSpec spec, ParseSpecText(text));
-  ASSIGN_OR_RETURN(std::shared_ptr<const SearchStep> step, SearchStep::Create(spec));
-  absl::MutexLock lock(&mu);
-  if (cache->size() >= kCachedSteps) cache->clear();
-  cache->emplace(text, step);
-  return step;
-}
-
 void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
   for (const auto& row : txn.exec_params(
            "SELECT id, birth_order, state, COALESCE(objective_scores[1], fitness, 0), genome, "
@@ -210,6 +191,22 @@ absl::Status RecordInfeasible(pqxx::work& txn, LockedSearch& search, int64_t ind
 }
 
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::string& text) {
+  constexpr size_t kCachedSteps = 64;
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* cache = new absl::flat_hash_map<std::string, std::shared_ptr<const SearchStep>>();
+  {
+    absl::MutexLock lock(&mu);
+    if (auto it = cache->find(text); it != cache->end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(const v1::SearchSpec spec, ParseSpecText(text));
+  ASSIGN_OR_RETURN(std::shared_ptr<const SearchStep> step, SearchStep::Create(spec));
+  absl::MutexLock lock(&mu);
+  if (cache->size() >= kCachedSteps) cache->clear();
+  cache->emplace(text, step);
+  return step;
+}
 
 absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
   const pqxx::result rows = txn.exec_params(
