@@ -356,11 +356,16 @@ absl::StatusOr<ReportOutcome> RecordReport(
   ReportOutcome outcome;
   // Lock order everywhere: search row (the caller's), then job row. The
   // attempt the request names comes in the same round trip.
-  const pqxx::row job = txn.exec_params1(
+  const pqxx::result rows = txn.exec_params(
       "SELECT j.state, j.attempt, COALESCE(j.lease_owner, ''), j.individual_id, j.max_attempts, "
       "a.outcome, a.worker_id FROM jobs j LEFT JOIN job_attempts a "
-      "ON a.job_id = j.id AND a.attempt = $2 WHERE j.id = $1 FOR UPDATE OF j",
-      request.job_id(), request.attempt());
+      "ON a.job_id = j.id AND a.attempt = $2 WHERE j.id = $1 AND j.search_id = $3 FOR UPDATE OF j",
+      request.job_id(), request.attempt(), search.id);
+  // Gone since it was leased (a database restored to an earlier state).
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
+  }
+  const pqxx::row job = rows[0];
   const std::string state = job[0].as<std::string>();
   const int attempt = job[1].as<int>();
   const int64_t individual_id = job[3].as<int64_t>();

@@ -179,5 +179,24 @@ TEST_F(ReportBatchTest, UnknownJobIsNotFound) {
   EXPECT_THAT(outcome.status().message(), HasSubstr("job 424242 does not exist"));
 }
 
+// A job that vanished after its lease (a database restored to an earlier
+// state) is NOT_FOUND too, though its search was remembered from the lease.
+TEST_F(ReportBatchTest, VanishedJobIsNotFound) {
+  auto search = searches_->CreateSearch(RandomSpec(5));
+  ASSERT_TRUE(search.ok()) << search.status();
+  auto job = queue_->LeaseJob(Worker(0));
+  ASSERT_TRUE(job.ok() && job->has_value()) << job.status();
+  ASSERT_TRUE(db_->Transact([&](pqxx::work& txn) {
+                   txn.exec_params("DELETE FROM job_attempts WHERE job_id = $1", (*job)->job_id());
+                   txn.exec_params("DELETE FROM jobs WHERE id = $1", (*job)->job_id());
+                   return absl::OkStatus();
+                 })
+                  .ok());
+  auto outcome = queue_->ReportResult(Report(**job, "w0", 0.5));
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kNotFound) << outcome.status();
+  EXPECT_THAT(outcome.status().message(),
+              HasSubstr(absl::StrCat("job ", (*job)->job_id(), " does not exist")));
+}
+
 }  // namespace
 }  // namespace nas
