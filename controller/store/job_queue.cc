@@ -11,6 +11,7 @@
 #include "controller/search/job_payload.h"
 #include "controller/store/early_stopping.h"
 #include "controller/store/job_logs.h"
+#include "controller/store/prepared.h"
 #include "controller/store/rows.h"
 #include "controller/store/search_step.h"
 
@@ -19,11 +20,12 @@ namespace {
 
 // The oldest pending job of a running search, of one of `kinds`, locked.
 std::optional<int64_t> ClaimPending(pqxx::work& txn, const std::string& kinds) {
-  const pqxx::result rows = txn.exec_params(
-      "SELECT j.id FROM jobs j JOIN searches s ON s.id = j.search_id "
-      "WHERE j.state = 'pending' AND j.kind = ANY($1::text[]) "
-      "AND s.state = 'running' ORDER BY j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED",
-      kinds);
+  const pqxx::result rows =
+      ExecPrepared(txn,
+                   "SELECT j.id FROM jobs j JOIN searches s ON s.id = j.search_id "
+                   "WHERE j.state = 'pending' AND j.kind = ANY($1::text[]) "
+                   "AND s.state = 'running' ORDER BY j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED",
+                   kinds);
   if (rows.empty()) return std::nullopt;
   return rows[0][0].as<int64_t>();
 }
@@ -147,26 +149,27 @@ void RecordEpoch(pqxx::work& txn, int64_t job_id, int attempt, const v1::EpochPr
     absl::StrAppend(&values, values.size() > 1 ? "," : "", absl::StrFormat("%.17g", value));
   }
   values += "}";
-  txn.exec_params(
-      "INSERT INTO job_epochs (job_id, attempt, epoch, epochs, metrics, architecture, "
-      "architecture_weights) "
-      "SELECT $1, $2, $3, $4, COALESCE(jsonb_object_agg(n, v), '{}'::jsonb), $7, $8 "
-      "FROM unnest($5::text[], $6::float8[]) AS m(n, v) "
-      "ON CONFLICT (job_id, attempt, epoch) DO NOTHING",
-      job_id, attempt, epoch.epoch(), epoch.epochs(), TextArrayLiteral(names), values,
-      epoch.architecture().text(), pqxx::binarystring(SerializeArchitectureWeights(epoch)));
+  ExecPrepared(txn,
+               "INSERT INTO job_epochs (job_id, attempt, epoch, epochs, metrics, architecture, "
+               "architecture_weights) "
+               "SELECT $1, $2, $3, $4, COALESCE(jsonb_object_agg(n, v), '{}'::jsonb), $7, $8 "
+               "FROM unnest($5::text[], $6::float8[]) AS m(n, v) "
+               "ON CONFLICT (job_id, attempt, epoch) DO NOTHING",
+               job_id, attempt, epoch.epoch(), epoch.epochs(), TextArrayLiteral(names), values,
+               epoch.architecture().text(),
+               pqxx::binarystring(SerializeArchitectureWeights(epoch)));
 }
 
 // The job's resume state becomes the heartbeat's; refused (before anything
 // is written) when the checkpoint is not stored.
 absl::Status RecordResumeState(pqxx::work& txn, const v1::HeartbeatRequest& request) {
-  if (txn.exec_params("SELECT 1 FROM checkpoints WHERE digest = $1", request.resume_checkpoint())
+  if (ExecPrepared(txn, "SELECT 1 FROM checkpoints WHERE digest = $1", request.resume_checkpoint())
           .empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "resume_checkpoint: ", request.resume_checkpoint(), " is not a stored checkpoint"));
   }
-  txn.exec_params("UPDATE jobs SET resume_checkpoint = $2, resume_epoch = $3 WHERE id = $1",
-                  request.job_id(), request.resume_checkpoint(), request.resume_epoch());
+  ExecPrepared(txn, "UPDATE jobs SET resume_checkpoint = $2, resume_epoch = $3 WHERE id = $1",
+               request.job_id(), request.resume_checkpoint(), request.resume_epoch());
   return absl::OkStatus();
 }
 
@@ -185,7 +188,8 @@ std::string DeviceKey(const v1::WorkerInfo& worker) {
 void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* job) {
   v1::TfNasPayload& payload = *job->mutable_tfnas();
   if (!payload.search().latency_table_path().empty()) return;
-  const pqxx::result rows = txn.exec_params(
+  const pqxx::result rows = ExecPrepared(
+      txn,
       "SELECT t.device, t.table_json FROM latency_tables t JOIN jobs m ON m.id = t.measured_by "
       "WHERE t.space = $1 ORDER BY t.device = $2 DESC, m.search_id = $3 DESC, "
       "t.measured_at DESC LIMIT 1",
@@ -241,11 +245,11 @@ absl::Status ValidateDataDescription(const v1::DataDescription& data) {
 absl::Status RecordDataDescription(pqxx::work& txn, int64_t search_id,
                                    const v1::DataDescription& data) {
   const pqxx::row row =
-      txn.exec_params1("SELECT data_fingerprint FROM searches WHERE id = $1", search_id);
+      ExecPrepared1(txn, "SELECT data_fingerprint FROM searches WHERE id = $1", search_id);
   if (row[0].is_null()) {
-    txn.exec_params(
-        "UPDATE searches SET data_fingerprint = $2, data_description = $3 WHERE id = $1", search_id,
-        data.fingerprint(), DataDescriptionToText(data));
+    ExecPrepared(txn,
+                 "UPDATE searches SET data_fingerprint = $2, data_description = $3 WHERE id = $1",
+                 search_id, data.fingerprint(), DataDescriptionToText(data));
     return absl::OkStatus();
   }
   const std::string recorded = row[0].as<std::string>();
@@ -266,10 +270,10 @@ absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
 // Attempts that count towards max_attempts: every lease up to `attempt`
 // except those the worker handed back unfinished because it was stopping.
 int CountedAttempts(pqxx::work& txn, int64_t job_id, int attempt) {
-  const int released = txn.exec_params1(
-                              "SELECT count(*) FROM job_attempts WHERE job_id = $1 AND "
-                              "outcome = 'released'",
-                              job_id)[0]
+  const int released = ExecPrepared1(txn,
+                                     "SELECT count(*) FROM job_attempts WHERE job_id = $1 AND "
+                                     "outcome = 'released'",
+                                     job_id)[0]
                            .as<int>();
   return attempt - released;
 }
@@ -277,14 +281,14 @@ int CountedAttempts(pqxx::work& txn, int64_t job_id, int attempt) {
 // Ends an attempt its worker handed back (EvaluationFailure.released): the
 // job is pending again at once, for any worker, with its attempts as they were.
 void ReleaseAttempt(pqxx::work& txn, int64_t job_id, int attempt) {
-  txn.exec_params(
-      "UPDATE job_attempts SET outcome = 'released', ended_at = now() "
-      "WHERE job_id = $1 AND attempt = $2",
-      job_id, attempt);
-  txn.exec_params(
-      "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL "
-      "WHERE id = $1",
-      job_id);
+  ExecPrepared(txn,
+               "UPDATE job_attempts SET outcome = 'released', ended_at = now() "
+               "WHERE job_id = $1 AND attempt = $2",
+               job_id, attempt);
+  ExecPrepared(txn,
+               "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL "
+               "WHERE id = $1",
+               job_id);
 }
 
 // Ends the attempt of a failure report: the job goes back to pending when
@@ -296,22 +300,22 @@ absl::Status EndFailedAttempt(pqxx::work& txn, LockedSearch& search,
   const std::string reason = request.failure().reason().empty()
                                  ? "worker reported a failure without a reason"
                                  : request.failure().reason();
-  txn.exec_params(
-      "UPDATE job_attempts SET outcome = 'failed', ended_at = now() "
-      "WHERE job_id = $1 AND attempt = $2",
-      request.job_id(), request.attempt());
+  ExecPrepared(txn,
+               "UPDATE job_attempts SET outcome = 'failed', ended_at = now() "
+               "WHERE job_id = $1 AND attempt = $2",
+               request.job_id(), request.attempt());
   if (request.failure().retryable() && attempts_left) {
-    txn.exec_params(
-        "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
-        "lease_expires_at = NULL, failure_reason = $2 WHERE id = $1",
-        request.job_id(), reason);
+    ExecPrepared(txn,
+                 "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
+                 "lease_expires_at = NULL, failure_reason = $2 WHERE id = $1",
+                 request.job_id(), reason);
     return absl::OkStatus();
   }
-  txn.exec_params(
-      "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
-      "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
-      "WHERE id = $1",
-      request.job_id(), reason);
+  ExecPrepared(txn,
+               "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
+               "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
+               "WHERE id = $1",
+               request.job_id(), reason);
   RETURN_IF_ERROR(RecordFailure(txn, search, individual_id, reason));
   return AdvanceSearch(txn, search);
 }
@@ -356,7 +360,8 @@ absl::StatusOr<ReportOutcome> RecordReport(
   ReportOutcome outcome;
   // Lock order everywhere: search row (the caller's), then job row. The
   // attempt the request names comes in the same round trip.
-  const pqxx::result rows = txn.exec_params(
+  const pqxx::result rows = ExecPrepared(
+      txn,
       "SELECT j.state, j.attempt, COALESCE(j.lease_owner, ''), j.individual_id, j.max_attempts, "
       "a.outcome, a.worker_id FROM jobs j LEFT JOIN job_attempts a "
       "ON a.job_id = j.id AND a.attempt = $2 WHERE j.id = $1 AND j.search_id = $3 FOR UPDATE OF j",
@@ -388,14 +393,14 @@ absl::StatusOr<ReportOutcome> RecordReport(
     if (request.result().has_data()) {
       RETURN_IF_ERROR(RecordDataDescription(txn, search.id, request.result().data()));
     }
-    txn.exec_params(
-        "UPDATE jobs SET state = 'done', lease_owner = NULL, "
-        "lease_expires_at = NULL, progress = 1, finished_at = now() WHERE id = $1",
-        request.job_id());
-    txn.exec_params(
-        "UPDATE job_attempts SET outcome = 'reported', ended_at = now() "
-        "WHERE job_id = $1 AND attempt = $2",
-        request.job_id(), attempt);
+    ExecPrepared(txn,
+                 "UPDATE jobs SET state = 'done', lease_owner = NULL, "
+                 "lease_expires_at = NULL, progress = 1, finished_at = now() WHERE id = $1",
+                 request.job_id());
+    ExecPrepared(txn,
+                 "UPDATE job_attempts SET outcome = 'reported', ended_at = now() "
+                 "WHERE job_id = $1 AND attempt = $2",
+                 request.job_id(), attempt);
     RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
     RecordStopOnIndividual(txn, request.job_id(), attempt, individual_id);
     RETURN_IF_ERROR(AdvanceSearch(txn, search));
@@ -457,14 +462,14 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
   std::optional<v1::Job> out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     out.reset();
-    txn.exec_params(
-        "INSERT INTO workers (id, hostname, device, device_model, job_kinds, slots) "
-        "VALUES ($1, $2, $3, $4, $5::text[], $6) ON CONFLICT (id) DO UPDATE SET "
-        "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
-        "device_model = EXCLUDED.device_model, job_kinds = EXCLUDED.job_kinds, "
-        "slots = EXCLUDED.slots, last_seen = now()",
-        worker.worker_id(), worker.hostname(), worker.device(), worker.device_model(),
-        kinds_literal, std::max(1, worker.slots()));
+    ExecPrepared(txn,
+                 "INSERT INTO workers (id, hostname, device, device_model, job_kinds, slots) "
+                 "VALUES ($1, $2, $3, $4, $5::text[], $6) ON CONFLICT (id) DO UPDATE SET "
+                 "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
+                 "device_model = EXCLUDED.device_model, job_kinds = EXCLUDED.job_kinds, "
+                 "slots = EXCLUDED.slots, last_seen = now()",
+                 worker.worker_id(), worker.hostname(), worker.device(), worker.device_model(),
+                 kinds_literal, std::max(1, worker.slots()));
     std::optional<int64_t> job_id = ClaimPending(txn, kinds_literal);
     if (!job_id.has_value()) {
       RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
@@ -472,16 +477,18 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
     }
     if (!job_id.has_value()) return absl::OkStatus();
 
-    const pqxx::row j = txn.exec_params1(
+    const pqxx::row j = ExecPrepared1(
+        txn,
         "UPDATE jobs SET state = 'leased', attempt = attempt + 1, "
         "lease_owner = $2, lease_expires_at = now() + lease_seconds * "
         "interval '1 second' WHERE id = $1 "
         "RETURNING attempt, kind, search_id, individual_id, lease_seconds, morphisms, "
         "COALESCE(epochs, 0), COALESCE(resume_checkpoint, ''), COALESCE(resume_epoch, 0)",
         *job_id, worker.worker_id());
-    txn.exec_params("INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
-                    *job_id, j[0].as<int>(), worker.worker_id());
-    const pqxx::row ind = txn.exec_params1(
+    ExecPrepared(txn, "INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
+                 *job_id, j[0].as<int>(), worker.worker_id());
+    const pqxx::row ind = ExecPrepared1(
+        txn,
         "SELECT i.genome, i.genome_hash, i.seed, s.spec_text, COALESCE(p.genome, ''), "
         "COALESCE(p.genome_hash, ''), COALESCE(p.checkpoint_digest, ''), "
         "COALESCE(s.data_fingerprint, '') "
@@ -531,10 +538,11 @@ absl::StatusOr<v1::HeartbeatResponse> JobQueue::Heartbeat(const v1::HeartbeatReq
   v1::HeartbeatResponse answer;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
     answer.Clear();
-    const pqxx::result rows = txn.exec_params(
-        "SELECT state, attempt, COALESCE(lease_owner, ''), search_id FROM jobs "
-        "WHERE id = $1 FOR UPDATE",
-        request.job_id());
+    const pqxx::result rows =
+        ExecPrepared(txn,
+                     "SELECT state, attempt, COALESCE(lease_owner, ''), search_id FROM jobs "
+                     "WHERE id = $1 FOR UPDATE",
+                     request.job_id());
     if (rows.empty()) {
       return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
     }
@@ -548,10 +556,10 @@ absl::StatusOr<v1::HeartbeatResponse> JobQueue::Heartbeat(const v1::HeartbeatReq
         rows[0][2].as<std::string>() != request.worker_id()) {
       return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
     }
-    txn.exec_params(
-        "UPDATE jobs SET lease_expires_at = now() + lease_seconds * "
-        "interval '1 second', progress = $2 WHERE id = $1",
-        request.job_id(), request.progress());
+    ExecPrepared(txn,
+                 "UPDATE jobs SET lease_expires_at = now() + lease_seconds * "
+                 "interval '1 second', progress = $2 WHERE id = $1",
+                 request.job_id(), request.progress());
     if (!request.resume_checkpoint().empty()) {
       RETURN_IF_ERROR(RecordResumeState(txn, request));
     }
@@ -563,7 +571,7 @@ absl::StatusOr<v1::HeartbeatResponse> JobQueue::Heartbeat(const v1::HeartbeatReq
       answer.set_stop(true);
       answer.set_stop_reason(*stop);
     }
-    txn.exec_params("UPDATE workers SET last_seen = now() WHERE id = $1", request.worker_id());
+    ExecPrepared(txn, "UPDATE workers SET last_seen = now() WHERE id = $1", request.worker_id());
     AppendJobLog(txn, {rows[0][3].as<int64_t>(), request.job_id(), attempt, request.worker_id()},
                  request.log_lines(), LogSource::kHeartbeat);
     return absl::OkStatus();
@@ -588,7 +596,8 @@ absl::StatusOr<int64_t> JobQueue::SearchOfJob(int64_t job_id) {
   }
   int64_t search_id = 0;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    const pqxx::result owner = txn.exec_params("SELECT search_id FROM jobs WHERE id = $1", job_id);
+    const pqxx::result owner =
+        ExecPrepared(txn, "SELECT search_id FROM jobs WHERE id = $1", job_id);
     if (owner.empty()) {
       return absl::NotFoundError(absl::StrCat("job ", job_id, " does not exist"));
     }
@@ -642,31 +651,32 @@ absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
   for (const auto& [job_id, search_id] : expired) {
     RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
       ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, search_id));
-      const pqxx::result rows = txn.exec_params(
-          "SELECT attempt, max_attempts, individual_id FROM jobs WHERE id = $1 "
-          "AND state = 'leased' AND lease_expires_at < now() FOR UPDATE",
-          job_id);
+      const pqxx::result rows =
+          ExecPrepared(txn,
+                       "SELECT attempt, max_attempts, individual_id FROM jobs WHERE id = $1 "
+                       "AND state = 'leased' AND lease_expires_at < now() FOR UPDATE",
+                       job_id);
       if (rows.empty()) return absl::OkStatus();  // Reported or reclaimed meanwhile.
       const int attempt = rows[0][0].as<int>();
-      txn.exec_params(
-          "UPDATE job_attempts SET outcome = 'expired', ended_at = now() "
-          "WHERE job_id = $1 AND attempt = $2",
-          job_id, attempt);
+      ExecPrepared(txn,
+                   "UPDATE job_attempts SET outcome = 'expired', ended_at = now() "
+                   "WHERE job_id = $1 AND attempt = $2",
+                   job_id, attempt);
       ++reclaimed;
       if (CountedAttempts(txn, job_id, attempt) < rows[0][1].as<int>()) {
-        txn.exec_params(
-            "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
-            "lease_expires_at = NULL WHERE id = $1",
-            job_id);
+        ExecPrepared(txn,
+                     "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
+                     "lease_expires_at = NULL WHERE id = $1",
+                     job_id);
         return absl::OkStatus();
       }
       const std::string reason =
           absl::StrCat("lease expired on all ", CountedAttempts(txn, job_id, attempt), " attempts");
-      txn.exec_params(
-          "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
-          "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
-          "WHERE id = $1",
-          job_id, reason);
+      ExecPrepared(txn,
+                   "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
+                   "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
+                   "WHERE id = $1",
+                   job_id, reason);
       RETURN_IF_ERROR(RecordFailure(txn, search, rows[0][2].as<int64_t>(), reason));
       return AdvanceSearch(txn, search);
     }));

@@ -198,5 +198,39 @@ TEST_F(ReportBatchTest, VanishedJobIsNotFound) {
               HasSubstr(absl::StrCat("job ", (*job)->job_id(), " does not exist")));
 }
 
+// The hot statements are prepared once per pooled connection: a second
+// lease and report prepare nothing more.
+TEST_F(ReportBatchTest, StatementsArePreparedOncePerConnection) {
+  auto one = testing::OpenMigratedDatabase(test_db_.dsn(), 1);
+  ASSERT_TRUE(one.ok()) << one.status();
+  SearchStore searches(one->get());
+  JobQueue queue(one->get());
+  ASSERT_TRUE(searches.CreateSearch(RandomSpec(5)).ok());
+  auto prepared = [&] {
+    int64_t n = -1;
+    EXPECT_TRUE((*one)
+                    ->Transact([&](pqxx::work& txn) {
+                      n = txn.exec1(
+                                 "SELECT count(*) FROM pg_prepared_statements "
+                                 "WHERE name LIKE 'nas\\_%'")[0]
+                              .as<int64_t>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return n;
+  };
+  auto step = [&](double fitness) {
+    auto job = queue.LeaseJob(Worker(0));
+    ASSERT_TRUE(job.ok() && job->has_value()) << job.status();
+    auto outcome = queue.ReportResult(Report(**job, "w0", fitness));
+    ASSERT_TRUE(outcome.ok()) << outcome.status();
+  };
+  step(0.5);
+  const int64_t after_first = prepared();
+  EXPECT_GE(after_first, 10);
+  step(0.6);
+  EXPECT_EQ(prepared(), after_first);
+}
+
 }  // namespace
 }  // namespace nas
