@@ -5,12 +5,14 @@
 # lineage and a report's step (lease + report) on each, side by side
 # (bench/history/history_bench.cc). Writes bench/results/history.json.
 #   bench/history.sh            100,000 individuals, 200 calls each
-#   QUICK=1 bench/history.sh    10,000 individuals, 50 calls each (a smoke run)
+#   QUICK=1 bench/history.sh    10,000 individuals, 50 calls each (a smoke run), into bench/results/quick/
 # Other knobs (env): SMALL, LARGE, REPEATS, BENCH_OUT.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-if [ "${QUICK:-0}" = 1 ]; then LARGE=${LARGE:-10000}; REPEATS=${REPEATS:-50}; fi
+if [ "${QUICK:-0}" = 1 ]; then
+  LARGE=${LARGE:-10000}; REPEATS=${REPEATS:-50}; BENCH_OUT=${BENCH_OUT:-bench/results/quick/history.json}
+fi
 SMALL=${SMALL:-1000}
 LARGE=${LARGE:-100000}
 REPEATS=${REPEATS:-200}
