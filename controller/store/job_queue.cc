@@ -11,6 +11,7 @@
 #include "controller/search/job_payload.h"
 #include "controller/store/early_stopping.h"
 #include "controller/store/job_logs.h"
+#include "controller/store/prepared.h"
 #include "controller/store/rows.h"
 #include "controller/store/search_step.h"
 
@@ -19,11 +20,12 @@ namespace {
 
 // The oldest pending job of a running search, of one of `kinds`, locked.
 std::optional<int64_t> ClaimPending(pqxx::work& txn, const std::string& kinds) {
-  const pqxx::result rows = txn.exec_params(
-      "SELECT j.id FROM jobs j JOIN searches s ON s.id = j.search_id "
-      "WHERE j.state = 'pending' AND j.kind = ANY($1::text[]) "
-      "AND s.state = 'running' ORDER BY j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED",
-      kinds);
+  const pqxx::result rows =
+      ExecPrepared(txn,
+                   "SELECT j.id FROM jobs j JOIN searches s ON s.id = j.search_id "
+                   "WHERE j.state = 'pending' AND j.kind = ANY($1::text[]) "
+                   "AND s.state = 'running' ORDER BY j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED",
+                   kinds);
   if (rows.empty()) return std::nullopt;
   return rows[0][0].as<int64_t>();
 }
@@ -147,26 +149,27 @@ void RecordEpoch(pqxx::work& txn, int64_t job_id, int attempt, const v1::EpochPr
     absl::StrAppend(&values, values.size() > 1 ? "," : "", absl::StrFormat("%.17g", value));
   }
   values += "}";
-  txn.exec_params(
-      "INSERT INTO job_epochs (job_id, attempt, epoch, epochs, metrics, architecture, "
-      "architecture_weights) "
-      "SELECT $1, $2, $3, $4, COALESCE(jsonb_object_agg(n, v), '{}'::jsonb), $7, $8 "
-      "FROM unnest($5::text[], $6::float8[]) AS m(n, v) "
-      "ON CONFLICT (job_id, attempt, epoch) DO NOTHING",
-      job_id, attempt, epoch.epoch(), epoch.epochs(), TextArrayLiteral(names), values,
-      epoch.architecture().text(), pqxx::binarystring(SerializeArchitectureWeights(epoch)));
+  ExecPrepared(txn,
+               "INSERT INTO job_epochs (job_id, attempt, epoch, epochs, metrics, architecture, "
+               "architecture_weights) "
+               "SELECT $1, $2, $3, $4, COALESCE(jsonb_object_agg(n, v), '{}'::jsonb), $7, $8 "
+               "FROM unnest($5::text[], $6::float8[]) AS m(n, v) "
+               "ON CONFLICT (job_id, attempt, epoch) DO NOTHING",
+               job_id, attempt, epoch.epoch(), epoch.epochs(), TextArrayLiteral(names), values,
+               epoch.architecture().text(),
+               pqxx::binarystring(SerializeArchitectureWeights(epoch)));
 }
 
 // The job's resume state becomes the heartbeat's; refused (before anything
 // is written) when the checkpoint is not stored.
 absl::Status RecordResumeState(pqxx::work& txn, const v1::HeartbeatRequest& request) {
-  if (txn.exec_params("SELECT 1 FROM checkpoints WHERE digest = $1", request.resume_checkpoint())
+  if (ExecPrepared(txn, "SELECT 1 FROM checkpoints WHERE digest = $1", request.resume_checkpoint())
           .empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "resume_checkpoint: ", request.resume_checkpoint(), " is not a stored checkpoint"));
   }
-  txn.exec_params("UPDATE jobs SET resume_checkpoint = $2, resume_epoch = $3 WHERE id = $1",
-                  request.job_id(), request.resume_checkpoint(), request.resume_epoch());
+  ExecPrepared(txn, "UPDATE jobs SET resume_checkpoint = $2, resume_epoch = $3 WHERE id = $1",
+               request.job_id(), request.resume_checkpoint(), request.resume_epoch());
   return absl::OkStatus();
 }
 
@@ -185,7 +188,8 @@ std::string DeviceKey(const v1::WorkerInfo& worker) {
 void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* job) {
   v1::TfNasPayload& payload = *job->mutable_tfnas();
   if (!payload.search().latency_table_path().empty()) return;
-  const pqxx::result rows = txn.exec_params(
+  const pqxx::result rows = ExecPrepared(
+      txn,
       "SELECT t.device, t.table_json FROM latency_tables t JOIN jobs m ON m.id = t.measured_by "
       "WHERE t.space = $1 ORDER BY t.device = $2 DESC, m.search_id = $3 DESC, "
       "t.measured_at DESC LIMIT 1",
@@ -241,11 +245,11 @@ absl::Status ValidateDataDescription(const v1::DataDescription& data) {
 absl::Status RecordDataDescription(pqxx::work& txn, int64_t search_id,
                                    const v1::DataDescription& data) {
   const pqxx::row row =
-      txn.exec_params1("SELECT data_fingerprint FROM searches WHERE id = $1", search_id);
+      ExecPrepared1(txn, "SELECT data_fingerprint FROM searches WHERE id = $1", search_id);
   if (row[0].is_null()) {
-    txn.exec_params(
-        "UPDATE searches SET data_fingerprint = $2, data_description = $3 WHERE id = $1", search_id,
-        data.fingerprint(), DataDescriptionToText(data));
+    ExecPrepared(txn,
+                 "UPDATE searches SET data_fingerprint = $2, data_description = $3 WHERE id = $1",
+                 search_id, data.fingerprint(), DataDescriptionToText(data));
     return absl::OkStatus();
   }
   const std::string recorded = row[0].as<std::string>();
@@ -266,10 +270,10 @@ absl::Status LeaseNotHeld(int64_t job_id, int attempt, const std::string& state,
 // Attempts that count towards max_attempts: every lease up to `attempt`
 // except those the worker handed back unfinished because it was stopping.
 int CountedAttempts(pqxx::work& txn, int64_t job_id, int attempt) {
-  const int released = txn.exec_params1(
-                              "SELECT count(*) FROM job_attempts WHERE job_id = $1 AND "
-                              "outcome = 'released'",
-                              job_id)[0]
+  const int released = ExecPrepared1(txn,
+                                     "SELECT count(*) FROM job_attempts WHERE job_id = $1 AND "
+                                     "outcome = 'released'",
+                                     job_id)[0]
                            .as<int>();
   return attempt - released;
 }
@@ -277,14 +281,14 @@ int CountedAttempts(pqxx::work& txn, int64_t job_id, int attempt) {
 // Ends an attempt its worker handed back (EvaluationFailure.released): the
 // job is pending again at once, for any worker, with its attempts as they were.
 void ReleaseAttempt(pqxx::work& txn, int64_t job_id, int attempt) {
-  txn.exec_params(
-      "UPDATE job_attempts SET outcome = 'released', ended_at = now() "
-      "WHERE job_id = $1 AND attempt = $2",
-      job_id, attempt);
-  txn.exec_params(
-      "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL "
-      "WHERE id = $1",
-      job_id);
+  ExecPrepared(txn,
+               "UPDATE job_attempts SET outcome = 'released', ended_at = now() "
+               "WHERE job_id = $1 AND attempt = $2",
+               job_id, attempt);
+  ExecPrepared(txn,
+               "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL "
+               "WHERE id = $1",
+               job_id);
 }
 
 // Ends the attempt of a failure report: the job goes back to pending when
@@ -296,157 +300,27 @@ absl::Status EndFailedAttempt(pqxx::work& txn, LockedSearch& search,
   const std::string reason = request.failure().reason().empty()
                                  ? "worker reported a failure without a reason"
                                  : request.failure().reason();
-  txn.exec_params(
-      "UPDATE job_attempts SET outcome = 'failed', ended_at = now() "
-      "WHERE job_id = $1 AND attempt = $2",
-      request.job_id(), request.attempt());
+  ExecPrepared(txn,
+               "UPDATE job_attempts SET outcome = 'failed', ended_at = now() "
+               "WHERE job_id = $1 AND attempt = $2",
+               request.job_id(), request.attempt());
   if (request.failure().retryable() && attempts_left) {
-    txn.exec_params(
-        "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
-        "lease_expires_at = NULL, failure_reason = $2 WHERE id = $1",
-        request.job_id(), reason);
+    ExecPrepared(txn,
+                 "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
+                 "lease_expires_at = NULL, failure_reason = $2 WHERE id = $1",
+                 request.job_id(), reason);
     return absl::OkStatus();
   }
-  txn.exec_params(
-      "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
-      "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
-      "WHERE id = $1",
-      request.job_id(), reason);
+  ExecPrepared(txn,
+               "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
+               "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
+               "WHERE id = $1",
+               request.job_id(), reason);
   RETURN_IF_ERROR(RecordFailure(txn, search, individual_id, reason));
   return AdvanceSearch(txn, search);
 }
 
-}  // namespace
-
-bool JobQueue::ReclaimDue() {
-  const int64_t now = absl::GetCurrentTimeNanos();
-  int64_t last = last_reclaim_ns_.load();
-  if (now - last < absl::ToInt64Nanoseconds(kReclaimOnLeaseInterval)) return false;
-  return last_reclaim_ns_.compare_exchange_strong(last, now);  // One caller wins.
-}
-
-absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& worker) {
-  RETURN_IF_ERROR(ValidateWorker(worker));
-  if (ReclaimDue()) RETURN_IF_ERROR(ReclaimExpiredLeases().status());
-  std::vector<std::string> kinds;
-  for (int k : worker.job_kinds()) kinds.push_back(JobKindToDb(v1::JobKind(k)));
-  const std::string kinds_literal = TextArrayLiteral(kinds);
-
-  std::optional<v1::Job> out;
-  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    out.reset();
-    txn.exec_params(
-        "INSERT INTO workers (id, hostname, device, device_model, job_kinds, slots) "
-        "VALUES ($1, $2, $3, $4, $5::text[], $6) ON CONFLICT (id) DO UPDATE SET "
-        "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
-        "device_model = EXCLUDED.device_model, job_kinds = EXCLUDED.job_kinds, "
-        "slots = EXCLUDED.slots, last_seen = now()",
-        worker.worker_id(), worker.hostname(), worker.device(), worker.device_model(),
-        kinds_literal, std::max(1, worker.slots()));
-    std::optional<int64_t> job_id = ClaimPending(txn, kinds_literal);
-    if (!job_id.has_value()) {
-      RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
-      job_id = ClaimPending(txn, kinds_literal);
-    }
-    if (!job_id.has_value()) return absl::OkStatus();
-
-    const pqxx::row j = txn.exec_params1(
-        "UPDATE jobs SET state = 'leased', attempt = attempt + 1, "
-        "lease_owner = $2, lease_expires_at = now() + lease_seconds * "
-        "interval '1 second' WHERE id = $1 "
-        "RETURNING attempt, kind, search_id, individual_id, lease_seconds, morphisms, "
-        "COALESCE(epochs, 0), COALESCE(resume_checkpoint, ''), COALESCE(resume_epoch, 0)",
-        *job_id, worker.worker_id());
-    txn.exec_params("INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
-                    *job_id, j[0].as<int>(), worker.worker_id());
-    const pqxx::row ind = txn.exec_params1(
-        "SELECT i.genome, i.genome_hash, i.seed, s.spec_text, COALESCE(p.genome, ''), "
-        "COALESCE(p.genome_hash, ''), COALESCE(p.checkpoint_digest, ''), "
-        "COALESCE(s.data_fingerprint, '') "
-        "FROM individuals i JOIN searches s ON s.id = i.search_id "
-        "LEFT JOIN individuals p ON p.id = i.parent_id WHERE i.id = $1",
-        j[3].as<int64_t>());
-    v1::Job job;
-    job.set_job_id(*job_id);
-    job.set_attempt(j[0].as<int>());
-    job.set_kind(JobKindFromDb(j[1].as<std::string>()));
-    job.set_search_id(j[2].as<int64_t>());
-    job.set_individual_id(j[3].as<int64_t>());
-    job.set_lease_seconds(j[4].as<int>());
-    job.mutable_architecture()->set_text(ind[0].as<std::string>());
-    job.mutable_architecture()->set_hash(ind[1].as<std::string>());
-    job.set_seed(static_cast<uint64_t>(ind[2].as<int64_t>()));
-    ASSIGN_OR_RETURN(const v1::SearchSpec spec, ParseSpecText(ind[3].as<std::string>()));
-    RETURN_IF_ERROR(FillJobPayload(spec, job.kind(), &job));
-    SetExpectedFingerprint(ind[7].as<std::string>(), &job);
-    if (job.kind() == v1::TRAIN_MORPHED) {
-      job.mutable_parent_architecture()->set_text(ind[4].as<std::string>());
-      job.mutable_parent_architecture()->set_hash(ind[5].as<std::string>());
-      job.set_parent_checkpoint(ind[6].as<std::string>());
-      job.set_morphisms(j[5].as<std::string>());
-      job.set_epochs(j[6].as<int>());
-    }
-    if (job.kind() == v1::TFNAS_SEARCH) AttachLatencyTable(txn, worker, &job);
-    // An earlier attempt's resume state: this one goes on from there.
-    job.set_resume_checkpoint(j[7].as<std::string>());
-    job.set_resume_epoch(j[8].as<int>());
-    out = std::move(job);
-    return absl::OkStatus();
-  }));
-  return out;
-}
-
-absl::StatusOr<v1::HeartbeatResponse> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
-  if (!std::isfinite(request.progress()) || request.progress() < 0 || request.progress() > 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("progress: ", request.progress(), " must be in [0, 1]"));
-  }
-  if (request.has_epoch()) RETURN_IF_ERROR(ValidateEpochProgress(request.epoch()));
-  RETURN_IF_ERROR(ValidateLogLines(request.log_lines()));
-  v1::HeartbeatResponse answer;
-  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    answer.Clear();
-    const pqxx::result rows = txn.exec_params(
-        "SELECT state, attempt, COALESCE(lease_owner, ''), search_id FROM jobs "
-        "WHERE id = $1 FOR UPDATE",
-        request.job_id());
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
-    }
-    const std::string state = rows[0][0].as<std::string>();
-    const int attempt = rows[0][1].as<int>();
-    if (state == "cancelled") {
-      answer.set_cancel(true);  // Its lines are not kept: the worker stops the job.
-      return absl::OkStatus();
-    }
-    if (state != "leased" || attempt != request.attempt() ||
-        rows[0][2].as<std::string>() != request.worker_id()) {
-      return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
-    }
-    txn.exec_params(
-        "UPDATE jobs SET lease_expires_at = now() + lease_seconds * "
-        "interval '1 second', progress = $2 WHERE id = $1",
-        request.job_id(), request.progress());
-    if (!request.resume_checkpoint().empty()) {
-      RETURN_IF_ERROR(RecordResumeState(txn, request));
-    }
-    if (request.has_epoch()) RecordEpoch(txn, request.job_id(), attempt, request.epoch());
-    ASSIGN_OR_RETURN(const std::optional<std::string> stop,
-                     EarlyStopAnswer(txn, request.job_id(), attempt,
-                                     request.has_epoch() ? &request.epoch() : nullptr));
-    if (stop.has_value()) {
-      answer.set_stop(true);
-      answer.set_stop_reason(*stop);
-    }
-    txn.exec_params("UPDATE workers SET last_seen = now() WHERE id = $1", request.worker_id());
-    AppendJobLog(txn, {rows[0][3].as<int64_t>(), request.job_id(), attempt, request.worker_id()},
-                 request.log_lines(), LogSource::kHeartbeat);
-    return absl::OkStatus();
-  }));
-  return answer;
-}
-
-absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultRequest& request) {
+absl::Status ValidateReport(const v1::ReportResultRequest& request) {
   if (request.has_result()) {
     const v1::EvaluationResult& r = request.result();
     if (!std::isfinite(r.fitness())) {
@@ -474,71 +348,293 @@ absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultReque
   }
   RETURN_IF_ERROR(ValidateLogLines(request.log_lines()));
 
+  return ValidateLogLines(request.log_lines());
+}
+
+// One report's checks and writes, then the step its outcome calls for, in
+// the caller's transaction under the search's lock; as ReportResult did for
+// one report alone. Its log lines go to `logs`, to be appended last.
+absl::StatusOr<ReportOutcome> RecordReport(
+    pqxx::work& txn, LockedSearch& search, const v1::ReportResultRequest& request,
+    std::vector<std::pair<LogLease, const LogLines*>>* logs) {
   ReportOutcome outcome;
+  // Lock order everywhere: search row (the caller's), then job row. The
+  // attempt the request names comes in the same round trip.
+  const pqxx::result rows = ExecPrepared(
+      txn,
+      "SELECT j.state, j.attempt, COALESCE(j.lease_owner, ''), j.individual_id, j.max_attempts, "
+      "a.outcome, a.worker_id FROM jobs j LEFT JOIN job_attempts a "
+      "ON a.job_id = j.id AND a.attempt = $2 WHERE j.id = $1 AND j.search_id = $3 FOR UPDATE OF j",
+      request.job_id(), request.attempt(), search.id);
+  // Gone since it was leased (a database restored to an earlier state).
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
+  }
+  const pqxx::row job = rows[0];
+  const std::string state = job[0].as<std::string>();
+  const int attempt = job[1].as<int>();
+  const int64_t individual_id = job[3].as<int64_t>();
+
+  if (!job[5].is_null() && job[6].as<std::string>() == request.worker_id()) {
+    const std::string ended = job[5].as<std::string>();
+    if ((ended == "reported" && request.has_result()) ||
+        (ended == "failed" && request.has_failure() && !request.failure().released()) ||
+        (ended == "released" && request.has_failure() && request.failure().released())) {
+      outcome.duplicate = true;  // A retry of a report that already landed.
+      return outcome;
+    }
+  }
+  if (state != "leased" || attempt != request.attempt() ||
+      job[2].as<std::string>() != request.worker_id()) {
+    return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
+  }
+
+  if (request.has_result()) {
+    if (request.result().has_data()) {
+      RETURN_IF_ERROR(RecordDataDescription(txn, search.id, request.result().data()));
+    }
+    ExecPrepared(txn,
+                 "UPDATE jobs SET state = 'done', lease_owner = NULL, "
+                 "lease_expires_at = NULL, progress = 1, finished_at = now() WHERE id = $1",
+                 request.job_id());
+    ExecPrepared(txn,
+                 "UPDATE job_attempts SET outcome = 'reported', ended_at = now() "
+                 "WHERE job_id = $1 AND attempt = $2",
+                 request.job_id(), attempt);
+    RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
+    RecordStopOnIndividual(txn, request.job_id(), attempt, individual_id);
+    RETURN_IF_ERROR(AdvanceSearch(txn, search));
+  } else if (request.failure().released()) {
+    ReleaseAttempt(txn, request.job_id(), attempt);
+  } else {
+    RETURN_IF_ERROR(
+        EndFailedAttempt(txn, search, request, individual_id,
+                         CountedAttempts(txn, request.job_id(), attempt) < job[4].as<int>()));
+  }
+  logs->push_back(
+      {{search.id, request.job_id(), attempt, request.worker_id()}, &request.log_lines()});
+  return outcome;
+}
+
+// RecordReport in a savepoint of a batch's transaction: when it fails, what it
+// wrote is rolled back (and `search` restored), and the batch goes on. Errors
+// the whole transaction must see (retry, lost connection, timeout) propagate.
+absl::StatusOr<ReportOutcome> RecordReportAlone(
+    pqxx::work& txn, LockedSearch& search, const v1::ReportResultRequest& request,
+    std::vector<std::pair<LogLease, const LogLines*>>* logs) {
+  const LockedSearch before = search;
+  const size_t logs_before = logs->size();
+  txn.exec("SAVEPOINT report");
+  absl::StatusOr<ReportOutcome> outcome;
+  try {
+    outcome = RecordReport(txn, search, request, logs);
+  } catch (...) {
+    const absl::Status status = StatusFromCurrentException();
+    if (absl::IsAborted(status) || absl::IsUnavailable(status)) throw;
+    outcome = status;
+  }
+  if (outcome.ok()) {
+    txn.exec("RELEASE SAVEPOINT report");
+    return outcome;
+  }
+  txn.exec("ROLLBACK TO SAVEPOINT report");
+  search = before;
+  logs->resize(logs_before);
+  return outcome;
+}
+
+}  // namespace
+
+bool JobQueue::ReclaimDue() {
+  const int64_t now = absl::GetCurrentTimeNanos();
+  int64_t last = last_reclaim_ns_.load();
+  if (now - last < absl::ToInt64Nanoseconds(kReclaimOnLeaseInterval)) return false;
+  return last_reclaim_ns_.compare_exchange_strong(last, now);  // One caller wins.
+}
+
+absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& worker) {
+  RETURN_IF_ERROR(ValidateWorker(worker));
+  if (ReclaimDue()) RETURN_IF_ERROR(ReclaimExpiredLeases().status());
+  std::vector<std::string> kinds;
+  for (int k : worker.job_kinds()) kinds.push_back(JobKindToDb(v1::JobKind(k)));
+  const std::string kinds_literal = TextArrayLiteral(kinds);
+
+  std::optional<v1::Job> out;
   RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    outcome = ReportOutcome{};
-    const pqxx::result owner =
-        txn.exec_params("SELECT search_id FROM jobs WHERE id = $1", request.job_id());
-    if (owner.empty()) {
-      return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
+    out.reset();
+    ExecPrepared(txn,
+                 "INSERT INTO workers (id, hostname, device, device_model, job_kinds, slots) "
+                 "VALUES ($1, $2, $3, $4, $5::text[], $6) ON CONFLICT (id) DO UPDATE SET "
+                 "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
+                 "device_model = EXCLUDED.device_model, job_kinds = EXCLUDED.job_kinds, "
+                 "slots = EXCLUDED.slots, last_seen = now()",
+                 worker.worker_id(), worker.hostname(), worker.device(), worker.device_model(),
+                 kinds_literal, std::max(1, worker.slots()));
+    std::optional<int64_t> job_id = ClaimPending(txn, kinds_literal);
+    if (!job_id.has_value()) {
+      RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
+      job_id = ClaimPending(txn, kinds_literal);
     }
-    // Lock order everywhere: search row, then job row.
-    ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, owner[0][0].as<int64_t>()));
-    const pqxx::row job = txn.exec_params1(
-        "SELECT state, attempt, COALESCE(lease_owner, ''), individual_id, "
-        "max_attempts FROM jobs WHERE id = $1 FOR UPDATE",
-        request.job_id());
-    const std::string state = job[0].as<std::string>();
-    const int attempt = job[1].as<int>();
-    const int64_t individual_id = job[3].as<int64_t>();
+    if (!job_id.has_value()) return absl::OkStatus();
 
-    const pqxx::result earlier = txn.exec_params(
-        "SELECT outcome, worker_id FROM job_attempts WHERE job_id = $1 AND "
-        "attempt = $2",
-        request.job_id(), request.attempt());
-    if (!earlier.empty() && !earlier[0][0].is_null() &&
-        earlier[0][1].as<std::string>() == request.worker_id()) {
-      const std::string ended = earlier[0][0].as<std::string>();
-      if ((ended == "reported" && request.has_result()) ||
-          (ended == "failed" && request.has_failure() && !request.failure().released()) ||
-          (ended == "released" && request.has_failure() && request.failure().released())) {
-        outcome.duplicate = true;  // A retry of a report that already landed.
-        return absl::OkStatus();
-      }
+    const pqxx::row j = ExecPrepared1(
+        txn,
+        "UPDATE jobs SET state = 'leased', attempt = attempt + 1, "
+        "lease_owner = $2, lease_expires_at = now() + lease_seconds * "
+        "interval '1 second' WHERE id = $1 "
+        "RETURNING attempt, kind, search_id, individual_id, lease_seconds, morphisms, "
+        "COALESCE(epochs, 0), COALESCE(resume_checkpoint, ''), COALESCE(resume_epoch, 0)",
+        *job_id, worker.worker_id());
+    ExecPrepared(txn, "INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
+                 *job_id, j[0].as<int>(), worker.worker_id());
+    const pqxx::row ind = ExecPrepared1(
+        txn,
+        "SELECT i.genome, i.genome_hash, i.seed, s.spec_text, COALESCE(p.genome, ''), "
+        "COALESCE(p.genome_hash, ''), COALESCE(p.checkpoint_digest, ''), "
+        "COALESCE(s.data_fingerprint, '') "
+        "FROM individuals i JOIN searches s ON s.id = i.search_id "
+        "LEFT JOIN individuals p ON p.id = i.parent_id WHERE i.id = $1",
+        j[3].as<int64_t>());
+    v1::Job job;
+    job.set_job_id(*job_id);
+    job.set_attempt(j[0].as<int>());
+    job.set_kind(JobKindFromDb(j[1].as<std::string>()));
+    job.set_search_id(j[2].as<int64_t>());
+    job.set_individual_id(j[3].as<int64_t>());
+    job.set_lease_seconds(j[4].as<int>());
+    job.mutable_architecture()->set_text(ind[0].as<std::string>());
+    job.mutable_architecture()->set_hash(ind[1].as<std::string>());
+    job.set_seed(static_cast<uint64_t>(ind[2].as<int64_t>()));
+    // Parsed once per spec, not per lease (parsing showed in the profile).
+    ASSIGN_OR_RETURN(const std::shared_ptr<const SearchStep> step,
+                     StepForSpecText(ind[3].as<std::string>()));
+    RETURN_IF_ERROR(FillJobPayload(step->spec(), job.kind(), &job));
+    SetExpectedFingerprint(ind[7].as<std::string>(), &job);
+    if (job.kind() == v1::TRAIN_MORPHED) {
+      job.mutable_parent_architecture()->set_text(ind[4].as<std::string>());
+      job.mutable_parent_architecture()->set_hash(ind[5].as<std::string>());
+      job.set_parent_checkpoint(ind[6].as<std::string>());
+      job.set_morphisms(j[5].as<std::string>());
+      job.set_epochs(j[6].as<int>());
     }
-    if (state != "leased" || attempt != request.attempt() ||
-        job[2].as<std::string>() != request.worker_id()) {
-      return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
-    }
-
-    if (request.has_result()) {
-      if (request.result().has_data()) {
-        RETURN_IF_ERROR(RecordDataDescription(txn, search.id, request.result().data()));
-      }
-      txn.exec_params(
-          "UPDATE jobs SET state = 'done', lease_owner = NULL, "
-          "lease_expires_at = NULL, progress = 1, finished_at = now() WHERE id = $1",
-          request.job_id());
-      txn.exec_params(
-          "UPDATE job_attempts SET outcome = 'reported', ended_at = now() "
-          "WHERE job_id = $1 AND attempt = $2",
-          request.job_id(), attempt);
-      RETURN_IF_ERROR(RecordEvaluation(txn, search, individual_id, request.result()));
-      RecordStopOnIndividual(txn, request.job_id(), attempt, individual_id);
-      RETURN_IF_ERROR(AdvanceSearch(txn, search));
-    } else if (request.failure().released()) {
-      ReleaseAttempt(txn, request.job_id(), attempt);
-    } else {
-      RETURN_IF_ERROR(
-          EndFailedAttempt(txn, search, request, individual_id,
-                           CountedAttempts(txn, request.job_id(), attempt) < job[4].as<int>()));
-    }
-    // Last: it takes the search's log lock (see AppendJobLog).
-    AppendJobLog(txn, {search.id, request.job_id(), attempt, request.worker_id()},
-                 request.log_lines(), LogSource::kReport);
+    if (job.kind() == v1::TFNAS_SEARCH) AttachLatencyTable(txn, worker, &job);
+    // An earlier attempt's resume state: this one goes on from there.
+    job.set_resume_checkpoint(j[7].as<std::string>());
+    job.set_resume_epoch(j[8].as<int>());
+    out = std::move(job);
     return absl::OkStatus();
   }));
-  return outcome;
+  if (out.has_value()) RememberSearchOfJob(out->job_id(), out->search_id());
+  return out;
+}
+
+absl::StatusOr<v1::HeartbeatResponse> JobQueue::Heartbeat(const v1::HeartbeatRequest& request) {
+  if (!std::isfinite(request.progress()) || request.progress() < 0 || request.progress() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("progress: ", request.progress(), " must be in [0, 1]"));
+  }
+  if (request.has_epoch()) RETURN_IF_ERROR(ValidateEpochProgress(request.epoch()));
+  RETURN_IF_ERROR(ValidateLogLines(request.log_lines()));
+  v1::HeartbeatResponse answer;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    answer.Clear();
+    const pqxx::result rows =
+        ExecPrepared(txn,
+                     "SELECT state, attempt, COALESCE(lease_owner, ''), search_id FROM jobs "
+                     "WHERE id = $1 FOR UPDATE",
+                     request.job_id());
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat("job ", request.job_id(), " does not exist"));
+    }
+    const std::string state = rows[0][0].as<std::string>();
+    const int attempt = rows[0][1].as<int>();
+    if (state == "cancelled") {
+      answer.set_cancel(true);  // Its lines are not kept: the worker stops the job.
+      return absl::OkStatus();
+    }
+    if (state != "leased" || attempt != request.attempt() ||
+        rows[0][2].as<std::string>() != request.worker_id()) {
+      return LeaseNotHeld(request.job_id(), request.attempt(), state, attempt);
+    }
+    ExecPrepared(txn,
+                 "UPDATE jobs SET lease_expires_at = now() + lease_seconds * "
+                 "interval '1 second', progress = $2 WHERE id = $1",
+                 request.job_id(), request.progress());
+    if (!request.resume_checkpoint().empty()) {
+      RETURN_IF_ERROR(RecordResumeState(txn, request));
+    }
+    if (request.has_epoch()) RecordEpoch(txn, request.job_id(), attempt, request.epoch());
+    ASSIGN_OR_RETURN(const std::optional<std::string> stop,
+                     EarlyStopAnswer(txn, request.job_id(), attempt,
+                                     request.has_epoch() ? &request.epoch() : nullptr));
+    if (stop.has_value()) {
+      answer.set_stop(true);
+      answer.set_stop_reason(*stop);
+    }
+    ExecPrepared(txn, "UPDATE workers SET last_seen = now() WHERE id = $1", request.worker_id());
+    AppendJobLog(txn, {rows[0][3].as<int64_t>(), request.job_id(), attempt, request.worker_id()},
+                 request.log_lines(), LogSource::kHeartbeat);
+    return absl::OkStatus();
+  }));
+  return answer;
+}
+
+absl::StatusOr<ReportOutcome> JobQueue::ReportResult(const v1::ReportResultRequest& request) {
+  RETURN_IF_ERROR(ValidateReport(request));
+  ASSIGN_OR_RETURN(const int64_t search_id, SearchOfJob(request.job_id()));
+  PendingReport mine{&request, absl::UnknownError("report not recorded")};
+  reports_.Submit(search_id, &mine, [&](const std::vector<PendingReport*>& batch) {
+    RecordReports(search_id, batch);
+  });
+  return mine.outcome;
+}
+
+absl::StatusOr<int64_t> JobQueue::SearchOfJob(int64_t job_id) {
+  {
+    absl::MutexLock lock(&search_of_job_mu_);
+    if (auto it = search_of_job_.find(job_id); it != search_of_job_.end()) return it->second;
+  }
+  int64_t search_id = 0;
+  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::result owner =
+        ExecPrepared(txn, "SELECT search_id FROM jobs WHERE id = $1", job_id);
+    if (owner.empty()) {
+      return absl::NotFoundError(absl::StrCat("job ", job_id, " does not exist"));
+    }
+    search_id = owner[0][0].as<int64_t>();
+    return absl::OkStatus();
+  }));
+  RememberSearchOfJob(job_id, search_id);
+  return search_id;
+}
+
+void JobQueue::RememberSearchOfJob(int64_t job_id, int64_t search_id) {
+  absl::MutexLock lock(&search_of_job_mu_);
+  if (search_of_job_.size() >= kRememberedJobs) search_of_job_.clear();
+  search_of_job_[job_id] = search_id;
+}
+
+void JobQueue::RecordReports(int64_t search_id, const std::vector<PendingReport*>& batch) {
+  const absl::Status status = db_->Transact([&](pqxx::work& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, search_id));
+    std::vector<std::pair<LogLease, const LogLines*>> logs;
+    if (batch.size() == 1) {
+      // Alone: no savepoint; an error rolls the transaction back.
+      PendingReport& only = *batch[0];
+      only.outcome = RecordReport(txn, search, *only.request, &logs);
+      RETURN_IF_ERROR(only.outcome.status());
+    } else {
+      for (PendingReport* report : batch) {
+        report->outcome = RecordReportAlone(txn, search, *report->request, &logs);
+      }
+    }
+    // Last: each takes the search's log lock (see AppendJobLog).
+    for (const auto& [lease, lines] : logs) AppendJobLog(txn, lease, *lines, LogSource::kReport);
+    return absl::OkStatus();
+  });
+  if (status.ok()) return;
+  // Nothing of the batch was committed: every caller sees why.
+  for (PendingReport* report : batch) report->outcome = status;
 }
 
 absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
@@ -555,31 +651,32 @@ absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {
   for (const auto& [job_id, search_id] : expired) {
     RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
       ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, search_id));
-      const pqxx::result rows = txn.exec_params(
-          "SELECT attempt, max_attempts, individual_id FROM jobs WHERE id = $1 "
-          "AND state = 'leased' AND lease_expires_at < now() FOR UPDATE",
-          job_id);
+      const pqxx::result rows =
+          ExecPrepared(txn,
+                       "SELECT attempt, max_attempts, individual_id FROM jobs WHERE id = $1 "
+                       "AND state = 'leased' AND lease_expires_at < now() FOR UPDATE",
+                       job_id);
       if (rows.empty()) return absl::OkStatus();  // Reported or reclaimed meanwhile.
       const int attempt = rows[0][0].as<int>();
-      txn.exec_params(
-          "UPDATE job_attempts SET outcome = 'expired', ended_at = now() "
-          "WHERE job_id = $1 AND attempt = $2",
-          job_id, attempt);
+      ExecPrepared(txn,
+                   "UPDATE job_attempts SET outcome = 'expired', ended_at = now() "
+                   "WHERE job_id = $1 AND attempt = $2",
+                   job_id, attempt);
       ++reclaimed;
       if (CountedAttempts(txn, job_id, attempt) < rows[0][1].as<int>()) {
-        txn.exec_params(
-            "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
-            "lease_expires_at = NULL WHERE id = $1",
-            job_id);
+        ExecPrepared(txn,
+                     "UPDATE jobs SET state = 'pending', lease_owner = NULL, "
+                     "lease_expires_at = NULL WHERE id = $1",
+                     job_id);
         return absl::OkStatus();
       }
       const std::string reason =
           absl::StrCat("lease expired on all ", CountedAttempts(txn, job_id, attempt), " attempts");
-      txn.exec_params(
-          "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
-          "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
-          "WHERE id = $1",
-          job_id, reason);
+      ExecPrepared(txn,
+                   "UPDATE jobs SET state = 'failed', lease_owner = NULL, "
+                   "lease_expires_at = NULL, failure_reason = $2, finished_at = now() "
+                   "WHERE id = $1",
+                   job_id, reason);
       RETURN_IF_ERROR(RecordFailure(txn, search, rows[0][2].as<int64_t>(), reason));
       return AdvanceSearch(txn, search);
     }));

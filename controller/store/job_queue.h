@@ -8,10 +8,14 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "controller/store/database.h"
+#include "controller/store/group_commit.h"
 #include "proto/worker_service.pb.h"
 
 namespace nas {
@@ -20,7 +24,9 @@ struct ReportOutcome {
   bool duplicate = false;  // This exact report had been accepted before.
 };
 
-// Thread-safe; holds no state beyond the Database.
+// Thread-safe. Beyond the Database it holds only the reports waiting for
+// their batch and which search each recently leased job belongs to (which
+// never changes).
 class JobQueue {
  public:
   explicit JobQueue(Database* db) : db_(db) {}
@@ -52,6 +58,13 @@ class JobQueue {
   // and puts the job back to pending without using up one of max_attempts.
   // FAILED_PRECONDITION for a lease no longer held; INVALID_ARGUMENT for a
   // malformed result (nothing changes then).
+  //
+  // Group commit: reports of one search that arrive while another batch of
+  // it is being recorded are recorded together in one transaction, each in
+  // its own savepoint, in arrival order, each followed by its own step, so
+  // the outcome is exactly that of recording them one at a time; a report
+  // that fails changes nothing and the others land. Each caller gets its own
+  // outcome, and only after the commit.
   absl::StatusOr<ReportOutcome> ReportResult(const v1::ReportResultRequest& request);
 
   // Returns jobs whose lease expired to pending (attempt budget left) or
@@ -61,14 +74,34 @@ class JobQueue {
   // Reclaiming on every lease doubled the transactions per lease with many
   // workers; an expired lease waits at most this long for a leasing worker.
   static constexpr absl::Duration kReclaimOnLeaseInterval = absl::Milliseconds(200);
+  // At most this many reports share one transaction.
+  static constexpr int kMaxReportBatch = 64;
+
+  // Transactions that recorded reports so far (one per batch).
+  int64_t report_batches() const { return reports_.batches(); }
 
  private:
+  struct PendingReport {
+    const v1::ReportResultRequest* request;
+    absl::StatusOr<ReportOutcome> outcome;
+  };
+  // Records a batch of one search's reports in one transaction.
+  void RecordReports(int64_t search_id, const std::vector<PendingReport*>& batch);
+  // The job's search, remembered from the lease or read. NOT_FOUND if the
+  // job does not exist.
+  absl::StatusOr<int64_t> SearchOfJob(int64_t job_id);
+  void RememberSearchOfJob(int64_t job_id, int64_t search_id);
+  static constexpr size_t kRememberedJobs = 1 << 16;
+
   // Whether a lease should reclaim first (and, if so, the clock restarts).
   bool ReclaimDue();
 
   Database* const db_;
   std::atomic<int64_t> last_reclaim_ns_{0};  // absl::GetCurrentTimeNanos() of the last one.
   std::function<void(int)> on_leases_expired_;
+  GroupCommit<PendingReport> reports_{kMaxReportBatch};
+  absl::Mutex search_of_job_mu_;
+  absl::flat_hash_map<int64_t, int64_t> search_of_job_ ABSL_GUARDED_BY(search_of_job_mu_);
 };
 
 }  // namespace nas

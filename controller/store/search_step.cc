@@ -9,32 +9,15 @@
 #include "common/genome/stable_hash.h"
 #include "common/status/status_macros.h"
 #include "controller/search/objectives.h"
+#include "controller/store/prepared.h"
 #include "controller/store/rows.h"
 
 namespace nas {
 namespace {
 
-// The step of a stored spec, which never changes. Every lease and report
-// locks a search; the last steps built are kept, keyed by the spec's text,
-// so a strategy and space are built once per spec, not per transaction.
-absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::string& text) {
-  constexpr size_t kCachedSteps = 64;
-  static absl::Mutex mu(absl::kConstInit);
-  static auto* cache = new absl::flat_hash_map<std::string, std::shared_ptr<const SearchStep>>();
-  {
-    absl::MutexLock lock(&mu);
-    if (auto it = cache->find(text); it != cache->end()) return it->second;
-  }
-  ASSIGN_OR_RETURN(const v1::SearchSpec spec, ParseSpecText(text));
-  ASSIGN_OR_RETURN(std::shared_ptr<const SearchStep> step, SearchStep::Create(spec));
-  absl::MutexLock lock(&mu);
-  if (cache->size() >= kCachedSteps) cache->clear();
-  cache->emplace(text, step);
-  return step;
-}
-
 void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
-  for (const auto& row : txn.exec_params(
+  for (const auto& row : ExecPrepared(
+           txn,
            "SELECT id, birth_order, state, COALESCE(objective_scores[1], fitness, 0), genome, "
            "checkpoint_digest IS NOT NULL, COALESCE(parent_id, 0), alive "
            "FROM individuals WHERE search_id = $1 ORDER BY birth_order",
@@ -50,11 +33,10 @@ void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
 }
 
 int JobsInFlight(pqxx::work& txn, int64_t search_id) {
-  return txn
-      .exec_params1(
-          "SELECT count(*) FROM jobs WHERE search_id = $1 "
-          "AND state IN ('pending', 'leased')",
-          search_id)[0]
+  return ExecPrepared1(txn,
+                       "SELECT count(*) FROM jobs WHERE search_id = $1 "
+                       "AND state IN ('pending', 'leased')",
+                       search_id)[0]
       .as<int>();
 }
 
@@ -73,19 +55,21 @@ SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int job
   // Strategies compare scores (larger is better by each objective), not
   // the raw fitness: see controller/search/objectives.h.
   for (const auto& row :
-       txn.exec_params("SELECT id, birth_order, "
-                       "array_to_string(COALESCE(objective_scores, ARRAY[fitness]), ','), genome "
-                       "FROM individuals WHERE search_id = $1 AND alive ORDER BY evaluated_order",
-                       search.id)) {
+       ExecPrepared(txn,
+                    "SELECT id, birth_order, "
+                    "array_to_string(COALESCE(objective_scores, ARRAY[fitness]), ','), genome "
+                    "FROM individuals WHERE search_id = $1 AND alive ORDER BY evaluated_order",
+                    search.id)) {
     std::vector<double> scores = ParseDoubleList(row[2].as<std::string>());
     const double first = scores.empty() ? 0 : scores[0];
     view.population.push_back({row[0].as<int64_t>(), row[1].as<int>(), first,
                                row[3].as<std::string>(), std::move(scores)});
   }
-  const pqxx::row counts = txn.exec_params1(
-      "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
-      "FROM individuals WHERE search_id = $1 AND state = 'pending'",
-      search.id, strategy.InitialJobs());
+  const pqxx::row counts =
+      ExecPrepared1(txn,
+                    "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
+                    "FROM individuals WHERE search_id = $1 AND state = 'pending'",
+                    search.id, strategy.InitialJobs());
   view.unfinished = counts[0].as<int>();
   view.unfinished_initial = counts[1].as<int>();
   if (strategy.NeedsHistory()) LoadHistory(txn, search.id, &view);
@@ -95,32 +79,32 @@ SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int job
 void InsertBirths(pqxx::work& txn, LockedSearch& search, const std::vector<Birth>& births) {
   for (const Birth& b : births) {
     const int64_t individual_id =
-        txn.exec_params1(
-               "INSERT INTO individuals (search_id, birth_order, genome, "
-               "genome_hash, parent_id, mutation, seed, state) VALUES "
-               "($1, $2, $3, $4, NULLIF($5, 0), $6, $7, 'pending') RETURNING id",
-               search.id, b.birth_order, b.genome, b.genome_hash, b.parent_id, b.mutation,
-               static_cast<int64_t>(b.seed))[0]
+        ExecPrepared1(txn,
+                      "INSERT INTO individuals (search_id, birth_order, genome, "
+                      "genome_hash, parent_id, mutation, seed, state) VALUES "
+                      "($1, $2, $3, $4, NULLIF($5, 0), $6, $7, 'pending') RETURNING id",
+                      search.id, b.birth_order, b.genome, b.genome_hash, b.parent_id, b.mutation,
+                      static_cast<int64_t>(b.seed))[0]
             .as<int64_t>();
-    txn.exec_params(
-        "INSERT INTO jobs (search_id, individual_id, kind, state, max_attempts, "
-        "lease_seconds, morphisms, epochs) VALUES ($1, $2, $3, 'pending', $4, $5, $6, "
-        "NULLIF($7, 0))",
-        search.id, individual_id, JobKindToDb(b.job_kind), b.max_attempts, b.lease_seconds,
-        b.morphisms, b.epochs);
+    ExecPrepared(txn,
+                 "INSERT INTO jobs (search_id, individual_id, kind, state, max_attempts, "
+                 "lease_seconds, morphisms, epochs) VALUES ($1, $2, $3, 'pending', $4, $5, $6, "
+                 "NULLIF($7, 0))",
+                 search.id, individual_id, JobKindToDb(b.job_kind), b.max_attempts, b.lease_seconds,
+                 b.morphisms, b.epochs);
     search.births = b.birth_order + 1;
   }
   if (!births.empty()) {
-    txn.exec_params("UPDATE searches SET births = $2 WHERE id = $1", search.id, search.births);
+    ExecPrepared(txn, "UPDATE searches SET births = $2 WHERE id = $1", search.id, search.births);
   }
 }
 
 void AgeOut(pqxx::work& txn, const LockedSearch& search, const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
-  txn.exec_params(
-      "UPDATE individuals SET alive = false, aged_out_at = $2 "
-      "WHERE search_id = $1 AND id = ANY($3::bigint[])",
-      search.id, search.evaluations_done, BigintArrayLiteral(ids));
+  ExecPrepared(txn,
+               "UPDATE individuals SET alive = false, aged_out_at = $2 "
+               "WHERE search_id = $1 AND id = ANY($3::bigint[])",
+               search.id, search.evaluations_done, BigintArrayLiteral(ids));
 }
 
 // Drops references to weights, so checkpoint garbage collection can free
@@ -131,15 +115,17 @@ void ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
       " AND id <> (SELECT id FROM individuals WHERE search_id = $1 AND state = 'evaluated' "
       "ORDER BY objective_scores[1] DESC, birth_order LIMIT 1)";
   if (release.all_but_best) {
-    txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
-                                 "WHERE search_id = $1 AND checkpoint_digest IS NOT NULL",
-                                 kNotBest),
-                    search.id);
+    ExecPrepared(txn,
+                 absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
+                              "WHERE search_id = $1 AND checkpoint_digest IS NOT NULL",
+                              kNotBest),
+                 search.id);
   } else if (!release.individuals.empty()) {
-    txn.exec_params(absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
-                                 "WHERE search_id = $1 AND id = ANY($2::bigint[])",
-                                 kNotBest),
-                    search.id, BigintArrayLiteral(release.individuals));
+    ExecPrepared(txn,
+                 absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
+                              "WHERE search_id = $1 AND id = ANY($2::bigint[])",
+                              kNotBest),
+                 search.id, BigintArrayLiteral(release.individuals));
   }
 }
 
@@ -148,7 +134,8 @@ void ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
 // builds them) and the space it times.
 void StoreLatencyTable(pqxx::work& txn, const LockedSearch& search, int64_t job_id,
                        const std::string& table) {
-  txn.exec_params(
+  ExecPrepared(
+      txn,
       "INSERT INTO latency_tables (device, space, table_json, measured_by) "
       "SELECT CASE WHEN w.device_model = '' THEN w.device "
       "ELSE w.device || ' (' || w.device_model || ')' END, $2, $3, a.job_id "
@@ -162,18 +149,18 @@ void StoreLatencyTable(pqxx::work& txn, const LockedSearch& search, int64_t job_
 // mutation then names the job that produced it.
 void StoreDerivedGenome(pqxx::work& txn, int64_t individual_id, int64_t job_id,
                         const std::string& genome) {
-  txn.exec_params(
-      "UPDATE individuals SET genome = $2, genome_hash = $3, "
-      "mutation = 'derived by job ' || $4 || ', ' || mutation WHERE id = $1",
-      individual_id, genome, StableTextHash(genome), job_id);
+  ExecPrepared(txn,
+               "UPDATE individuals SET genome = $2, genome_hash = $3, "
+               "mutation = 'derived by job ' || $4 || ', ' || mutation WHERE id = $1",
+               individual_id, genome, StableTextHash(genome), job_id);
 }
 
 void InsertMetrics(pqxx::work& txn, int64_t individual_id, const v1::EvaluationResult& result) {
   for (const auto& [name, value] : result.metrics()) {
-    txn.exec_params(
-        "INSERT INTO individual_metrics (individual_id, name, value) "
-        "VALUES ($1, $2, $3)",
-        individual_id, name, value);
+    ExecPrepared(txn,
+                 "INSERT INTO individual_metrics (individual_id, name, value) "
+                 "VALUES ($1, $2, $3)",
+                 individual_id, name, value);
   }
 }
 
@@ -198,24 +185,42 @@ absl::StatusOr<std::string> InfeasibleReason(const v1::SearchSpec& spec,
 // no evaluation order, and counts towards the budget as a birth.
 absl::Status RecordInfeasible(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
                               const v1::EvaluationResult& result, const std::string& reason) {
-  txn.exec_params(
+  ExecPrepared(
+      txn,
       "UPDATE individuals SET state = 'infeasible', failure_reason = $2, parameter_count = $3, "
       "evaluated_at = now() WHERE id = $1",
       individual_id, reason, result.parameter_count());
   InsertMetrics(txn, individual_id, result);
-  txn.exec_params(
-      "UPDATE searches SET evaluations_infeasible = evaluations_infeasible + 1 WHERE id = $1",
+  ExecPrepared(
+      txn, "UPDATE searches SET evaluations_infeasible = evaluations_infeasible + 1 WHERE id = $1",
       search.id);
   return absl::OkStatus();
 }
 
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::string& text) {
+  constexpr size_t kCachedSteps = 64;
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* cache = new absl::flat_hash_map<std::string, std::shared_ptr<const SearchStep>>();
+  {
+    absl::MutexLock lock(&mu);
+    if (auto it = cache->find(text); it != cache->end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(const v1::SearchSpec spec, ParseSpecText(text));
+  ASSIGN_OR_RETURN(std::shared_ptr<const SearchStep> step, SearchStep::Create(spec));
+  absl::MutexLock lock(&mu);
+  if (cache->size() >= kCachedSteps) cache->clear();
+  cache->emplace(text, step);
+  return step;
+}
+
 absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
-  const pqxx::result rows = txn.exec_params(
-      "SELECT spec_text, state, births, evaluations_done, budget FROM searches "
-      "WHERE id = $1 FOR UPDATE",
-      search_id);
+  const pqxx::result rows =
+      ExecPrepared(txn,
+                   "SELECT spec_text, state, births, evaluations_done, budget FROM searches "
+                   "WHERE id = $1 FOR UPDATE",
+                   search_id);
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("search ", search_id, " does not exist"));
   }
@@ -230,11 +235,11 @@ absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
 }
 
 int ActiveSlots(pqxx::work& txn, v1::JobKind kind) {
-  return txn
-      .exec_params1(
-          "SELECT COALESCE(sum(slots), 0) FROM workers WHERE last_seen > now() - interval "
-          "'30 seconds' AND $1 = ANY(job_kinds)",
-          JobKindToDb(kind))[0]
+  return ExecPrepared1(
+             txn,
+             "SELECT COALESCE(sum(slots), 0) FROM workers WHERE last_seen > now() - interval "
+             "'30 seconds' AND $1 = ANY(job_kinds)",
+             JobKindToDb(kind))[0]
       .as<int>();
 }
 
@@ -253,12 +258,13 @@ absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search, int target_in_f
 absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
                               const v1::EvaluationResult& result) {
   if (!result.checkpoint().empty() &&
-      txn.exec_params("SELECT 1 FROM checkpoints WHERE digest = $1", result.checkpoint()).empty()) {
+      ExecPrepared(txn, "SELECT 1 FROM checkpoints WHERE digest = $1", result.checkpoint())
+          .empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("result.checkpoint: '", result.checkpoint(), "' was not uploaded"));
   }
   const pqxx::row job =
-      txn.exec_params1("SELECT id, kind FROM jobs WHERE individual_id = $1", individual_id);
+      ExecPrepared1(txn, "SELECT id, kind FROM jobs WHERE individual_id = $1", individual_id);
   const int64_t job_id = job[0].as<int64_t>();
   ASSIGN_OR_RETURN(const JobOutput output,
                    search.step->CheckOutput(JobKindFromDb(job[1].as<std::string>()), result));
@@ -273,30 +279,30 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t ind
       const std::vector<double> values,
       ObjectiveValues(objectives, result.fitness(), result.parameter_count(), result.metrics()));
   ++search.evaluations_done;
-  txn.exec_params(
-      "UPDATE individuals SET state = 'evaluated', fitness = $2, "
-      "parameter_count = $3, evaluated_at = now(), evaluated_order = $4, "
-      "alive = true, checkpoint_digest = NULLIF($5, ''), objective_values = $6::float8[], "
-      "objective_scores = $7::float8[] WHERE id = $1",
-      individual_id, result.fitness(), result.parameter_count(), search.evaluations_done,
-      result.checkpoint(), DoubleArrayLiteral(values),
-      DoubleArrayLiteral(ObjectiveScores(objectives, values)));
+  ExecPrepared(txn,
+               "UPDATE individuals SET state = 'evaluated', fitness = $2, "
+               "parameter_count = $3, evaluated_at = now(), evaluated_order = $4, "
+               "alive = true, checkpoint_digest = NULLIF($5, ''), objective_values = $6::float8[], "
+               "objective_scores = $7::float8[] WHERE id = $1",
+               individual_id, result.fitness(), result.parameter_count(), search.evaluations_done,
+               result.checkpoint(), DoubleArrayLiteral(values),
+               DoubleArrayLiteral(ObjectiveScores(objectives, values)));
   InsertMetrics(txn, individual_id, result);
-  txn.exec_params("UPDATE searches SET evaluations_done = $2 WHERE id = $1", search.id,
-                  search.evaluations_done);
+  ExecPrepared(txn, "UPDATE searches SET evaluations_done = $2 WHERE id = $1", search.id,
+               search.evaluations_done);
   return absl::OkStatus();
 }
 
 absl::Status RecordFailure(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
                            const std::string& reason) {
-  txn.exec_params(
-      "UPDATE individuals SET state = 'failed', failure_reason = $2, "
-      "evaluated_at = now() WHERE id = $1",
-      individual_id, reason);
-  txn.exec_params(
-      "UPDATE searches SET evaluations_failed = evaluations_failed + 1 "
-      "WHERE id = $1",
-      search.id);
+  ExecPrepared(txn,
+               "UPDATE individuals SET state = 'failed', failure_reason = $2, "
+               "evaluated_at = now() WHERE id = $1",
+               individual_id, reason);
+  ExecPrepared(txn,
+               "UPDATE searches SET evaluations_failed = evaluations_failed + 1 "
+               "WHERE id = $1",
+               search.id);
   return absl::OkStatus();
 }
 
@@ -309,10 +315,10 @@ absl::Status AdvanceSearch(pqxx::work& txn, LockedSearch& search) {
   InsertBirths(txn, search, writes.births);
   ReleaseCheckpoints(txn, search, writes.release);
   if (writes.succeeded) {
-    txn.exec_params(
-        "UPDATE searches SET state = 'succeeded', finished_at = now() "
-        "WHERE id = $1",
-        search.id);
+    ExecPrepared(txn,
+                 "UPDATE searches SET state = 'succeeded', finished_at = now() "
+                 "WHERE id = $1",
+                 search.id);
     search.state = "succeeded";
   }
   return absl::OkStatus();

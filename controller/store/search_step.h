@@ -27,6 +27,12 @@ struct LockedSearch {
   std::shared_ptr<const SearchStep> step;
 };
 
+// The step of a stored spec (searches.spec_text, which never changes). Every
+// lease and report needs one; the last steps built are kept, keyed by the
+// spec's text, so a spec is parsed and its strategy and space built once,
+// not per transaction. Thread-safe.
+absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::string& text);
+
 // SELECT ... FOR UPDATE of the search row. NOT_FOUND if absent.
 absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id);
 
