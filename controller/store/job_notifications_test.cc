@@ -12,8 +12,8 @@
 #include "controller/store/job_queue.h"
 #include "controller/store/migrated_test_database.h"
 #include "controller/store/search_store.h"
+#include "controller/store/test_spec.h"
 #include "controller/store/test_worker.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tests/testing/test_database.h"
@@ -61,23 +61,6 @@ class JobNotificationsTest : public ::testing::Test {
     return notifications_->Wait(kinds, token, absl::Now() + absl::Milliseconds(400));
   }
 
-  v1::SearchSpec Spec(int budget) {
-    v1::SearchSpec spec;
-    google::protobuf::TextFormat::ParseFromString(
-        R"pb(
-          space { darts_cell { nodes: 2 } }
-          strategy { random {} }
-          training { epochs: 1 batch_size: 8 learning_rate: 0.1 init_channels: 4 cells: 1 }
-          dataset { format: DIGITS_CSV path: "unused" validation_examples: 10 }
-        )pb",
-        &spec);
-    spec.set_budget(budget);
-    spec.set_seed(3);
-    spec.set_lease_seconds(60);
-    spec.set_max_attempts(3);
-    return spec;
-  }
-
   testing::TestDatabase test_db_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<JobNotifications> notifications_;
@@ -113,7 +96,7 @@ TEST_F(JobNotificationsTest, TriggersNotifyQueueChangesButNotHeartbeats) {
   SearchStore searches(db_.get());
   JobQueue queue(db_.get());
   uint64_t token = notifications_->Token(kTrain);
-  const auto created = searches.CreateSearch(Spec(2));
+  const auto created = searches.CreateSearch(testing::SmallRandomSpec(2));
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(WaitBriefly(kTrain, token), Wake::kChanged) << "a search was created";
 

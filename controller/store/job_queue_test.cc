@@ -11,6 +11,7 @@
 #include "controller/store/migrated_test_database.h"
 #include "controller/store/migrator.h"
 #include "controller/store/search_store.h"
+#include "controller/store/test_spec.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -31,21 +32,8 @@ class JobQueueTest : public ::testing::Test {
     queue_ = std::make_unique<JobQueue>(db_.get());
   }
 
-  v1::SearchSpec Spec(int budget, int lease_seconds = 60, int max_attempts = 3) {
-    v1::SearchSpec spec;
-    google::protobuf::TextFormat::ParseFromString(
-        R"pb(
-          space { darts_cell { nodes: 2 } }
-          strategy { random {} }
-          training { epochs: 1 batch_size: 8 learning_rate: 0.1 init_channels: 4 cells: 1 }
-          dataset { format: DIGITS_CSV path: "unused" validation_examples: 10 }
-        )pb",
-        &spec);
-    spec.set_budget(budget);
-    spec.set_seed(3);
-    spec.set_lease_seconds(lease_seconds);
-    spec.set_max_attempts(max_attempts);
-    return spec;
+  static v1::SearchSpec Spec(int budget, int lease_seconds = 60, int max_attempts = 3) {
+    return testing::SmallRandomSpec(budget, lease_seconds, max_attempts);
   }
 
   static v1::WorkerInfo Worker(const std::string& id) {

@@ -11,8 +11,8 @@
 #include "controller/store/job_queue.h"
 #include "controller/store/migrated_test_database.h"
 #include "controller/store/search_store.h"
+#include "controller/store/test_spec.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_database.h"
 
@@ -20,23 +20,6 @@ namespace nas {
 namespace {
 
 using ::testing::HasSubstr;
-
-v1::SearchSpec RandomSpec(int budget) {
-  v1::SearchSpec spec;
-  google::protobuf::TextFormat::ParseFromString(
-      R"pb(
-        space { darts_cell { nodes: 2 } }
-        strategy { random {} }
-        training { epochs: 1 batch_size: 8 learning_rate: 0.1 init_channels: 4 cells: 1 }
-        dataset { format: DIGITS_CSV path: "unused" validation_examples: 10 }
-        seed: 5
-        lease_seconds: 60
-        max_attempts: 3
-      )pb",
-      &spec);
-  spec.set_budget(budget);
-  return spec;
-}
 
 v1::WorkerInfo Worker(int i) {
   v1::WorkerInfo w;
@@ -86,7 +69,8 @@ class ReportBatchTest : public ::testing::Test {
 
 TEST_F(ReportBatchTest, ConcurrentReportsShareTransactionsAndABadOneFailsAlone) {
   constexpr int kReports = 8;
-  auto search = searches_->CreateSearch(RandomSpec(50));
+  auto search = searches_->CreateSearch(
+      testing::SmallRandomSpec(50, /*lease_seconds=*/60, /*max_attempts=*/3, /*seed=*/5));
   ASSERT_TRUE(search.ok()) << search.status();
   std::vector<v1::Job> jobs;
   for (int i = 0; i < kReports; ++i) {
@@ -182,7 +166,8 @@ TEST_F(ReportBatchTest, UnknownJobIsNotFound) {
 // A job that vanished after its lease (a database restored to an earlier
 // state) is NOT_FOUND too, though its search was remembered from the lease.
 TEST_F(ReportBatchTest, VanishedJobIsNotFound) {
-  auto search = searches_->CreateSearch(RandomSpec(5));
+  auto search = searches_->CreateSearch(
+      testing::SmallRandomSpec(5, /*lease_seconds=*/60, /*max_attempts=*/3, /*seed=*/5));
   ASSERT_TRUE(search.ok()) << search.status();
   auto job = queue_->LeaseJob(Worker(0));
   ASSERT_TRUE(job.ok() && job->has_value()) << job.status();
@@ -205,7 +190,10 @@ TEST_F(ReportBatchTest, StatementsArePreparedOncePerConnection) {
   ASSERT_TRUE(one.ok()) << one.status();
   SearchStore searches(one->get());
   JobQueue queue(one->get());
-  ASSERT_TRUE(searches.CreateSearch(RandomSpec(5)).ok());
+  ASSERT_TRUE(searches
+                  .CreateSearch(testing::SmallRandomSpec(5, /*lease_seconds=*/60,
+                                                         /*max_attempts=*/3, /*seed=*/5))
+                  .ok());
   auto prepared = [&] {
     int64_t n = -1;
     EXPECT_TRUE((*one)
