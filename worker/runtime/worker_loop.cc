@@ -121,16 +121,13 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     }
   };
   // Heartbeats at a third of the lease so two can be lost before it expires,
-  // and at once when an epoch is reported or a resume state uploaded (a job
-  // killed before the next periodic one would lose that state). Epochs still
-  // queued when the job ends are sent before its report, so the history has
-  // every epoch.
+  // and at once when an epoch is reported. Epochs still queued when the job
+  // ends are sent before its report, so the history has every epoch.
   const auto interval = std::chrono::milliseconds(std::max(200, job.lease_seconds() * 1000 / 3));
   std::thread heartbeat([&] {
     std::unique_lock<std::mutex> lock(mu);
     while (true) {
-      wake.wait_for(lock, interval,
-                    [&] { return done || !epochs.empty() || resume.has_value(); });
+      wake.wait_for(lock, interval, [&] { return done || !epochs.empty(); });
       if (abandon.load()) {  // Nobody will record them.
         epochs_answered += static_cast<int64_t>(epochs.size());
         epochs.clear();
@@ -178,11 +175,8 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
     hooks.log = [&log](const std::string& line) { log.Add(line); };
     hooks.save_resume_state = [&](int epochs_done, const std::string& bytes) -> absl::Status {
       ASSIGN_OR_RETURN(std::string digest, client_->UploadCheckpoint(bytes));
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        resume.emplace(std::move(digest), epochs_done);
-      }
-      wake.notify_all();
+      std::lock_guard<std::mutex> lock(mu);
+      resume.emplace(std::move(digest), epochs_done);
       return absl::OkStatus();
     };
     hooks.epoch_verdict = [&](const v1::EpochProgress& epoch) -> std::optional<std::string> {
