@@ -10,27 +10,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "worker/nash/sgdr_trainer.h"
+#include "worker/training/tensor_snapshot.h"
 
 namespace nas {
 namespace {
 
 using ::testing::HasSubstr;
-
-// The net's parameters, then its buffers, as CPU copies.
-std::vector<torch::Tensor> Tensors(const ConvNet& net) {
-  std::vector<torch::Tensor> all;
-  for (const auto& t : net->parameters()) all.push_back(t.detach().clone());
-  for (const auto& t : net->buffers()) all.push_back(t.clone());
-  return all;
-}
-
-bool Same(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (!a[i].sizes().equals(b[i].sizes()) || !torch::equal(a[i], b[i])) return false;
-  }
-  return true;
-}
 
 class SgdrResumeTest : public ::testing::Test {
  protected:
@@ -107,7 +92,8 @@ TEST_F(SgdrResumeTest, AResumedTrainingEndsBitEqualToAnUninterruptedOne) {
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_THAT(lines[0], HasSubstr("epoch 4/4"));
 
-  EXPECT_TRUE(Same(Tensors(resumed_net), Tensors(straight_net)))
+  EXPECT_TRUE(
+      testing::BitEqual(testing::StateTensors(*resumed_net), testing::StateTensors(*straight_net)))
       << "the weights or BatchNorm statistics differ";
   EXPECT_EQ(resumed->final_train_loss, straight->final_train_loss);
   EXPECT_EQ(resumed->validation_accuracy, straight->validation_accuracy);
@@ -115,7 +101,7 @@ TEST_F(SgdrResumeTest, AResumedTrainingEndsBitEqualToAnUninterruptedOne) {
 
 TEST_F(SgdrResumeTest, AStateOfAnotherNetIsRefusedAndLeavesTheNetAsItWas) {
   ConvNet net = Net(3);
-  const std::vector<torch::Tensor> before = Tensors(net);
+  const std::vector<torch::Tensor> before = testing::StateTensors(*net);
   ConvNetTrainOptions o = Options();
   o.resume.state = "not an archive";
   auto refused = TrainConvNet(net, *data_, o);
@@ -127,7 +113,8 @@ TEST_F(SgdrResumeTest, AStateOfAnotherNetIsRefusedAndLeavesTheNetAsItWas) {
   refused = TrainConvNet(net, *data_, o);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << refused.status();
   EXPECT_THAT(refused.status().message(), HasSubstr("training.resume_state: "));
-  EXPECT_TRUE(Same(Tensors(net), before)) << "a refused state changed the net";
+  EXPECT_TRUE(testing::BitEqual(testing::StateTensors(*net), before))
+      << "a refused state changed the net";
 }
 
 }  // namespace

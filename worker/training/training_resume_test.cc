@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "worker/training/tensor_snapshot.h"
 #include "worker/training/trainer.h"
 
 namespace nas {
@@ -17,17 +18,6 @@ namespace {
 using ::testing::HasSubstr;
 
 // Every tensor of the module (parameters, then buffers) equal, bit for bit.
-bool SameTensors(const torch::nn::Module& a, const torch::nn::Module& b) {
-  std::vector<torch::Tensor> x = a.parameters(), y = b.parameters();
-  for (const auto& t : a.buffers()) x.push_back(t);
-  for (const auto& t : b.buffers()) y.push_back(t);
-  if (x.size() != y.size()) return false;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!torch::equal(x[i], y[i])) return false;
-  }
-  return true;
-}
-
 class TrainingResumeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -127,7 +117,8 @@ TEST_F(TrainingResumeTest, AResumedTrainingEndsBitEqualToAnUninterruptedOne) {
   ASSERT_EQ(fractions.size(), 10u) << "two epochs of 5 steps";
   EXPECT_DOUBLE_EQ(fractions.front(), 11.0 / 20);
 
-  EXPECT_TRUE(SameTensors(*resumed->network, *straight->network))
+  EXPECT_TRUE(testing::BitEqual(testing::StateTensors(*resumed->network),
+                                testing::StateTensors(*straight->network)))
       << "the weights or BatchNorm statistics differ";
   EXPECT_EQ(resumed->final_train_loss, straight->final_train_loss);
   EXPECT_EQ(resumed->validation_accuracy, straight->validation_accuracy);
