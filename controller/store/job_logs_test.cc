@@ -13,9 +13,9 @@
 #include "controller/store/migrated_test_database.h"
 #include "controller/store/migrator.h"
 #include "controller/store/search_store.h"
+#include "controller/store/test_spec.h"
 #include "controller/store/worker_store.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 #include "tests/testing/test_database.h"
@@ -39,19 +39,7 @@ class JobLogsTest : public ::testing::Test {
   }
 
   int64_t CreateSearch(int budget, int lease_seconds = 60) {
-    v1::SearchSpec spec;
-    google::protobuf::TextFormat::ParseFromString(
-        R"pb(
-          space { darts_cell { nodes: 2 } }
-          strategy { random {} }
-          training { epochs: 1 batch_size: 8 learning_rate: 0.1 init_channels: 4 cells: 1 }
-          dataset { format: DIGITS_CSV path: "unused" validation_examples: 10 }
-        )pb",
-        &spec);
-    spec.set_budget(budget);
-    spec.set_seed(3);
-    spec.set_lease_seconds(lease_seconds);
-    spec.set_max_attempts(3);
+    const v1::SearchSpec spec = testing::SmallRandomSpec(budget, lease_seconds);
     auto search = searches_->CreateSearch(spec);
     EXPECT_TRUE(search.ok()) << search.status();
     return search.ok() ? search->id() : 0;
