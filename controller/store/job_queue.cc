@@ -354,9 +354,9 @@ absl::Status ValidateReport(const v1::ReportResultRequest& request) {
 // One report's checks and writes, then the step its outcome calls for, in
 // the caller's transaction under the search's lock; as ReportResult did for
 // one report alone. Its log lines go to `logs`, to be appended last.
-absl::StatusOr<ReportOutcome> RecordReport(
-    pqxx::work& txn, LockedSearch& search, const v1::ReportResultRequest& request,
-    std::vector<std::pair<LogLease, const LogLines*>>* logs) {
+absl::StatusOr<ReportOutcome> RecordReport(pqxx::work& txn, LockedSearch& search,
+                                           const v1::ReportResultRequest& request,
+                                           ReportBatch::Logs* logs) {
   ReportOutcome outcome;
   // Lock order everywhere: search row (the caller's), then job row. The
   // attempt the request names comes in the same round trip.
@@ -419,9 +419,9 @@ absl::StatusOr<ReportOutcome> RecordReport(
 // RecordReport in a savepoint of a batch's transaction: when it fails, what it
 // wrote is rolled back (and `search` restored), and the batch goes on. Errors
 // the whole transaction must see (retry, lost connection, timeout) propagate.
-absl::StatusOr<ReportOutcome> RecordReportAlone(
-    pqxx::work& txn, LockedSearch& search, const v1::ReportResultRequest& request,
-    std::vector<std::pair<LogLease, const LogLines*>>* logs) {
+absl::StatusOr<ReportOutcome> RecordReportAlone(pqxx::work& txn, LockedSearch& search,
+                                                const v1::ReportResultRequest& request,
+                                                ReportBatch::Logs* logs) {
   const LockedSearch before = search;
   const size_t logs_before = logs->size();
   txn.exec("SAVEPOINT report");
@@ -617,17 +617,19 @@ void JobQueue::RememberSearchOfJob(int64_t job_id, int64_t search_id) {
 void JobQueue::RecordReports(int64_t search_id, const std::vector<PendingReport*>& batch) {
   const absl::Status status = db_->Transact([&](pqxx::work& txn) -> absl::Status {
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, search_id));
-    std::vector<std::pair<LogLease, const LogLines*>> logs;
-    if (batch.size() == 1) {
-      // Alone: no savepoint; an error rolls the transaction back.
-      PendingReport& only = *batch[0];
-      only.outcome = RecordReport(txn, search, *only.request, &logs);
-      RETURN_IF_ERROR(only.outcome.status());
-    } else {
-      for (PendingReport* report : batch) {
-        report->outcome = RecordReportAlone(txn, search, *report->request, &logs);
-      }
-    }
+    ReportBatch::Logs logs;
+    // Alone, a report needs no savepoint: an error rolls the transaction back.
+    const bool alone = batch.size() == 1;
+    ReportBatch recorder(txn, search, batched_writes_, &logs,
+                         [&](const v1::ReportResultRequest& request) {
+                           return alone ? RecordReport(txn, search, request, &logs)
+                                        : RecordReportAlone(txn, search, request, &logs);
+                         });
+    std::vector<const v1::ReportResultRequest*> requests;
+    for (PendingReport* report : batch) requests.push_back(report->request);
+    std::vector<absl::StatusOr<ReportOutcome>> outcomes = recorder.Record(requests);
+    for (size_t i = 0; i < batch.size(); ++i) batch[i]->outcome = std::move(outcomes[i]);
+    if (alone) RETURN_IF_ERROR(batch[0]->outcome.status());
     // Last: each takes the search's log lock (see AppendJobLog).
     for (const auto& [lease, lines] : logs) AppendJobLog(txn, lease, *lines, LogSource::kReport);
     return absl::OkStatus();
@@ -635,6 +637,20 @@ void JobQueue::RecordReports(int64_t search_id, const std::vector<PendingReport*
   if (status.ok()) return;
   // Nothing of the batch was committed: every caller sees why.
   for (PendingReport* report : batch) report->outcome = status;
+}
+
+std::vector<absl::StatusOr<ReportOutcome>> JobQueue::RecordBatchForTesting(
+    int64_t search_id, const std::vector<const v1::ReportResultRequest*>& requests) {
+  std::vector<PendingReport> reports;
+  for (const v1::ReportResultRequest* request : requests) {
+    reports.push_back({request, absl::UnknownError("report not recorded")});
+  }
+  std::vector<PendingReport*> batch;
+  for (PendingReport& report : reports) batch.push_back(&report);
+  RecordReports(search_id, batch);
+  std::vector<absl::StatusOr<ReportOutcome>> outcomes;
+  for (PendingReport& report : reports) outcomes.push_back(std::move(report.outcome));
+  return outcomes;
 }
 
 absl::StatusOr<int> JobQueue::ReclaimExpiredLeases() {

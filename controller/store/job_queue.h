@@ -16,13 +16,10 @@
 #include "absl/time/time.h"
 #include "controller/store/database.h"
 #include "controller/store/group_commit.h"
+#include "controller/store/report_batch.h"
 #include "proto/worker_service.pb.h"
 
 namespace nas {
-
-struct ReportOutcome {
-  bool duplicate = false;  // This exact report had been accepted before.
-};
 
 // Thread-safe. Beyond the Database it holds only the reports waiting for
 // their batch and which search each recently leased job belongs to (which
@@ -36,6 +33,12 @@ class JobQueue {
   void set_on_leases_expired(std::function<void(int)> callback) {
     on_leases_expired_ = std::move(callback);
   }
+
+  // Whether a batch records the common results in memory and writes them
+  // with one statement per table (report_batch.h); off, every report takes
+  // the one-at-a-time path, the reference that path is tested against. On
+  // by default. Set before serving; not thread-safe to change.
+  void set_batched_writes(bool on) { batched_writes_ = on; }
 
   // Registers the worker (or refreshes it) and leases the oldest pending job
   // of a running search that it can run. Expired leases are reclaimed first,
@@ -80,6 +83,12 @@ class JobQueue {
   // Transactions that recorded reports so far (one per batch).
   int64_t report_batches() const { return reports_.batches(); }
 
+  // Records `requests`, all of jobs of `search_id`, as one batch in this
+  // order: what ReportResult does with reports that arrive together, without
+  // depending on when threads arrive. Each gets its own outcome.
+  std::vector<absl::StatusOr<ReportOutcome>> RecordBatchForTesting(
+      int64_t search_id, const std::vector<const v1::ReportResultRequest*>& requests);
+
  private:
   struct PendingReport {
     const v1::ReportResultRequest* request;
@@ -99,6 +108,7 @@ class JobQueue {
   Database* const db_;
   std::atomic<int64_t> last_reclaim_ns_{0};  // absl::GetCurrentTimeNanos() of the last one.
   std::function<void(int)> on_leases_expired_;
+  bool batched_writes_ = true;
   GroupCommit<PendingReport> reports_{kMaxReportBatch};
   absl::Mutex search_of_job_mu_;
   absl::flat_hash_map<int64_t, int64_t> search_of_job_ ABSL_GUARDED_BY(search_of_job_mu_);

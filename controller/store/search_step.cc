@@ -32,48 +32,8 @@ void LoadHistory(pqxx::work& txn, int64_t search_id, SearchView* view) {
   }
 }
 
-int JobsInFlight(pqxx::work& txn, int64_t search_id) {
-  return ExecPrepared1(txn,
-                       "SELECT count(*) FROM jobs WHERE search_id = $1 "
-                       "AND state IN ('pending', 'leased')",
-                       search_id)[0]
-      .as<int>();
-}
-
 SearchCounts Counts(const LockedSearch& search, int jobs_in_flight) {
   return {search.state, search.births, search.evaluations_done, jobs_in_flight, search.budget};
-}
-
-// The population (and history, if the strategy reads it) as the step sees it.
-SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int jobs_in_flight) {
-  const Strategy& strategy = search.step->strategy();
-  SearchSnapshot snapshot;
-  snapshot.counts = Counts(search, jobs_in_flight);
-  SearchView& view = snapshot.view;
-  view.births = search.births;
-  view.budget = search.budget;
-  // Strategies compare scores (larger is better by each objective), not
-  // the raw fitness: see controller/search/objectives.h.
-  for (const auto& row :
-       ExecPrepared(txn,
-                    "SELECT id, birth_order, "
-                    "array_to_string(COALESCE(objective_scores, ARRAY[fitness]), ','), genome "
-                    "FROM individuals WHERE search_id = $1 AND alive ORDER BY evaluated_order",
-                    search.id)) {
-    std::vector<double> scores = ParseDoubleList(row[2].as<std::string>());
-    const double first = scores.empty() ? 0 : scores[0];
-    view.population.push_back({row[0].as<int64_t>(), row[1].as<int>(), first,
-                               row[3].as<std::string>(), std::move(scores)});
-  }
-  const pqxx::row counts =
-      ExecPrepared1(txn,
-                    "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
-                    "FROM individuals WHERE search_id = $1 AND state = 'pending'",
-                    search.id, strategy.InitialJobs());
-  view.unfinished = counts[0].as<int>();
-  view.unfinished_initial = counts[1].as<int>();
-  if (strategy.NeedsHistory()) LoadHistory(txn, search.id, &view);
-  return snapshot;
 }
 
 void InsertBirths(pqxx::work& txn, LockedSearch& search, const std::vector<Birth>& births) {
@@ -105,28 +65,6 @@ void AgeOut(pqxx::work& txn, const LockedSearch& search, const std::vector<int64
                "UPDATE individuals SET alive = false, aged_out_at = $2 "
                "WHERE search_id = $1 AND id = ANY($3::bigint[])",
                search.id, search.evaluations_done, BigintArrayLiteral(ids));
-}
-
-// Drops references to weights, so checkpoint garbage collection can free
-// them; the search's best individual always keeps its own.
-void ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
-                        const CheckpointRelease& release) {
-  constexpr char kNotBest[] =
-      " AND id <> (SELECT id FROM individuals WHERE search_id = $1 AND state = 'evaluated' "
-      "ORDER BY objective_scores[1] DESC, birth_order LIMIT 1)";
-  if (release.all_but_best) {
-    ExecPrepared(txn,
-                 absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
-                              "WHERE search_id = $1 AND checkpoint_digest IS NOT NULL",
-                              kNotBest),
-                 search.id);
-  } else if (!release.individuals.empty()) {
-    ExecPrepared(txn,
-                 absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
-                              "WHERE search_id = $1 AND id = ANY($2::bigint[])",
-                              kNotBest),
-                 search.id, BigintArrayLiteral(release.individuals));
-  }
 }
 
 // Stores a MEASURE_LATENCY job's table, keyed by the device of the worker
@@ -164,23 +102,6 @@ void InsertMetrics(pqxx::work& txn, int64_t individual_id, const v1::EvaluationR
   }
 }
 
-// Why the result's candidate breaks the spec's constraints, or "" if it
-// does not. The controller checks the measurements itself, so that a result
-// over a limit is never recorded as evaluated; a worker's own reason stands
-// when the measurements alone do not show it.
-absl::StatusOr<std::string> InfeasibleReason(const v1::SearchSpec& spec,
-                                             const v1::EvaluationResult& result) {
-  if (!HasConstraints(spec.constraints())) {
-    if (result.infeasible_reason().empty()) return std::string();
-    return absl::InvalidArgumentError(
-        "result.infeasible_reason: the search has no constraints to break");
-  }
-  std::string reason =
-      ConstraintViolations(spec.constraints(), result.parameter_count(), result.metrics());
-  if (reason.empty()) reason = result.infeasible_reason();
-  return reason;
-}
-
 // The candidate was not trained: it takes no place in the population and
 // no evaluation order, and counts towards the budget as a birth.
 absl::Status RecordInfeasible(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
@@ -198,6 +119,85 @@ absl::Status RecordInfeasible(pqxx::work& txn, LockedSearch& search, int64_t ind
 }
 
 }  // namespace
+
+int JobsInFlight(pqxx::work& txn, int64_t search_id) {
+  return ExecPrepared1(txn,
+                       "SELECT count(*) FROM jobs WHERE search_id = $1 "
+                       "AND state IN ('pending', 'leased')",
+                       search_id)[0]
+      .as<int>();
+}
+
+// The population (and history, if the strategy reads it) as the step sees it.
+SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int jobs_in_flight) {
+  const Strategy& strategy = search.step->strategy();
+  SearchSnapshot snapshot;
+  snapshot.counts = Counts(search, jobs_in_flight);
+  SearchView& view = snapshot.view;
+  view.births = search.births;
+  view.budget = search.budget;
+  // Strategies compare scores (larger is better by each objective), not
+  // the raw fitness: see controller/search/objectives.h.
+  for (const auto& row :
+       ExecPrepared(txn,
+                    "SELECT id, birth_order, "
+                    "array_to_string(COALESCE(objective_scores, ARRAY[fitness]), ','), genome "
+                    "FROM individuals WHERE search_id = $1 AND alive ORDER BY evaluated_order",
+                    search.id)) {
+    std::vector<double> scores = ParseDoubleList(row[2].as<std::string>());
+    const double first = scores.empty() ? 0 : scores[0];
+    view.population.push_back({row[0].as<int64_t>(), row[1].as<int>(), first,
+                               row[3].as<std::string>(), std::move(scores)});
+  }
+  const pqxx::row counts =
+      ExecPrepared1(txn,
+                    "SELECT count(*), count(*) FILTER (WHERE birth_order < $2) "
+                    "FROM individuals WHERE search_id = $1 AND state = 'pending'",
+                    search.id, strategy.InitialJobs());
+  view.unfinished = counts[0].as<int>();
+  view.unfinished_initial = counts[1].as<int>();
+  if (strategy.NeedsHistory()) LoadHistory(txn, search.id, &view);
+  return snapshot;
+}
+
+// Drops references to weights, so checkpoint garbage collection can free
+// them; the search's best individual always keeps its own.
+void ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
+                        const CheckpointRelease& release) {
+  constexpr char kNotBest[] =
+      " AND id <> (SELECT id FROM individuals WHERE search_id = $1 AND state = 'evaluated' "
+      "ORDER BY objective_scores[1] DESC, birth_order LIMIT 1)";
+  if (release.all_but_best) {
+    ExecPrepared(txn,
+                 absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
+                              "WHERE search_id = $1 AND checkpoint_digest IS NOT NULL",
+                              kNotBest),
+                 search.id);
+  } else if (!release.individuals.empty()) {
+    ExecPrepared(txn,
+                 absl::StrCat("UPDATE individuals SET checkpoint_digest = NULL "
+                              "WHERE search_id = $1 AND id = ANY($2::bigint[])",
+                              kNotBest),
+                 search.id, BigintArrayLiteral(release.individuals));
+  }
+}
+
+// Why the result's candidate breaks the spec's constraints, or "" if it
+// does not. The controller checks the measurements itself, so that a result
+// over a limit is never recorded as evaluated; a worker's own reason stands
+// when the measurements alone do not show it.
+absl::StatusOr<std::string> InfeasibleReason(const v1::SearchSpec& spec,
+                                             const v1::EvaluationResult& result) {
+  if (!HasConstraints(spec.constraints())) {
+    if (result.infeasible_reason().empty()) return std::string();
+    return absl::InvalidArgumentError(
+        "result.infeasible_reason: the search has no constraints to break");
+  }
+  std::string reason =
+      ConstraintViolations(spec.constraints(), result.parameter_count(), result.metrics());
+  if (reason.empty()) reason = result.infeasible_reason();
+  return reason;
+}
 
 absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::string& text) {
   constexpr size_t kCachedSteps = 64;
@@ -218,7 +218,8 @@ absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::str
 absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
   const pqxx::result rows =
       ExecPrepared(txn,
-                   "SELECT spec_text, state, births, evaluations_done, budget FROM searches "
+                   "SELECT spec_text, state, births, evaluations_done, budget, "
+                   "COALESCE(data_fingerprint, '') FROM searches "
                    "WHERE id = $1 FOR UPDATE",
                    search_id);
   if (rows.empty()) {
@@ -231,6 +232,7 @@ absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
   s.births = rows[0][2].as<int>();
   s.evaluations_done = rows[0][3].as<int>();
   s.budget = rows[0][4].as<int>();
+  s.data_fingerprint = rows[0][5].as<std::string>();
   return s;
 }
 

@@ -22,7 +22,8 @@ struct LockedSearch {
   std::string state;  // 'running', 'succeeded', 'cancelled'.
   int births = 0;
   int evaluations_done = 0;
-  int budget = 0;  // searches.budget: the spec's, or what ExtendSearch raised it to.
+  int budget = 0;                // searches.budget: the spec's, or what ExtendSearch raised it to.
+  std::string data_fingerprint;  // searches.data_fingerprint; "" until the first report names one.
   // The stored (normalized) spec's step logic, built once per transaction.
   std::shared_ptr<const SearchStep> step;
 };
@@ -55,6 +56,22 @@ absl::Status RecordEvaluation(pqxx::work& txn, LockedSearch& search, int64_t ind
 // Marks the individual failed for good with `reason`.
 absl::Status RecordFailure(pqxx::work& txn, LockedSearch& search, int64_t individual_id,
                            const std::string& reason);
+
+// Pending or leased jobs of the search.
+int JobsInFlight(pqxx::work& txn, int64_t search_id);
+
+// The population (and history, if the strategy reads it) as the step sees it.
+SearchSnapshot LoadSnapshot(pqxx::work& txn, const LockedSearch& search, int jobs_in_flight);
+
+// Drops references to weights, so checkpoint garbage collection can free
+// them; the search's best individual always keeps its own.
+void ReleaseCheckpoints(pqxx::work& txn, const LockedSearch& search,
+                        const CheckpointRelease& release);
+
+// Why the result's candidate breaks the spec's constraints, or "" if it does
+// not; INVALID_ARGUMENT for a claim of infeasibility without constraints.
+absl::StatusOr<std::string> InfeasibleReason(const v1::SearchSpec& spec,
+                                             const v1::EvaluationResult& result);
 
 // After an outcome: applies the step's writes (age out, queue children up to
 // one per active worker, release weights, close the search when done).
