@@ -6,7 +6,8 @@
 #                                       -> crash-stops it, waits, starts it on the same port
 # The server listens on 127.0.0.1 only, on a free port, with fsync off (its
 # data is disposable). Works as root (runs the server as `postgres`) or as an
-# ordinary user. THROWAWAY_PG_MAX_CONNECTIONS overrides max_connections (200).
+# ordinary user. THROWAWAY_PG_MAX_CONNECTIONS overrides max_connections (200);
+# THROWAWAY_PG_EXTRA_OPTIONS adds server options (e.g. "-c shared_preload_libraries=pg_stat_statements").
 # Commits are asynchronous (synchronous_commit=off) unless
 # THROWAWAY_PG_SYNCHRONOUS_COMMIT=on: a crash-stop (restart) then loses the
 # last commits, which a test of a restart must not allow, since a production
@@ -36,7 +37,7 @@ case "$cmd" in
       || { cat "$dir/initdb.log" >&2; exit 1; }
     for _ in 1 2 3 4 5; do
       port=$(free_port)
-      echo "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${THROWAWAY_PG_FSYNC:-off} -c full_page_writes=${THROWAWAY_PG_FSYNC:-off} -c synchronous_commit=${THROWAWAY_PG_SYNCHRONOUS_COMMIT:-off} -c max_connections=${THROWAWAY_PG_MAX_CONNECTIONS:-200}" >"$dir/options"
+      echo "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${THROWAWAY_PG_FSYNC:-off} -c full_page_writes=${THROWAWAY_PG_FSYNC:-off} -c synchronous_commit=${THROWAWAY_PG_SYNCHRONOUS_COMMIT:-off} -c max_connections=${THROWAWAY_PG_MAX_CONNECTIONS:-200} ${THROWAWAY_PG_EXTRA_OPTIONS:-}" >"$dir/options"
       if as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -w -t 30 -l "$dir/server.log" \
            -o "$(cat "$dir/options")" start >/dev/null 2>&1; then
         echo "$port" >"$dir/port"
