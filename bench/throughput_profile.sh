@@ -7,6 +7,8 @@
 # evaluation with their execution time, the costliest first.
 #   bench/throughput_profile.sh              N=64, 2000 evaluations
 #   WORKERS=256 bench/throughput_profile.sh  another N
+#   PERF=1 bench/throughput_profile.sh       also samples the controller with perf
+#                                            (the hottest functions, appended)
 # Other knobs (env): BUDGET, STRATEGY, CONTROLLER_FLAGS, WORKER_FLAGS, BENCH_OUT, DURABLE=1.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,11 +63,18 @@ pg_before=$(cpu_of postgres)
 ctl_before=$(awk '{print $14 + $15}' "/proc/$CONTROLLER_PID/stat")
 # The simulated workers' own CPU, from the shell's children accounting.
 workers_before=$(awk '{print $16 + $17}' /proc/$$/stat)
+PERF_PID=""
+if [ "${PERF:-0}" = 1 ]; then
+  perf record -F 499 -g -p "$CONTROLLER_PID" -o "$WORK/perf.data" >/dev/null 2>&1 &
+  PERF_PID=$!
+  sleep 1
+fi
 # shellcheck disable=SC2086
 "$BIN/bench/throughput/controller_throughput" --controller="127.0.0.1:$(cat "$WORK/controller.port")" \
   --table="$TABLE" --workers="$WORKERS" --budget="$BUDGET" --strategy="$STRATEGY" $WORKER_FLAGS \
   >"$WORK/run.json"
 workers_after=$(awk '{print $16 + $17}' /proc/$$/stat)
+if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 pg_after=$(cpu_of postgres)
 ctl_after=$(awk '{print $14 + $15}' "/proc/$CONTROLLER_PID/stat")
 HZ=$(getconf CLK_TCK)
@@ -112,5 +121,14 @@ EOF
            round((sum(total_exec_time) / $evals)::numeric, 3) || ' ms of execution per evaluation.'
     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'profile')
       AND query NOT LIKE '%pg_stat_statements%'"
+  if [ -n "$PERF_PID" ]; then
+    echo
+    echo "Controller CPU by function (perf, self time, >= 1.5%):"
+    echo
+    echo '```'
+    perf report -i "$WORK/perf.data" --no-children --percent-limit 1.5 --stdio -g none \
+      --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' | cut -c1-150 | head -40
+    echo '```'
+  fi
 } >"$OUT"
 cat "$OUT"

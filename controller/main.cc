@@ -31,6 +31,9 @@ ABSL_FLAG(int, max_lease_wait_ms, 25000,
 ABSL_FLAG(int, max_lease_waiters, 1024,
           "LeaseJob calls that may wait at once (each holds a server thread); more are "
           "answered at once without a job");
+ABSL_FLAG(bool, batched_report_writes, true,
+          "record the common reports of a group-committed batch in memory and write them with one "
+          "statement per table (false: each report by its own statements, as a reference)");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate of this server; enables TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
   options.reclaim_interval_ms = absl::GetFlag(FLAGS_reclaim_interval_ms);
   options.max_lease_wait_ms = absl::GetFlag(FLAGS_max_lease_wait_ms);
   options.max_lease_waiters = absl::GetFlag(FLAGS_max_lease_waiters);
+  options.batched_report_writes = absl::GetFlag(FLAGS_batched_report_writes);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);

@@ -76,6 +76,7 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
   }
   s->search_store_ = std::make_unique<SearchStore>(s->db_.get());
   s->job_queue_ = std::make_unique<JobQueue>(s->db_.get());
+  s->job_queue_->set_batched_writes(options.batched_report_writes);
   if (!options.metrics_listen_address.empty()) {
     ASSIGN_OR_RETURN(s->metrics_,
                      ControllerMetrics::Create(options.metrics_listen_address, s->db_.get()));

@@ -55,6 +55,8 @@ class ControllerServer {
     // threads as calls need them; no ResourceQuota caps them). Past this many
     // a LeaseJob answers at once, as without wait_ms.
     int max_lease_waiters = 1024;
+    // JobQueue::set_batched_writes.
+    bool batched_report_writes = true;
     // TLS: PEM certificate and key of the server; both empty = plaintext.
     std::string tls_cert_file;
     std::string tls_key_file;
