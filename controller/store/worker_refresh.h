@@ -1,0 +1,51 @@
+// Which workers this controller wrote to the workers table lately, so that a
+// lease need not rewrite the row every time. workers.last_seen only feeds
+// ActiveSlots, which counts the workers seen in the last 30 s: a refresh every
+// kInterval keeps a leasing worker counted, and saves a row write (and its
+// WAL) per lease. Any controller's refresh counts, so several controllers
+// serving one worker refresh it no less often. Thread-safe.
+#ifndef NAS_CONTROLLER_STORE_WORKER_REFRESH_H_
+#define NAS_CONTROLLER_STORE_WORKER_REFRESH_H_
+
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "proto/worker_service.pb.h"
+
+namespace nas {
+
+class WorkerRefreshes {
+ public:
+  // Far below ActiveSlots' 30 s window, so a worker that leases keeps counting.
+  static constexpr absl::Duration kInterval = absl::Seconds(5);
+
+  // Whether the worker's row must be written at `now`: this controller has
+  // not written it within kInterval, or wrote it with other WorkerInfo (a
+  // worker restarted with other slots or job kinds is seen at once).
+  bool Due(const v1::WorkerInfo& worker, absl::Time now) const;
+
+  // The row was written (committed) with `worker` as it was at `at`.
+  void Refreshed(const v1::WorkerInfo& worker, absl::Time at);
+
+  // The next lease of this worker writes its row, e.g. after a lease failed
+  // (its row may be gone with a database restored to an earlier state).
+  void Forget(const std::string& worker_id);
+
+ private:
+  struct Entry {
+    std::string info;  // The serialized WorkerInfo that was written.
+    absl::Time at;
+  };
+  // Bounds the memory of a controller that sees many short-lived workers.
+  static constexpr size_t kMaxEntries = 1 << 16;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> written_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace nas
+
+#endif  // NAS_CONTROLLER_STORE_WORKER_REFRESH_H_
