@@ -1,9 +1,11 @@
 // Which workers this controller wrote to the workers table lately, so that a
 // lease need not rewrite the row every time. workers.last_seen only feeds
-// ActiveSlots, which counts the workers seen in the last 30 s: a refresh every
-// kInterval keeps a leasing worker counted, and saves a row write (and its
-// WAL) per lease. Any controller's refresh counts, so several controllers
-// serving one worker refresh it no less often. Thread-safe.
+// ActiveSlots, which counts the workers seen in the last 30 s: a worker's row
+// is then at most kInterval older than its latest lease. A worker waiting in a
+// long-poll lease calls again within nas_controller --max_lease_wait_ms
+// (25 s by default), so its row stays under 30 s old. Any controller's
+// write counts, so several controllers serving one worker write it no less
+// often. Saves a row write (and its WAL) on most leases. Thread-safe.
 #ifndef NAS_CONTROLLER_STORE_WORKER_REFRESH_H_
 #define NAS_CONTROLLER_STORE_WORKER_REFRESH_H_
 
@@ -19,8 +21,8 @@ namespace nas {
 
 class WorkerRefreshes {
  public:
-  // Far below ActiveSlots' 30 s window, so a worker that leases keeps counting.
-  static constexpr absl::Duration kInterval = absl::Seconds(5);
+  // With the longest lease wait (25 s), below ActiveSlots' 30 s window.
+  static constexpr absl::Duration kInterval = absl::Seconds(2);
 
   // Whether the worker's row must be written at `now`: this controller has
   // not written it within kInterval, or wrote it with other WorkerInfo (a
