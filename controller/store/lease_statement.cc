@@ -13,10 +13,13 @@ namespace nas {
 namespace {
 
 // $1: the worker's kinds (text[]), $2: its id, $3..$6 its row, $7: whether to
-// write the row. One text for both cases: a connection prepares it once.
+// write the row. One text for both cases: a connection prepares it once. A
+// row that is gone (a database restored to an earlier state) is written
+// whatever $7 says, so the foreign keys to it hold.
 constexpr char kWriteWorker[] =
     "WITH worker AS (INSERT INTO workers (id, hostname, device, device_model, job_kinds, slots) "
-    "SELECT $2::text, $3::text, $4::text, $5::text, $1::text[], $6::int WHERE $7::boolean "
+    "SELECT $2::text, $3::text, $4::text, $5::text, $1::text[], $6::int "
+    "WHERE $7::boolean OR NOT EXISTS (SELECT 1 FROM workers WHERE id = $2::text) "
     "ON CONFLICT (id) DO UPDATE SET "
     "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
     "device_model = EXCLUDED.device_model, job_kinds = EXCLUDED.job_kinds, "

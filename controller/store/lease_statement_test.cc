@@ -137,6 +137,26 @@ TEST_F(LeaseStatementTest, AWorkerRefreshedWithinTheIntervalKeepsCounting) {
   EXPECT_EQ(ActiveTrainSlots(), 3);
 }
 
+// A worker whose row is gone although this controller wrote it a moment ago
+// (a database restored to an earlier state) is written again by its next
+// lease, which gets its job.
+TEST_F(LeaseStatementTest, AWorkerWhoseRowIsGoneIsWrittenAgainAtOnce) {
+  JobQueue queue(db_.get());
+  auto none = queue.LeaseJob(Worker("w1", 1));
+  ASSERT_TRUE(none.ok() && !none->has_value()) << none.status();
+  ASSERT_TRUE(db_->Transact([](pqxx::work& txn) {
+                   txn.exec("DELETE FROM workers WHERE id = 'w1'");
+                   return absl::OkStatus();
+                 })
+                  .ok());
+  SearchStore searches(db_.get());
+  ASSERT_TRUE(searches.CreateSearch(testing::SmallRandomSpec(20)).ok());
+  auto job = queue.LeaseJob(Worker("w1", 1));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_TRUE(job->has_value());
+  EXPECT_EQ(Count("SELECT count(*) FROM workers WHERE id = 'w1'"), 1);
+}
+
 // A job that cannot be built (its search's spec no longer parses) after the
 // lease committed on its own: the lease is undone, as a rolled back
 // transaction would leave it.

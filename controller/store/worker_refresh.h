@@ -32,8 +32,8 @@ class WorkerRefreshes {
   // The row was written (committed) with `worker` as it was at `at`.
   void Refreshed(const v1::WorkerInfo& worker, absl::Time at);
 
-  // The next lease of this worker writes its row, e.g. after a lease failed
-  // (its row may be gone with a database restored to an earlier state).
+  // The next lease of this worker writes its row: after a lease failed, the
+  // write it carried may not have committed.
   void Forget(const std::string& worker_id);
 
  private:
