@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "common/status/status_macros.h"
 #include "controller/search/job_payload.h"
 #include "controller/store/early_stopping.h"
@@ -186,6 +187,79 @@ void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* 
   if (rows.empty()) return;
   payload.set_latency_device(rows[0][0].as<std::string>());
   payload.set_latency_table(rows[0][1].as<std::string>());
+}
+
+bool CanRun(const v1::WorkerInfo& worker, v1::JobKind kind) {
+  return std::find(worker.job_kinds().begin(), worker.job_kinds().end(), kind) !=
+         worker.job_kinds().end();
+}
+
+// When nothing was pending: lets running searches queue more, then leases
+// in the same transaction.
+absl::StatusOr<std::optional<pqxx::row>> TopUpAndLease(pqxx::work& txn,
+                                                       const v1::WorkerInfo& worker,
+                                                       const std::string& kinds) {
+  RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
+  return RunLeaseStatement(txn, worker, kinds, /*refresh_worker=*/false);
+}
+
+// The job of a lease made in `txn`, its latency table attached.
+absl::StatusOr<v1::Job> JobInTransaction(pqxx::work& txn, const v1::WorkerInfo& worker,
+                                         const pqxx::row& row) {
+  ASSIGN_OR_RETURN(v1::Job job, JobFromLeaseRow(row));
+  if (job.kind() == v1::TFNAS_SEARCH) AttachLatencyTable(txn, worker, &job);
+  return job;
+}
+
+// The lease in one transaction: the whole of it for workers that may get a
+// TFNAS_SEARCH job, whose latency table is read once the job's spec is
+// parsed; only the top-up and second try (`claim_first` false) after
+// LeaseAlone found nothing pending.
+absl::StatusOr<std::optional<v1::Job>> LeaseInTransaction(Database& db,
+                                                          const v1::WorkerInfo& worker,
+                                                          const std::string& kinds,
+                                                          bool refresh_worker, bool claim_first) {
+  std::optional<v1::Job> out;
+  RETURN_IF_ERROR(db.Transact([&](pqxx::work& txn) -> absl::Status {
+    out.reset();
+    std::optional<pqxx::row> row =
+        claim_first ? RunLeaseStatement(txn, worker, kinds, refresh_worker) : std::nullopt;
+    if (!row.has_value()) {
+      ASSIGN_OR_RETURN(row, TopUpAndLease(txn, worker, kinds));
+    }
+    if (!row.has_value()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(out, JobInTransaction(txn, worker, *row));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+// The common lease, a job pending: one statement, committed on its own (no
+// BEGIN or COMMIT round trips). Atomic as any statement is; see
+// lease_statement.h. When nothing is pending, LeaseInTransaction tops up.
+absl::StatusOr<std::optional<v1::Job>> LeaseAlone(Database& db, const v1::WorkerInfo& worker,
+                                                  const std::string& kinds, bool refresh_worker) {
+  std::optional<pqxx::row> row;
+  RETURN_IF_ERROR(db.RunAlone([&](pqxx::nontransaction& txn) -> absl::Status {
+    row = RunLeaseStatement(txn, worker, kinds, refresh_worker);
+    return absl::OkStatus();
+  }));
+  if (!row.has_value()) {
+    return LeaseInTransaction(db, worker, kinds, /*refresh_worker=*/false, /*claim_first=*/false);
+  }
+  absl::StatusOr<v1::Job> job = JobFromLeaseRow(*row);
+  if (job.ok()) return std::optional<v1::Job>(*std::move(job));
+  // The lease committed but its worker gets an error: undo it, as the
+  // rollback of a transaction would have.
+  const absl::Status undone = db.Transact([&](pqxx::work& txn) -> absl::Status {
+    UndoLease(txn, LeasedJobId(*row), LeasedAttempt(*row), worker.worker_id());
+    return absl::OkStatus();
+  });
+  if (undone.ok()) return job.status();
+  return absl::Status(
+      job.status().code(),
+      absl::StrCat(job.status().message(), "; undoing the lease of job ", LeasedJobId(*row),
+                   " failed, so it expires: ", undone.ToString()));
 }
 
 constexpr size_t kMaxFingerprintChars = 256;
@@ -430,79 +504,6 @@ absl::StatusOr<ReportOutcome> RecordReportAlone(
   search = before;
   logs->resize(logs_before);
   return outcome;
-}
-
-bool CanRun(const v1::WorkerInfo& worker, v1::JobKind kind) {
-  return std::find(worker.job_kinds().begin(), worker.job_kinds().end(), kind) !=
-         worker.job_kinds().end();
-}
-
-// When nothing was pending: lets running searches queue more, then leases
-// in the same transaction.
-absl::StatusOr<std::optional<pqxx::row>> TopUpAndLease(pqxx::work& txn,
-                                                       const v1::WorkerInfo& worker,
-                                                       const std::string& kinds) {
-  RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
-  return RunLeaseStatement(txn, worker, kinds, /*refresh_worker=*/false);
-}
-
-// The job of a lease made in `txn`, its latency table attached.
-absl::StatusOr<v1::Job> JobInTransaction(pqxx::work& txn, const v1::WorkerInfo& worker,
-                                         const pqxx::row& row) {
-  ASSIGN_OR_RETURN(v1::Job job, JobFromLeaseRow(row));
-  if (job.kind() == v1::TFNAS_SEARCH) AttachLatencyTable(txn, worker, &job);
-  return job;
-}
-
-// The lease in one transaction: the whole of it for workers that may get a
-// TFNAS_SEARCH job, whose latency table is read once the job's spec is
-// parsed; only the top-up and second try (`claim_first` false) after
-// LeaseAlone found nothing pending.
-absl::StatusOr<std::optional<v1::Job>> LeaseInTransaction(Database& db,
-                                                          const v1::WorkerInfo& worker,
-                                                          const std::string& kinds,
-                                                          bool refresh_worker, bool claim_first) {
-  std::optional<v1::Job> out;
-  RETURN_IF_ERROR(db.Transact([&](pqxx::work& txn) -> absl::Status {
-    out.reset();
-    std::optional<pqxx::row> row =
-        claim_first ? RunLeaseStatement(txn, worker, kinds, refresh_worker) : std::nullopt;
-    if (!row.has_value()) {
-      ASSIGN_OR_RETURN(row, TopUpAndLease(txn, worker, kinds));
-    }
-    if (!row.has_value()) return absl::OkStatus();
-    ASSIGN_OR_RETURN(out, JobInTransaction(txn, worker, *row));
-    return absl::OkStatus();
-  }));
-  return out;
-}
-
-// The common lease, a job pending: one statement, committed on its own (no
-// BEGIN or COMMIT round trips). Atomic as any statement is; see
-// lease_statement.h. When nothing is pending, LeaseInTransaction tops up.
-absl::StatusOr<std::optional<v1::Job>> LeaseAlone(Database& db, const v1::WorkerInfo& worker,
-                                                  const std::string& kinds, bool refresh_worker) {
-  std::optional<pqxx::row> row;
-  RETURN_IF_ERROR(db.RunAlone([&](pqxx::nontransaction& txn) -> absl::Status {
-    row = RunLeaseStatement(txn, worker, kinds, refresh_worker);
-    return absl::OkStatus();
-  }));
-  if (!row.has_value()) {
-    return LeaseInTransaction(db, worker, kinds, /*refresh_worker=*/false, /*claim_first=*/false);
-  }
-  absl::StatusOr<v1::Job> job = JobFromLeaseRow(*row);
-  if (job.ok()) return std::optional<v1::Job>(*std::move(job));
-  // The lease committed but its worker gets an error: undo it, as the
-  // rollback of a transaction would have.
-  const absl::Status undone = db.Transact([&](pqxx::work& txn) -> absl::Status {
-    UndoLease(txn, LeasedJobId(*row), LeasedAttempt(*row), worker.worker_id());
-    return absl::OkStatus();
-  });
-  if (undone.ok()) return job.status();
-  return absl::Status(
-      job.status().code(),
-      absl::StrCat(job.status().message(), "; undoing the lease of job ", LeasedJobId(*row),
-                   " failed, so it expires: ", undone.ToString()));
 }
 
 }  // namespace
