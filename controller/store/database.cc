@@ -119,6 +119,24 @@ void Database::Release(std::unique_ptr<pqxx::connection> conn) {
 }
 
 absl::Status Database::Transact(const std::function<absl::Status(pqxx::work&)>& body) {
+  return WithRetries([&](pqxx::connection& conn) {
+    pqxx::work txn(conn);
+    absl::Status status = body(txn);
+    if (status.ok()) txn.commit();
+    // On error the work's destructor rolls back.
+    return status;
+  });
+}
+
+absl::Status Database::RunAlone(const std::function<absl::Status(pqxx::nontransaction&)>& body) {
+  return WithRetries([&](pqxx::connection& conn) {
+    pqxx::nontransaction txn(conn);
+    return body(txn);
+  });
+}
+
+absl::Status Database::WithRetries(
+    const std::function<absl::Status(pqxx::connection&)>& attempt_on) {
   absl::Status status;
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
     if (attempt > 0) {
@@ -132,16 +150,13 @@ absl::Status Database::Transact(const std::function<absl::Status(pqxx::work&)>& 
     }
     bool timed_out = false;
     try {
-      pqxx::work txn(**conn);
-      status = body(txn);
-      if (status.ok()) txn.commit();
-      // On error the work's destructor rolls back.
+      status = attempt_on(**conn);
     } catch (...) {
       status = StatusFromCurrentException();
       timed_out = CurrentExceptionIsTimeout();
     }
     if (timed_out) {
-      // The connection is sound (the transaction was rolled back); retrying
+      // The connection is sound (the statement was rolled back); retrying
       // here would only multiply the wait the timeout exists to bound.
       Release(std::move(*conn));
       return status;

@@ -50,6 +50,16 @@ class Database {
   // stays in the pool. Thread-safe.
   absl::Status Transact(const std::function<absl::Status(pqxx::work&)>& body);
 
+  // As Transact, with the same retries and timeouts, but outside a
+  // transaction block: each statement `body` runs commits on its own
+  // (autocommit), which saves the BEGIN and COMMIT round trips. Only for a
+  // body that runs ONE statement: PostgreSQL makes a statement atomic, its
+  // data-modifying CTEs included, so an error or a retry leaves nothing
+  // half done. A broken connection while the statement ran is retried as in
+  // Transact (which retries a commit in doubt too): the statement may have
+  // committed, so it must be one whose repeat is harmless.
+  absl::Status RunAlone(const std::function<absl::Status(pqxx::nontransaction&)>& body);
+
  private:
   explicit Database(Options options) : options_(std::move(options)) {}
 
@@ -57,6 +67,9 @@ class Database {
   // Opens a connection with the session's timeouts set.
   std::unique_ptr<pqxx::connection> Connect() const;
   void Release(std::unique_ptr<pqxx::connection> conn);
+  // The retry loop of Transact and RunAlone: runs `attempt` on a pooled
+  // connection until it succeeds or fails for good.
+  absl::Status WithRetries(const std::function<absl::Status(pqxx::connection&)>& attempt);
 
   const Options options_;
   absl::Mutex mu_;

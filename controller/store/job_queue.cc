@@ -7,28 +7,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "common/status/status_macros.h"
 #include "controller/search/job_payload.h"
 #include "controller/store/early_stopping.h"
 #include "controller/store/job_logs.h"
+#include "controller/store/lease_statement.h"
 #include "controller/store/prepared.h"
 #include "controller/store/rows.h"
 #include "controller/store/search_step.h"
 
 namespace nas {
 namespace {
-
-// The oldest pending job of a running search, of one of `kinds`, locked.
-std::optional<int64_t> ClaimPending(pqxx::work& txn, const std::string& kinds) {
-  const pqxx::result rows =
-      ExecPrepared(txn,
-                   "SELECT j.id FROM jobs j JOIN searches s ON s.id = j.search_id "
-                   "WHERE j.state = 'pending' AND j.kind = ANY($1::text[]) "
-                   "AND s.state = 'running' ORDER BY j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED",
-                   kinds);
-  if (rows.empty()) return std::nullopt;
-  return rows[0][0].as<int64_t>();
-}
 
 // Lets running searches that have budget left queue more work. Searches being
 // stepped by another transaction are skipped rather than waited for.
@@ -197,6 +187,79 @@ void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* 
   if (rows.empty()) return;
   payload.set_latency_device(rows[0][0].as<std::string>());
   payload.set_latency_table(rows[0][1].as<std::string>());
+}
+
+bool CanRun(const v1::WorkerInfo& worker, v1::JobKind kind) {
+  return std::find(worker.job_kinds().begin(), worker.job_kinds().end(), kind) !=
+         worker.job_kinds().end();
+}
+
+// When nothing was pending: lets running searches queue more, then leases
+// in the same transaction.
+absl::StatusOr<std::optional<pqxx::row>> TopUpAndLease(pqxx::work& txn,
+                                                       const v1::WorkerInfo& worker,
+                                                       const std::string& kinds) {
+  RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
+  return RunLeaseStatement(txn, worker, kinds, /*refresh_worker=*/false);
+}
+
+// The job of a lease made in `txn`, its latency table attached.
+absl::StatusOr<v1::Job> JobInTransaction(pqxx::work& txn, const v1::WorkerInfo& worker,
+                                         const pqxx::row& row) {
+  ASSIGN_OR_RETURN(v1::Job job, JobFromLeaseRow(row));
+  if (job.kind() == v1::TFNAS_SEARCH) AttachLatencyTable(txn, worker, &job);
+  return job;
+}
+
+// The lease in one transaction: the whole of it for workers that may get a
+// TFNAS_SEARCH job, whose latency table is read once the job's spec is
+// parsed; only the top-up and second try (`claim_first` false) after
+// LeaseAlone found nothing pending.
+absl::StatusOr<std::optional<v1::Job>> LeaseInTransaction(Database& db,
+                                                          const v1::WorkerInfo& worker,
+                                                          const std::string& kinds,
+                                                          bool refresh_worker, bool claim_first) {
+  std::optional<v1::Job> out;
+  RETURN_IF_ERROR(db.Transact([&](pqxx::work& txn) -> absl::Status {
+    out.reset();
+    std::optional<pqxx::row> row =
+        claim_first ? RunLeaseStatement(txn, worker, kinds, refresh_worker) : std::nullopt;
+    if (!row.has_value()) {
+      ASSIGN_OR_RETURN(row, TopUpAndLease(txn, worker, kinds));
+    }
+    if (!row.has_value()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(out, JobInTransaction(txn, worker, *row));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+// The common lease, a job pending: one statement, committed on its own (no
+// BEGIN or COMMIT round trips). Atomic as any statement is; see
+// lease_statement.h. When nothing is pending, LeaseInTransaction tops up.
+absl::StatusOr<std::optional<v1::Job>> LeaseAlone(Database& db, const v1::WorkerInfo& worker,
+                                                  const std::string& kinds, bool refresh_worker) {
+  std::optional<pqxx::row> row;
+  RETURN_IF_ERROR(db.RunAlone([&](pqxx::nontransaction& txn) -> absl::Status {
+    row = RunLeaseStatement(txn, worker, kinds, refresh_worker);
+    return absl::OkStatus();
+  }));
+  if (!row.has_value()) {
+    return LeaseInTransaction(db, worker, kinds, /*refresh_worker=*/false, /*claim_first=*/false);
+  }
+  absl::StatusOr<v1::Job> job = JobFromLeaseRow(*row);
+  if (job.ok()) return std::optional<v1::Job>(*std::move(job));
+  // The lease committed but its worker gets an error: undo it, as the
+  // rollback of a transaction would have.
+  const absl::Status undone = db.Transact([&](pqxx::work& txn) -> absl::Status {
+    UndoLease(txn, LeasedJobId(*row), LeasedAttempt(*row), worker.worker_id());
+    return absl::OkStatus();
+  });
+  if (undone.ok()) return job.status();
+  return absl::Status(
+      job.status().code(),
+      absl::StrCat(job.status().message(), "; undoing the lease of job ", LeasedJobId(*row),
+                   " failed, so it expires: ", undone.ToString()));
 }
 
 constexpr size_t kMaxFingerprintChars = 256;
@@ -459,72 +522,18 @@ absl::StatusOr<std::optional<v1::Job>> JobQueue::LeaseJob(const v1::WorkerInfo& 
   for (int k : worker.job_kinds()) kinds.push_back(JobKindToDb(v1::JobKind(k)));
   const std::string kinds_literal = TextArrayLiteral(kinds);
 
-  std::optional<v1::Job> out;
-  RETURN_IF_ERROR(db_->Transact([&](pqxx::work& txn) -> absl::Status {
-    out.reset();
-    ExecPrepared(txn,
-                 "INSERT INTO workers (id, hostname, device, device_model, job_kinds, slots) "
-                 "VALUES ($1, $2, $3, $4, $5::text[], $6) ON CONFLICT (id) DO UPDATE SET "
-                 "hostname = EXCLUDED.hostname, device = EXCLUDED.device, "
-                 "device_model = EXCLUDED.device_model, job_kinds = EXCLUDED.job_kinds, "
-                 "slots = EXCLUDED.slots, last_seen = now()",
-                 worker.worker_id(), worker.hostname(), worker.device(), worker.device_model(),
-                 kinds_literal, std::max(1, worker.slots()));
-    std::optional<int64_t> job_id = ClaimPending(txn, kinds_literal);
-    if (!job_id.has_value()) {
-      RETURN_IF_ERROR(TopUpRunningSearches(txn, worker));
-      job_id = ClaimPending(txn, kinds_literal);
-    }
-    if (!job_id.has_value()) return absl::OkStatus();
-
-    const pqxx::row j = ExecPrepared1(
-        txn,
-        "UPDATE jobs SET state = 'leased', attempt = attempt + 1, "
-        "lease_owner = $2, lease_expires_at = now() + lease_seconds * "
-        "interval '1 second' WHERE id = $1 "
-        "RETURNING attempt, kind, search_id, individual_id, lease_seconds, morphisms, "
-        "COALESCE(epochs, 0), COALESCE(resume_checkpoint, ''), COALESCE(resume_epoch, 0)",
-        *job_id, worker.worker_id());
-    ExecPrepared(txn, "INSERT INTO job_attempts (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
-                 *job_id, j[0].as<int>(), worker.worker_id());
-    const pqxx::row ind = ExecPrepared1(
-        txn,
-        "SELECT i.genome, i.genome_hash, i.seed, s.spec_text, COALESCE(p.genome, ''), "
-        "COALESCE(p.genome_hash, ''), COALESCE(p.checkpoint_digest, ''), "
-        "COALESCE(s.data_fingerprint, '') "
-        "FROM individuals i JOIN searches s ON s.id = i.search_id "
-        "LEFT JOIN individuals p ON p.id = i.parent_id WHERE i.id = $1",
-        j[3].as<int64_t>());
-    v1::Job job;
-    job.set_job_id(*job_id);
-    job.set_attempt(j[0].as<int>());
-    job.set_kind(JobKindFromDb(j[1].as<std::string>()));
-    job.set_search_id(j[2].as<int64_t>());
-    job.set_individual_id(j[3].as<int64_t>());
-    job.set_lease_seconds(j[4].as<int>());
-    job.mutable_architecture()->set_text(ind[0].as<std::string>());
-    job.mutable_architecture()->set_hash(ind[1].as<std::string>());
-    job.set_seed(static_cast<uint64_t>(ind[2].as<int64_t>()));
-    // Parsed once per spec, not per lease (parsing showed in the profile).
-    ASSIGN_OR_RETURN(const std::shared_ptr<const SearchStep> step,
-                     StepForSpecText(ind[3].as<std::string>()));
-    RETURN_IF_ERROR(FillJobPayload(step->spec(), job.kind(), &job));
-    SetExpectedFingerprint(ind[7].as<std::string>(), &job);
-    if (job.kind() == v1::TRAIN_MORPHED) {
-      job.mutable_parent_architecture()->set_text(ind[4].as<std::string>());
-      job.mutable_parent_architecture()->set_hash(ind[5].as<std::string>());
-      job.set_parent_checkpoint(ind[6].as<std::string>());
-      job.set_morphisms(j[5].as<std::string>());
-      job.set_epochs(j[6].as<int>());
-    }
-    if (job.kind() == v1::TFNAS_SEARCH) AttachLatencyTable(txn, worker, &job);
-    // An earlier attempt's resume state: this one goes on from there.
-    job.set_resume_checkpoint(j[7].as<std::string>());
-    job.set_resume_epoch(j[8].as<int>());
-    out = std::move(job);
-    return absl::OkStatus();
-  }));
-  if (out.has_value()) RememberSearchOfJob(out->job_id(), out->search_id());
+  const absl::Time now = absl::Now();
+  const bool refresh = worker_refreshes_.Due(worker, now);
+  absl::StatusOr<std::optional<v1::Job>> out =
+      CanRun(worker, v1::TFNAS_SEARCH)
+          ? LeaseInTransaction(*db_, worker, kinds_literal, refresh, /*claim_first=*/true)
+          : LeaseAlone(*db_, worker, kinds_literal, refresh);
+  if (!out.ok()) {
+    worker_refreshes_.Forget(worker.worker_id());
+    return out.status();
+  }
+  if (refresh) worker_refreshes_.Refreshed(worker, now);
+  if (out->has_value()) RememberSearchOfJob((*out)->job_id(), (*out)->search_id());
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include "controller/store/database.h"
 #include "controller/store/group_commit.h"
 #include "controller/store/report_batch.h"
+#include "controller/store/worker_refresh.h"
 #include "proto/worker_service.pb.h"
 
 namespace nas {
@@ -40,9 +41,12 @@ class JobQueue {
   // by default. Set before serving; not thread-safe to change.
   void set_batched_writes(bool on) { batched_writes_ = on; }
 
-  // Registers the worker (or refreshes it) and leases the oldest pending job
-  // of a running search that it can run. Expired leases are reclaimed first,
-  // at most every kReclaimOnLeaseInterval (the server's reaper also runs).
+  // Registers the worker (or refreshes it: at most every
+  // WorkerRefreshes::kInterval while its WorkerInfo is unchanged) and leases
+  // the oldest pending job of a running search that it can run, in one
+  // statement (lease_statement.h) when one is pending. Expired leases are
+  // reclaimed first, at most every kReclaimOnLeaseInterval (the server's
+  // reaper also runs).
   // When none is pending, lets running searches queue more (up to one job in
   // flight per active worker slot, WorkerInfo.slots) and tries once more.
   // A worker may hold several leases at once, one per slot; each is fenced
@@ -106,7 +110,9 @@ class JobQueue {
   bool ReclaimDue();
 
   Database* const db_;
-  std::atomic<int64_t> last_reclaim_ns_{0};  // absl::GetCurrentTimeNanos() of the last one.
+  std::atomic<int64_t> last_reclaim_ns_{0};
+  WorkerRefreshes worker_refreshes_;  // Lets most leases skip the workers upsert.  //
+                                      // absl::GetCurrentTimeNanos() of the last one.
   std::function<void(int)> on_leases_expired_;
   bool batched_writes_ = true;
   GroupCommit<PendingReport> reports_{kMaxReportBatch};

@@ -36,6 +36,15 @@ pqxx::row ExecPrepared1(pqxx::work& txn, const std::string& sql, Args&&... args)
   return txn.exec_prepared1(name, std::forward<Args>(args)...);
 }
 
+// As ExecPrepared, in any kind of transaction, e.g. the
+// pqxx::nontransaction of Database::RunAlone.
+template <typename... Args>
+pqxx::result ExecPreparedIn(pqxx::transaction_base& txn, const std::string& sql, Args&&... args) {
+  const std::string name = PreparedName(sql);
+  txn.conn().prepare(name, sql);
+  return txn.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 }  // namespace nas
 
 #endif  // NAS_CONTROLLER_STORE_PREPARED_H_
