@@ -334,6 +334,21 @@ TEST_F(JobNotificationsTest, StopEndsEverySleeper) {
   EXPECT_EQ(notifications_->sleeping(), 0);
 }
 
+TEST_F(JobNotificationsTest, ReconnectWakesEverySleeper) {
+  for (int i = 0; i < 20; ++i) StartSleeper(i % 2 ? kTrain : kLookup);
+  {
+    pqxx::connection admin(test_db_.dsn());
+    pqxx::work txn(admin);
+    txn.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE application_name = 'nas_job_notifications' AND datname = current_database()");
+    txn.commit();
+  }
+  ASSERT_TRUE(WaitListening(2)) << "the listener did not reconnect";
+  EXPECT_EQ(Ended().size(), 20u) << "what was notified while not listening is lost";
+  for (const auto& sleeper : sleepers_) EXPECT_EQ(sleeper->wake, Wake::kChanged);
+}
+
 TEST_F(JobNotificationsTest, CancelledWaiterLeavesTheQueueAndIsNotWoken) {
   Sleeper* first = StartSleeper(kLookup);
   StartSleeper(kLookup);
