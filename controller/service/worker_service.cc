@@ -101,16 +101,23 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
   //     waiter that gets a job passes the baton: the next sleeper of its
   //     kinds wakes and looks, and so on. The chain ends only at a woken
   //     waiter that finds nothing of its kinds, i.e. when no job of them is
-  //     pending (any queued later notifies anew); a woken waiter that will
-  //     not look (its lookup failed, its worker cancelled) passes the baton
-  //     too. A baton also moves the tokens of its kinds, so (2a) holds for it.
-  //  4. A lookup that finds a pending job locked by another lease skips it
-  //     (SKIP LOCKED): that lease either takes it, or fails and, having been
-  //     woken, passes the baton (if it was a first look, the job's own
-  //     notification woke a sleeper already, by 2).
+  //     pending (any queued later notifies anew); a woken waiter whose
+  //     worker cancelled the call does not look and passes the baton
+  //     instead. A baton also moves the tokens of its kinds, so (2a) holds
+  //     for it.
+  //  4. A lookup skips a pending job that another lease has locked (SKIP
+  //     LOCKED), so a woken waiter may end the chain while that job is still
+  //     pending: the other lease either takes it, or fails, and every failed
+  //     lookup passes the baton, woken or not. (Only leases lock pending
+  //     rows; other changes to them move their state, and notify.)
   //  5. "A search may queue more" (an empty payload: a lease ended, a search
   //     was created or resumed) wakes one sleeper per kind; one that queues
-  //     jobs notifies their kind and, getting one, passes the baton.
+  //     jobs notifies their kind and, getting one, passes the baton. Its
+  //     lookup skips a search another transaction has locked; a report or a
+  //     lease holding it notifies on its own when it commits. (A row
+  //     referencing the search, e.g. a job log line, holds it briefly too:
+  //     then the room waits for the search's next report, or the waiters'
+  //     next call at their bound, as when every waiter looked at once.)
   // Only leases that could not wait (over --max_lease_waiters) are not
   // covered: they poll, as without wait_ms.
   bool woken = false;  // Last wait ended kChanged: this look may be the baton's.
@@ -120,7 +127,8 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
     if (metrics_) metrics_->LeaseLookedUp();
     auto job = queue_->LeaseJob(request->worker());
     if (!job.ok()) {
-      if (woken) wait_.notifications->PassBaton(kinds);
+      // It may have held a pending job that a woken waiter skipped (4 above).
+      if (wait_.notifications != nullptr) wait_.notifications->PassBaton(kinds);
       return ToGrpcStatus(job.status());
     }
     if (job->has_value()) {
