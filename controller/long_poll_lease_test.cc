@@ -7,7 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "controller/server.h"
@@ -15,8 +17,10 @@
 #include "google/protobuf/text_format.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "proto/search_service.grpc.pb.h"
 #include "proto/worker_service.grpc.pb.h"
+#include "tests/testing/local_cluster.h"
 #include "tests/testing/test_database.h"
 
 namespace nas {
@@ -44,6 +48,10 @@ class LongPollLeaseTest : public ::testing::Test {
     options.database_dsn = db_.dsn();
     options.max_lease_wait_ms = 20000;
     options.max_lease_waiters = kMaxWaiters;
+    if (with_metrics_) {
+      metrics_port_ = testing::FreePort();
+      options.metrics_listen_address = absl::StrCat("127.0.0.1:", metrics_port_);
+    }
     auto server = ControllerServer::BuildAndStart(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -83,16 +91,31 @@ class LongPollLeaseTest : public ::testing::Test {
     return lease;
   }
 
-  absl::Status CreateSearch() {
+  // The controller's counter `name` (a Prometheus counter without labels);
+  // -1 if it cannot be read.
+  double Counter(absl::string_view name) {
+    httplib::Client client("127.0.0.1", metrics_port_);
+    auto answer = client.Get("/metrics");
+    if (!answer || answer->status != 200) return -1;
+    for (absl::string_view line : absl::StrSplit(answer->body, '\n')) {
+      if (absl::ConsumePrefix(&line, name) && absl::ConsumePrefix(&line, " ")) {
+        double value = -1;
+        return absl::SimpleAtod(line, &value) ? value : -1;
+      }
+    }
+    return -1;
+  }
+
+  absl::Status CreateSearch(int budget = 4) {
     v1::CreateSearchRequest request;
     google::protobuf::TextFormat::ParseFromString(
         R"pb(
           space { nasbench201 {} }
           strategy { random {} }
-          budget: 4
           table_lookup { table_path: "t.csv" cell_column: "arch" fitness_column: "acc" }
         )pb",
         request.mutable_spec());
+    request.mutable_spec()->set_budget(budget);
     grpc::ClientContext context;
     v1::Search search;
     const grpc::Status status = searches_->CreateSearch(&context, request, &search);
@@ -103,6 +126,13 @@ class LongPollLeaseTest : public ::testing::Test {
   std::unique_ptr<ControllerServer> server_;
   std::unique_ptr<v1::WorkerService::Stub> workers_;
   std::unique_ptr<v1::SearchService::Stub> searches_;
+  bool with_metrics_ = false;  // Serve /metrics on metrics_port_.
+  int metrics_port_ = 0;
+};
+
+class LongPollLeaseMetricsTest : public LongPollLeaseTest {
+ protected:
+  LongPollLeaseMetricsTest() { with_metrics_ = true; }
 };
 
 TEST_F(LongPollLeaseTest, WaitingLeaseIsHandedTheJobQueuedMeanwhile) {
@@ -197,6 +227,60 @@ TEST_F(LongPollLeaseTest, ManyWaitingLeasesLeaveOtherCallsTheirThreadsAndEndAtSh
     EXPECT_TRUE(lease->status.ok()) << lease->status.error_message();
     EXPECT_FALSE(lease->response.has_job());
     EXPECT_GT(lease->response.retry_after_ms(), 0);
+  }
+}
+
+// 100 workers wait; a search queues 20 jobs at once (one folded notification).
+// All 20 are leased within moments, by the waiting calls, and the controller
+// looks for a job about once per job: each notification wakes one waiting
+// call, which passes the baton on when it got a job. Waking every waiting
+// call would make 100 looks per wake-up.
+TEST_F(LongPollLeaseMetricsTest, JobsQueuedAtOnceWakeAboutOneWaitingCallEach) {
+  constexpr int kWorkers = 100;
+  constexpr int kJobs = 20;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::vector<std::unique_ptr<v1::WorkerService::Stub>> stubs;
+  std::vector<std::unique_ptr<PendingLease>> leases;
+  for (int i = 0; i < kWorkers; ++i) {
+    channels.push_back(Channel(i + 1));
+    stubs.push_back(v1::WorkerService::NewStub(channels.back()));
+    leases.push_back(Start(*stubs.back(), Request(absl::StrCat("w", i), 20000)));
+  }
+  const absl::Time until = absl::Now() + absl::Seconds(20);
+  while (Counter("nas_controller_lease_lookups_total") < kWorkers && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  absl::SleepFor(absl::Milliseconds(500));  // All asleep now.
+  const double looked = Counter("nas_controller_lease_lookups_total");
+  // Once before waiting, and again if the listener's first connect came after.
+  ASSERT_GE(looked, kWorkers);
+  ASSERT_LE(looked, 2 * kWorkers);
+
+  const absl::Time created = absl::Now();
+  ASSERT_TRUE(CreateSearch(kJobs).ok());
+  int granted = 0;
+  absl::Time last = created;
+  for (const auto& lease : leases) {
+    if (!lease->done.WaitForNotificationWithTimeout(
+            std::max(absl::ZeroDuration(), created + absl::Seconds(5) - absl::Now()))) {
+      continue;
+    }
+    ASSERT_TRUE(lease->status.ok()) << lease->status.error_message();
+    EXPECT_TRUE(lease->response.has_job());
+    ++granted;
+    last = std::max(last, lease->answered);
+  }
+  EXPECT_EQ(granted, kJobs);
+  EXPECT_LT(last - created, absl::Seconds(3)) << "the jobs were not leased promptly";
+  // A job each, the look that ends the baton's chain, the wake-ups of the
+  // search's creation and of the queued jobs; not kJobs x kWorkers.
+  const double lookups = Counter("nas_controller_lease_lookups_total") - looked;
+  EXPECT_GE(lookups, kJobs);
+  EXPECT_LE(lookups, 2 * kJobs) << "woken calls that found nothing";
+
+  server_->Shutdown();
+  for (const auto& lease : leases) {
+    ASSERT_TRUE(lease->done.WaitForNotificationWithTimeout(absl::Seconds(5)));
   }
 }
 

@@ -29,6 +29,13 @@ absl::StatusOr<std::unique_ptr<ControllerMetrics>> ControllerMetrics::Create(
                             .Help("Job leases handed to workers by this controller")
                             .Register(r)
                             .Add({});
+  m->lease_lookups_ = &prometheus::BuildCounter()
+                           .Name("nas_controller_lease_lookups_total")
+                           .Help(
+                               "Looks for a job made by LeaseJob calls of this controller: one "
+                               "per call and one more per wake-up of a waiting call")
+                           .Register(r)
+                           .Add({});
   m->leases_expired_ = &prometheus::BuildCounter()
                             .Name("nas_controller_leases_expired_total")
                             .Help("Leases this controller found expired and reclaimed")

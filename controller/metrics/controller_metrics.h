@@ -1,4 +1,4 @@
-// The controller's Prometheus endpoint: lease requests, leases granted and expired,
+// The controller's Prometheus endpoint: lease requests, lookups, leases granted and expired,
 // evaluations recorded, queue depth, workers busy, and each running search's
 // best fitness. Counters move as calls happen; gauges are refreshed from
 // PostgreSQL by Refresh() (the reaper calls it), so every controller replica
@@ -27,6 +27,7 @@ class ControllerMetrics {
 
   void LeaseRequested() { lease_requests_->Increment(); }
   void LeaseGranted() { leases_granted_->Increment(); }
+  void LeaseLookedUp() { lease_lookups_->Increment(); }
   void LeasesExpired(int n) { leases_expired_->Increment(n); }
   void EvaluationRecorded() { evaluations_->Increment(); }
   void EvaluationFailed() { failures_->Increment(); }
@@ -42,6 +43,7 @@ class ControllerMetrics {
   std::unique_ptr<prometheus::Exposer> exposer_;
   prometheus::Counter* lease_requests_ = nullptr;
   prometheus::Counter* leases_granted_ = nullptr;
+  prometheus::Counter* lease_lookups_ = nullptr;
   prometheus::Counter* leases_expired_ = nullptr;
   prometheus::Counter* evaluations_ = nullptr;
   prometheus::Counter* failures_ = nullptr;

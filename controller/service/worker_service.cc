@@ -56,26 +56,6 @@ class WaiterPlace {
   bool held_;
 };
 
-enum class Waited { kChanged, kDeadline, kStopped, kCancelled };
-
-// Waits for a notification after `token`, until `until`; looks every second
-// whether the worker gave up the call (the sync API cannot be told).
-Waited AwaitJob(const JobNotifications& notifications, const grpc::ServerContext& context,
-                absl::Span<const int> kinds, uint64_t token, absl::Time until) {
-  while (true) {
-    if (context.IsCancelled()) return Waited::kCancelled;
-    const absl::Time slice = std::min(until, absl::Now() + absl::Seconds(1));
-    switch (notifications.Wait(kinds, token, slice)) {
-      case JobNotifications::Wake::kChanged:
-        return Waited::kChanged;
-      case JobNotifications::Wake::kStopped:
-        return Waited::kStopped;
-      case JobNotifications::Wake::kDeadline:
-        if (slice >= until) return Waited::kDeadline;
-    }
-  }
-}
-
 }  // namespace
 
 absl::Time WorkerServiceImpl::WaitUntil(const grpc::ServerContext& context, int wait_ms) const {
@@ -106,12 +86,53 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
                                     request->worker().job_kinds_size());
   std::optional<WaiterPlace> place;
   bool waited_out = false;  // The whole bound passed: the worker asks again at once.
+  // Why no pending job sits unleased while a worker that could run it sleeps
+  // to its bound (JobNotifications wakes one waiter, not all):
+  //  1. A job becomes pending in a transaction whose commit notifies its kind
+  //     (migration 0016), and every controller LISTENing hears it (a
+  //     reconnect wakes every waiter, standing for what was missed).
+  //  2. A waiter of that kind is then either (a) looking or about to sleep:
+  //     its token predates the notification, so its Wait() returns at once
+  //     and it looks again; or (b) asleep: the notification wakes the
+  //     longest-waiting sleeper of the kind, which looks. (A waiter between
+  //     two of its Wait()s does not exist: it stays queued while it checks
+  //     for cancellation.)
+  //  3. One notification may stand for several jobs (folded), so a woken
+  //     waiter that gets a job passes the baton: the next sleeper of its
+  //     kinds wakes and looks, and so on. The chain ends only at a woken
+  //     waiter that finds nothing of its kinds, i.e. when no job of them is
+  //     pending (any queued later notifies anew); a woken waiter whose
+  //     worker cancelled the call does not look and passes the baton
+  //     instead. A baton also moves the tokens of its kinds, so (2a) holds
+  //     for it.
+  //  4. A lookup skips a pending job that another lease has locked (SKIP
+  //     LOCKED), so a woken waiter may end the chain while that job is still
+  //     pending: the other lease either takes it, or fails, and every failed
+  //     lookup passes the baton, woken or not. (Only leases lock pending
+  //     rows; other changes to them move their state, and notify.)
+  //  5. "A search may queue more" (an empty payload: a lease ended, a search
+  //     was created or resumed) wakes one sleeper per kind; one that queues
+  //     jobs notifies their kind and, getting one, passes the baton. Its
+  //     lookup skips a search another transaction has locked; a report or a
+  //     lease holding it notifies on its own when it commits. (A row
+  //     referencing the search, e.g. a job log line, holds it briefly too:
+  //     then the room waits for the search's next report, or the waiters'
+  //     next call at their bound, as when every waiter looked at once.)
+  // Only leases that could not wait (over --max_lease_waiters) are not
+  // covered: they poll, as without wait_ms.
+  bool woken = false;  // Last wait ended kChanged: this look may be the baton's.
   while (true) {
     // Taken before looking, so that a job queued meanwhile ends the wait.
     const uint64_t token = may_wait ? wait_.notifications->Token(kinds) : 0;
+    if (metrics_) metrics_->LeaseLookedUp();
     auto job = queue_->LeaseJob(request->worker());
-    if (!job.ok()) return ToGrpcStatus(job.status());
+    if (!job.ok()) {
+      // It may have held a pending job that a woken waiter skipped (4 above).
+      if (wait_.notifications != nullptr) wait_.notifications->PassBaton(kinds);
+      return ToGrpcStatus(job.status());
+    }
     if (job->has_value()) {
+      if (woken) wait_.notifications->PassBaton(kinds);
       if (metrics_) metrics_->LeaseGranted();
       *response->mutable_job() = **std::move(job);
       return grpc::Status::OK;
@@ -122,15 +143,22 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
       break;
     }
     if (!place.has_value() && !place.emplace(waiters_, wait_.max_waiters).held()) break;
-    const Waited waited = AwaitJob(*wait_.notifications, *context, kinds, token, until);
-    if (waited == Waited::kCancelled) {
+    // The sync API cannot be told that the worker gave up the call: look.
+    const JobNotifications::Wake wake = wait_.notifications->Wait(
+        kinds, token, until, [context] { return context->IsCancelled(); });
+    if (wake == JobNotifications::Wake::kChanged && context->IsCancelled()) {
+      wait_.notifications->PassBaton(kinds);  // Woken, but nobody to hand a job to.
       return grpc::Status(grpc::StatusCode::CANCELLED, "the worker cancelled the call");
     }
-    if (waited == Waited::kStopped) break;  // The controller is stopping.
-    if (waited == Waited::kDeadline) {
+    if (wake == JobNotifications::Wake::kCancelled) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "the worker cancelled the call");
+    }
+    if (wake == JobNotifications::Wake::kStopped) break;  // The controller is stopping.
+    if (wake == JobNotifications::Wake::kDeadline) {
       waited_out = true;
       break;
     }
+    woken = true;
   }
   response->set_retry_after_ms(waited_out ? 0 : idle_retry_ms_);
   return grpc::Status::OK;

@@ -18,7 +18,7 @@ namespace nas {
 // How LeaseJob waits for a job when the request asks to (wait_ms).
 struct LeaseWaitOptions {
   // What tells a waiting call that a job may be there; null = never wait.
-  const JobNotifications* notifications = nullptr;
+  JobNotifications* notifications = nullptr;
   // Longest wait, whatever the worker asks.
   absl::Duration max_wait = absl::Seconds(25);
   // Each waiting call holds a thread of the sync server; beyond this many,

@@ -40,11 +40,30 @@ void JobNotifications::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopped_ = true;
-    changed_.SignalAll();
+    const int64_t counted = woken_;
+    WakeAllLocked();
+    woken_ = counted;  // Only wake-ups that make a waiter look count.
   }
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (listener_.joinable() && listener_.get_id() != std::this_thread::get_id()) listener_.join();
 }
+
+namespace {
+
+// Bit k for each v1::JobKind k a waiter runs; unknown values are left out
+// (as in the token) since no notification names them.
+uint64_t KindBits(absl::Span<const int> job_kinds) {
+  static_assert(v1::JobKind_ARRAYSIZE <= 64, "kinds must fit a uint64_t");
+  uint64_t bits = 0;
+  for (int kind : job_kinds) {
+    if (kind > 0 && kind < v1::JobKind_ARRAYSIZE) bits |= uint64_t{1} << kind;
+  }
+  return bits;
+}
+
+constexpr uint64_t kAllKinds = ~uint64_t{1};  // Every kind but UNSPECIFIED.
+
+}  // namespace
 
 uint64_t JobNotifications::TokenLocked(absl::Span<const int> job_kinds) const {
   // Counters only grow, so the sum changes exactly when one of them does.
@@ -61,17 +80,72 @@ uint64_t JobNotifications::Token(absl::Span<const int> job_kinds) const {
 }
 
 JobNotifications::Wake JobNotifications::Wait(absl::Span<const int> job_kinds, uint64_t token,
-                                              absl::Time deadline) const {
+                                              absl::Time deadline,
+                                              const std::function<bool()>& cancelled) const {
   absl::MutexLock lock(&mu_);
-  while (true) {
-    if (stopped_) return Wake::kStopped;
-    if (TokenLocked(job_kinds) != token) return Wake::kChanged;
-    if (changed_.WaitWithDeadline(&mu_, deadline)) {
-      // Timed out; a notification may have raced the deadline.
-      if (stopped_) return Wake::kStopped;
-      return TokenLocked(job_kinds) != token ? Wake::kChanged : Wake::kDeadline;
+  if (stopped_) return Wake::kStopped;
+  if (TokenLocked(job_kinds) != token) return Wake::kChanged;
+  // From here on only a wake-up addressed to this sleeper (or to all) ends
+  // the wait early: notifications for its kinds that wake others move the
+  // token but leave it asleep, which is the point.
+  Sleeper sleeper;
+  sleeper.kinds = KindBits(job_kinds);
+  sleeper.place = sleepers_.insert(sleepers_.end(), &sleeper);
+  bool gave_up = false;
+  while (!sleeper.woken) {
+    const absl::Time slice =
+        cancelled ? std::min(deadline, absl::Now() + options_.cancel_check_interval) : deadline;
+    if (!sleeper.cv.WaitWithDeadline(&mu_, slice) || sleeper.woken) continue;
+    if (slice >= deadline) break;
+    if (cancelled()) {
+      gave_up = true;
+      break;
     }
   }
+  if (!sleeper.woken) sleepers_.erase(sleeper.place);
+  if (stopped_) return Wake::kStopped;
+  if (sleeper.woken) return Wake::kChanged;
+  if (gave_up) return Wake::kCancelled;
+  // A notification may have raced the deadline.
+  return TokenLocked(job_kinds) != token ? Wake::kChanged : Wake::kDeadline;
+}
+
+void JobNotifications::PassBaton(absl::Span<const int> job_kinds) {
+  absl::MutexLock lock(&mu_);
+  for (int kind : job_kinds) {
+    if (kind > 0 && kind < v1::JobKind_ARRAYSIZE) ++by_kind_[kind];
+  }
+  WakeOnePerKindLocked(KindBits(job_kinds));
+}
+
+void JobNotifications::WakeLocked(Sleeper* sleeper) const {
+  sleepers_.erase(sleeper->place);
+  sleeper->woken = true;
+  ++woken_;
+  sleeper->cv.Signal();
+}
+
+void JobNotifications::WakeOnePerKindLocked(uint64_t kinds) const {
+  for (auto it = sleepers_.begin(); kinds != 0 && it != sleepers_.end();) {
+    Sleeper* sleeper = *it++;  // WakeLocked erases it.
+    if ((sleeper->kinds & kinds) == 0) continue;
+    kinds &= ~sleeper->kinds;  // It looks for all its kinds.
+    WakeLocked(sleeper);
+  }
+}
+
+void JobNotifications::WakeAllLocked() const {
+  while (!sleepers_.empty()) WakeLocked(sleepers_.front());
+}
+
+int JobNotifications::sleeping() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(sleepers_.size());
+}
+
+int64_t JobNotifications::woken() const {
+  absl::MutexLock lock(&mu_);
+  return woken_;
 }
 
 bool JobNotifications::listening() const {
@@ -90,16 +164,17 @@ void JobNotifications::Arrived(const std::string& payload) {
   // An unknown kind (a newer controller's) may still be one a waiter runs.
   if (kind == v1::JOB_KIND_UNSPECIFIED) {
     ++any_kind_;
+    WakeOnePerKindLocked(kAllKinds);
   } else {
     ++by_kind_[kind];
+    WakeOnePerKindLocked(uint64_t{1} << kind);
   }
-  changed_.SignalAll();
 }
 
 void JobNotifications::ArrivedForAll() {
   absl::MutexLock lock(&mu_);
   ++any_kind_;
-  changed_.SignalAll();
+  WakeAllLocked();
 }
 
 void JobNotifications::Listen() {
