@@ -136,6 +136,7 @@ class LongPollLeaseMetricsTest : public LongPollLeaseTest {
 };
 
 TEST_F(LongPollLeaseTest, WaitingLeaseIsHandedTheJobQueuedMeanwhile) {
+  const absl::Time asked = absl::Now();
   auto lease = Start(*workers_, Request("w1", 20000));
   ASSERT_FALSE(lease->done.WaitForNotificationWithTimeout(absl::Milliseconds(500)))
       << "answered without waiting: " << lease->status.error_message();
@@ -145,6 +146,17 @@ TEST_F(LongPollLeaseTest, WaitingLeaseIsHandedTheJobQueuedMeanwhile) {
   ASSERT_TRUE(lease->status.ok()) << lease->status.error_message();
   EXPECT_TRUE(lease->response.has_job());
   EXPECT_LT(lease->answered - created, absl::Seconds(2));
+  // It says how long it waited for the job: at least until the search was
+  // created, at most the whole call.
+  EXPECT_GE(lease->response.waited_ms(), 400);
+  EXPECT_LE(lease->response.waited_ms(), absl::ToInt64Milliseconds(lease->answered - asked));
+
+  // A lease that finds a job at once did not wait.
+  auto next = Start(*workers_, Request("w2", 20000));
+  ASSERT_TRUE(next->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(next->status.ok()) << next->status.error_message();
+  EXPECT_TRUE(next->response.has_job());
+  EXPECT_EQ(next->response.waited_ms(), 0);
 }
 
 TEST_F(LongPollLeaseTest, WaitEndsAtItsBoundAndTheWorkerAsksAgainAtOnce) {

@@ -15,7 +15,8 @@
 ABSL_FLAG(std::string, controller, "127.0.0.1:50051", "controller host:port (plaintext)");
 ABSL_FLAG(std::string, table, "", "NAS-Bench-201 CSV (arch, cifar10_test_acc_200ep)");
 ABSL_FLAG(int, workers, 1, "simulated workers (asynchronous, one connection each)");
-ABSL_FLAG(int, searches, 1, "searches submitted at once (seeds seed, seed+1, ...), each of --budget");
+ABSL_FLAG(int, searches, 1,
+          "searches submitted at once (seeds seed, seed+1, ...), each of --budget");
 ABSL_FLAG(int, budget, 2000, "evaluations of the search");
 ABSL_FLAG(std::string, strategy, "aging_evolution", "aging_evolution or random");
 ABSL_FLAG(int, population, 100, "aging evolution: population size P");
@@ -53,8 +54,8 @@ int main(int argc, char** argv) {
   options.lease_wait_ms = absl::GetFlag(FLAGS_lease_wait_ms);
   options.worker_id_prefix = absl::GetFlag(FLAGS_worker_id_prefix);
   options.spec = nas::NasBench201Spec(absl::GetFlag(FLAGS_table), absl::GetFlag(FLAGS_budget),
-                                      absl::GetFlag(FLAGS_population),
-                                      absl::GetFlag(FLAGS_sample), strategy == "aging_evolution");
+                                      absl::GetFlag(FLAGS_population), absl::GetFlag(FLAGS_sample),
+                                      strategy == "aging_evolution");
   options.spec.set_seed(absl::GetFlag(FLAGS_seed));
   auto result = nas::RunSimulatedWorkers(options);
   if (!result.ok()) {
@@ -64,12 +65,13 @@ int main(int argc, char** argv) {
   absl::PrintF(
       R"({"workers": %d, "searches": %d, "lease_wait_ms": %d, "strategy": "%s", "budget": %d, "search_ids": [%s], )"
       R"("evaluations": %d, )"
-      R"("wall_seconds": %.4f, "evaluations_per_second": %.3f, "lease": %s, "empty_lease": %s, )"
+      R"("wall_seconds": %.4f, "evaluations_per_second": %.3f, "lease": %s, "lease_own": %s, )"
+      R"("empty_lease": %s, )"
       R"("report": %s})"
       "\n",
       options.workers, options.searches, options.lease_wait_ms, strategy, options.spec.budget(),
-      absl::StrJoin(result->search_ids, ", "), result->evaluations,
-      result->wall_seconds, result->evaluations_per_second, LatencyJson(result->lease),
+      absl::StrJoin(result->search_ids, ", "), result->evaluations, result->wall_seconds,
+      result->evaluations_per_second, LatencyJson(result->lease), LatencyJson(result->lease_own),
       LatencyJson(result->empty_lease), LatencyJson(result->report));
   return 0;
 }

@@ -56,7 +56,7 @@ grpc::Status CallWithDeadline(Rpc rpc) {
 
 // What one worker measured.
 struct WorkerTally {
-  std::vector<double> lease_ms, empty_lease_ms, report_ms;
+  std::vector<double> lease_ms, lease_own_ms, empty_lease_ms, report_ms;
   Clock::time_point last_report{};
   int failures = 0, duplicates = 0;
   absl::Status error;
@@ -146,6 +146,7 @@ class SimulatedWorker {
       return;
     }
     tally_.lease_ms.push_back(ms);
+    tally_.lease_own_ms.push_back(std::max(0.0, ms - lease_.waited_ms()));
     Report();
   }
 
@@ -209,8 +210,8 @@ absl::StatusOr<v1::Search> GetSearch(v1::SearchService::Stub& stub, int64_t id) 
   v1::GetSearchRequest request;
   request.set_search_id(id);
   v1::Search search;
-  grpc::Status status = CallWithDeadline(
-      [&](grpc::ClientContext* c) { return stub.GetSearch(c, request, &search); });
+  grpc::Status status =
+      CallWithDeadline([&](grpc::ClientContext* c) { return stub.GetSearch(c, request, &search); });
   if (!status.ok()) return FromGrpcStatus(status);
   return search;
 }
@@ -229,8 +230,7 @@ absl::Status WarmTable(TableLookupRunner& runner, const v1::SearchSpec& spec) {
 
 }  // namespace
 
-absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(
-    const SimulatedWorkersOptions& options) {
+absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(const SimulatedWorkersOptions& options) {
   if (options.workers < 1) return absl::InvalidArgumentError("workers: must be >= 1");
   if (options.searches < 1) return absl::InvalidArgumentError("searches: must be >= 1");
   if (!options.spec.has_table_lookup()) {
@@ -286,8 +286,8 @@ absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(
       running |= search.state() == v1::SEARCH_RUNNING;
     }
     if (running && absl::Now() > deadline) {
-      status = absl::DeadlineExceededError(absl::StrCat(
-          "searches still running after ", absl::FormatDuration(options.timeout)));
+      status = absl::DeadlineExceededError(
+          absl::StrCat("searches still running after ", absl::FormatDuration(options.timeout)));
     }
   }
   run.done = true;
@@ -300,13 +300,14 @@ absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(
   if (!status.ok()) return status;
 
   SimulatedWorkersResult result;
-  std::vector<double> lease, empty, report;
+  std::vector<double> lease, lease_own, empty, report;
   Clock::time_point last = start;
   int failures = 0, duplicates = 0;
   for (const auto& worker : workers) {
     const WorkerTally& t = worker->tally();
     if (!t.error.ok()) return t.error;
     lease.insert(lease.end(), t.lease_ms.begin(), t.lease_ms.end());
+    lease_own.insert(lease_own.end(), t.lease_own_ms.begin(), t.lease_own_ms.end());
     empty.insert(empty.end(), t.empty_lease_ms.begin(), t.empty_lease_ms.end());
     report.insert(report.end(), t.report_ms.begin(), t.report_ms.end());
     last = std::max(last, t.last_report);
@@ -332,6 +333,7 @@ absl::StatusOr<SimulatedWorkersResult> RunSimulatedWorkers(
   result.wall_seconds = std::chrono::duration<double>(last - start).count();
   result.evaluations_per_second = result.evaluations / std::max(1e-9, result.wall_seconds);
   result.lease = Summarize(std::move(lease));
+  result.lease_own = Summarize(std::move(lease_own));
   result.empty_lease = Summarize(std::move(empty));
   result.report = Summarize(std::move(report));
   return result;

@@ -52,7 +52,10 @@ struct SimulatedWorkersResult {
   // From the release of the workers to the last accepted report.
   double wall_seconds = 0;
   double evaluations_per_second = 0;
-  LatencySummary lease;        // Leases that handed out a job.
+  LatencySummary lease;  // Leases that handed out a job.
+  // The same leases less the time the controller held each waiting for a
+  // job to be queued (LeaseJobResponse.waited_ms): the lease's own cost.
+  LatencySummary lease_own;
   LatencySummary empty_lease;  // Leases answered "none yet".
   LatencySummary report;
 };

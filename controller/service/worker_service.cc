@@ -120,7 +120,8 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
   //     next call at their bound, as when every waiter looked at once.)
   // Only leases that could not wait (over --max_lease_waiters) are not
   // covered: they poll, as without wait_ms.
-  bool woken = false;  // Last wait ended kChanged: this look may be the baton's.
+  bool woken = false;     // Last wait ended kChanged: this look may be the baton's.
+  absl::Duration waited;  // Asleep in Wait(): what the answer reports as waited_ms.
   while (true) {
     // Taken before looking, so that a job queued meanwhile ends the wait.
     const uint64_t token = may_wait ? wait_.notifications->Token(kinds) : 0;
@@ -135,6 +136,7 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
       if (woken) wait_.notifications->PassBaton(kinds);
       if (metrics_) metrics_->LeaseGranted();
       *response->mutable_job() = **std::move(job);
+      response->set_waited_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(waited)));
       return grpc::Status::OK;
     }
     if (!may_wait) break;
@@ -144,8 +146,10 @@ grpc::Status WorkerServiceImpl::LeaseJob(grpc::ServerContext* context,
     }
     if (!place.has_value() && !place.emplace(waiters_, wait_.max_waiters).held()) break;
     // The sync API cannot be told that the worker gave up the call: look.
+    const absl::Time asleep = absl::Now();
     const JobNotifications::Wake wake = wait_.notifications->Wait(
         kinds, token, until, [context] { return context->IsCancelled(); });
+    waited += absl::Now() - asleep;
     if (wake == JobNotifications::Wake::kChanged && context->IsCancelled()) {
       wait_.notifications->PassBaton(kinds);  // Woken, but nobody to hand a job to.
       return grpc::Status(grpc::StatusCode::CANCELLED, "the worker cancelled the call");
