@@ -145,8 +145,12 @@ class SimulatedWorker {
                  [this](bool) { Lease(); });
       return;
     }
+    // The lease's own time: less the wait for a job, and not a worker's
+    // first lease (all N workers start at once: that burst is the start's).
+    if (!tally_.lease_ms.empty()) {
+      tally_.lease_own_ms.push_back(std::max(0.0, ms - lease_.waited_ms()));
+    }
     tally_.lease_ms.push_back(ms);
-    tally_.lease_own_ms.push_back(std::max(0.0, ms - lease_.waited_ms()));
     Report();
   }
 

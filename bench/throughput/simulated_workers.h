@@ -53,8 +53,9 @@ struct SimulatedWorkersResult {
   double wall_seconds = 0;
   double evaluations_per_second = 0;
   LatencySummary lease;  // Leases that handed out a job.
-  // The same leases less the time the controller held each waiting for a
-  // job to be queued (LeaseJobResponse.waited_ms): the lease's own cost.
+  // The lease's own cost: the same leases less the time the controller held
+  // each waiting for a job to be queued (LeaseJobResponse.waited_ms),
+  // without each worker's first (the burst of N workers starting at once).
   LatencySummary lease_own;
   LatencySummary empty_lease;  // Leases answered "none yet".
   LatencySummary report;
