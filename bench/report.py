@@ -103,7 +103,8 @@ def throughput(args):
         p99 = ctl[256]["lease_own_p99_ms"]["median"]
         goals.append({"goal": ">= 1,000 evaluations/s at N=256", "value": eps(256),
                       "met": eps(256) >= 1000})
-        goals.append({"goal": "lease p99 <= 20 ms at N=256 (own: less the wait for a job, after the first)",
+        goals.append({"goal": "lease p99 <= 20 ms at N=256 "
+                              "(own: less the wait for a job, after the first)",
                       "value": p99, "met": p99 <= 20})
         if 8 in ctl:
             # A drop is one beyond the spread of the repeats at N=8.
@@ -238,7 +239,8 @@ def summary_rows(results):
                 text += (f", lease p50/p99 {fmt(c['lease_p50_ms']['median'])}/"
                          f"{fmt(c['lease_p99_ms']['median'])} ms")
                 if "lease_own_p99_ms" in c:
-                    text += (f" (own: less the wait for a job and the first lease {fmt(c['lease_own_p50_ms']['median'])}/"
+                    text += (" (own: less the wait for a job and the first lease "
+                             f"{fmt(c['lease_own_p50_ms']['median'])}/"
                              f"{fmt(c['lease_own_p99_ms']['median'])} ms)")
                 return text
             cells = "; ".join(point(r) for r in d["results"])
