@@ -37,15 +37,7 @@ class LeaseStatementTest : public ::testing::Test {
     return w;
   }
 
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(db_->Transact([&](pqxx::work& txn) {
-                     n = txn.exec1(sql)[0].as<int64_t>();
-                     return absl::OkStatus();
-                   })
-                    .ok());
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return testing::CountRows(*db_, sql); }
 
   std::string LastSeen(const std::string& worker) {
     std::string at;

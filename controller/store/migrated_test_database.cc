@@ -12,4 +12,13 @@ absl::StatusOr<std::unique_ptr<Database>> OpenMigratedDatabase(const std::string
   return db;
 }
 
+int64_t CountRows(Database& db, const std::string& sql) {
+  int64_t n = -1;
+  const absl::Status status = db.Transact([&](pqxx::work& txn) {
+    n = txn.exec1(sql)[0].as<int64_t>();
+    return absl::OkStatus();
+  });
+  return status.ok() ? n : -1;
+}
+
 }  // namespace nas::testing

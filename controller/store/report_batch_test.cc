@@ -52,15 +52,7 @@ class ReportBatchTest : public ::testing::Test {
     queue_ = std::make_unique<JobQueue>(db_.get());
   }
 
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(db_->Transact([&](pqxx::work& txn) {
-                     n = txn.exec1(sql)[0].as<int64_t>();
-                     return absl::OkStatus();
-                   })
-                    .ok());
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return testing::CountRows(*db_, sql); }
 
   testing::TestDatabase test_db_;
   std::unique_ptr<Database> db_;
@@ -279,15 +271,7 @@ class SearchRun {
     return queue_->RecordBatchForTesting(search_id, batch);
   }
 
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(db_->Transact([&](pqxx::work& txn) {
-                     n = txn.exec1(sql)[0].as<int64_t>();
-                     return absl::OkStatus();
-                   })
-                    .ok());
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return testing::CountRows(*db_, sql); }
 
  private:
   // What job `w` of `round` reports: mostly results (with metrics, weights
