@@ -463,9 +463,10 @@ TEST(BadInputTest, EveryMalformedRequestIsRefusedAndChangesNothing) {
     before = std::move(after);
   }
 
-  // The checks can fail: a valid LeaseJob upserts its worker's row (last_seen
-  // at least), and a nested or longer field does not pass for its prefix.
-  ASSERT_TRUE(Lease(*workers, [](v1::WorkerInfo*) {}).ok());
+  // The checks can fail: a valid LeaseJob of a worker not seen before
+  // registers its row (one seen within WorkerRefreshes::kInterval is not
+  // rewritten), and a nested or longer field does not pass for its prefix.
+  ASSERT_TRUE(Lease(*workers, [](v1::WorkerInfo* w) { w->set_worker_id("w-new"); }).ok());
   EXPECT_THAT(ChangedTables(before, Snapshot(conn)), HasSubstr(" workers"));
   EXPECT_THAT(std::string("spec.space.darts_cell.nodes: must be 1..8"),
               Not(NamesField("spec.space")));
