@@ -94,7 +94,9 @@ run = json.load(open(sys.argv[1]))
 evals, hz = int(sys.argv[2]), int(sys.argv[3])
 pg, ctl, workers = (int(x) / hz for x in sys.argv[4:7])
 print(f"{run['evaluations_per_second']:.0f} evaluations/s over {run['wall_seconds']:.2f} s; "
-      f"lease p50/p99 {run['lease']['p50_ms']:.1f}/{run['lease']['p99_ms']:.1f} ms, "
+      f"lease p50/p99 {run['lease']['p50_ms']:.1f}/{run['lease']['p99_ms']:.1f} ms "
+      f"(own, less the wait for a job and the first: {run['lease_own']['p50_ms']:.1f}/"
+      f"{run['lease_own']['p99_ms']:.1f} ms), "
       f"report p50/p99 {run['report']['p50_ms']:.1f}/{run['report']['p99_ms']:.1f} ms, "
       f"empty leases {run['empty_lease']['calls']}.")
 print()
