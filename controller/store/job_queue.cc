@@ -20,6 +20,12 @@
 namespace nas {
 namespace {
 
+// Whether the worker runs jobs of `kind`.
+bool CanRun(const v1::WorkerInfo& worker, v1::JobKind kind) {
+  return std::find(worker.job_kinds().begin(), worker.job_kinds().end(), kind) !=
+         worker.job_kinds().end();
+}
+
 // Lets running searches that have budget left queue more work. Searches being
 // stepped by another transaction are skipped rather than waited for.
 absl::Status TopUpRunningSearches(pqxx::work& txn, const v1::WorkerInfo& worker) {
@@ -29,9 +35,7 @@ absl::Status TopUpRunningSearches(pqxx::work& txn, const v1::WorkerInfo& worker)
   for (const auto& row : rows) {
     ASSIGN_OR_RETURN(LockedSearch search, LockSearch(txn, row[0].as<int64_t>()));
     const v1::JobKind kind = search.step->job_kind();
-    bool can_run = false;
-    for (int k : worker.job_kinds()) can_run |= (k == kind);
-    if (!can_run) continue;
+    if (!CanRun(worker, kind)) continue;
     ASSIGN_OR_RETURN(int queued, TopUp(txn, search, ActiveSlots(txn, kind)));
     if (queued > 0) break;
   }
@@ -187,11 +191,6 @@ void AttachLatencyTable(pqxx::work& txn, const v1::WorkerInfo& worker, v1::Job* 
   if (rows.empty()) return;
   payload.set_latency_device(rows[0][0].as<std::string>());
   payload.set_latency_table(rows[0][1].as<std::string>());
-}
-
-bool CanRun(const v1::WorkerInfo& worker, v1::JobKind kind) {
-  return std::find(worker.job_kinds().begin(), worker.job_kinds().end(), kind) !=
-         worker.job_kinds().end();
 }
 
 // When nothing was pending: lets running searches queue more, then leases
