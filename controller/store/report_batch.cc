@@ -70,7 +70,7 @@ void ReportBatch::ReadJobs(const std::vector<const v1::ReportResultRequest*>& re
   for (const auto& row :
        ExecPrepared(txn_, "SELECT digest FROM checkpoints WHERE digest = ANY($1::text[])",
                     TextArrayLiteral(checkpoints))) {
-    checkpoint_stored_[row[0].as<std::string>()] = true;
+    stored_checkpoints_.insert(row[0].as<std::string>());
   }
 }
 
@@ -93,7 +93,7 @@ std::optional<ReportBatch::Evaluation> ReportBatch::FastPathEvaluation(
       result.data().fingerprint() != search_.data_fingerprint) {
     return std::nullopt;
   }
-  if (!result.checkpoint().empty() && !checkpoint_stored_.contains(result.checkpoint())) {
+  if (!result.checkpoint().empty() && !stored_checkpoints_.contains(result.checkpoint())) {
     return std::nullopt;
   }
   const absl::StatusOr<JobOutput> output = search_.step->CheckOutput(row.kind, result);
@@ -214,7 +214,6 @@ absl::StatusOr<ReportOutcome> ReportBatch::RecordElsewhere(const v1::ReportResul
 }
 
 void ReportBatch::LoadStepView() {
-  Flush();  // Nothing is pending after a report recorded elsewhere; be sure.
   active_slots_ = ActiveSlots(txn_, search_.step->job_kind());
   snapshot_ = LoadSnapshot(txn_, search_, JobsInFlight(txn_, search_.id));
   snapshot_loaded_ = true;

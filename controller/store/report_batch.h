@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "controller/store/job_logs.h"
 #include "controller/store/search_step.h"
@@ -101,7 +102,7 @@ class ReportBatch {
                                            const Evaluation& evaluation);
   // Flushes, then records `request` with record_one_.
   absl::StatusOr<ReportOutcome> RecordElsewhere(const v1::ReportResultRequest& request);
-  // Reads the step's view (after flushing what is pending).
+  // Reads the step's view.
   void LoadStepView();
   // Makes the pending writes, one statement per table.
   void Flush();
@@ -112,9 +113,10 @@ class ReportBatch {
   Logs* const logs_;
   const RecordOne record_one_;
   absl::flat_hash_map<int64_t, JobRow> jobs_;
-  absl::flat_hash_map<std::string, bool> checkpoint_stored_;
+  absl::flat_hash_set<std::string> stored_checkpoints_;
   // The step's view, valid while snapshot_loaded_ (a report recorded
-  // elsewhere wrote rows it does not follow).
+  // elsewhere wrote rows it does not follow). Nothing is pending while it is
+  // not loaded: RecordElsewhere flushes first.
   bool snapshot_loaded_ = false;
   SearchSnapshot snapshot_;
   int active_slots_ = 0;
