@@ -76,6 +76,23 @@ class LongPollLeaseTest : public ::testing::Test {
     return request;
   }
 
+  // Idle workers w0..w{n-1}, each on a connection of its own, each with a
+  // LeaseJob asking to wait 20 s.
+  struct WaitingWorkers {
+    std::vector<std::shared_ptr<grpc::Channel>> channels;
+    std::vector<std::unique_ptr<v1::WorkerService::Stub>> stubs;
+    std::vector<std::unique_ptr<PendingLease>> leases;
+  };
+  WaitingWorkers StartWaitingWorkers(int n) {
+    WaitingWorkers w;
+    for (int i = 0; i < n; ++i) {
+      w.channels.push_back(Channel(i + 1));
+      w.stubs.push_back(v1::WorkerService::NewStub(w.channels.back()));
+      w.leases.push_back(Start(*w.stubs.back(), Request(absl::StrCat("w", i), 20000)));
+    }
+    return w;
+  }
+
   // Starts LeaseJob(request) with a deadline `timeout` away.
   std::unique_ptr<PendingLease> Start(v1::WorkerService::Stub& stub, v1::LeaseJobRequest request,
                                       absl::Duration timeout = absl::Seconds(60)) {
@@ -196,14 +213,8 @@ TEST_F(LongPollLeaseTest, NegativeWaitIsRefusedNamingTheField) {
 // meanwhile, and shutdown answers the waiting ones without holding it up.
 TEST_F(LongPollLeaseTest, ManyWaitingLeasesLeaveOtherCallsTheirThreadsAndEndAtShutdown) {
   constexpr int kWorkers = 300;
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  std::vector<std::unique_ptr<v1::WorkerService::Stub>> stubs;
-  std::vector<std::unique_ptr<PendingLease>> leases;
-  for (int i = 0; i < kWorkers; ++i) {
-    channels.push_back(Channel(i + 1));
-    stubs.push_back(v1::WorkerService::NewStub(channels.back()));
-    leases.push_back(Start(*stubs.back(), Request(absl::StrCat("w", i), 20000)));
-  }
+  WaitingWorkers waiting = StartWaitingWorkers(kWorkers);
+  const std::vector<std::unique_ptr<PendingLease>>& leases = waiting.leases;
   absl::SleepFor(absl::Seconds(3));
   int answered = 0;
   for (const auto& lease : leases) {
@@ -250,14 +261,8 @@ TEST_F(LongPollLeaseTest, ManyWaitingLeasesLeaveOtherCallsTheirThreadsAndEndAtSh
 TEST_F(LongPollLeaseMetricsTest, JobsQueuedAtOnceWakeAboutOneWaitingCallEach) {
   constexpr int kWorkers = 100;
   constexpr int kJobs = 20;
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  std::vector<std::unique_ptr<v1::WorkerService::Stub>> stubs;
-  std::vector<std::unique_ptr<PendingLease>> leases;
-  for (int i = 0; i < kWorkers; ++i) {
-    channels.push_back(Channel(i + 1));
-    stubs.push_back(v1::WorkerService::NewStub(channels.back()));
-    leases.push_back(Start(*stubs.back(), Request(absl::StrCat("w", i), 20000)));
-  }
+  WaitingWorkers waiting = StartWaitingWorkers(kWorkers);
+  const std::vector<std::unique_ptr<PendingLease>>& leases = waiting.leases;
   const absl::Time until = absl::Now() + absl::Seconds(20);
   while (Counter("nas_controller_lease_lookups_total") < kWorkers && absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(50));
