@@ -41,38 +41,14 @@ if [ "$DURABLE" = 1 ]; then
 else
   OUT=${BENCH_OUT:-bench/results/throughput.json}
 fi
-TABLE=$(cd "$ROOT/../shared/data/nasbench201" && pwd)/nb201_cifar10_test_acc.csv
-
-bazel build -c opt --noshow_progress --ui_event_filters=-info //controller:nas_controller \
-  //bench/throughput:controller_throughput
-BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
-
-WORK=$(mktemp -d /tmp/nas-throughput.XXXXXX)
-chmod 755 "$WORK"
-CONTROLLER_PID=""
-cleanup() {
-  [ -n "$CONTROLLER_PID" ] && kill -TERM "$CONTROLLER_PID" 2>/dev/null && wait "$CONTROLLER_PID" || true
-  bash scripts/throwaway_pg.sh stop "$WORK/pg" || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-# Each Optuna process may hold two connections (400 was too few for N=256).
-THROWAWAY_PG_MAX_CONNECTIONS=700 bash scripts/throwaway_pg.sh start "$WORK/pg" >/dev/null
-PORT=$(cat "$WORK/pg/port")
+source bench/throughput/setup.sh
 createdb() { psql -q "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" -c "CREATE DATABASE $1"; }
 
 # run_controller NAME SEARCHES WORKERS: one fresh database and controller.
 run_controller() {
   local db=$1 searches=$2 n=$3
   createdb "$db"
-  rm -f "$WORK/controller.port"
-  # shellcheck disable=SC2086
-  "$BIN/controller/nas_controller" --listen=127.0.0.1:0 --port_file="$WORK/controller.port" \
-    --database="host=127.0.0.1 port=$PORT user=postgres dbname=$db" $CONTROLLER_FLAGS \
-    >"$WORK/$db.log" 2>&1 &
-  CONTROLLER_PID=$!
-  for _ in $(seq 300); do [ -s "$WORK/controller.port" ] && break; sleep 0.1; done
-  [ -s "$WORK/controller.port" ] || { cat "$WORK/$db.log" >&2; exit 1; }
+  start_controller "$db" "$WORK/$db.log"
   echo "controller, $searches search(es), N=$n workers, $BUDGET evaluations ($STRATEGY)" >&2
   # shellcheck disable=SC2086
   "$BIN/bench/throughput/controller_throughput" --controller="127.0.0.1:$(cat "$WORK/controller.port")" \

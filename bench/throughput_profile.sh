@@ -20,25 +20,10 @@ CONTROLLER_FLAGS=${CONTROLLER_FLAGS:-}
 WORKER_FLAGS=${WORKER_FLAGS:-}
 OUT=${BENCH_OUT:-bench/results/throughput-profile.md}
 if [ "${DURABLE:-0}" = 1 ]; then export THROWAWAY_PG_FSYNC=on THROWAWAY_PG_SYNCHRONOUS_COMMIT=on; fi
-TABLE=$(cd "$ROOT/../shared/data/nasbench201" && pwd)/nb201_cifar10_test_acc.csv
-
-bazel build -c opt --noshow_progress --ui_event_filters=-info //controller:nas_controller \
-  //bench/throughput:controller_throughput
-BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
-
-WORK=$(mktemp -d /tmp/nas-profile.XXXXXX)
-chmod 755 "$WORK"
-CONTROLLER_PID=""
-cleanup() {
-  [ -n "$CONTROLLER_PID" ] && kill -TERM "$CONTROLLER_PID" 2>/dev/null && wait "$CONTROLLER_PID" || true
-  bash scripts/throwaway_pg.sh stop "$WORK/pg" || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-THROWAWAY_PG_MAX_CONNECTIONS=700 \
-  THROWAWAY_PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" \
-  bash scripts/throwaway_pg.sh start "$WORK/pg" >/dev/null
-PORT=$(cat "$WORK/pg/port")
+# pg_stat_statements must be loaded when the server starts.
+export THROWAWAY_PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements \
+-c pg_stat_statements.track=all"
+source bench/throughput/setup.sh
 DSN="host=127.0.0.1 port=$PORT user=postgres dbname=profile"
 psql -q "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" -c "CREATE DATABASE profile"
 psql -q "$DSN" -c "CREATE EXTENSION pg_stat_statements"
@@ -52,12 +37,7 @@ cpu_of() {
   echo "$ticks"
 }
 
-# shellcheck disable=SC2086
-"$BIN/controller/nas_controller" --listen=127.0.0.1:0 --port_file="$WORK/controller.port" \
-  --database="$DSN" $CONTROLLER_FLAGS >"$WORK/controller.log" 2>&1 &
-CONTROLLER_PID=$!
-for _ in $(seq 300); do [ -s "$WORK/controller.port" ] && break; sleep 0.1; done
-[ -s "$WORK/controller.port" ] || { cat "$WORK/controller.log" >&2; exit 1; }
+start_controller profile "$WORK/controller.log"
 psql -q "$DSN" -c "SELECT pg_stat_statements_reset()" >/dev/null
 pg_before=$(cpu_of postgres)
 ctl_before=$(awk '{print $14 + $15}' "/proc/$CONTROLLER_PID/stat")
