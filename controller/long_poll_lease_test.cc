@@ -26,6 +26,7 @@
 namespace nas {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 constexpr int kMaxWaiters = 280;
@@ -206,6 +207,17 @@ TEST_F(LongPollLeaseTest, NegativeWaitIsRefusedNamingTheField) {
   ASSERT_TRUE(lease->done.WaitForNotificationWithTimeout(absl::Seconds(5)));
   EXPECT_EQ(lease->status.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(lease->status.error_message(), HasSubstr("wait_ms"));
+}
+
+TEST_F(LongPollLeaseTest, ControllerRefusesAWaitLongerThanTheActiveWorkerWindowAllows) {
+  ControllerServer::Options options;
+  options.listen_address = "127.0.0.1:0";
+  options.database_dsn = db_.dsn();
+  options.max_lease_wait_ms = absl::ToInt64Milliseconds(JobQueue::kMaxLeaseWait) + 1;
+  const auto refused = ControllerServer::BuildAndStart(options);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(),
+              AllOf(HasSubstr("--max_lease_wait_ms (27001)"), HasSubstr("at most 27000")));
 }
 
 // 300 idle workers on connections of their own: 280 wait (each on a server

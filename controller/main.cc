@@ -27,7 +27,8 @@ ABSL_FLAG(int, reclaim_interval_ms, 2000, "how often to look for expired leases"
 ABSL_FLAG(int, max_lease_wait_ms, 25000,
           "longest a LeaseJob that finds no job waits for one (the worker's wait_ms, capped "
           "here): it is answered as soon as a job it can run is queued, through any controller "
-          "(PostgreSQL LISTEN/NOTIFY); 0 = never wait");
+          "(PostgreSQL LISTEN/NOTIFY); 0 = never wait; at most 27000, so that a waiting worker "
+          "stays counted as active");
 ABSL_FLAG(int, max_lease_waiters, 1024,
           "LeaseJob calls that may wait at once (each holds a server thread); more are "
           "answered at once without a job");

@@ -55,6 +55,13 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::BuildAndStar
         absl::StrCat("--max_lease_wait_ms (", options.max_lease_wait_ms, "), --max_lease_waiters (",
                      options.max_lease_waiters, "): must be >= 0 (0 = no long polls)"));
   }
+  if (absl::Milliseconds(options.max_lease_wait_ms) > JobQueue::kMaxLeaseWait) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_lease_wait_ms (", options.max_lease_wait_ms, "): must be at most ",
+        absl::ToInt64Milliseconds(JobQueue::kMaxLeaseWait),
+        ": a worker waiting longer drops out of the 30 s window in which the controller "
+        "counts it as active, and searches queue too few jobs for it"));
+  }
   std::unique_ptr<ControllerServer> s(new ControllerServer());
   Database::Options db_options;
   db_options.dsn = options.database_dsn;

@@ -41,6 +41,15 @@ class JobQueue {
   // by default. Set before serving; not thread-safe to change.
   void set_batched_writes(bool on) { batched_writes_ = on; }
 
+  // The longest one long-poll lease may wait (nas_controller
+  // --max_lease_wait_ms at most). ActiveSlots counts the workers seen in the
+  // last kActiveWorkerWindow (30 s), and a waiting worker's row is written
+  // again only when it calls again, up to WorkerRefreshes::kInterval (2 s)
+  // later: a longer wait would let an idle worker drop out of the count, and
+  // the searches keep too few jobs queued for it. 1 s is left for the round
+  // trip between two calls.
+  static constexpr absl::Duration kMaxLeaseWait = absl::Seconds(27);
+
   // Registers the worker (or refreshes it: at most every
   // WorkerRefreshes::kInterval while its WorkerInfo is unchanged) and leases
   // the oldest pending job of a running search that it can run, in one

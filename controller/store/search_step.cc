@@ -237,12 +237,10 @@ absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id) {
 }
 
 int ActiveSlots(pqxx::work& txn, v1::JobKind kind) {
-  return ExecPrepared1(
-             txn,
-             "SELECT COALESCE(sum(slots), 0) FROM workers WHERE last_seen > now() - interval "
-             "'30 seconds' AND $1 = ANY(job_kinds)",
-             JobKindToDb(kind))[0]
-      .as<int>();
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "SELECT COALESCE(sum(slots), 0) FROM workers WHERE last_seen > now() - interval '",
+      absl::ToInt64Seconds(kActiveWorkerWindow), " seconds' AND $1 = ANY(job_kinds)"));
+  return ExecPrepared1(txn, *sql, JobKindToDb(kind))[0].as<int>();
 }
 
 absl::StatusOr<int> TopUp(pqxx::work& txn, LockedSearch& search, int target_in_flight) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "controller/core/search_step.h"
 #include "pqxx/pqxx"
 #include "proto/search.pb.h"
@@ -37,8 +38,13 @@ absl::StatusOr<std::shared_ptr<const SearchStep>> StepForSpecText(const std::str
 // SELECT ... FOR UPDATE of the search row. NOT_FOUND if absent.
 absl::StatusOr<LockedSearch> LockSearch(pqxx::work& txn, int64_t search_id);
 
-// The slots of the workers seen in the last 30 s that run `kind` (a worker
-// runs as many jobs at once as it has slots): how many jobs to keep in flight.
+// How recently a worker must have been seen (workers.last_seen) to count
+// as active.
+inline constexpr absl::Duration kActiveWorkerWindow = absl::Seconds(30);
+
+// The slots of the workers seen in the last kActiveWorkerWindow that run
+// `kind` (a worker runs as many jobs at once as it has slots): how many jobs
+// to keep in flight.
 int ActiveSlots(pqxx::work& txn, v1::JobKind kind);
 
 // Queues individuals until `target_in_flight` jobs of the search are pending

@@ -1,5 +1,7 @@
 #include "controller/store/worker_refresh.h"
 
+#include "controller/store/job_queue.h"
+#include "controller/store/search_step.h"
 #include "gtest/gtest.h"
 
 namespace nas {
@@ -32,6 +34,13 @@ TEST(WorkerRefreshesTest, AnOlderWriteFinishingLastDoesNotWin) {
   refreshes.Refreshed(Worker(2), t0 + absl::Seconds(1));
   refreshes.Refreshed(Worker(1), t0);
   EXPECT_FALSE(refreshes.Due(Worker(2), t0 + absl::Seconds(2)));
+}
+
+// A worker that waits in a long-poll lease as long as the controller allows
+// and then calls again has its row written at most kInterval later: it must
+// still be inside the window in which ActiveSlots counts it.
+TEST(WorkerRefreshesTest, LongestLeaseWaitKeepsAnIdleWorkerCountedAsActive) {
+  EXPECT_LT(JobQueue::kMaxLeaseWait + WorkerRefreshes::kInterval, kActiveWorkerWindow);
 }
 
 }  // namespace
