@@ -15,7 +15,8 @@ SlotStream::SlotStream(const torch::Device& device) {
 }
 
 std::string SlotStream::Describe() const {
-  const c10::optional<c10::Stream> stream = guard_.current_stream();
+  // c10::optional up to LibTorch 2.1, std::optional after: auto takes either.
+  const auto stream = guard_.current_stream();
   if (!stream.has_value()) return "default stream";
   std::ostringstream out;
   out << *stream;
