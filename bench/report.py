@@ -136,11 +136,21 @@ def training(args):
                 "median_end_to_end": statistics.median(
                     r["end_to_end_images_per_second"] for r in runs),
                 "median_compute": statistics.median(r["compute_images_per_second"] for r in runs),
+                "compute_channels_last_images_per_second": [
+                    r["compute_channels_last_images_per_second"] for r in runs],
+                "median_compute_channels_last": statistics.median(
+                    r["compute_channels_last_images_per_second"] for r in runs),
             }
         cpp, py = row["libtorch_cpp"], row["pytorch_python"]
         row["parameters_match"] = cpp["parameters"] == py["parameters"] and len(cpp["parameters"]) == 1
         row["ratio_end_to_end"] = round(cpp["median_end_to_end"] / py["median_end_to_end"], 3)
         row["ratio_compute"] = round(cpp["median_compute"] / py["median_compute"], 3)
+        row["ratio_compute_channels_last"] = round(
+            cpp["median_compute_channels_last"] / py["median_compute_channels_last"], 3)
+        # What each side gains from channels-last weights and batches.
+        for impl in (cpp, py):
+            impl["channels_last_over_contiguous"] = round(
+                impl["median_compute_channels_last"] / impl["median_compute"], 3)
         # The data pipeline costs what end-to-end loses against compute-only.
         row["cpp_end_to_end_over_compute"] = round(
             cpp["median_end_to_end"] / cpp["median_compute"], 3)

@@ -61,6 +61,9 @@ def throughput(work):
         out[impl] = {
             "end_to_end_images_per_second": spread([r["end_to_end_images_per_second"] for r in runs]),
             "compute_images_per_second": spread([r["compute_images_per_second"] for r in runs]),
+            "compute_channels_last_images_per_second": spread(
+                [r["compute_channels_last_images_per_second"] for r in runs
+                 if "compute_channels_last_images_per_second" in r]),
             "parameters": sorted({r["parameters"] for r in runs}),
             "device": sorted({r.get("device", "cpu") for r in runs}),
         }
@@ -69,7 +72,7 @@ def throughput(work):
     cpp, py = out["libtorch_cpp"], out["pytorch_python"]
     out["genome"] = rows[0]["genome"] if rows else None
     out["same_network"] = bool(cpp["parameters"]) and cpp["parameters"] == py["parameters"]
-    for form in ("end_to_end", "compute"):
+    for form in ("end_to_end", "compute", "compute_channels_last"):
         c, p = cpp[f"{form}_images_per_second"], py[f"{form}_images_per_second"]
         out[f"ratio_{form}"] = ratio(c and c["median"], p and p["median"])
     out["met"] = out["ratio_end_to_end"] is not None and out["ratio_end_to_end"] >= THROUGHPUT_GOAL

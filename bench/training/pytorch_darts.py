@@ -205,10 +205,13 @@ def end_to_end(genome, x, y, args):
     return args.steps * args.batch_size / (time.perf_counter() - start), net
 
 
-def compute_only(genome, x, y, args):
+def compute_only(genome, x, y, args, memory_format=torch.contiguous_format):
+    """The step over batches prepared in advance, weights and batches in memory_format."""
     net, sgd = make(genome, x, args)
+    net = net.to(memory_format=memory_format)
     b = args.batch_size
-    batches = [(x[i * b:(i + 1) * b].contiguous(), y[i * b:(i + 1) * b].contiguous())
+    batches = [(x[i * b:(i + 1) * b].contiguous(memory_format=memory_format),
+                y[i * b:(i + 1) * b].contiguous())
                for i in range(args.warmup_steps + args.steps)]
     start = None
     for s, (images, labels) in enumerate(batches):
@@ -240,12 +243,15 @@ def main():
         genome = parse_genome(text)
         e2e, net = end_to_end(genome, x, y, args)
         compute = compute_only(genome, x, y, args)
+        channels_last = compute_only(genome, x, y, args, torch.channels_last)
         print(json.dumps({
             "impl": "pytorch_python", "genome": genome_text(genome),
             "parameters": sum(p.numel() for p in net.parameters() if p.requires_grad),
             "threads": torch.get_num_threads(), "batch_size": args.batch_size,
             "steps": args.steps, "end_to_end_images_per_second": round(e2e, 2),
-            "compute_images_per_second": round(compute, 2), "torch_version": torch.__version__,
+            "compute_images_per_second": round(compute, 2),
+            "compute_channels_last_images_per_second": round(channels_last, 2),
+            "torch_version": torch.__version__,
             "device": str(device),
         }), flush=True)
 
