@@ -5,6 +5,8 @@
 # profiler; per-operator self time side by side. Writes
 # bench/results/training_profile.md and .json.
 #   bench/profile_training.sh
+#   CHANNELS_LAST=1 bench/profile_training.sh   both sides' weights and batches
+#                                               channels-last: training_profile_channels_last.*
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -16,11 +18,13 @@ BIN=$(bazel info -c opt bazel-bin 2>/dev/null)
 WORK=$(mktemp -d /tmp/nas-profile.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 ARGS=(--data="$DATA" --genome="$GENOME" --threads=1 --batch_size=64 --init_channels=16 --cells=5)
+NAME=training_profile
+if [ "${CHANNELS_LAST:-0}" = 1 ]; then ARGS+=(--channels_last); NAME=training_profile_channels_last; fi
 "$BIN/bench/training/profile_step" "${ARGS[@]}" --trace="$WORK/cpp.trace"
 /usr/bin/python3 bench/training/profile_step.py "${ARGS[@]}" --trace="$WORK/python.trace"
 mkdir -p "$OUT"
 /usr/bin/python3 bench/training/summarize_traces.py --cpp="$WORK/cpp.trace" \
-  --python="$WORK/python.trace" > "$OUT/training_profile.md"
+  --python="$WORK/python.trace" > "$OUT/$NAME.md"
 /usr/bin/python3 bench/training/summarize_traces.py --cpp="$WORK/cpp.trace" \
-  --python="$WORK/python.trace" --json > "$OUT/training_profile.json"
-cat "$OUT/training_profile.md"
+  --python="$WORK/python.trace" --json > "$OUT/$NAME.json"
+cat "$OUT/$NAME.md"

@@ -22,14 +22,18 @@ def main():
     p.add_argument("--init_channels", type=int, default=16)
     p.add_argument("--cells", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--channels_last", action="store_true",
+                   help="convolution weights and batches channels-last")
     p.add_argument("--trace", required=True)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     x, y = pytorch_darts.load_idx_train(args.data)
     net, sgd = pytorch_darts.make(pytorch_darts.parse_genome(args.genome), x, args)
+    memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
+    net = net.to(memory_format=memory_format)
     b = args.batch_size
     for i in range(args.warmup_steps + 1):
-        images, labels = x[i * b:(i + 1) * b].contiguous(), y[i * b:(i + 1) * b].contiguous()
+        images, labels = x[i * b:(i + 1) * b].contiguous(memory_format=memory_format), y[i * b:(i + 1) * b].contiguous()
         if i < args.warmup_steps:
             pytorch_darts.step(net, sgd, images, labels)
             continue

@@ -12,6 +12,7 @@
 #include "worker/data/image_dataset.h"
 #include "worker/model/darts_network.h"
 #include "worker/training/allocator_tuning.h"
+#include "worker/training/gpu_training.h"
 
 ABSL_FLAG(std::string, data, "/usr/share/datasets/fashion-mnist", "Fashion-MNIST idx directory");
 ABSL_FLAG(std::string, genome, "", "DARTS genome, canonical text");
@@ -20,6 +21,7 @@ ABSL_FLAG(int, batch_size, 64, "examples per step");
 ABSL_FLAG(int, warmup_steps, 5, "steps before the profiled one");
 ABSL_FLAG(int, init_channels, 16, "C");
 ABSL_FLAG(int, cells, 5, "cells");
+ABSL_FLAG(bool, channels_last, false, "convolution weights and batches channels-last");
 ABSL_FLAG(std::string, trace, "", "where to write the Chrome trace");
 
 int main(int argc, char** argv) {
@@ -40,12 +42,16 @@ int main(int argc, char** argv) {
   shape.init_channels = absl::GetFlag(FLAGS_init_channels);
   shape.cells = absl::GetFlag(FLAGS_cells);
   nas::DartsNetwork net(*genome, shape);
+  const torch::MemoryFormat format = absl::GetFlag(FLAGS_channels_last)
+                                         ? torch::MemoryFormat::ChannelsLast
+                                         : torch::MemoryFormat::Contiguous;
+  if (format == torch::MemoryFormat::ChannelsLast) nas::ToChannelsLast(*net);
   net->train();
   torch::optim::SGD sgd(net->parameters(),
                         torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-4));
   const int64_t b = absl::GetFlag(FLAGS_batch_size);
   auto step = [&](int i) {
-    const torch::Tensor images = all->images.slice(0, i * b, (i + 1) * b).contiguous();
+    const torch::Tensor images = all->images.slice(0, i * b, (i + 1) * b).contiguous(format);
     const torch::Tensor labels = all->labels.slice(0, i * b, (i + 1) * b).contiguous();
     const torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(images), labels);
     loss.item<double>();  // The trainer reads every loss (divergence check).
