@@ -35,10 +35,16 @@ ABSL_FLAG(std::string, slots, "1",
           "jobs run at once, each in a slot with its own lease, heartbeat, seed and (on CUDA) "
           "stream; a job failing in one slot leaves the others running. 1..64, or auto: 1 on the "
           "CPU; on CUDA as many as --slot_memory_mb fits in 80% of the device's free memory, "
-          "at most 16");
+          "at most 16, or without --slot_memory_mb 1 until the first job has trained, then as "
+          "many as the memory the worker holds after it fits");
 ABSL_FLAG(int, slot_memory_mb, 0,
-          "with --slots=auto on CUDA (required there): the device memory one job takes, in MiB, "
-          "as nvidia-smi shows it for a worker running one job of the search");
+          "with --slots=auto on CUDA: the device memory one job takes, in MiB, as nvidia-smi "
+          "shows it for a worker running one job of the search; 0 = the worker measures its "
+          "own after its first job");
+ABSL_FLAG(int, slots_after_first_job_for_testing, 0,
+          "tests only: with --slots=auto, start 1 slot and open this many in all once the first "
+          "job has trained, in place of measuring the device (a CPU has nothing to measure); "
+          "0 = off");
 ABSL_FLAG(std::string, job_kinds, "all",
           "comma-separated job kinds this worker accepts, or all: every kind this binary "
           "registers (listed by --help and --list_job_kinds)");
@@ -84,6 +90,28 @@ extern "C" void HandleStop(int) {
   if (g_slots != nullptr) g_slots->Stop();  // Only stores atomic flags.
 }
 
+// --slots=auto once the first slot's first job has trained: the slots wanted
+// in all, as the device memory the worker holds now fits them (or as the
+// test flag says); LibTorch's threads are split again between them. Logs
+// the arithmetic; keeps 1 slot when the memory cannot be measured.
+int SlotsAfterFirstJob(const torch::Device& device, int threads, const std::string& worker_id) {
+  nas::SlotDecision decided;
+  if (const int wanted = absl::GetFlag(FLAGS_slots_after_first_job_for_testing); wanted > 0) {
+    decided = {wanted, false, absl::StrCat("--slots_after_first_job_for_testing=", wanted)};
+  } else if (auto measured = nas::DecideSlotsAfterProbe(device); measured.ok()) {
+    decided = *std::move(measured);
+  } else {
+    decided = {1, false, absl::StrCat("--slots=auto keeps 1 slot: ", measured.status().message())};
+  }
+  // As at start: each new slot's thread takes the count up when it first
+  // runs LibTorch's parallel code; the first slot's thread takes it here.
+  const int threads_per_slot = nas::ThreadsPerSlot(threads, decided.slots);
+  torch::set_num_threads(threads_per_slot);
+  std::cerr << worker_id << ": " << decided.why << "; " << decided.slots << " slot(s) with "
+            << threads_per_slot << " thread(s) each" << std::endl;
+  return decided.slots;
+}
+
 std::string Hostname() {
   char name[256] = {0};
   gethostname(name, sizeof(name) - 1);
@@ -119,6 +147,16 @@ int main(int argc, char** argv) {
   if (!slots.ok()) {
     std::cerr << slots.status().message() << std::endl;
     return 2;
+  }
+  if (const int wanted = absl::GetFlag(FLAGS_slots_after_first_job_for_testing); wanted != 0) {
+    if (!slots_flag->automatic || wanted < 1 || wanted > nas::kMaxSlots) {
+      std::cerr << "--slots_after_first_job_for_testing: " << wanted << " must be in 1.."
+                << nas::kMaxSlots << ", with --slots=auto" << std::endl;
+      return 2;
+    }
+    slots->probe = true;
+    slots->why = absl::StrCat("1 until the first job has trained, then ", wanted,
+                              " (--slots_after_first_job_for_testing)");
   }
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -179,6 +217,9 @@ int main(int argc, char** argv) {
     return runners;
   };
   const std::string worker_id = options.info.worker_id();
+  if (slots->probe) {
+    options.after_first_job = [&] { return SlotsAfterFirstJob(*device, threads, worker_id); };
+  }
   options.enter_slot = [&](int slot, const std::function<void()>& run) {
     const nas::SlotStream stream(*device);
     if (device->is_cuda()) {

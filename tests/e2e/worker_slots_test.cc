@@ -3,6 +3,9 @@
 // failing jobs, a cancelled search or a lost lease in one slot leave the
 // other slot's job running to its report, and a slot's late report of a lost
 // lease is refused.
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <regex>
 #include <string>
 
@@ -287,6 +290,87 @@ TEST(WorkerSlotsTest, ALostLeaseIsFencedWhileTheOtherSlotsJobCompletes) {
   // The worker counts the refused report as such, not as an evaluation.
   EXPECT_EQ(WaitForMetric(metrics_port, R"(nas_worker_jobs_total{outcome="evaluated"})", 2), 2);
   EXPECT_EQ(Metric(metrics_port, R"(nas_worker_jobs_total{outcome="refused"})"), 1);
+}
+
+// --slots=auto that measures its first job, run on the CPU: the one figure
+// only a GPU gives (the memory the worker holds after that job) is replaced
+// by --slots_after_first_job_for_testing=2, the slot count it would yield;
+// the rest is the path a CUDA worker takes.
+TEST(WorkerSlotsTest, AProbingWorkerOpensMoreSlotsOnceItsFirstJobHasTrained) {
+  const int metrics_port = testing::FreePort();
+  testing::LocalCluster cluster("slots_after_probe");
+  ASSERT_OK(cluster.StartController());
+  cluster.StartWorker("w1", 0,
+                      {"--slots=auto", "--slots_after_first_job_for_testing=2",
+                       absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port)});
+  const int budget = 4;
+  ASSERT_OK_AND_ASSIGN(const int64_t id, cluster.CreateSearch(Spec("probe, then two", 6, budget)));
+
+  // While the first job trains: one slot, declared and counted.
+  pqxx::connection conn(cluster.dsn());
+  ASSERT_EQ(WaitUntilAtLeast(conn, LeasedBy("w1"), 1, absl::Minutes(2)), 1) << cluster.Logs();
+  EXPECT_EQ(One(conn, "SELECT slots FROM workers WHERE id = 'w1'"), 1);
+  EXPECT_EQ(Metric(metrics_port, "nas_worker_slots"), 1);
+  ASSERT_EQ(One(conn, "SELECT count(*) FROM job_attempts WHERE ended_at IS NOT NULL"), 0)
+      << "the first job ended before it was seen running: make it longer\n"
+      << cluster.Logs();
+
+  // Once it has: two leases at once.
+  EXPECT_EQ(WaitUntilAtLeast(conn, LeasedBy("w1"), 2, absl::Minutes(2)), 2) << cluster.Logs();
+  // Every lease declares 2 from then on, the first slot's too: a lease
+  // declaring 1 would write 1 back into the row (it is written whenever a
+  // lease's WorkerInfo differs from what was written last).
+  int64_t least_declared = One(conn, "SELECT slots FROM workers WHERE id = 'w1'");
+  const absl::Time deadline = absl::Now() + absl::Minutes(4);
+  while (One(conn, "SELECT count(*) FROM jobs WHERE state = 'done'") < budget &&
+         absl::Now() < deadline) {
+    least_declared =
+        std::min(least_declared, One(conn, "SELECT slots FROM workers WHERE id = 'w1'"));
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(least_declared, 2) << cluster.Logs();
+  auto done = cluster.WaitForSearch(id, absl::Minutes(1));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.Logs();
+  EXPECT_EQ(done->state(), v1::SEARCH_SUCCEEDED);
+  EXPECT_EQ(done->evaluations_done(), budget) << cluster.Logs();
+  EXPECT_EQ(One(conn, "SELECT slots FROM workers WHERE id = 'w1'"), 2);
+
+  // Recorded: no other attempt was leased before the first one ended.
+  EXPECT_EQ(One(conn,
+                "SELECT count(*) FROM job_attempts WHERE leased_at < "
+                "(SELECT min(ended_at) FROM job_attempts)"),
+            1);
+  // Each job leased once and reported once, and counted once by the worker.
+  EXPECT_EQ(One(conn, "SELECT count(*) FROM jobs WHERE state = 'done' AND attempt = 1"), budget);
+  EXPECT_EQ(One(conn,
+                "SELECT count(*) FROM job_attempts WHERE worker_id = 'w1' AND "
+                "outcome = 'reported'"),
+            budget);
+  EXPECT_EQ(WaitForMetric(metrics_port, R"(nas_worker_jobs_total{outcome="evaluated"})", budget),
+            budget);
+  EXPECT_EQ(Metric(metrics_port, "nas_worker_slots"), 2);
+  const std::string log = cluster.worker(0).Log();
+  EXPECT_THAT(log, HasSubstr("1 slot(s)"));
+  EXPECT_THAT(log, HasSubstr("w1: --slots_after_first_job_for_testing=2; 2 slot(s)"));
+  EXPECT_THAT(log, HasSubstr("w1: opened 1 more slot(s), 2 in all"));
+  EXPECT_THAT(log, HasSubstr("w1 slot 1: job"));
+
+  // SIGTERM stops the opened slot as well as the first: both running jobs
+  // are handed back and the process exits 0 (its threads all joined).
+  v1::SearchSpec long_jobs = Spec("stopped", 60, 2);
+  long_jobs.set_lease_seconds(60);
+  ASSERT_OK_AND_ASSIGN(const int64_t stopped, cluster.CreateSearch(long_jobs));
+  ASSERT_EQ(WaitUntilAtLeast(conn, LeasedBy("w1"), 2, absl::Minutes(2)), 2) << cluster.Logs();
+  const absl::Time sigterm = absl::Now();
+  const int status = cluster.worker(0).Stop(/*grace_ms=*/10000);
+  ASSERT_TRUE(WIFEXITED(status)) << cluster.worker(0).DescribeExit() << cluster.Logs();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << cluster.Logs();
+  EXPECT_LT(absl::Now() - sigterm, absl::Seconds(5)) << cluster.Logs();
+  EXPECT_EQ(One(conn, absl::StrCat("SELECT count(*) FROM job_attempts WHERE outcome = 'released' "
+                                   "AND job_id IN (SELECT id FROM jobs WHERE search_id = ",
+                                   stopped, ")")),
+            2)
+      << cluster.Logs();
 }
 
 }  // namespace

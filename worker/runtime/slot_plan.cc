@@ -34,6 +34,15 @@ absl::StatusOr<int> SlotsThatFit(int64_t free_bytes, int64_t job_bytes) {
   return static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(kMaxAutoSlots)));
 }
 
+absl::StatusOr<int> SlotsAfterProbe(int64_t free_bytes, int64_t footprint_bytes) {
+  if (footprint_bytes <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("slots after a job that held ", footprint_bytes, " bytes: need bytes > 0"));
+  }
+  // A negative free stays negative, for SlotsThatFit to refuse.
+  return SlotsThatFit(free_bytes < 0 ? free_bytes : free_bytes + footprint_bytes, footprint_bytes);
+}
+
 int ThreadsPerSlot(int threads, int slots) { return std::max(1, threads / std::max(1, slots)); }
 
 }  // namespace nas

@@ -37,6 +37,15 @@ absl::StatusOr<SlotsFlag> ParseSlotsFlag(absl::string_view flag);
 // free_bytes < 0.
 absl::StatusOr<int> SlotsThatFit(int64_t free_bytes, int64_t job_bytes);
 
+// The slots of a worker that ran one job alone (the probe of --slots=auto
+// without --slot_memory_mb) and now holds `footprint_bytes` on its device,
+// with `free_bytes` free besides: SlotsThatFit(free_bytes + footprint_bytes,
+// footprint_bytes), since the memory the probe holds is memory its slot has.
+// The footprint is conservative: it is the job's peak, which the caching
+// allocator keeps, plus a CUDA context that the slots share. Errors as
+// SlotsThatFit's, and INVALID_ARGUMENT if footprint_bytes <= 0.
+absl::StatusOr<int> SlotsAfterProbe(int64_t free_bytes, int64_t footprint_bytes);
+
 // LibTorch threads each slot uses when the worker has `threads` for all its
 // `slots`: an even split, total / slots rounded down, and at least 1 (slots
 // beyond the threads then share cores). Both arguments must be >= 1.

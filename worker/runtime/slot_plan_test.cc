@@ -37,6 +37,22 @@ TEST(SlotPlanTest, AutoFillsTheSafeShareOfFreeMemory) {
   EXPECT_EQ(SlotsThatFit(-1, kGiB).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(SlotPlanTest, AfterTheProbeItsOwnMemoryCountsAsFree) {
+  // 70 GiB free + the 10 GiB the probe holds = 80 GiB, 64 GiB usable: 6 jobs
+  // of 10 GiB (not 5, as 70 GiB alone would give).
+  EXPECT_EQ(*SlotsAfterProbe(70 * kGiB, 10 * kGiB), 6);
+  // Nothing free besides: the probe's own 10 GiB x 0.8 holds no whole job,
+  // and the worker keeps its one slot.
+  EXPECT_EQ(*SlotsAfterProbe(0, 10 * kGiB), 1);
+  // (4 GiB + 1 GiB) x 0.8 / 1 GiB = 4.
+  EXPECT_EQ(*SlotsAfterProbe(4 * kGiB, kGiB), 4);
+  // An H200 after a small job: capped.
+  EXPECT_EQ(*SlotsAfterProbe(138 * kGiB, 600 * kMiB), kMaxAutoSlots);
+  EXPECT_EQ(SlotsAfterProbe(kGiB, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(SlotsAfterProbe(kGiB, -1).status().message(), HasSubstr("need bytes > 0"));
+  EXPECT_EQ(SlotsAfterProbe(-1, kGiB).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(SlotPlanTest, ThreadsAreSplitEvenlyAndEverySlotGetsOne) {
   EXPECT_EQ(ThreadsPerSlot(8, 1), 8);
   EXPECT_EQ(ThreadsPerSlot(8, 2), 4);

@@ -37,6 +37,7 @@ WorkerLoop::WorkerLoop(Options options, ControllerClient* client,
 absl::Status WorkerLoop::Run() {
   while (!stop_.load()) {
     if (options_.budget != nullptr && !options_.budget->Take()) break;
+    if (options_.slots != nullptr) options_.info.set_slots(options_.slots->load());
     auto lease = client_->LeaseJob(options_.info, &stop_);
     if (!lease.ok() || !lease->job.has_value()) {
       if (options_.budget != nullptr) options_.budget->GiveBack();
@@ -230,21 +231,20 @@ absl::Status WorkerLoop::RunJob(const v1::Job& job) {
   // The lines no heartbeat took: the last ones, with why the job failed.
   for (std::string& line : log.Take()) report.add_log_lines(std::move(line));
   auto reply = client_->ReportResult(report);
-  if (!reply.ok()) {
-    // FAILED_PRECONDITION: the lease was lost meanwhile and another attempt
-    // owns the job. NOT_FOUND: the job is gone (a database restored to an
-    // earlier state). Either way this worker's result is not wanted, and the
-    // worker goes on with other jobs.
-    if (absl::IsFailedPrecondition(reply.status()) || absl::IsNotFound(reply.status())) {
-      finished("refused");
-      std::cerr << options_.name << ": " << tag << " report refused: " << reply.status()
-                << std::endl;
-      return absl::OkStatus();
-    }
+  // FAILED_PRECONDITION: the lease was lost meanwhile and another attempt
+  // owns the job. NOT_FOUND: the job is gone (a database restored to an
+  // earlier state). Either way this worker's result is not wanted, and the
+  // worker goes on with other jobs.
+  const bool refused = !reply.ok() && (absl::IsFailedPrecondition(reply.status()) ||
+                                       absl::IsNotFound(reply.status()));
+  if (refused) {
+    finished("refused");
+    std::cerr << options_.name << ": " << tag << " report refused: " << reply.status() << std::endl;
+  } else {
     finished(result.ok() ? "evaluated" : "failed");
-    return reply.status();
+    if (!reply.ok()) return reply.status();
   }
-  finished(result.ok() ? "evaluated" : "failed");
+  if (result.ok() && options_.after_result) options_.after_result();
   return absl::OkStatus();
 }
 

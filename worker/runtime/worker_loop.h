@@ -4,6 +4,7 @@
 #define NAS_WORKER_RUNTIME_WORKER_LOOP_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,15 @@ class WorkerLoop {
     JobBudget* budget = nullptr;
     // Where to count jobs and busy time; may be null.
     WorkerMetrics* metrics = nullptr;
+    // The worker's slots now, declared with each lease in place of
+    // info.slots (a worker that measures its first job opens more slots
+    // while it runs); null = info.slots.
+    const std::atomic<int>* slots = nullptr;
+    // Called on the loop's thread after each job its runner ran to a result,
+    // once that is reported (or the report refused: the job still trained
+    // to its end). Not after a failed job: it may have failed before it
+    // allocated what training takes. May be empty.
+    std::function<void()> after_result;
   };
 
   // The runners are this loop's own: no other loop runs them.

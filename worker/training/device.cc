@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace nas {
@@ -36,21 +39,27 @@ std::string CpuModel() {
   return "unknown CPU";
 }
 
-// One property of GPU `index` from nvidia-smi (e.g. "name", "memory.free"),
-// or "" when it cannot be read. LibTorch's C++ API has neither the GPU's name
-// nor its free memory without the CUDA headers; nvidia-smi is there wherever
-// the NVIDIA driver is.
-std::string QueryGpu(int index, absl::string_view property) {
-  const std::string command =
-      absl::StrCat("nvidia-smi --query-gpu=", property, " --format=csv,noheader,nounits --id=",
-                   index, " 2>/dev/null");
+// What nvidia-smi prints with `arguments`, or nothing when it cannot be run
+// or fails. LibTorch's C++ API has neither the GPU's name nor any memory
+// figure without the CUDA headers; nvidia-smi is there wherever the NVIDIA
+// driver is.
+std::optional<std::string> RunNvidiaSmi(absl::string_view arguments) {
+  const std::string command = absl::StrCat("nvidia-smi ", arguments, " 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::nullopt;
   std::string answer;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[256];
-    while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) answer.append(buffer, n);
-    if (pclose(pipe) != 0) answer.clear();
-  }
-  return Printable(answer);
+  char buffer[256];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) answer.append(buffer, n);
+  if (pclose(pipe) != 0) return std::nullopt;
+  return answer;
+}
+
+// One property of GPU `index` (e.g. "name", "memory.free"), or "" when it
+// cannot be read.
+std::string QueryGpu(int index, absl::string_view property) {
+  return Printable(RunNvidiaSmi(absl::StrCat("--query-gpu=", property,
+                                             " --format=csv,noheader,nounits --id=", index))
+                       .value_or(""));
 }
 
 std::string GpuModel(int index) {
@@ -110,6 +119,53 @@ absl::StatusOr<int64_t> FreeDeviceMemoryBytes(const torch::Device& device) {
         "free memory of ", device.str(), ": nvidia-smi answered '", mib, "', not MiB"));
   }
   return free_mib << 20;
+}
+
+absl::StatusOr<int64_t> ProcessDeviceMemoryBytes(const torch::Device& device, int64_t pid) {
+  if (!device.is_cuda()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "memory of process ", pid, " on ", device.str(), ": only CUDA devices are measured"));
+  }
+  const int index = device.has_index() ? device.index() : 0;
+  const std::optional<std::string> apps = RunNvidiaSmi(absl::StrCat(
+      "--query-compute-apps=pid,used_memory --format=csv,noheader,nounits --id=", index));
+  if (!apps.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("memory of process ", pid, " on ", device.str(), ": nvidia-smi failed"));
+  }
+  const absl::StatusOr<int64_t> mib = ProcessMemoryMiB(*apps, pid);
+  if (!mib.ok()) {
+    return absl::Status(mib.status().code(),
+                        absl::StrCat(device.str(), ": ", mib.status().message()));
+  }
+  return *mib << 20;
+}
+
+absl::StatusOr<int64_t> ProcessMemoryMiB(absl::string_view compute_apps_csv, int64_t pid) {
+  int64_t total_mib = 0;
+  bool listed = false;
+  for (absl::string_view line : absl::StrSplit(compute_apps_csv, '\n', absl::SkipWhitespace())) {
+    const std::vector<absl::string_view> fields = absl::StrSplit(line, ',');
+    int64_t line_pid = 0;
+    // Other processes' lines, and whatever else nvidia-smi prints (a
+    // warning, "No running processes found"), are not ours to judge.
+    if (fields.size() != 2 || !absl::SimpleAtoi(fields[0], &line_pid) || line_pid != pid) continue;
+    int64_t mib = 0;
+    if (!absl::SimpleAtoi(fields[1], &mib) || mib < 0) {
+      return absl::FailedPreconditionError(absl::StrCat("memory of process ", pid,
+                                                        ": nvidia-smi answered '",
+                                                        Printable(fields[1]), "', not MiB"));
+    }
+    total_mib += mib;
+    listed = true;
+  }
+  if (!listed) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "memory of process ", pid,
+        ": nvidia-smi lists no such process on the device (in a container that does not share "
+        "the host's process ids it lists host ids)"));
+  }
+  return total_mib;
 }
 
 }  // namespace nas

@@ -35,6 +35,22 @@ std::string DescribeDeviceModel(const torch::Device& device, int threads);
 // answers nothing readable.
 absl::StatusOr<int64_t> FreeDeviceMemoryBytes(const torch::Device& device);
 
+// The device memory process `pid` holds on a CUDA device, in bytes, as
+// nvidia-smi reports it (--query-compute-apps): everything the process
+// allocated there and still holds, its CUDA context included. The index is
+// nvidia-smi's, as for FreeDeviceMemoryBytes. FAILED_PRECONDITION for the
+// CPU, when nvidia-smi cannot be run, or as ProcessMemoryMiB.
+absl::StatusOr<int64_t> ProcessDeviceMemoryBytes(const torch::Device& device, int64_t pid);
+
+// The MiB process `pid` holds, read from what `nvidia-smi
+// --query-compute-apps=pid,used_memory --format=csv,noheader,nounits` prints
+// (one "PID, MIB" line per process with a context on the GPU; the lines of a
+// process with several are added up). FAILED_PRECONDITION when no line is
+// `pid`'s (nvidia-smi in a container that does not share the host's process
+// ids lists host ids, or none) or its memory is not a number (the driver
+// answers "[N/A]" where it does not account memory per process).
+absl::StatusOr<int64_t> ProcessMemoryMiB(absl::string_view compute_apps_csv, int64_t pid);
+
 }  // namespace nas
 
 #endif  // NAS_WORKER_TRAINING_DEVICE_H_

@@ -1,5 +1,7 @@
 #include "worker/training/device_slots.h"
 
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "worker/training/device.h"
@@ -13,18 +15,24 @@ absl::StatusOr<SlotDecision> DecideSlots(const SlotsFlag& flag, const torch::Dev
       return absl::InvalidArgumentError(
           "--slot_memory_mb: only with --slots=auto (a count of slots is taken as it is)");
     }
-    return SlotDecision{flag.count, absl::StrCat("--slots=", flag.count)};
+    return SlotDecision{flag.count, false, absl::StrCat("--slots=", flag.count)};
   }
   if (!device.is_cuda()) {
-    return SlotDecision{1, absl::StrCat("--slots=auto on ", device.str(),
-                                        ": 1, as more slots would only split the cores that "
-                                        "--threads gives one job")};
+    return SlotDecision{1, false,
+                        absl::StrCat("--slots=auto on ", device.str(),
+                                     ": 1, as more slots would only split the cores that "
+                                     "--threads gives one job")};
   }
-  if (slot_memory_mb <= 0) {
+  if (slot_memory_mb < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--slot_memory_mb: --slots=auto on ", device.str(),
-                     " needs the device memory one job takes (MiB, > 0): a worker cannot "
-                     "know it before it leases a job"));
+        absl::StrCat("--slot_memory_mb: ", slot_memory_mb,
+                     " must be the MiB one job takes (> 0), or 0 to measure the first job"));
+  }
+  if (slot_memory_mb == 0) {
+    return SlotDecision{1, true,
+                        absl::StrCat("--slots=auto on ", device.str(),
+                                     ": 1 until its first job has trained, then as many as "
+                                     "that job's measured memory fits")};
   }
   const absl::StatusOr<int64_t> free_bytes = FreeDeviceMemoryBytes(device);
   if (!free_bytes.ok()) {
@@ -33,10 +41,24 @@ absl::StatusOr<SlotDecision> DecideSlots(const SlotsFlag& flag, const torch::Dev
   }
   const int64_t job_bytes = static_cast<int64_t>(slot_memory_mb) << 20;
   ASSIGN_OR_RETURN(const int slots, SlotsThatFit(*free_bytes, job_bytes));
+  return SlotDecision{slots, false,
+                      absl::StrCat("--slots=auto on ", device.str(), ": ", slots, " = ",
+                                   *free_bytes >> 20, " MiB free x ", kAutoMemoryFraction, " / ",
+                                   slot_memory_mb, " MiB a job, at most ", kMaxAutoSlots)};
+}
+
+absl::StatusOr<SlotDecision> DecideSlotsAfterProbe(const torch::Device& device) {
+  // Both read after the job: the memory it used is still held by this
+  // process (LibTorch's caching allocator keeps its blocks), not free.
+  ASSIGN_OR_RETURN(const int64_t held_bytes, ProcessDeviceMemoryBytes(device, getpid()));
+  ASSIGN_OR_RETURN(const int64_t free_bytes, FreeDeviceMemoryBytes(device));
+  ASSIGN_OR_RETURN(const int slots, SlotsAfterProbe(free_bytes, held_bytes));
   return SlotDecision{
-      slots, absl::StrCat("--slots=auto on ", device.str(), ": ", slots, " = ", *free_bytes >> 20,
-                          " MiB free x ", kAutoMemoryFraction, " / ", slot_memory_mb,
-                          " MiB a job, at most ", kMaxAutoSlots)};
+      slots, false,
+      absl::StrCat("--slots=auto on ", device.str(), " after the first job: ", slots, " = (",
+                   free_bytes >> 20, " MiB free + ", held_bytes >> 20, " MiB this worker holds) x ",
+                   kAutoMemoryFraction, " / ", held_bytes >> 20, " MiB a job, at most ",
+                   kMaxAutoSlots)};
 }
 
 }  // namespace nas

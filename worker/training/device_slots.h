@@ -13,22 +13,34 @@ namespace nas {
 
 struct SlotDecision {
   int slots = 1;
+  // The worker starts `slots` (1) and decides the rest once the first job
+  // has trained in it (DecideSlotsAfterProbe).
+  bool probe = false;
   std::string why;  // For the worker's log, e.g. "--slots=auto on the CPU".
 };
 
 // A count is taken as it is. auto:
 //   CPU   1: the jobs would only share the same cores, which one job with
 //         all the threads already uses;
-//   CUDA  SlotsThatFit(the device's free memory now, slot_memory_mb MiB):
-//         the worker cannot know a job's footprint before it leases one, so
-//         the operator gives the measured footprint of one job of the
-//         search's candidates (what nvidia-smi shows for a worker running
-//         one job).
-// INVALID_ARGUMENT for auto on CUDA without slot_memory_mb > 0, or
-// slot_memory_mb with a count; FAILED_PRECONDITION when the free memory
-// cannot be read.
+//   CUDA  with slot_memory_mb > 0: SlotsThatFit(the device's free memory
+//         now, slot_memory_mb MiB), the operator's measure of one job of
+//         the search's candidates (what nvidia-smi shows for a worker
+//         running one job);
+//         without: 1 slot, the probe. A worker cannot know a job's
+//         footprint before it leases one, so it runs one job alone and
+//         measures itself then (DecideSlotsAfterProbe).
+// INVALID_ARGUMENT for slot_memory_mb with a count, or < 0; FAILED_PRECONDITION
+// when the free memory cannot be read.
 absl::StatusOr<SlotDecision> DecideSlots(const SlotsFlag& flag, const torch::Device& device,
                                          int slot_memory_mb);
+
+// The slots of a probing worker (SlotDecision::probe) once its first job has
+// trained: SlotsAfterProbe(the device's free memory now, the device memory
+// this process holds now, as nvidia-smi shows both). FAILED_PRECONDITION
+// when either cannot be read (the CPU; nvidia-smi in a container that hides
+// the host's process ids), INVALID_ARGUMENT when the process holds nothing;
+// the worker then keeps its one slot.
+absl::StatusOr<SlotDecision> DecideSlotsAfterProbe(const torch::Device& device);
 
 }  // namespace nas
 

@@ -26,10 +26,39 @@ TEST(DeviceSlotsTest, AutoOnTheCpuIsOneSlot) {
   EXPECT_THAT(decided->why, HasSubstr("--slots=auto on cpu: 1"));
 }
 
-TEST(DeviceSlotsTest, AutoOnCudaNeedsTheFootprintOfAJob) {
+// Decided without the device: nvidia-smi is read only after the first job.
+TEST(DeviceSlotsTest, AutoOnCudaWithoutTheFootprintOfAJobProbesWithOneSlot) {
   auto decided = DecideSlots(Auto(), torch::Device(torch::kCUDA, 0), 0);
-  EXPECT_EQ(decided.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(decided.status().message(), HasSubstr("slot_memory_mb"));
+  ASSERT_TRUE(decided.ok()) << decided.status();
+  EXPECT_EQ(decided->slots, 1);
+  EXPECT_TRUE(decided->probe);
+  EXPECT_THAT(decided->why, HasSubstr("1 until its first job has trained"));
+  auto negative = DecideSlots(Auto(), torch::Device(torch::kCUDA, 0), -1);
+  EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(negative.status().message(), HasSubstr("slot_memory_mb"));
+  // Only CUDA probes: the CPU's 1 and a count are final.
+  EXPECT_FALSE(DecideSlots(Auto(), torch::Device(torch::kCPU), 0)->probe);
+  EXPECT_FALSE(DecideSlots(Count(1), torch::Device(torch::kCUDA, 0), 0)->probe);
+}
+
+TEST(DeviceSlotsTest, TheProbeIsMeasuredOnCudaOnly) {
+  auto decided = DecideSlotsAfterProbe(torch::Device(torch::kCPU));
+  EXPECT_EQ(decided.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(decided.status().message(), HasSubstr("only CUDA devices are measured"));
+}
+
+TEST(DeviceSlotsTest, AfterTheProbeCudaFitsJobsOfWhatThisProcessHolds) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const torch::Device gpu(torch::kCUDA, 0);
+  // A job's worth of memory, kept by the caching allocator as after a job.
+  const torch::Tensor held = torch::ones({64 << 20}, torch::TensorOptions().device(gpu));
+  torch::cuda::synchronize();
+  auto decided = DecideSlotsAfterProbe(gpu);
+  ASSERT_TRUE(decided.ok()) << decided.status();
+  EXPECT_GE(decided->slots, 1);
+  EXPECT_LE(decided->slots, kMaxAutoSlots);
+  EXPECT_FALSE(decided->probe);
+  EXPECT_THAT(decided->why, HasSubstr("MiB this worker holds"));
 }
 
 TEST(DeviceSlotsTest, AutoOnCudaFitsJobsInFreeMemory) {
