@@ -91,14 +91,16 @@ extern "C" void HandleStop(int) {
 }
 
 // --slots=auto once the first slot's first job has trained: the slots wanted
-// in all, as the device memory the worker holds now fits them (or as the
-// test flag says); LibTorch's threads are split again between them. Logs
-// the arithmetic; keeps 1 slot when the memory cannot be measured.
-int SlotsAfterFirstJob(const torch::Device& device, int threads, const std::string& worker_id) {
+// in all, as the device memory the job took fits them (or as the test flag
+// says); `free_bytes_before` is the device's free memory before any job.
+// LibTorch's threads are split again between the slots. Logs the
+// arithmetic; keeps 1 slot when the memory cannot be measured.
+int SlotsAfterFirstJob(const torch::Device& device, int64_t free_bytes_before, int threads,
+                       const std::string& worker_id) {
   nas::SlotDecision decided;
   if (const int wanted = absl::GetFlag(FLAGS_slots_after_first_job_for_testing); wanted > 0) {
     decided = {wanted, false, absl::StrCat("--slots_after_first_job_for_testing=", wanted)};
-  } else if (auto measured = nas::DecideSlotsAfterProbe(device); measured.ok()) {
+  } else if (auto measured = nas::DecideSlotsAfterProbe(device, free_bytes_before); measured.ok()) {
     decided = *std::move(measured);
   } else {
     decided = {1, false, absl::StrCat("--slots=auto keeps 1 slot: ", measured.status().message())};
@@ -218,7 +220,9 @@ int main(int argc, char** argv) {
   };
   const std::string worker_id = options.info.worker_id();
   if (slots->probe) {
-    options.after_first_job = [&] { return SlotsAfterFirstJob(*device, threads, worker_id); };
+    options.after_first_job = [&] {
+      return SlotsAfterFirstJob(*device, slots->free_bytes_before, threads, worker_id);
+    };
   }
   options.enter_slot = [&](int slot, const std::function<void()>& run) {
     const nas::SlotStream stream(*device);

@@ -43,6 +43,20 @@ absl::StatusOr<int> SlotsAfterProbe(int64_t free_bytes, int64_t footprint_bytes)
   return SlotsThatFit(free_bytes < 0 ? free_bytes : free_bytes + footprint_bytes, footprint_bytes);
 }
 
+absl::StatusOr<int64_t> FootprintFromFreeMemory(int64_t free_before, int64_t free_after) {
+  if (free_before < 0 || free_after < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("free device memory before (", free_before,
+                                                   ") and after (", free_after,
+                                                   ") the first job: need bytes >= 0"));
+  }
+  if (free_after >= free_before) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the device's free memory did not shrink over the first job (", free_before >> 20,
+        " MiB before, ", free_after >> 20, " MiB after): another process freed memory meanwhile"));
+  }
+  return free_before - free_after;
+}
+
 int ThreadsPerSlot(int threads, int slots) { return std::max(1, threads / std::max(1, slots)); }
 
 }  // namespace nas

@@ -46,6 +46,15 @@ absl::StatusOr<int> SlotsThatFit(int64_t free_bytes, int64_t job_bytes);
 // SlotsThatFit's, and INVALID_ARGUMENT if footprint_bytes <= 0.
 absl::StatusOr<int> SlotsAfterProbe(int64_t free_bytes, int64_t footprint_bytes);
 
+// The device memory the probe's job took, read as the device's free memory
+// before the worker's first job less that after it: the measure where
+// nvidia-smi cannot list the worker's own process (a container with process
+// ids of its own), exact when the worker has the device to itself (one pod
+// per GPU), and too large (so fewer slots) when others allocated meanwhile.
+// FAILED_PRECONDITION when the free memory did not shrink (others freed what
+// the job took: no measure), INVALID_ARGUMENT for a negative reading.
+absl::StatusOr<int64_t> FootprintFromFreeMemory(int64_t free_before, int64_t free_after);
+
 // LibTorch threads each slot uses when the worker has `threads` for all its
 // `slots`: an even split, total / slots rounded down, and at least 1 (slots
 // beyond the threads then share cores). Both arguments must be >= 1.

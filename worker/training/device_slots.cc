@@ -29,10 +29,14 @@ absl::StatusOr<SlotDecision> DecideSlots(const SlotsFlag& flag, const torch::Dev
                      " must be the MiB one job takes (> 0), or 0 to measure the first job"));
   }
   if (slot_memory_mb == 0) {
-    return SlotDecision{1, true,
-                        absl::StrCat("--slots=auto on ", device.str(),
-                                     ": 1 until its first job has trained, then as many as "
-                                     "that job's measured memory fits")};
+    SlotDecision probe{1, true,
+                       absl::StrCat("--slots=auto on ", device.str(),
+                                    ": 1 until its first job has trained, then as many as "
+                                    "that job's measured memory fits")};
+    if (absl::StatusOr<int64_t> free_bytes = FreeDeviceMemoryBytes(device); free_bytes.ok()) {
+      probe.free_bytes_before = *free_bytes;
+    }
+    return probe;
   }
   const absl::StatusOr<int64_t> free_bytes = FreeDeviceMemoryBytes(device);
   if (!free_bytes.ok()) {
@@ -47,18 +51,35 @@ absl::StatusOr<SlotDecision> DecideSlots(const SlotsFlag& flag, const torch::Dev
                                    slot_memory_mb, " MiB a job, at most ", kMaxAutoSlots)};
 }
 
-absl::StatusOr<SlotDecision> DecideSlotsAfterProbe(const torch::Device& device) {
-  // Both read after the job: the memory it used is still held by this
-  // process (LibTorch's caching allocator keeps its blocks), not free.
-  ASSIGN_OR_RETURN(const int64_t held_bytes, ProcessDeviceMemoryBytes(device, getpid()));
+absl::StatusOr<SlotDecision> DecideSlotsAfterProbe(const torch::Device& device,
+                                                   int64_t free_bytes_before) {
+  // Read after the job: the memory it used is still held by this process
+  // (LibTorch's caching allocator keeps its blocks), not free.
   ASSIGN_OR_RETURN(const int64_t free_bytes, FreeDeviceMemoryBytes(device));
-  ASSIGN_OR_RETURN(const int slots, SlotsAfterProbe(free_bytes, held_bytes));
+  absl::StatusOr<int64_t> held_bytes = ProcessDeviceMemoryBytes(device, getpid());
+  if (!held_bytes.ok()) {
+    if (free_bytes_before < 0) return held_bytes.status();
+    absl::StatusOr<int64_t> taken = FootprintFromFreeMemory(free_bytes_before, free_bytes);
+    if (!taken.ok()) {
+      return absl::Status(taken.status().code(), absl::StrCat(held_bytes.status().message(), "; ",
+                                                              taken.status().message()));
+    }
+    ASSIGN_OR_RETURN(const int slots, SlotsAfterProbe(free_bytes, *taken));
+    return SlotDecision{
+        slots, false,
+        absl::StrCat("--slots=auto on ", device.str(), " after the first job: ", slots, " = (",
+                     free_bytes >> 20, " MiB free + ", *taken >> 20, " MiB the job took) x ",
+                     kAutoMemoryFraction, " / ", *taken >> 20, " MiB a job, at most ",
+                     kMaxAutoSlots, " (the free memory before and after it: nvidia-smi does not ",
+                     "list this process)")};
+  }
+  ASSIGN_OR_RETURN(const int slots, SlotsAfterProbe(free_bytes, *held_bytes));
   return SlotDecision{
       slots, false,
       absl::StrCat("--slots=auto on ", device.str(), " after the first job: ", slots, " = (",
-                   free_bytes >> 20, " MiB free + ", held_bytes >> 20, " MiB this worker holds) x ",
-                   kAutoMemoryFraction, " / ", held_bytes >> 20, " MiB a job, at most ",
-                   kMaxAutoSlots)};
+                   free_bytes >> 20, " MiB free + ", *held_bytes >> 20,
+                   " MiB this worker holds) x ", kAutoMemoryFraction, " / ", *held_bytes >> 20,
+                   " MiB a job, at most ", kMaxAutoSlots)};
 }
 
 }  // namespace nas

@@ -3,6 +3,7 @@
 #ifndef NAS_WORKER_TRAINING_DEVICE_SLOTS_H_
 #define NAS_WORKER_TRAINING_DEVICE_SLOTS_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -17,6 +18,10 @@ struct SlotDecision {
   // has trained in it (DecideSlotsAfterProbe).
   bool probe = false;
   std::string why;  // For the worker's log, e.g. "--slots=auto on the CPU".
+  // With probe: the device's free memory when the worker decided, before
+  // any job (-1 when it could not be read): the measure of the first job
+  // where nvidia-smi cannot list the worker's own process.
+  int64_t free_bytes_before = -1;
 };
 
 // A count is taken as it is. auto:
@@ -35,12 +40,15 @@ absl::StatusOr<SlotDecision> DecideSlots(const SlotsFlag& flag, const torch::Dev
                                          int slot_memory_mb);
 
 // The slots of a probing worker (SlotDecision::probe) once its first job has
-// trained: SlotsAfterProbe(the device's free memory now, the device memory
-// this process holds now, as nvidia-smi shows both). FAILED_PRECONDITION
-// when either cannot be read (the CPU; nvidia-smi in a container that hides
-// the host's process ids), INVALID_ARGUMENT when the process holds nothing;
-// the worker then keeps its one slot.
-absl::StatusOr<SlotDecision> DecideSlotsAfterProbe(const torch::Device& device);
+// trained: SlotsAfterProbe(the device's free memory now, the job's
+// footprint). The footprint is the device memory this process holds now, as
+// nvidia-smi lists it; where it lists no such process (a container with
+// process ids of its own), the free memory the job took:
+// FootprintFromFreeMemory(free_bytes_before, free now). FAILED_PRECONDITION
+// when neither can be read (the CPU; no reading before), INVALID_ARGUMENT
+// when the job took nothing; the worker then keeps its one slot.
+absl::StatusOr<SlotDecision> DecideSlotsAfterProbe(const torch::Device& device,
+                                                   int64_t free_bytes_before);
 
 }  // namespace nas
 

@@ -42,7 +42,7 @@ TEST(DeviceSlotsTest, AutoOnCudaWithoutTheFootprintOfAJobProbesWithOneSlot) {
 }
 
 TEST(DeviceSlotsTest, TheProbeIsMeasuredOnCudaOnly) {
-  auto decided = DecideSlotsAfterProbe(torch::Device(torch::kCPU));
+  auto decided = DecideSlotsAfterProbe(torch::Device(torch::kCPU), /*free_bytes_before=*/-1);
   EXPECT_EQ(decided.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(decided.status().message(), HasSubstr("only CUDA devices are measured"));
 }
@@ -53,7 +53,7 @@ TEST(DeviceSlotsTest, AfterTheProbeCudaFitsJobsOfWhatThisProcessHolds) {
   // A job's worth of memory, kept by the caching allocator as after a job.
   const torch::Tensor held = torch::ones({64 << 20}, torch::TensorOptions().device(gpu));
   torch::cuda::synchronize();
-  auto decided = DecideSlotsAfterProbe(gpu);
+  auto decided = DecideSlotsAfterProbe(gpu, /*free_bytes_before=*/-1);
   ASSERT_TRUE(decided.ok()) << decided.status();
   EXPECT_GE(decided->slots, 1);
   EXPECT_LE(decided->slots, kMaxAutoSlots);
