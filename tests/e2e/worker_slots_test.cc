@@ -143,7 +143,9 @@ TEST(WorkerSlotsTest, JobsFailingInOneSlotLeaveTheOtherSlotsJobRunning) {
   ASSERT_OK(cluster.StartController());
   cluster.StartWorker("w1", 0, {"--slots=2"});
   const pid_t worker_pid = cluster.worker(0).pid();
-  ASSERT_OK_AND_ASSIGN(const int64_t kept, cluster.CreateSearch(Spec("kept", 60)));
+  // Long enough (about 30 s alone) to outlast the three failing attempts
+  // below, which load all of Fashion-MNIST each, on a loaded machine too.
+  ASSERT_OK_AND_ASSIGN(const int64_t kept, cluster.CreateSearch(Spec("kept", 240)));
   pqxx::connection conn(cluster.dsn());
   ASSERT_EQ(WaitUntilAtLeast(conn, LeasedBy("w1"), 1, absl::Minutes(2)), 1) << cluster.Logs();
 
