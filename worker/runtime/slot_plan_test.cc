@@ -53,6 +53,17 @@ TEST(SlotPlanTest, AfterTheProbeItsOwnMemoryCountsAsFree) {
   EXPECT_EQ(SlotsAfterProbe(-1, kGiB).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(SlotPlanTest, FootprintIsWhatTheFirstJobTookOfTheFreeMemory) {
+  EXPECT_EQ(*FootprintFromFreeMemory(100 * kGiB, 97 * kGiB), 3 * kGiB);
+  // Nothing taken, or memory freed by others: no measure.
+  EXPECT_EQ(FootprintFromFreeMemory(100 * kGiB, 100 * kGiB).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(FootprintFromFreeMemory(100 * kGiB, 101 * kGiB).status().message(),
+              HasSubstr("did not shrink"));
+  EXPECT_EQ(FootprintFromFreeMemory(-1, kGiB).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FootprintFromFreeMemory(kGiB, -1).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(SlotPlanTest, ThreadsAreSplitEvenlyAndEverySlotGetsOne) {
   EXPECT_EQ(ThreadsPerSlot(8, 1), 8);
   EXPECT_EQ(ThreadsPerSlot(8, 2), 4);
