@@ -280,6 +280,12 @@ def summary_rows(results):
                 f"(**{r['ratio_end_to_end']:.2f}x**), compute-only "
                 f"{median_range(r['libtorch_cpp'], 'compute')} vs "
                 f"{median_range(r['pytorch_python'], 'compute')} (**{r['ratio_compute']:.2f}x**)"
+                + (f", compute-only channels-last {fmt(r['libtorch_cpp']['median_compute_channels_last'])}"
+                   f" vs {fmt(r['pytorch_python']['median_compute_channels_last'])} "
+                   f"(**{r['ratio_compute_channels_last']:.2f}x**; channels-last over contiguous: "
+                   f"C++ {r['libtorch_cpp']['channels_last_over_contiguous']:.2f}x, PyTorch "
+                   f"{r['pytorch_python']['channels_last_over_contiguous']:.2f}x)"
+                   if "ratio_compute_channels_last" in r else "")
                 for i, r in enumerate(d["results"]))
             g = d["goal"]
             rows.append((f"training images/s, LibTorch C++ worker vs PyTorch Python, Fashion-MNIST, "

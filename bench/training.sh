@@ -35,8 +35,14 @@ ARGS=(--data="$DATA" --genomes="$GENOME_A,$GENOME_B" --threads="$THREADS" --batc
 LINES=$(mktemp /tmp/nas-training.XXXXXX)
 trap 'rm -f "$LINES"' EXIT
 cpp() { "$BIN/bench/training/training_throughput" "${ARGS[@]}" | tee -a "$LINES" >&2; }
+# PyTorch runs with the malloc settings the worker sets for itself at start
+# (worker/training/allocator_tuning.cc: freed blocks kept for the next step,
+# none handed back to the system): with glibc's defaults its step was 1.3-1.5x
+# slower and swung widely between runs, which timed glibc, not the training.
+PY_MALLOC="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4611686018427387904"
 py() {
-  /usr/bin/python3 bench/training/pytorch_darts.py "${ARGS[@]}" | tee -a "$LINES" >&2
+  GLIBC_TUNABLES=$PY_MALLOC /usr/bin/python3 bench/training/pytorch_darts.py "${ARGS[@]}" |
+    tee -a "$LINES" >&2
 }
 for r in $(seq "$REPEATS"); do
   echo "repeat $r of $REPEATS" >&2
@@ -45,5 +51,5 @@ done
 mkdir -p "$(dirname "$OUT")"
 /usr/bin/python3 bench/report.py training --lines="$LINES" --out="$OUT" --params="threads=$THREADS \
 batch_size=$BATCH steps=$STEPS warmup_steps=$WARMUP init_channels=$INIT_CHANNELS cells=$CELLS \
-repeats=$REPEATS data=$DATA"
+repeats=$REPEATS data=$DATA python_malloc=$PY_MALLOC"
 echo "wrote $OUT" >&2
