@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "worker/training/device.h"
@@ -56,30 +58,30 @@ absl::StatusOr<SlotDecision> DecideSlotsAfterProbe(const torch::Device& device,
   // Read after the job: the memory it used is still held by this process
   // (LibTorch's caching allocator keeps its blocks), not free.
   ASSIGN_OR_RETURN(const int64_t free_bytes, FreeDeviceMemoryBytes(device));
-  absl::StatusOr<int64_t> held_bytes = ProcessDeviceMemoryBytes(device, getpid());
-  if (!held_bytes.ok()) {
-    if (free_bytes_before < 0) return held_bytes.status();
+  int64_t footprint_bytes = 0;
+  // How the footprint was measured, for the log line.
+  std::string what = "this worker holds";
+  std::string how;
+  if (absl::StatusOr<int64_t> held = ProcessDeviceMemoryBytes(device, getpid()); held.ok()) {
+    footprint_bytes = *held;
+  } else {
+    if (free_bytes_before < 0) return held.status();
     absl::StatusOr<int64_t> taken = FootprintFromFreeMemory(free_bytes_before, free_bytes);
     if (!taken.ok()) {
-      return absl::Status(taken.status().code(), absl::StrCat(held_bytes.status().message(), "; ",
-                                                              taken.status().message()));
+      return absl::Status(taken.status().code(),
+                          absl::StrCat(held.status().message(), "; ", taken.status().message()));
     }
-    ASSIGN_OR_RETURN(const int slots, SlotsAfterProbe(free_bytes, *taken));
-    return SlotDecision{
-        slots, false,
-        absl::StrCat("--slots=auto on ", device.str(), " after the first job: ", slots, " = (",
-                     free_bytes >> 20, " MiB free + ", *taken >> 20, " MiB the job took) x ",
-                     kAutoMemoryFraction, " / ", *taken >> 20, " MiB a job, at most ",
-                     kMaxAutoSlots, " (the free memory before and after it: nvidia-smi does not ",
-                     "list this process)")};
+    footprint_bytes = *taken;
+    what = "the job took";
+    how = " (the free memory before and after it: nvidia-smi does not list this process)";
   }
-  ASSIGN_OR_RETURN(const int slots, SlotsAfterProbe(free_bytes, *held_bytes));
+  ASSIGN_OR_RETURN(const int slots, SlotsAfterProbe(free_bytes, footprint_bytes));
   return SlotDecision{
       slots, false,
       absl::StrCat("--slots=auto on ", device.str(), " after the first job: ", slots, " = (",
-                   free_bytes >> 20, " MiB free + ", *held_bytes >> 20,
-                   " MiB this worker holds) x ", kAutoMemoryFraction, " / ", *held_bytes >> 20,
-                   " MiB a job, at most ", kMaxAutoSlots)};
+                   free_bytes >> 20, " MiB free + ", footprint_bytes >> 20, " MiB ", what, ") x ",
+                   kAutoMemoryFraction, " / ", footprint_bytes >> 20, " MiB a job, at most ",
+                   kMaxAutoSlots, how)};
 }
 
 }  // namespace nas

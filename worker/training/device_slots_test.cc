@@ -26,7 +26,8 @@ TEST(DeviceSlotsTest, AutoOnTheCpuIsOneSlot) {
   EXPECT_THAT(decided->why, HasSubstr("--slots=auto on cpu: 1"));
 }
 
-// Decided without the device: nvidia-smi is read only after the first job.
+// Decided at start whatever the device answers: the free memory, read now
+// where nvidia-smi answers, is only the baseline of the measurement.
 TEST(DeviceSlotsTest, AutoOnCudaWithoutTheFootprintOfAJobProbesWithOneSlot) {
   auto decided = DecideSlots(Auto(), torch::Device(torch::kCUDA, 0), 0);
   ASSERT_TRUE(decided.ok()) << decided.status();
