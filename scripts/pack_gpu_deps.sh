@@ -30,11 +30,12 @@ done
 
 rm -rf "$OUT"
 mkdir -p "$OUT/include" "$OUT/lib" "$OUT/bin" "$OUT/data/fashion-mnist"
-cp -r /usr/include/absl "$OUT/include/"
+# Timestamps kept: a build over a fresh pack recompiles only what changed.
+cp -rp /usr/include/absl "$OUT/include/"
 mkdir -p "$OUT/include/google"
-cp -r /usr/include/google/protobuf "$OUT/include/google/"
-cp /usr/include/{png.h,pngconf.h,pnglibconf.h,jpeglib.h,jmorecfg.h,jerror.h,zlib.h,zconf.h} "$OUT/include/"
-cp "/usr/include/$MULTIARCH/jconfig.h" "$OUT/include/"
+cp -rp /usr/include/google/protobuf "$OUT/include/google/"
+cp -p /usr/include/{png.h,pngconf.h,pnglibconf.h,jpeglib.h,jmorecfg.h,jerror.h,zlib.h,zconf.h} "$OUT/include/"
+cp -p "/usr/include/$MULTIARCH/jconfig.h" "$OUT/include/"
 
 # Copies the library a link name resolves to, under its soname, with the
 # link name beside it: -l<name> finds it, and the binaries record the soname.
@@ -43,7 +44,7 @@ pack_library() {
   real=$(readlink -f "$LIBDIR/$link") || die "$LIBDIR/$link: no such library"
   soname=$(objdump -p "$real" | awk '/SONAME/{print $2}')
   [ -n "$soname" ] || die "$real has no soname"
-  cp "$real" "$OUT/lib/$soname"
+  cp -p "$real" "$OUT/lib/$soname"
   [ "$link" = "$soname" ] || ln -sf "$soname" "$OUT/lib/$link"
 }
 for name in $(grep -o '"-labsl_[a-z0-9_]*"' "$ROOT/third_party/BUILD" | tr -d '"' | sed 's/^-l//'); do
@@ -52,7 +53,7 @@ done
 for link in libprotobuf.so libpng.so libjpeg.so libz.so; do
   pack_library "$link"
 done
-cp "$(readlink -f /usr/bin/protoc)" "$OUT/bin/protoc"
+cp -p "$(readlink -f /usr/bin/protoc)" "$OUT/bin/protoc"
 for so in $(objdump -p "$OUT/bin/protoc" | awk '/NEEDED/{print $2}' | grep '^libproto'); do
   [ -e "$OUT/lib/$so" ] || pack_library "$so"
 done

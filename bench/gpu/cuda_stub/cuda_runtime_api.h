@@ -29,6 +29,7 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t, cudaEvent_t, unsigned int);
 cudaError_t cudaEventElapsedTime(float*, cudaEvent_t, cudaEvent_t);
 cudaError_t cudaStreamIsCapturing(cudaStream_t, cudaStreamCaptureStatus*);
 cudaError_t cudaSetDevice(int);
+cudaError_t cudaDeviceSynchronize(void);
 cudaError_t cudaThreadExchangeStreamCaptureMode(cudaStreamCaptureMode*);
 cudaError_t cudaStreamGetPriority(cudaStream_t, int*);
 cudaError_t cudaDeviceGetStreamPriorityRange(int*, int*);
