@@ -18,6 +18,7 @@
 #include "worker/runtime/worker_health.h"
 #include "worker/runtime/worker_slots.h"
 #include "worker/training/allocator_tuning.h"
+#include "worker/training/cpu_convolution_check.h"
 #include "worker/training/device.h"
 #include "worker/training/device_slots.h"
 #include "worker/training/slot_stream.h"
@@ -167,6 +168,11 @@ int main(int argc, char** argv) {
   const int threads_per_slot = nas::ThreadsPerSlot(threads, slots->slots);
   torch::set_num_threads(threads_per_slot);
   nas::KeepFreedMemoryForReuse();  // Each training step reuses the last one's buffers.
+  if (!device->is_cuda()) {
+    // Before any training: a LibTorch whose oneDNN computes wrong convolutions
+    // here would make every reported fitness wrong.
+    std::cerr << nas::DescribeCpuConvolutionCheck(nas::CheckCpuConvolutions()) << std::endl;
+  }
 
   nas::ControllerClient::Options client_options;
   client_options.channel.target = absl::GetFlag(FLAGS_controller);

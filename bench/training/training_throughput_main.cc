@@ -22,6 +22,7 @@
 #include "worker/data/image_dataset.h"
 #include "worker/model/darts_network.h"
 #include "worker/training/allocator_tuning.h"
+#include "worker/training/cpu_convolution_check.h"
 #include "worker/training/device.h"
 #include "worker/training/gpu_training.h"
 #include "worker/training/trainer.h"
@@ -133,6 +134,9 @@ int Main() {
   s.device = *device;
   torch::set_num_threads(absl::GetFlag(FLAGS_threads));
   KeepFreedMemoryForReuse();  // As the worker does at start-up.
+  if (!device->is_cuda()) {
+    std::cerr << DescribeCpuConvolutionCheck(CheckCpuConvolutions()) << std::endl;  // Likewise.
+  }
   auto all = LoadIdxDataset(absl::GetFlag(FLAGS_data), /*train=*/true);
   if (!all.ok()) {
     std::cerr << all.status() << std::endl;
