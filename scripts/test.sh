@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs the Debian
 # packages, starts a throwaway PostgreSQL on loopback, runs `bazel test //...`
-# against it, and ends with the line `N passed, N failed` (test cases).
+# against it, then scripts/check_libtorch2.sh (the training code against LibTorch
+# 2.x), and ends with the line `N passed, N failed` (test cases).
 # Exit status 0 only if everything built and passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,5 +53,22 @@ PY
   passed=$((passed + t - bad)); failed=$((failed + bad))
 done
 if [ "$bazel_status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+
+# LibTorch 2.x, one check more: the training code built against Debian 13's
+# LibTorch 2.6 and run, in a throwaway Debian 13 root (about 10 minutes the
+# first time). NAS_LIBTORCH2_CHECK=0 leaves it out of a quick local run.
+if [ "${NAS_LIBTORCH2_CHECK:-1}" != 0 ]; then
+  log=$(mktemp /tmp/nas-libtorch2-check.XXXXXX.log)
+  if bash scripts/check_libtorch2.sh >"$log" 2>&1; then
+    passed=$((passed + 1))
+    echo "passed: scripts/check_libtorch2.sh ($(tail -n 1 "$log"))"
+  else
+    failed=$((failed + 1))
+    tail -n 40 "$log" >&2
+    echo "failed: scripts/check_libtorch2.sh (log: $log)" >&2
+  fi
+else
+  echo "test.sh: NAS_LIBTORCH2_CHECK=0: LibTorch 2.x check left out" >&2
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$bazel_status" -eq 0 ]
