@@ -12,7 +12,9 @@ import torch
 
 def main():
     model = torch.jit.load(sys.argv[1])
-    data = torch.load(sys.argv[2])
+    # Written by the worker's C++ side: PyTorch 2.6 and later refuse its typed
+    # dict (torch.jit._pickle.restore_type_tag) unless told to trust the file.
+    data = torch.load(sys.argv[2], weights_only=False)
     images = data["images"].float() / 255  # uint8 -> [0, 1]
     labels = data["labels"]
     with torch.no_grad():
