@@ -57,6 +57,13 @@ page.on('response', (r) => { if (r.status() >= 400) failedRequests.push(`HTTP ${
 const text = (sel) => page.$eval(sel, (e) => e.textContent.trim());
 const shown = (sel) => page.$(sel).then((e) => !!e);
 const attr = (sel, name) => page.$eval(sel, (e, n) => e.getAttribute(n), name);
+// The live page redraws every few seconds; a click that lands as its element is
+// replaced fails with "Node is detached from document" and did nothing, so it
+// is tried again on the redrawn element.
+const click = (sel) => waitFor(`a click on ${sel}`, async () => {
+  await page.click(sel);
+  return true;
+}, 10000);
 const shot = (name) => page.screenshot({path: path.join(outDir, `${name}.png`), fullPage: true});
 async function open(hash) {
   await page.goto(`${base}/#${hash}`, {waitUntil: 'domcontentloaded'});
@@ -125,7 +132,7 @@ try {
 
   await checks.check('live search: cancelled from the page', async () => {
     page.once('dialog', (d) => d.accept());
-    await page.click('[data-control="cancel"]');
+    await click('[data-control="cancel"]');
     await waitFor('the cancelled badge', async () => (await attr('.badge[data-state]', 'data-state')) === 'cancelled');
     assertEqual((await getSearch(live)).state, 'SEARCH_CANCELLED', 'API state');
     await waitEnded(live, 60000);
@@ -143,7 +150,7 @@ try {
     assertEqual(Number(await attr('[data-field="table-summary"]', 'data-matching')), individuals.length, 'pending rows');
     await page.select('[data-control="state-filter"]', '');
     // Its candidates are DARTS cells: both cells drawn with 3 nodes each.
-    await page.click('table[data-table="individuals"] tbody tr');
+    await click('table[data-table="individuals"] tbody tr');
     await waitFor('two DARTS cells drawn', async () =>
       (await page.$$eval('svg.darts-cell[data-nodes="3"]', (s) => s.length)) === 2);
     await shot('search-no-evaluation');
@@ -173,7 +180,7 @@ try {
     const {s, individuals} = await checkSearchPage('thousands', thousands);
     assertEqual(individuals.length, 3000, 'individuals');
     assertEqual(await text('[data-field="page"]'), 'page 1 of 60', 'pager');
-    await page.click('th[data-sort="fitness"]');
+    await click('th[data-sort="fitness"]');
     const top = await attr('table[data-table="individuals"] tbody tr', 'data-id');
     const topFitness = individuals.find((i) => i.id === top).fitness;
     assertEqual(fitnessText(topFitness), fitnessText(s.best.fitness), 'fittest row');
@@ -186,7 +193,7 @@ try {
 
   await checks.check('selected individual: architecture, lineage tree, log', async () => {
     const s = await getSearch(thousands);
-    await page.click('[data-field="best-id"] a');
+    await click('[data-field="best-id"] a');
     await waitFor('the selected panel', async () => (await shown('svg.lineage')) && shown('svg.nb201-cell'));
     const lineage = await apiCall(base, 'GET', `/v1/individuals/${s.best.id}/lineage`);
     assertEqual(Number(await attr('svg.lineage', 'data-levels')), lineage.individuals.length, 'lineage length');
