@@ -47,12 +47,12 @@ Result Run(const ConvolutionCase& c, const torch::Tensor& input, const torch::Te
   return {out.detach(), w.grad().detach()};
 }
 
-double RelativeDifference(const torch::Tensor& got, const torch::Tensor& reference) {
+}  // namespace
+
+double RelativeConvolutionDifference(const torch::Tensor& got, const torch::Tensor& reference) {
   const double scale = std::max(reference.abs().max().item<double>(), 1e-12);
   return (got - reference).abs().max().item<double>() / scale;
 }
-
-}  // namespace
 
 CpuConvolutionCheck CheckCpuConvolutions() {
   CpuConvolutionCheck check;
@@ -69,8 +69,8 @@ CpuConvolutionCheck CheckCpuConvolutions() {
     context.setUserEnabledMkldnn(false);
     const Result reference = Run(c, input, weight);
     const double difference =
-        std::max(RelativeDifference(onednn.output, reference.output),
-                 RelativeDifference(onednn.weight_grad, reference.weight_grad));
+        std::max(RelativeConvolutionDifference(onednn.output, reference.output),
+                 RelativeConvolutionDifference(onednn.weight_grad, reference.weight_grad));
     if (difference > check.worst_relative_difference) {
       check.worst_relative_difference = difference;
       check.worst_case = c.Describe();

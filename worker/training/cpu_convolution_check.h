@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "torch/torch.h"
+
 namespace nas {
 
 // Whether oneDNN, which LibTorch uses for CPU convolutions, computes them right
@@ -24,6 +26,10 @@ struct CpuConvolutionCheck {
 // oneDNN's results may differ from the reference by this much (float32
 // summation order); a wrong kernel is off by tens of percent.
 inline constexpr double kCpuConvolutionTolerance = 1e-3;
+
+// How far `got` is from `reference`: the largest absolute difference relative
+// to the largest reference value, the measure kCpuConvolutionTolerance bounds.
+double RelativeConvolutionDifference(const torch::Tensor& got, const torch::Tensor& reference);
 
 // Runs small convolutions of the kinds the networks use (dense, 1x1,
 // depthwise, dilated depthwise; input channels 1 to 64) forward and backward

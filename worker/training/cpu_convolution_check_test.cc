@@ -10,10 +10,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-double RelativeDifference(const torch::Tensor& got, const torch::Tensor& reference) {
-  return ((got - reference).abs().max() / reference.abs().max()).item<double>();
-}
-
 // What a worker relies on: after the check, every convolution it trains with
 // computes what LibTorch's own kernels compute, whether oneDNN was right here
 // (it stays on) or wrong (it is turned off). On Debian 13's LibTorch 2.6 on an
@@ -35,7 +31,7 @@ TEST(CpuConvolutionCheckTest, AfterTheCheckConvolutionsAreRight) {
     context.setUserEnabledMkldnn(false);
     const torch::Tensor reference = torch::conv2d(input, weight, {}, 1, 1);
     context.setUserEnabledMkldnn(enabled);
-    EXPECT_LE(RelativeDifference(used, reference), kCpuConvolutionTolerance)
+    EXPECT_LE(RelativeConvolutionDifference(used, reference), kCpuConvolutionTolerance)
         << channels << " input channels; " << DescribeCpuConvolutionCheck(check);
   }
 }
